@@ -1,0 +1,264 @@
+r"""Callbacks: code that ``fit`` calls at the start and end of training, epochs and batches.
+
+    model.fit(x, y, callbacks=[EarlyStopping(patience=3, restore_best_weights=True)])
+
+``fit`` always adds History and, unless ``verbose=0``, the ProgressLogger; TerminateOnNaN is on
+unless ``fit(..., terminate_on_nan=False)``.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+import warnings
+
+import numpy as np
+
+from .validation import check_number
+
+
+class DivergenceWarning(RuntimeWarning):
+    r"""The loss became NaN or infinite and training stopped."""
+
+
+class Callback:
+    r"""Base class: override any of the hooks. ``self.model`` is set by ``fit``."""
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+
+
+class CallbackList:
+    r"""Calls a hook on every callback, in order."""
+
+    def __init__(self, callbacks, model):
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def __getattr__(self, hook):
+        def call(*args, **kwargs):
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args, **kwargs)
+        return call
+
+
+class History(Callback):
+    r"""Records the epoch-end logs: ``history.history["loss"]`` is the list of per-epoch losses."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        self.model.history = self
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+
+def _auto_mode(monitor: str, mode: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}.")
+    if mode != "auto":
+        return mode
+    bigger_is_better = ("acc", "auc", "f1", "precision", "recall", "r2")
+    return "max" if any(word in monitor for word in bigger_is_better) else "min"
+
+
+class _Monitor(Callback):
+    r"""Shared bookkeeping of EarlyStopping and ReduceLROnPlateau: is the monitored value better?"""
+
+    def __init__(self, monitor, mode, min_delta):
+        self.monitor = monitor
+        self.mode = _auto_mode(monitor, mode)
+        self.min_delta = abs(check_number(type(self).__name__, "min_delta", min_delta))
+        self._warned = False
+
+    def _current(self, logs):
+        value = (logs or {}).get(self.monitor)
+        if value is None and not self._warned:
+            self._warned = True
+            warnings.warn(f"{type(self).__name__} monitors {self.monitor!r}, which is not among the "
+                          f"logged values {sorted(logs or {})}; it does nothing. (val_ values need "
+                          f"validation_split or validation_data.)", stacklevel=2)
+        return value
+
+    def _improved(self, value, best):
+        if best is None:
+            return True
+        if self.mode == "min":
+            return value < best - self.min_delta
+        return value > best + self.min_delta
+
+
+class EarlyStopping(_Monitor):
+    r"""Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights=True`` the model ends training with the weights of its best epoch
+    (whether training stopped early or ran all its epochs).
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0, verbose: int = 0):
+        super().__init__(monitor, mode, min_delta)
+        self.patience = check_number("EarlyStopping", "patience", patience, 0, integer=True)
+        self.baseline = baseline
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = start_from_epoch
+        self.verbose = verbose
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.stopped_epoch = 0, None
+        self.best, self.best_epoch, self.best_weights = self.baseline, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self._current(logs)
+        if value is None or epoch < self.start_from_epoch:
+            return
+        if self._improved(value, self.best):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        if self.stopped_epoch is not None and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping; best {self.monitor} "
+                  f"{self.best:.4f} at epoch {self.best_epoch + 1}.")
+
+
+class LearningRateScheduler(Callback):
+    r"""Set the learning rate at each epoch's start: alpha = schedule(epoch, alpha)."""
+
+    def __init__(self, schedule, verbose: int = 0):
+        if not callable(schedule):
+            raise TypeError(f"schedule must be a function (epoch, learning_rate) -> learning_rate; got {schedule!r}.")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        rate = float(self.schedule(epoch, _constant_rate(optimizer, "LearningRateScheduler")))
+        check_number("LearningRateScheduler", "learning_rate returned by schedule", rate, 0, low_open=True)
+        optimizer.learning_rate = rate
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: learning rate = {rate:.6g}.")
+
+
+class ReduceLROnPlateau(_Monitor):
+    r"""Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
+                 verbose: int = 0):
+        super().__init__(monitor, mode, min_delta)
+        self.factor = check_number("ReduceLROnPlateau", "factor", factor, 0, 1, low_open=True, high_open=True)
+        self.patience = check_number("ReduceLROnPlateau", "patience", patience, 0, integer=True)
+        self.cooldown = check_number("ReduceLROnPlateau", "cooldown", cooldown, 0, integer=True)
+        self.min_lr = check_number("ReduceLROnPlateau", "min_lr", min_lr, 0)
+        self.verbose = verbose
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_left = None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self._current(logs)
+        if value is None:
+            return
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.wait = 0
+        if self._improved(value, self.best):
+            self.best, self.wait = value, 0
+            return
+        if self.cooldown_left > 0:
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            optimizer = self.model.optimizer
+            old = _constant_rate(optimizer, "ReduceLROnPlateau")
+            new = max(old * self.factor, self.min_lr)
+            if new < old:
+                optimizer.learning_rate = new
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowers the learning rate to {new:.6g}.")
+            self.cooldown_left, self.wait = self.cooldown, 0
+
+
+def _constant_rate(optimizer, owner) -> float:
+    if not isinstance(optimizer.learning_rate, (int, float)):
+        raise ValueError(f"{owner} sets the learning rate itself, but the optimizer already follows the "
+                         f"schedule {optimizer.learning_rate!r}; use one or the other.")
+    return float(optimizer.learning_rate)
+
+
+class CSVLogger(Callback):
+    r"""Append one CSV row per epoch (epoch, then the logged values), flushed at each epoch end."""
+
+    def __init__(self, filename, separator: str = ",", append: bool = False):
+        self.filename = os.fspath(filename)
+        self.separator = separator
+        self.append = append
+
+    def on_train_begin(self, logs=None):
+        resume = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
+        self._file = open(self.filename, "a" if self.append else "w", newline="")
+        self._writer, self._keys, self._header_written = None, None, resume
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = sorted(logs)
+            self._writer = csv.writer(self._file, delimiter=self.separator)
+            if not self._header_written:
+                self._writer.writerow(["epoch", *self._keys])
+        self._writer.writerow([epoch, *(logs.get(k, "") for k in self._keys)])
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        self._file.close()
+
+
+class TerminateOnNaN(Callback):
+    r"""Stop training as soon as the loss of a batch is NaN or infinite.
+
+    ``fit`` does not apply the update of that batch, so the model keeps the last finite weights.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("batch_loss")
+        if loss is not None and not math.isfinite(loss):
+            self.model.stop_training = True
+            message = (f"The loss became {loss} at batch {batch + 1} of epoch {self.model._epoch + 1}; "
+                       f"training stopped and the weights are those before that batch. Diverging "
+                       f"like this usually means unscaled inputs (standardise x: "
+                       f"(x - mean) / std) or a learning rate that is too high (try 10x lower).")
+            self.model.stop_reason = message
+            warnings.warn(message, DivergenceWarning, stacklevel=2)
+
+
+from .progress import ProgressLogger  # noqa: E402  (re-exported here, as Keras users expect)
+
+__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "EarlyStopping",
+           "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
+           "DivergenceWarning"]

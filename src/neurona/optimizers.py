@@ -1,0 +1,215 @@
+r"""Gradient-descent optimizers. Each updates the parameters in place from their gradients.
+
+    opt = optimizers.get("adam")          # or Adam(learning_rate=1e-3)
+    opt.apply(params, grads)              # one step: p <- p - alpha * (the rule's direction)
+
+Batch, mini-batch and stochastic gradient descent are all ``SGD``: what changes is the batch the
+gradients are averaged over (``batch_size`` = n, k or 1 in ``fit``).
+
+The learning rate may be a number or a schedule (``schedules.ExponentialDecay(...)``); a schedule
+is evaluated at the optimizer's step count before each update.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import schedules
+from .registry import Configurable, Registry
+from .validation import check_number
+
+
+class Optimizer(Configurable):
+    r"""Base class: keeps the step count ``iterations`` and per-parameter slots (velocities, ...)."""
+
+    def __init__(self, learning_rate=0.01):
+        if isinstance(learning_rate, (schedules.Schedule, dict)):
+            learning_rate = schedules.get(learning_rate)
+        else:
+            check_number(type(self).__name__, "learning_rate", learning_rate, 0, low_open=True)
+        self.learning_rate = learning_rate
+        self.iterations = 0
+        self._slots: list[dict[str, np.ndarray]] | None = None
+
+    @property
+    def current_learning_rate(self) -> float:
+        r"""alpha at the next step (the schedule's value, or the constant)."""
+        if isinstance(self.learning_rate, schedules.Schedule):
+            return float(self.learning_rate(self.iterations))
+        return float(self.learning_rate)
+
+    def build(self, params):
+        self._slots = [self._new_slots(p) for p in params]
+
+    def _new_slots(self, param) -> dict[str, np.ndarray]:
+        return {}
+
+    def apply(self, params, grads):
+        r"""One update of every parameter array (in place) from its gradient."""
+        if self._slots is None or len(self._slots) != len(params):
+            self.build(params)
+        alpha = self.current_learning_rate
+        self.iterations += 1
+        for param, grad, slots in zip(params, grads, self._slots):
+            self._update(param, grad, slots, alpha)
+
+    def _update(self, param, grad, slots, alpha):
+        raise NotImplementedError
+
+    # -- state, for checkpoints ------------------------------------------------------------
+    def get_state(self) -> dict:
+        r"""The step count and the slot arrays, to resume training exactly."""
+        return {"iterations": self.iterations,
+                "slots": [{k: v.copy() for k, v in s.items() if not k.startswith("_")}
+                          for s in (self._slots or [])]}
+
+    def set_state(self, state: dict, params=None):
+        self.iterations = int(state["iterations"])
+        if params is not None:
+            self.build(params)
+        if state.get("slots"):
+            if self._slots is None or len(self._slots) != len(state["slots"]):
+                raise ValueError(f"The optimizer state holds {len(state['slots'])} slot sets; the "
+                                 f"model has {0 if self._slots is None else len(self._slots)} parameters.")
+            for mine, saved in zip(self._slots, state["slots"]):
+                for key, value in saved.items():
+                    mine[key][...] = value
+
+
+registry = Registry("optimizer", Optimizer)
+register = registry.register
+get = registry.get
+
+
+@register("sgd")
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with optional momentum (PyTorch's formulation):
+
+        v <- mu v + (1 - dampening) dw          (v starts at 0)
+        w <- w - alpha (dw + mu v)    if nesterov
+        w <- w - alpha v              otherwise   (w <- w - alpha dw when mu = 0)
+
+    dampening = mu gives the slides' exponentially weighted average (seed 001)
+        V_dw = beta V_dw + (1 - beta) dw,  w <- w - alpha V_dw;
+    dampening = 0 gives the velocity form of seed 004,
+        v = mu v - alpha dw,  w <- w + v,
+    which is the same update while alpha is constant. (PyTorch sets v = dw at the first step
+    whatever the dampening; neurona starts every form from v = 0, so the two agree exactly for
+    dampening = 0, and the EWMA form matches the slides' V_1 = (1 - beta) theta_1.)
+    """
+
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, dampening: float = 0.0,
+                 nesterov: bool = False):
+        super().__init__(learning_rate)
+        self.momentum = check_number("SGD", "momentum", momentum, 0, 1, high_open=True)
+        self.dampening = check_number("SGD", "dampening", dampening, 0, 1)
+        self.nesterov = bool(nesterov)
+        if nesterov and (momentum == 0 or dampening != 0):
+            raise ValueError(f"Nesterov momentum needs momentum > 0 and dampening = 0; got "
+                             f"momentum={momentum}, dampening={dampening}.")
+
+    def _new_slots(self, param):
+        if self.momentum == 0:
+            return {"_scratch": np.empty_like(param)}
+        return {"velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+
+    def _update(self, param, grad, slots, alpha):
+        step = slots["_scratch"]
+        if self.momentum == 0:
+            np.multiply(grad, alpha, out=step)
+        else:
+            v = slots["velocity"]
+            v *= self.momentum
+            if self.dampening:
+                np.multiply(grad, 1.0 - self.dampening, out=step)
+                v += step
+            else:
+                v += grad
+            if self.nesterov:
+                np.multiply(v, self.momentum, out=step)
+                step += grad
+                step *= alpha
+            else:
+                np.multiply(v, alpha, out=step)
+        param -= step
+
+
+@register("rmsprop")
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton, 2012): divide the step by a running root mean square of the gradient.
+
+        s <- rho s + (1 - rho) dw^2
+        w <- w - alpha dw / (sqrt(s) + epsilon)
+
+    epsilon sits outside the square root, as in PyTorch and Keras. (The slides write
+    sqrt(s + epsilon); the difference only matters while s is about epsilon^2.)
+    """
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.rho = check_number("RMSprop", "rho", rho, 0, 1, high_open=True)
+        self.epsilon = check_number("RMSprop", "epsilon", epsilon, 0)
+
+    def _new_slots(self, param):
+        return {"mean_square": np.zeros_like(param), "_scratch": np.empty_like(param)}
+
+    def _update(self, param, grad, slots, alpha):
+        s, tmp = slots["mean_square"], slots["_scratch"]
+        s *= self.rho
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.rho
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.epsilon
+        np.divide(grad, tmp, out=tmp)
+        tmp *= alpha
+        param -= tmp
+
+
+@register("adam")
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2015) = momentum + RMSprop, with bias correction (seed 001):
+
+        m <- beta_1 m + (1 - beta_1) dw               (first moment, the momentum)
+        v <- beta_2 v + (1 - beta_2) dw^2             (second moment, the RMSprop term)
+        m_hat = m / (1 - beta_1^t),  v_hat = v / (1 - beta_2^t)     (bias correction, t = 1, 2, ...)
+        w <- w - alpha m_hat / (sqrt(v_hat) + epsilon)
+
+    epsilon sits outside the square root, as in PyTorch and Keras; the slides (seed 002) put it
+    inside, sqrt(s + epsilon), and also write the averages with a minus sign: both are typos of
+    the original algorithm.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.beta_1 = check_number("Adam", "beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("Adam", "beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("Adam", "epsilon", epsilon, 0)
+
+    def _new_slots(self, param):
+        return {"m": np.zeros_like(param), "v": np.zeros_like(param), "_scratch": np.empty_like(param)}
+
+    def apply(self, params, grads):
+        t = self.iterations + 1
+        self._correction_1 = 1.0 - self.beta_1 ** t
+        self._sqrt_correction_2 = math.sqrt(1.0 - self.beta_2 ** t)
+        super().apply(params, grads)
+
+    def _update(self, param, grad, slots, alpha):
+        m, v, tmp = slots["m"], slots["v"], slots["_scratch"]
+        m *= self.beta_1
+        np.multiply(grad, 1.0 - self.beta_1, out=tmp)
+        m += tmp
+        v *= self.beta_2
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.beta_2
+        v += tmp
+        # alpha m_hat / (sqrt(v_hat) + eps) = (alpha / c1) m / (sqrt(v) / sqrt(c2) + eps)
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / self._sqrt_correction_2
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= alpha / self._correction_1
+        param -= tmp

@@ -1,0 +1,66 @@
+r"""Argument checks that name the argument, the expectation and what was given.
+
+Errors follow one shape: "The 'learning_rate' argument of Adam must be a number > 0. Got -1.0."
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=False,
+                 high_open=False, integer=False):
+    r"""Return ``value`` if it is a real number in the given interval, else raise."""
+    kind = "an integer" if integer else "a number"
+    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(value, bool)
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_open else '>='} {low}")
+    if high is not None:
+        bounds.append(f"{'<' if high_open else '<='} {high}")
+    expectation = f"{kind}{' ' + ' and '.join(bounds) if bounds else ''}"
+    if not ok_type:
+        raise TypeError(f"The {name!r} argument of {owner} must be {expectation}. Got {value!r} "
+                        f"({type(value).__name__}).")
+    if np.isnan(value) or (low is not None and (value <= low if low_open else value < low)) or (
+            high is not None and (value >= high if high_open else value > high)):
+        raise ValueError(f"The {name!r} argument of {owner} must be {expectation}. Got {value!r}.")
+    return value
+
+
+def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
+    r"""A sentence saying how many NaN/inf values ``array`` holds and where, or None."""
+    if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.complexfloating):
+        return None
+    bad = ~np.isfinite(array)
+    count = int(bad.sum())
+    if count == 0:
+        return None
+    n_nan = int(np.isnan(array).sum())
+    where = np.argwhere(bad)[:5]
+    places = ", ".join(str(tuple(int(i) for i in w)) if array.ndim > 1 else str(int(w[0])) for w in where)
+    more = " ..." if count > 5 else ""
+    return (f"{name} holds {count} non-finite value(s) ({n_nan} NaN, {count - n_nan} inf), "
+            f"first at index {places}{more}. Remove or impute them before training.")
+
+
+def as_2d_array(name: str, data, dtype) -> np.ndarray:
+    r"""``data`` as a 2-D floating array (a 1-D array becomes one column), checked for emptiness
+    and non-finite values."""
+    try:
+        array = np.asarray(data)
+    except Exception as error:  # ragged lists and the like
+        raise TypeError(f"{name} must be array-like of numbers; could not convert it: {error}") from None
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{name} must hold numbers; got an array of dtype {array.dtype}.")
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples, features); got shape {array.shape}.")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); at least one sample is needed.")
+    problem = describe_nonfinite(name, array)
+    if problem:
+        raise ValueError(problem)
+    return np.ascontiguousarray(array, dtype=dtype)
