@@ -62,8 +62,6 @@ class Sequential:
     def add(self, layer):
         if not isinstance(layer, layers_module.Layer):
             raise TypeError(f"Sequential.add takes a layer (e.g. neurona.layers.Dense(10)); got {layer!r}.")
-        if self.built:
-            raise ValueError("Cannot add a layer to a model that is already built (it has weights).")
         if not self.layers and self.input_dim is None and getattr(layer, "input_dim", None):
             self.input_dim = layer.input_dim
         self.layers.append(layer)
@@ -250,45 +248,51 @@ class Sequential:
         self.stop_training, self.stop_reason = False, None
 
         callback_list.on_train_begin()
-        for epoch in range(initial_epoch, initial_epoch + epochs):
-            self._epoch = epoch
-            callback_list.on_epoch_begin(epoch)
-            order = self.rng.permutation(n) if shuffle else None
-            total_cost, seen = 0.0, 0
-            for _, metric in self.metrics:
-                metric.reset()
-            self._fit_steps_done = 0
-            for step in range(steps):
-                callback_list.on_train_batch_begin(step)
-                if order is None:
-                    xb, yb = x[step * batch_size:(step + 1) * batch_size], y[step * batch_size:(step + 1) * batch_size]
-                else:
-                    index = order[step * batch_size:(step + 1) * batch_size]
-                    xb, yb = x[index], y[index]
-                cost, y_pred = self.train_step(xb, yb)
-                m = xb.shape[0]
-                total_cost += cost * m
-                seen += m
-                for _, metric in self.metrics:
-                    metric.update(yb, y_pred)
-                self._fit_steps_done = step + 1
-                logs = self._logs(total_cost / seen)
-                logs["batch_loss"] = cost
-                callback_list.on_train_batch_end(step, logs)
+        # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(initial_epoch, initial_epoch + epochs):
+                self._epoch = epoch
+                callback_list.on_epoch_begin(epoch)
+                logs = self._train_epoch(x, y, batch_size, shuffle, callback_list)
+                if x_val is not None and math.isfinite(logs["loss"]):
+                    logs.update({f"val_{k}": v for k, v in self._evaluate_arrays(x_val, y_val).items()})
+                if not isinstance(self.optimizer.learning_rate, (int, float)) or any(
+                        isinstance(c, (callbacks_module.LearningRateScheduler, callbacks_module.ReduceLROnPlateau))
+                        for c in extra):
+                    logs["learning_rate"] = self.optimizer.current_learning_rate
+                callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            logs = self._logs(total_cost / seen)
-            if x_val is not None and not (self.stop_reason and not math.isfinite(total_cost)):
-                logs.update({f"val_{k}": v for k, v in self._evaluate_arrays(x_val, y_val).items()})
-            if not isinstance(self.optimizer.learning_rate, (int, float)) or any(
-                    isinstance(c, (callbacks_module.LearningRateScheduler, callbacks_module.ReduceLROnPlateau))
-                    for c in extra):
-                logs["learning_rate"] = self.optimizer.current_learning_rate
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
         callback_list.on_train_end()
         return history
+
+    def _train_epoch(self, x, y, batch_size, shuffle, callback_list) -> dict:
+        r"""One pass over (x, y) in mini-batches; returns the epoch's logs (mean cost, metrics)."""
+        n = x.shape[0]
+        order = self.rng.permutation(n) if shuffle else None
+        total_cost, seen = 0.0, 0
+        for _, metric in self.metrics:
+            metric.reset()
+        self._fit_steps_done = 0
+        for step, start in enumerate(range(0, n, batch_size)):
+            callback_list.on_train_batch_begin(step)
+            if order is None:
+                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            else:
+                index = order[start:start + batch_size]
+                xb, yb = x[index], y[index]
+            cost, y_pred = self.train_step(xb, yb)
+            total_cost += cost * xb.shape[0]
+            seen += xb.shape[0]
+            for _, metric in self.metrics:
+                metric.update(yb, y_pred)
+            self._fit_steps_done = step + 1
+            logs = self._logs(total_cost / seen)
+            logs["batch_loss"] = cost
+            callback_list.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        return self._logs(total_cost / seen)
 
     def _logs(self, loss):
         logs = {"loss": loss}

@@ -1,0 +1,401 @@
+r"""Training speed of a 784-256-128-10 MLP on real MNIST: neurona against PyTorch eager CPU.
+
+What it measures, at each batch size (128 and 32 by default):
+
+* seconds per epoch (60,000 training images, shuffled every epoch) of
+  - neurona: ``Sequential([Dense(256, relu), Dense(128, relu), Dense(10, softmax)], input_dim=784,
+    seed=0)`` compiled with ``Adam(1e-3)`` and categorical cross-entropy on one-hot labels, timed as
+    ``fit(x, y, epochs=1, batch_size=B, verbose=0, shuffle=True)``;
+  - PyTorch eager: ``nn.Sequential(Linear, ReLU, Linear, ReLU, Linear)``, ``Adam(lr=1e-3,
+    foreach=True)``, ``F.cross_entropy`` on logits and integer labels, ``zero_grad(set_to_none=True)``,
+    tensors converted once, a ``torch.randperm`` per epoch and one index per batch;
+  after one warm-up epoch, the median of ``--repeats`` epochs; then the ratio neurona / torch
+  against the target (<= 0.8 at batch 128, <= 0.6 at batch 32);
+* peak memory of each framework: every framework runs in its own subprocess (this script
+  re-invoked with ``--worker``); the resident set after import + data load is the baseline, the
+  peak is ``getrusage(RUSAGE_SELF).ru_maxrss`` once training is over;
+* test accuracy after the 1 + repeats epochs (a sanity check: about 97% for both);
+* a hardware lower bound: the float32 GEMM throughput of NumPy at this network's shapes (the
+  three forward products, the three weight gradients x^T delta and the three input gradients
+  delta W^T of one batch), timed in a loop, and the seconds an epoch of 6 x (number of weights)
+  x 60,000 FLOPs (2 for the forward and 4 for the backward multiply-adds per weight and sample)
+  needs at that rate; each framework's time is shown as the fraction of that bound it reaches.
+
+Everything is float32 on 2 threads (BLAS thread variables are set before NumPy is imported;
+``torch.set_num_threads(2)``).
+
+Run it from the repository root:
+
+    python benchmarks/mnist_mlp.py                      # full run, several minutes
+    python benchmarks/mnist_mlp.py --quick              # smoke run: 10,000 images, 1 repeat
+    python benchmarks/mnist_mlp.py --batch-sizes 128,32 --repeats 3 --json mnist_mlp.json
+
+``--data`` points at the directory of the four MNIST ``.gz`` IDX files (default:
+``../shared/data/mnist`` beside the repository).
+"""
+from __future__ import annotations
+
+import os
+
+THREADS = 2
+# The BLAS reads these once, when NumPy loads it: they must be set before ``import numpy``.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = str(THREADS)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+LAYER_SIZES = (784, 256, 128, 10)
+N_WEIGHTS = sum(a * b for a, b in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]))    # kernels only: 234,752
+DEFAULT_TARGETS = {128: 0.8, 32: 0.6}
+QUICK_SAMPLES = 10_000
+RESULT_TAG = "BENCH-RESULT "
+MIB = 1024.0    # ru_maxrss and /proc sizes are in KiB on Linux
+
+
+# --------------------------------------------------------------------------------- memory
+def rss_kib() -> int:
+    r"""The current resident set size (VmRSS) of this process, in KiB (0 if unknown)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def reset_peak() -> bool:
+    r"""Reset the peak-RSS mark to the current RSS (Linux >= 4.0), so that ru_maxrss afterwards
+    is the peak of what follows; False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def blas_threads():
+    r"""Threads of each BLAS / OpenMP pool NumPy (and torch) loaded, if threadpoolctl is installed."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{"api": p.get("internal_api"), "threads": p.get("num_threads")} for p in threadpool_info()]
+
+
+# ----------------------------------------------------------------------------------- data
+def load_data(data_dir: Path, n_train: int | None):
+    from neurona.datasets import load_mnist
+
+    x_train, y_train, x_test, y_test = load_mnist(data_dir)    # float32 (n, 784) in [0, 1], int64
+    if n_train:
+        x_train, y_train = x_train[:n_train], y_train[:n_train]
+    return x_train, y_train, x_test, y_test
+
+
+# -------------------------------------------------------------------------------- workers
+def _timed_epochs(run_epoch, repeats: int):
+    r"""One warm-up epoch, then ``repeats`` timed ones: (warm-up seconds, [seconds], last loss)."""
+    start = time.perf_counter()
+    loss = run_epoch()
+    warmup = time.perf_counter() - start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loss = run_epoch()
+        times.append(time.perf_counter() - start)
+    return warmup, times, loss
+
+
+def worker_neurona(args) -> dict:
+    import neurona
+    from neurona.layers import Dense
+    from neurona.optimizers import Adam
+
+    x, labels, x_test, y_test = load_data(args.data, args.train_samples)
+    y = np.eye(10, dtype=np.float32)[labels]                     # one-hot targets
+    memory = {"rss_after_load_kib": rss_kib(), "peak_after_load_kib": peak_kib()}
+    memory["peak_reset"] = reset_peak()
+
+    model = neurona.Sequential([Dense(256, activation="relu"), Dense(128, activation="relu"),
+                                Dense(10, activation="softmax")], input_dim=784, seed=0)
+    model.compile(optimizer=Adam(1e-3), loss="categorical_crossentropy")
+
+    def run_epoch():
+        history = model.fit(x, y, epochs=1, batch_size=args.batch_size, verbose=0, shuffle=True)
+        return history.history["loss"][-1]
+
+    warmup, times, loss = _timed_epochs(run_epoch, args.repeats)
+    memory["train_peak_kib"] = peak_kib()
+    accuracy = float(np.mean(model.predict(x_test).argmax(axis=1) == y_test))
+    return {"framework": "neurona", "version": neurona.__version__, "n_train": int(x.shape[0]),
+            "warmup_s": warmup, "epoch_s": times, "train_loss": float(loss), "test_accuracy": accuracy,
+            "memory": memory, "blas_threads": blas_threads()}
+
+
+def worker_torch(args) -> dict:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    x_np, labels, x_test_np, y_test = load_data(args.data, args.train_samples)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(labels)     # float32 and int64, no copy
+    x_test = torch.from_numpy(x_test_np)
+    memory = {"rss_after_load_kib": rss_kib(), "peak_after_load_kib": peak_kib()}
+    memory["peak_reset"] = reset_peak()
+
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    adam_options = {"fused": True} if args.torch_adam == "fused" else {"foreach": True}
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **adam_options)
+    generator = torch.Generator().manual_seed(0)
+    n, batch_size = x.shape[0], args.batch_size
+
+    def run_epoch():
+        model.train()
+        order = torch.randperm(n, generator=generator)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            index = order[start:start + batch_size]
+            xb, yb = x[index], y[index]
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * xb.shape[0]       # the epoch loss, as neurona's fit reports it
+        return total / n
+
+    warmup, times, loss = _timed_epochs(run_epoch, args.repeats)
+    memory["train_peak_kib"] = peak_kib()
+    model.eval()
+    with torch.inference_mode():
+        predicted = model(x_test).argmax(dim=1).numpy()
+    accuracy = float(np.mean(predicted == y_test))
+    return {"framework": "torch", "version": torch.__version__, "adam": args.torch_adam,
+            "n_train": int(n), "warmup_s": warmup, "epoch_s": times, "train_loss": float(loss),
+            "test_accuracy": accuracy, "memory": memory, "blas_threads": blas_threads(),
+            "torch_threads": torch.get_num_threads()}
+
+
+def gemm_shapes(batch_size: int):
+    r"""The matrix products of one training step: (name, left shape, right shape, transposed
+    operand, needed). ``needed`` is False for the input gradient of the first layer, which
+    neither framework computes (the images need no gradient)."""
+    shapes = []
+    for layer, (n_in, n_out) in enumerate(zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]), start=1):
+        shapes.append((f"fwd  x W       L{layer}", (batch_size, n_in), (n_in, n_out), None, True))
+        shapes.append((f"grad x^T delta L{layer}", (n_in, batch_size), (batch_size, n_out), "left", True))
+        shapes.append((f"back delta W^T L{layer}", (batch_size, n_out), (n_out, n_in), "right", layer > 1))
+    return shapes
+
+
+def worker_gemm(args) -> dict:
+    r"""Best-of-rounds time of each float32 product of a training step at this batch size."""
+    rng = np.random.default_rng(0)
+    batch_size = args.batch_size
+    ops = []
+    for name, (m, k), (_, n), transposed, needed in gemm_shapes(batch_size):
+        # Transposed operands are views of C-ordered arrays, as in a real backward pass.
+        left = rng.standard_normal((k, m), dtype=np.float32).T if transposed == "left" else \
+            rng.standard_normal((m, k), dtype=np.float32)
+        right = rng.standard_normal((n, k), dtype=np.float32).T if transposed == "right" else \
+            rng.standard_normal((k, n), dtype=np.float32)
+        out = np.empty((m, n), dtype=np.float32)
+        np.matmul(left, right, out=out)
+        start, calls = time.perf_counter(), 0
+        while time.perf_counter() - start < 0.05:                # calibrate: ~10 ms per round
+            np.matmul(left, right, out=out)
+            calls += 1
+        calls = max(1, calls // 5)
+        best = float("inf")
+        for _ in range(args.gemm_rounds):
+            start = time.perf_counter()
+            for _ in range(calls):
+                np.matmul(left, right, out=out)
+            best = min(best, (time.perf_counter() - start) / calls)
+        flops = 2.0 * m * k * n
+        ops.append({"name": name, "shape": f"({m},{k})x({k},{n})", "needed": needed,
+                    "seconds": best, "flops": flops, "gflops": flops / best / 1e9})
+    step_s = sum(op["seconds"] for op in ops)
+    step_flops = sum(op["flops"] for op in ops)                  # = 6 x N_WEIGHTS x batch_size
+    needed_s = sum(op["seconds"] for op in ops if op["needed"])
+    return {"batch_size": batch_size, "ops": ops, "step_gemm_s": step_s, "step_needed_gemm_s": needed_s,
+            "gflops": step_flops / step_s / 1e9, "blas_threads": blas_threads(),
+            "numpy": np.__version__}
+
+
+WORKERS = {"neurona": worker_neurona, "torch": worker_torch, "gemm": worker_gemm}
+
+
+def run_worker(kind: str, batch_size: int, args) -> dict:
+    r"""Run one measurement in a fresh interpreter and return its JSON result."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--batch-size", str(batch_size),
+               "--repeats", str(args.repeats), "--data", str(args.data), "--torch-adam", args.torch_adam,
+               "--gemm-rounds", str(args.gemm_rounds)]
+    if args.train_samples:
+        command += ["--train-samples", str(args.train_samples)]
+    completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    results = [line[len(RESULT_TAG):] for line in completed.stdout.splitlines() if line.startswith(RESULT_TAG)]
+    if completed.returncode != 0 or not results:
+        sys.stdout.write(completed.stdout)
+        raise SystemExit(f"The {kind} worker at batch size {batch_size} failed (exit code {completed.returncode}).")
+    return json.loads(results[-1])
+
+
+# ------------------------------------------------------------------------------- reporting
+def summarize(batch_size: int, n_train: int, gemm: dict, neurona_result: dict, torch_result: dict,
+              target: float | None) -> dict:
+    steps = n_train / batch_size
+    bound = gemm["step_gemm_s"] * steps            # = 6 x N_WEIGHTS x n_train FLOPs at the measured rate
+    needed_bound = gemm["step_needed_gemm_s"] * steps
+    row = {"batch_size": batch_size, "n_train": n_train, "gemm_gflops": gemm["gflops"],
+           "bound_s": bound, "bound_needed_s": needed_bound, "target": target}
+    for result in (neurona_result, torch_result):
+        name = result["framework"]
+        median = statistics.median(result["epoch_s"])
+        memory = result["memory"]
+        row[name] = {
+            "epoch_s": median, "epoch_s_all": result["epoch_s"], "warmup_s": result["warmup_s"],
+            "fraction_of_bound": bound / median, "test_accuracy": result["test_accuracy"],
+            "train_loss": result["train_loss"],
+            "baseline_rss_mib": memory["rss_after_load_kib"] / MIB,
+            # ru_maxrss never decreases unless reset: the whole run's peak is the larger of the two
+            "peak_mib": max(memory["peak_after_load_kib"], memory["train_peak_kib"]) / MIB,
+            "train_peak_mib": memory["train_peak_kib"] / MIB if memory["peak_reset"] else None,
+        }
+    row["ratio"] = row["neurona"]["epoch_s"] / row["torch"]["epoch_s"]
+    row["met"] = None if target is None else row["ratio"] <= target
+    return row
+
+
+def print_table(rows, args):
+    def fmt(value, spec):
+        return "-" if value is None else format(value, spec)
+
+    print()
+    print(f"MNIST MLP 784-256-128-10, float32, {THREADS} threads, Adam(1e-3); median of {args.repeats} "
+          f"epoch(s) after 1 warm-up; {rows[0]['n_train']:,} training images")
+    header = ["batch", "neurona s/ep", "torch s/ep", "ratio n/t", "target", "met", "peak MiB n/t",
+              "bound s/ep", "% bound n/t", "test acc n/t"]
+    lines = []
+    for row in rows:
+        n, t = row["neurona"], row["torch"]
+        lines.append([
+            str(row["batch_size"]), f"{n['epoch_s']:.3f}", f"{t['epoch_s']:.3f}", f"{row['ratio']:.2f}",
+            fmt(row["target"], ".2f"), "-" if row["met"] is None else ("yes" if row["met"] else "no"),
+            f"{n['peak_mib']:.0f} / {t['peak_mib']:.0f}", f"{row['bound_s']:.3f}",
+            f"{100 * n['fraction_of_bound']:.0f}% / {100 * t['fraction_of_bound']:.0f}%",
+            f"{100 * n['test_accuracy']:.2f} / {100 * t['test_accuracy']:.2f}"])
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
+    print("  ".join("-" * w for w in widths))
+    for line in lines:
+        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)))
+
+    print()
+    print("Memory (MiB): baseline = resident after import + data load; train peak = peak RSS while "
+          "training; peak = ru_maxrss of the worker")
+    header = ["batch", "framework", "baseline", "train peak", "overhead", "peak"]
+    lines = []
+    for row in rows:
+        for name in ("neurona", "torch"):
+            r = row[name]
+            overhead = None if r["train_peak_mib"] is None else r["train_peak_mib"] - r["baseline_rss_mib"]
+            lines.append([str(row["batch_size"]), name, f"{r['baseline_rss_mib']:.0f}",
+                          fmt(r["train_peak_mib"], ".0f"), fmt(overhead, "+.0f"), f"{r['peak_mib']:.0f}"])
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
+    for line in lines:
+        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)))
+
+    print()
+    print("GEMM lower bound: NumPy float32 products of one step at the measured speed (bound = 6 x "
+          f"{N_WEIGHTS:,} weights x n FLOPs; 'needed' leaves out the first layer's input gradient)")
+    for row in rows:
+        print(f"  batch {row['batch_size']:>4}: {row['gemm_gflops']:6.1f} GFLOP/s -> bound {row['bound_s']:.3f} "
+              f"s/epoch, needed {row['bound_needed_s']:.3f} s/epoch")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of the MNIST .gz IDX files")
+    parser.add_argument("--batch-sizes", default="128,32", help="comma-separated batch sizes (default 128,32)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed epochs after the warm-up (median reported)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_SAMPLES:,} training images and 1 repeat")
+    parser.add_argument("--train-samples", type=int, default=None, help="train on the first N images only")
+    parser.add_argument("--torch-adam", choices=("foreach", "fused"), default="foreach",
+                        help="torch Adam implementation (default foreach)")
+    parser.add_argument("--gemm-rounds", type=int, default=7, help="rounds of the GEMM timing (best kept)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
+        args.train_samples = args.train_samples or QUICK_SAMPLES
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    if args.worker:
+        result = WORKERS[args.worker](args)
+        print(RESULT_TAG + json.dumps(result), flush=True)
+        return
+
+    if not args.data.is_dir():
+        raise SystemExit(f"MNIST directory not found: {args.data} (give --data DIR)")
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b.strip()]
+    rows, raw = [], []
+    for batch_size in batch_sizes:
+        print(f"batch {batch_size}: GEMM bound ...", end=" ", flush=True)
+        gemm = run_worker("gemm", batch_size, args)
+        print(f"{gemm['gflops']:.1f} GFLOP/s; neurona ...", end=" ", flush=True)
+        neurona_result = run_worker("neurona", batch_size, args)
+        print(f"{statistics.median(neurona_result['epoch_s']):.3f} s/epoch; torch ...", end=" ", flush=True)
+        torch_result = run_worker("torch", batch_size, args)
+        print(f"{statistics.median(torch_result['epoch_s']):.3f} s/epoch", flush=True)
+        rows.append(summarize(batch_size, neurona_result["n_train"], gemm, neurona_result, torch_result,
+                              DEFAULT_TARGETS.get(batch_size)))
+        raw.append({"gemm": gemm, "neurona": neurona_result, "torch": torch_result})
+
+    print_table(rows, args)
+    if args.json:
+        info = {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),
+                "processor": _cpu_name(), "threads": THREADS, "repeats": args.repeats, "quick": args.quick,
+                "torch_adam": args.torch_adam, "n_weights": N_WEIGHTS}
+        args.json.write_text(json.dumps({"info": info, "rows": rows, "raw": raw}, indent=2) + "\n")
+        print(f"\nFigures written to {args.json}")
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    main()
