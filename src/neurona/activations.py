@@ -34,6 +34,11 @@ class Activation(Configurable):
         return grad * self.derivative(z)
 
 
+def _float_type(z):
+    r"""The floating dtype of z (float64 for Python numbers and integers, float32 stays float32)."""
+    return np.result_type(np.asarray(z).dtype, np.float32) if np.asarray(z).dtype != np.float16 else np.float32
+
+
 registry = Registry("activation", Activation)
 register = registry.register
 
@@ -53,7 +58,7 @@ class Identity(Activation):
         return np.asarray(z)
 
     def derivative(self, z):
-        return np.ones_like(np.asarray(z, dtype=float))
+        return np.ones_like(z, dtype=_float_type(z))
 
     def backward(self, grad, z, a):
         return grad
@@ -74,7 +79,7 @@ class Step(Activation):
         return (z >= 0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else float)
 
     def derivative(self, z):
-        return np.zeros_like(np.asarray(z, dtype=float))
+        return np.zeros_like(z, dtype=_float_type(z))
 
 
 @register("sign")
@@ -88,7 +93,7 @@ class Sign(Activation):
         return np.where(z >= 0, 1.0, -1.0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else float)
 
     def derivative(self, z):
-        return np.zeros_like(np.asarray(z, dtype=float))
+        return np.zeros_like(z, dtype=_float_type(z))
 
 
 @register("sigmoid", "logistic")
@@ -136,7 +141,7 @@ class ReLU(Activation):
         return np.maximum(z, 0)
 
     def derivative(self, z):
-        return (np.asarray(z) > 0).astype(float)
+        return (np.asarray(z) > 0).astype(_float_type(z))
 
     def backward(self, grad, z, a):
         return grad * (a > 0)

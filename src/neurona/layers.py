@@ -15,6 +15,8 @@ from .validation import check_number
 class Layer(Configurable):
     r"""Base class. ``forward(x, training)`` -> y;  ``backward(dL/dy)`` -> dL/dx (and fills grads)."""
 
+    _config_keys = {"name": "layer_name"}
+
     def __init__(self, name: str | None = None):
         self.name = name
         self.built = False

@@ -167,7 +167,8 @@ class CategoricalCrossentropy(Loss):
 
     J = -1/N sum_n sum_i y_ni log(p_ni)
     dJ/dp = -y / (p N ln(base))
-    and, through p = softmax(z), the fused  dJ/dz = (p - y) / (N ln(base))  (seed 000).
+    and, through p = softmax(z), the fused  dJ/dz = (p sum_i y_i - y) / (N ln(base)), which is
+    (p - y) / (N ln(base)) for one-hot or probability targets (seed 000).
 
     ``log_base`` e (default), 2 or 10: seed 000 gives -ln(0.4) = 0.9163 and seed 002
     -log2(0.775) = 0.3677. ``from_logits=True`` takes z and uses log_softmax(z), exact for any z.
@@ -201,7 +202,8 @@ class CategoricalCrossentropy(Loss):
 
     def fused_gradient(self, activation, y_true, a):
         if activation._registry_name == "softmax" and not self.from_logits:
-            return (a - y_true) * (1.0 / (a.shape[0] * math.log(self.log_base)))
+            # rows of y that do not sum to 1 (soft or partial targets) weigh the softmax term
+            return (a * y_true.sum(axis=-1, keepdims=True) - y_true) * (1.0 / (a.shape[0] * math.log(self.log_base)))
         return None
 
     def prepare_targets(self, y, n_outputs, dtype):

@@ -24,6 +24,8 @@ class Configurable:
     """
 
     _registry_name: str | None = None
+    #: constructor arguments stored under another config key ("name" is taken by the type)
+    _config_keys: dict[str, str] = {}
 
     def get_config(self) -> dict:
         config = {"name": self._registry_name or type(self).__name__}
@@ -33,7 +35,7 @@ class Configurable:
             value = getattr(self, name)
             if isinstance(value, Configurable):
                 value = value.get_config()
-            config[name] = value
+            config[self._config_keys.get(name, name)] = value
         return config
 
     def __repr__(self) -> str:
@@ -87,6 +89,9 @@ class Registry:
             if "name" not in config:
                 raise ValueError(f"A {self.kind} config needs a 'name' key; got keys {sorted(config)}.")
             cls = self.lookup(config.pop("name"))
+            for argument, key in cls._config_keys.items():
+                if key in config:
+                    config[argument] = config.pop(key)
             try:
                 return cls(**config)
             except TypeError as error:
