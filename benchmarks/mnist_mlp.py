@@ -10,10 +10,11 @@ What it measures, at each batch size (128 and 32 by default):
     foreach=True)``, ``F.cross_entropy`` on logits and integer labels, ``zero_grad(set_to_none=True)``,
     tensors converted once, a ``torch.randperm`` per epoch and one index per batch;
   after one warm-up epoch, the median of ``--repeats`` epochs; then the ratio neurona / torch
-  against the target (<= 0.8 at batch 128, <= 0.6 at batch 32);
-* peak memory of each framework: every framework runs in its own subprocess (this script
-  re-invoked with ``--worker``); the resident set after import + data load is the baseline, the
-  peak is ``getrusage(RUSAGE_SELF).ru_maxrss`` once training is over;
+  against the target (<= 0.8 at batch 128, <= 0.6 at batch 32). Each framework trains in its own
+  subprocess (this script re-invoked with ``--worker``); the two stay alive side by side and take
+  turns, one epoch each, so that a machine whose speed drifts slows both alike;
+* peak memory of each framework (its own process): the resident set after import + data load is
+  the baseline, the peak is ``getrusage(RUSAGE_SELF).ru_maxrss`` once training is over;
 * test accuracy after the 1 + repeats epochs (a sanity check: about 97% for both);
 * a hardware lower bound: the float32 GEMM throughput of NumPy at this network's shapes (the
   three forward products, the three weight gradients x^T delta and the three input gradients
@@ -29,6 +30,7 @@ Run it from the repository root:
     python benchmarks/mnist_mlp.py                      # full run, several minutes
     python benchmarks/mnist_mlp.py --quick              # smoke run: 10,000 images, 1 repeat
     python benchmarks/mnist_mlp.py --batch-sizes 128,32 --repeats 3 --json mnist_mlp.json
+    python benchmarks/mnist_mlp.py --torch-adam fused    # torch's single-kernel CPU Adam instead
 
 ``--data`` points at the directory of the four MNIST ``.gz`` IDX files (default:
 ``../shared/data/mnist`` beside the repository).
@@ -60,6 +62,7 @@ N_WEIGHTS = sum(a * b for a, b in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]))    # k
 DEFAULT_TARGETS = {128: 0.8, 32: 0.6}
 QUICK_SAMPLES = 10_000
 RESULT_TAG = "BENCH-RESULT "
+NOISY_SPREAD = 1.25
 MIB = 1024.0    # ru_maxrss and /proc sizes are in KiB on Linux
 
 
@@ -111,20 +114,13 @@ def load_data(data_dir: Path, n_train: int | None):
 
 
 # -------------------------------------------------------------------------------- workers
-def _timed_epochs(run_epoch, repeats: int):
-    r"""One warm-up epoch, then ``repeats`` timed ones: (warm-up seconds, [seconds], last loss)."""
-    start = time.perf_counter()
-    loss = run_epoch()
-    warmup = time.perf_counter() - start
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        loss = run_epoch()
-        times.append(time.perf_counter() - start)
-    return warmup, times, loss
+# A training worker loads the data, builds its model, trains the warm-up epoch and reports "ready";
+# then it trains one epoch per "epoch" line read from stdin, and on "finish" reports the test
+# accuracy and its memory. The parent keeps the neurona and torch workers of a batch size alive
+# together and alternates their epochs, so that a drift of the machine's speed hits both alike.
+# Each reply is one JSON line on stdout.
 
-
-def worker_neurona(args) -> dict:
+def prepare_neurona(args):
     import neurona
     from neurona.layers import Dense
     from neurona.optimizers import Adam
@@ -142,15 +138,14 @@ def worker_neurona(args) -> dict:
         history = model.fit(x, y, epochs=1, batch_size=args.batch_size, verbose=0, shuffle=True)
         return history.history["loss"][-1]
 
-    warmup, times, loss = _timed_epochs(run_epoch, args.repeats)
-    memory["train_peak_kib"] = peak_kib()
-    accuracy = float(np.mean(model.predict(x_test).argmax(axis=1) == y_test))
-    return {"framework": "neurona", "version": neurona.__version__, "n_train": int(x.shape[0]),
-            "warmup_s": warmup, "epoch_s": times, "train_loss": float(loss), "test_accuracy": accuracy,
-            "memory": memory, "blas_threads": blas_threads()}
+    def test_accuracy():
+        return float(np.mean(model.predict(x_test).argmax(axis=1) == y_test))
+
+    info = {"framework": "neurona", "version": neurona.__version__, "n_train": int(x.shape[0])}
+    return info, memory, run_epoch, test_accuracy
 
 
-def worker_torch(args) -> dict:
+def prepare_torch(args):
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -183,16 +178,39 @@ def worker_torch(args) -> dict:
             total += loss.item() * xb.shape[0]       # the epoch loss, as neurona's fit reports it
         return total / n
 
-    warmup, times, loss = _timed_epochs(run_epoch, args.repeats)
-    memory["train_peak_kib"] = peak_kib()
-    model.eval()
-    with torch.inference_mode():
-        predicted = model(x_test).argmax(dim=1).numpy()
-    accuracy = float(np.mean(predicted == y_test))
-    return {"framework": "torch", "version": torch.__version__, "adam": args.torch_adam,
-            "n_train": int(n), "warmup_s": warmup, "epoch_s": times, "train_loss": float(loss),
-            "test_accuracy": accuracy, "memory": memory, "blas_threads": blas_threads(),
+    def test_accuracy():
+        model.eval()
+        with torch.inference_mode():
+            predicted = model(x_test).argmax(dim=1).numpy()
+        return float(np.mean(predicted == y_test))
+
+    info = {"framework": "torch", "version": torch.__version__, "adam": args.torch_adam, "n_train": int(n),
             "torch_threads": torch.get_num_threads()}
+    return info, memory, run_epoch, test_accuracy
+
+
+def reply(message: dict):
+    print(RESULT_TAG + json.dumps(message), flush=True)
+
+
+def serve_training(prepare, args):
+    info, memory, run_epoch, test_accuracy = prepare(args)
+    start = time.perf_counter()
+    loss = run_epoch()
+    reply({"event": "ready", "warmup_s": time.perf_counter() - start})
+    epochs = []
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "epoch":
+            start = time.perf_counter()
+            loss = run_epoch()
+            epochs.append(time.perf_counter() - start)
+            reply({"event": "epoch", "seconds": epochs[-1]})
+        elif command == "finish":
+            break
+    memory["train_peak_kib"] = peak_kib()          # before the test-set pass: the peak of training
+    reply(dict(info, event="result", epoch_s=epochs, train_loss=float(loss), test_accuracy=test_accuracy(),
+               memory=memory, blas_threads=blas_threads()))
 
 
 def gemm_shapes(batch_size: int):
@@ -242,22 +260,67 @@ def worker_gemm(args) -> dict:
             "numpy": np.__version__}
 
 
-WORKERS = {"neurona": worker_neurona, "torch": worker_torch, "gemm": worker_gemm}
+TRAINING = {"neurona": prepare_neurona, "torch": prepare_torch}
 
 
-def run_worker(kind: str, batch_size: int, args) -> dict:
-    r"""Run one measurement in a fresh interpreter and return its JSON result."""
+def worker_command(kind: str, batch_size: int, args) -> list[str]:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--batch-size", str(batch_size),
-               "--repeats", str(args.repeats), "--data", str(args.data), "--torch-adam", args.torch_adam,
-               "--gemm-rounds", str(args.gemm_rounds)]
+               "--data", str(args.data), "--torch-adam", args.torch_adam, "--gemm-rounds", str(args.gemm_rounds)]
     if args.train_samples:
         command += ["--train-samples", str(args.train_samples)]
-    completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
-    results = [line[len(RESULT_TAG):] for line in completed.stdout.splitlines() if line.startswith(RESULT_TAG)]
-    if completed.returncode != 0 or not results:
-        sys.stdout.write(completed.stdout)
-        raise SystemExit(f"The {kind} worker at batch size {batch_size} failed (exit code {completed.returncode}).")
-    return json.loads(results[-1])
+    return command
+
+
+class Worker:
+    r"""A worker subprocess, spoken to by lines on its stdin and JSON lines on its stdout."""
+
+    def __init__(self, kind: str, batch_size: int, args):
+        self.kind, self.batch_size = kind, batch_size
+        self.process = subprocess.Popen(worker_command(kind, batch_size, args), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+
+    def receive(self) -> dict:
+        for line in self.process.stdout:
+            if line.startswith(RESULT_TAG):
+                return json.loads(line[len(RESULT_TAG):])
+            sys.stdout.write(line)                     # anything else the worker printed
+        self.process.wait()
+        raise SystemExit(f"The {self.kind} worker at batch size {self.batch_size} failed "
+                         f"(exit code {self.process.returncode}).")
+
+    def send(self, command: str):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def run_gemm(batch_size: int, args) -> dict:
+    worker = Worker("gemm", batch_size, args)
+    result = worker.receive()
+    worker.close()
+    return result
+
+
+def run_training(batch_size: int, args) -> tuple[dict, dict]:
+    r"""Both frameworks' workers, started one after the other (so that neither loads its data while
+    the other trains); then ``repeats`` rounds of one epoch each, the order alternating."""
+    workers, warmups = {}, {}
+    for kind in ("neurona", "torch"):
+        workers[kind] = Worker(kind, batch_size, args)
+        warmups[kind] = workers[kind].receive()["warmup_s"]
+    for round_ in range(args.repeats):
+        for kind in (("neurona", "torch") if round_ % 2 == 0 else ("torch", "neurona")):
+            workers[kind].send("epoch")
+            workers[kind].receive()
+    results = {}
+    for kind, worker in workers.items():
+        worker.send("finish")
+        results[kind] = dict(worker.receive(), warmup_s=warmups[kind])
+        worker.close()
+    return results["neurona"], results["torch"]
 
 
 # ------------------------------------------------------------------------------- reporting
@@ -276,12 +339,14 @@ def summarize(batch_size: int, n_train: int, gemm: dict, neurona_result: dict, t
             "epoch_s": median, "epoch_s_all": result["epoch_s"], "warmup_s": result["warmup_s"],
             "fraction_of_bound": bound / median, "test_accuracy": result["test_accuracy"],
             "train_loss": result["train_loss"],
+            "spread": max(result["epoch_s"]) / min(result["epoch_s"]),
             "baseline_rss_mib": memory["rss_after_load_kib"] / MIB,
             # ru_maxrss never decreases unless reset: the whole run's peak is the larger of the two
             "peak_mib": max(memory["peak_after_load_kib"], memory["train_peak_kib"]) / MIB,
             "train_peak_mib": memory["train_peak_kib"] / MIB if memory["peak_reset"] else None,
         }
     row["ratio"] = row["neurona"]["epoch_s"] / row["torch"]["epoch_s"]
+    row["round_ratios"] = [a / b for a, b in zip(neurona_result["epoch_s"], torch_result["epoch_s"])]
     row["met"] = None if target is None else row["ratio"] <= target
     return row
 
@@ -309,6 +374,20 @@ def print_table(rows, args):
     print("  ".join("-" * w for w in widths))
     for line in lines:
         print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)))
+
+    print()
+    print("Epoch times (s): warm-up, then the timed epochs (the frameworks take turns); 'spread' = "
+          f"slowest / fastest timed epoch (above {NOISY_SPREAD} the machine was busy: run again)")
+    for row in rows:
+        for name in ("neurona", "torch"):
+            r = row[name]
+            times = ", ".join(f"{t:.3f}" for t in r["epoch_s_all"])
+            flag = "  <- noisy" if r["spread"] > NOISY_SPREAD else ""
+            print(f"  batch {row['batch_size']:>4} {name:>8}: warm-up {r['warmup_s']:.3f}; {times}; "
+                  f"spread {r['spread']:.2f}{flag}")
+        ratios = ", ".join(f"{r:.2f}" for r in row["round_ratios"])
+        print(f"  batch {row['batch_size']:>4}    ratio: per round {ratios}; median "
+              f"{statistics.median(row['round_ratios']):.2f}")
 
     print()
     print("Memory (MiB): baseline = resident after import + data load; train peak = peak RSS while "
@@ -344,10 +423,10 @@ def main(argv=None):
                         help=f"smoke run: {QUICK_SAMPLES:,} training images and 1 repeat")
     parser.add_argument("--train-samples", type=int, default=None, help="train on the first N images only")
     parser.add_argument("--torch-adam", choices=("foreach", "fused"), default="foreach",
-                        help="torch Adam implementation (default foreach)")
+                        help="torch Adam implementation (default foreach; fused is one kernel per step)")
     parser.add_argument("--gemm-rounds", type=int, default=7, help="rounds of the GEMM timing (best kept)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
-    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("gemm", "neurona", "torch"), help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
@@ -356,9 +435,11 @@ def main(argv=None):
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
 
+    if args.worker == "gemm":
+        reply(worker_gemm(args))
+        return
     if args.worker:
-        result = WORKERS[args.worker](args)
-        print(RESULT_TAG + json.dumps(result), flush=True)
+        serve_training(TRAINING[args.worker], args)
         return
 
     if not args.data.is_dir():
@@ -367,12 +448,11 @@ def main(argv=None):
     rows, raw = [], []
     for batch_size in batch_sizes:
         print(f"batch {batch_size}: GEMM bound ...", end=" ", flush=True)
-        gemm = run_worker("gemm", batch_size, args)
-        print(f"{gemm['gflops']:.1f} GFLOP/s; neurona ...", end=" ", flush=True)
-        neurona_result = run_worker("neurona", batch_size, args)
-        print(f"{statistics.median(neurona_result['epoch_s']):.3f} s/epoch; torch ...", end=" ", flush=True)
-        torch_result = run_worker("torch", batch_size, args)
-        print(f"{statistics.median(torch_result['epoch_s']):.3f} s/epoch", flush=True)
+        gemm = run_gemm(batch_size, args)
+        print(f"{gemm['gflops']:.1f} GFLOP/s; neurona and torch, alternating epochs ...", end=" ", flush=True)
+        neurona_result, torch_result = run_training(batch_size, args)
+        print(f"{statistics.median(neurona_result['epoch_s']):.3f} and "
+              f"{statistics.median(torch_result['epoch_s']):.3f} s/epoch", flush=True)
         rows.append(summarize(batch_size, neurona_result["n_train"], gemm, neurona_result, torch_result,
                               DEFAULT_TARGETS.get(batch_size)))
         raw.append({"gemm": gemm, "neurona": neurona_result, "torch": torch_result})

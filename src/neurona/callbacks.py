@@ -47,9 +47,15 @@ class CallbackList:
             callback.set_model(model)
 
     def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+        # only the callbacks that override the hook: fit calls two hooks per batch
+        targets = [getattr(c, hook) for c in self.callbacks if getattr(type(c), hook) is not getattr(Callback, hook)]
+
         def call(*args, **kwargs):
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args, **kwargs)
+            for target in targets:
+                target(*args, **kwargs)
+        setattr(self, hook, call)           # looked up once per hook
         return call
 
 

@@ -49,6 +49,13 @@ class Layer(Configurable):
     def count_params(self) -> int:
         return int(sum(p.size for p in self.params))
 
+    def set_param_arrays(self, params, grads):
+        r"""Use ``params`` and ``grads`` (same shapes, same values) as this layer's arrays from now on.
+        ``Sequential`` passes views of one flat parameter vector and one flat gradient vector."""
+        self.params, self.grads = list(params), list(grads)
+        for name, array in zip(self.param_names, self.params):
+            setattr(self, name, array)
+
 
 registry = Registry("layer", Layer)
 register = registry.register
@@ -112,7 +119,12 @@ class Dense(Layer):
         return a
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
-        delta = grad if pre_activation else self.activation.backward(grad, self._z, self._a)
+        if pre_activation:
+            delta = grad
+        elif isinstance(self.activation, activations.ReLU):
+            delta = np.multiply(grad, self._a > 0, out=grad)     # grad is this step's own array
+        else:
+            delta = self.activation.backward(grad, self._z, self._a)
         m = self._x.shape[0]
         np.matmul(self._x.T, delta, out=self.grads[0])
         if self.kernel_regularizer is not None:

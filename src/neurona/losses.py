@@ -185,11 +185,14 @@ class CategoricalCrossentropy(Loss):
         if self.from_logits:
             z = y_pred - y_pred.max(axis=-1, keepdims=True)
             return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-        return np.log(np.clip(y_pred, self.epsilon, 1.0))
+        p = np.maximum(y_pred, self.epsilon)                # np.clip costs 3x more on small arrays
+        return np.log(np.minimum(p, 1.0, out=p), out=p)
 
     def __call__(self, y_true, y_pred):
-        y_pred = np.asarray(y_pred)
-        nats = -np.sum(y_true * self._log_p(y_pred)) / y_pred.shape[0]
+        y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+        log_p = self._log_p(y_pred)
+        total = np.vdot(y_true, log_p) if y_true.shape == log_p.shape else np.sum(y_true * log_p)
+        nats = -total / y_pred.shape[0]
         return float(nats / math.log(self.log_base))
 
     def gradient(self, y_true, y_pred):
@@ -203,7 +206,10 @@ class CategoricalCrossentropy(Loss):
     def fused_gradient(self, activation, y_true, a):
         if activation._registry_name == "softmax" and not self.from_logits:
             # rows of y that do not sum to 1 (soft or partial targets) weigh the softmax term
-            return (a * y_true.sum(axis=-1, keepdims=True) - y_true) * (1.0 / (a.shape[0] * math.log(self.log_base)))
+            g = a * np.add.reduce(y_true, axis=-1, keepdims=True)
+            g -= y_true
+            g *= 1.0 / (a.shape[0] * math.log(self.log_base))
+            return g
         return None
 
     def prepare_targets(self, y, n_outputs, dtype):

@@ -80,6 +80,28 @@ class Sequential:
             width = layer.output_dim
         self.input_dim = input_dim
         self.built = bool(self.layers)
+        self._pack_parameters()
+
+    def _pack_parameters(self):
+        r"""Keep all parameters in one contiguous vector and all gradients in another; each layer
+        holds reshaped views of its part. The (elementwise) optimizer then updates the whole model
+        with a few whole-vector operations per step instead of a few per array."""
+        params = self.params
+        total = sum(p.size for p in params)
+        self._flat_params = np.empty(total, self.dtype)
+        self._flat_grads = np.zeros(total, self.dtype)
+        offset = 0
+        for layer in self.layers:
+            views, grad_views = [], []
+            for p in layer.params:
+                views.append(self._flat_params[offset:offset + p.size].reshape(p.shape))
+                grad_views.append(self._flat_grads[offset:offset + p.size].reshape(p.shape))
+                views[-1][...] = p
+                offset += p.size
+            if views:
+                layer.set_param_arrays(views, grad_views)
+        if self.optimizer is not None:
+            self.optimizer.build([self._flat_params])
 
     @property
     def output_dim(self) -> int:
@@ -193,7 +215,7 @@ class Sequential:
         cost = self.loss(y, y_pred) + sum(layer.penalty(x.shape[0]) for layer in self.layers)
         if math.isfinite(cost):
             self._backward(y, y_pred)
-            self.optimizer.apply(self.params, self.grads)
+            self.optimizer.apply([self._flat_params], [self._flat_grads])
         return cost, y_pred
 
     # -- training -----------------------------------------------------------------------------

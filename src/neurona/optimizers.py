@@ -40,14 +40,15 @@ class Optimizer(Configurable):
         return float(self.learning_rate)
 
     def build(self, params):
-        self._slots = [self._new_slots(p) for p in params]
+        self._slots = [self._new_slots(p) | {"_shape": p.shape} for p in params]
 
     def _new_slots(self, param) -> dict[str, np.ndarray]:
         return {}
 
     def apply(self, params, grads):
         r"""One update of every parameter array (in place) from its gradient."""
-        if self._slots is None or len(self._slots) != len(params):
+        if self._slots is None or len(self._slots) != len(params) or any(
+                p.shape != s["_shape"] for p, s in zip(params, self._slots)):
             self.build(params)
         alpha = self.current_learning_rate
         self.iterations += 1
@@ -206,10 +207,9 @@ class Adam(Optimizer):
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.beta_2
         v += tmp
-        # alpha m_hat / (sqrt(v_hat) + eps) = (alpha / c1) m / (sqrt(v) / sqrt(c2) + eps)
+        # alpha m_hat / (sqrt(v_hat) + eps) = (alpha sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / self._sqrt_correction_2
-        tmp += self.epsilon
+        tmp += self.epsilon * self._sqrt_correction_2
         np.divide(m, tmp, out=tmp)
-        tmp *= alpha / self._correction_1
+        tmp *= alpha * self._sqrt_correction_2 / self._correction_1
         param -= tmp

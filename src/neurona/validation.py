@@ -33,7 +33,10 @@ def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
     r"""A sentence saying how many NaN/inf values ``array`` holds and where, or None."""
     if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.complexfloating):
         return None
-    bad = ~np.isfinite(array)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(array, axis=None)):    # one pass: a NaN or inf makes the sum
+            return None                                     # non-finite (a sum that overflows only
+    bad = ~np.isfinite(array)                               # costs the exact count below)
     count = int(bad.sum())
     if count == 0:
         return None
