@@ -11,8 +11,8 @@ What it measures, at each batch size (128 and 32 by default):
     tensors converted once, a ``torch.randperm`` per epoch and one index per batch;
   after one warm-up epoch, the median of ``--repeats`` epochs; then the ratio neurona / torch
   against the target (<= 0.8 at batch 128, <= 0.6 at batch 32). Each framework trains in its own
-  subprocess (this script re-invoked with ``--worker``); the two stay alive side by side and take
-  turns, one epoch each, so that a machine whose speed drifts slows both alike;
+  subprocess (this script re-invoked with ``--worker``), one after the other, never side by side
+  (an idle PyTorch process keeps its OpenMP threads spinning and slows a process beside it);
 * peak memory of each framework (its own process): the resident set after import + data load is
   the baseline, the peak is ``getrusage(RUSAGE_SELF).ru_maxrss`` once training is over;
 * test accuracy after the 1 + repeats epochs (a sanity check: about 97% for both);
@@ -116,8 +116,7 @@ def load_data(data_dir: Path, n_train: int | None):
 # -------------------------------------------------------------------------------- workers
 # A training worker loads the data, builds its model, trains the warm-up epoch and reports "ready";
 # then it trains one epoch per "epoch" line read from stdin, and on "finish" reports the test
-# accuracy and its memory. The parent keeps the neurona and torch workers of a batch size alive
-# together and alternates their epochs, so that a drift of the machine's speed hits both alike.
+# accuracy and its memory. The parent runs the neurona worker, then the torch worker, each alone.
 # Each reply is one JSON line on stdout.
 
 def prepare_neurona(args):
@@ -305,25 +304,22 @@ def run_gemm(batch_size: int, args) -> dict:
 
 
 def run_training(batch_size: int, args) -> tuple[dict, dict]:
-    r"""Both frameworks' workers, started one after the other (so that neither loads its data while
-    the other trains); then ``repeats`` rounds of one epoch each, the order alternating."""
-    workers, warmups = {}, {}
-    for kind in ("neurona", "torch"):
-        workers[kind] = Worker(kind, batch_size, args)
-        warmups[kind] = workers[kind].receive()["warmup_s"]
-    for round_ in range(args.repeats):
-        for kind in (("neurona", "torch") if round_ % 2 == 0 else ("torch", "neurona")):
-            workers[kind].send("epoch")
-            workers[kind].receive()
+    r"""Each framework's worker in turn, alone on the machine: a warm-up epoch, then ``repeats``
+    timed epochs. The two never live side by side: an idle PyTorch process keeps its OpenMP
+    threads spinning for a while and was measured to slow a NumPy process beside it by up to 50%."""
     results = {}
-    for kind, worker in workers.items():
+    for kind in ("neurona", "torch"):
+        worker = Worker(kind, batch_size, args)
+        warmup = worker.receive()["warmup_s"]
+        for _ in range(args.repeats):
+            worker.send("epoch")
+            worker.receive()
         worker.send("finish")
-        results[kind] = dict(worker.receive(), warmup_s=warmups[kind])
+        results[kind] = dict(worker.receive(), warmup_s=warmup)
         worker.close()
     return results["neurona"], results["torch"]
 
 
-# ------------------------------------------------------------------------------- reporting
 def summarize(batch_size: int, n_train: int, gemm: dict, neurona_result: dict, torch_result: dict,
               target: float | None) -> dict:
     steps = n_train / batch_size
@@ -376,7 +372,7 @@ def print_table(rows, args):
         print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)))
 
     print()
-    print("Epoch times (s): warm-up, then the timed epochs (the frameworks take turns); 'spread' = "
+    print("Epoch times (s): warm-up, then the timed epochs (each framework alone); 'spread' = "
           f"slowest / fastest timed epoch (above {NOISY_SPREAD} the machine was busy: run again)")
     for row in rows:
         for name in ("neurona", "torch"):
@@ -386,7 +382,7 @@ def print_table(rows, args):
             print(f"  batch {row['batch_size']:>4} {name:>8}: warm-up {r['warmup_s']:.3f}; {times}; "
                   f"spread {r['spread']:.2f}{flag}")
         ratios = ", ".join(f"{r:.2f}" for r in row["round_ratios"])
-        print(f"  batch {row['batch_size']:>4}    ratio: per round {ratios}; median "
+        print(f"  batch {row['batch_size']:>4}    ratio, epoch by epoch: {ratios}; median "
               f"{statistics.median(row['round_ratios']):.2f}")
 
     print()
@@ -449,7 +445,7 @@ def main(argv=None):
     for batch_size in batch_sizes:
         print(f"batch {batch_size}: GEMM bound ...", end=" ", flush=True)
         gemm = run_gemm(batch_size, args)
-        print(f"{gemm['gflops']:.1f} GFLOP/s; neurona and torch, alternating epochs ...", end=" ", flush=True)
+        print(f"{gemm['gflops']:.1f} GFLOP/s; neurona, then torch ...", end=" ", flush=True)
         neurona_result, torch_result = run_training(batch_size, args)
         print(f"{statistics.median(neurona_result['epoch_s']):.3f} and "
               f"{statistics.median(torch_result['epoch_s']):.3f} s/epoch", flush=True)
