@@ -22,6 +22,8 @@ class Activation(Configurable):
 
     #: False for step and sign: their derivative is 0 everywhere, so no gradient flows.
     has_gradient = True
+    #: False where ``backward`` needs only a = f(z): a layer then need not keep z
+    backward_needs_z = True
 
     def __call__(self, z):
         raise NotImplementedError
@@ -53,6 +55,8 @@ def get(identifier) -> Activation:
 @register("identity", "linear")
 class Identity(Activation):
     r"""a = z;  da/dz = 1. The output of a regression."""
+
+    backward_needs_z = False
 
     def __call__(self, z):
         return np.asarray(z)
@@ -103,6 +107,8 @@ class Sigmoid(Activation):
     Computed as e^{z} / (1 + e^{z}) for z < 0 so that e^{-z} never overflows.
     """
 
+    backward_needs_z = False
+
     def __call__(self, z):
         z = np.asarray(z)
         e = np.exp(-np.abs(z))              # in (0, 1]: never overflows
@@ -123,6 +129,8 @@ class Tanh(Activation):
     (Seed 001 writes the derivative as (1 - tanh^2 z) / (1 + tanh^2 z): that is a typo.)
     """
 
+    backward_needs_z = False
+
     def __call__(self, z):
         return np.tanh(z)
 
@@ -136,6 +144,8 @@ class Tanh(Activation):
 @register("relu")
 class ReLU(Activation):
     r"""a = max(0, z);  da/dz = 1 if z > 0 else 0 (0 at z = 0, as PyTorch and Keras take it)."""
+
+    backward_needs_z = False
 
     def __call__(self, z):
         return np.maximum(z, 0)
@@ -228,6 +238,8 @@ class Softmax(Activation):
     Followed by categorical cross-entropy, the model uses the fused dL/dz = (a - y) / N instead
     (seed 000), which is cheaper and exact.
     """
+
+    backward_needs_z = False
 
     def __call__(self, z):
         z = np.asarray(z)

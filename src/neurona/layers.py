@@ -84,9 +84,7 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.input_dim = None if input_dim is None else check_number("Dense", "input_dim", input_dim, 1, integer=True)
-        # ReLU, sigmoid, tanh, softmax and identity need only a = f(z) in backward, not z
-        self._keeps_z = type(self.activation).backward is activations.Activation.backward or isinstance(
-            self.activation, (activations.LeakyReLU, activations.SELU))
+        self._keeps_z = self.activation.backward_needs_z
 
     def build(self, input_dim, rng, dtype):
         if self.input_dim is not None and self.input_dim != input_dim:

@@ -68,4 +68,4 @@ class L1L2(Regularizer):
         return L1(self.l1)(weights, m) + L2(self.l2)(weights, m)
 
     def gradient(self, weights, m):
-        return (self.l1 / m) * np.sign(weights) + (self.l2 / m) * weights
+        return L1(self.l1).gradient(weights, m) + L2(self.l2).gradient(weights, m)
