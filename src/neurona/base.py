@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -30,6 +31,27 @@ class ConvergenceWarning(UserWarning):
 
 class DataConversionWarning(UserWarning):
     r"""The data was converted to the form the estimator needs (e.g. a column y made 1-D)."""
+
+
+def sklearn_flavoured(cls: type) -> type:
+    r"""``cls``, or, once scikit-learn is loaded, a subclass of both ``cls`` and scikit-learn's
+    class of the same name, so that scikit-learn's tools recognise neurona's errors and warnings
+    (``except sklearn.exceptions.NotFittedError`` catches it) without neurona importing it."""
+    module = sys.modules.get("sklearn.exceptions")
+    theirs = getattr(module, cls.__name__, None)
+    if theirs is None:
+        return cls
+    if cls.__name__ not in _FLAVOURED:
+        _FLAVOURED[cls.__name__] = type(cls.__name__, (cls, theirs), {"__module__": cls.__module__,
+                                                                      "__doc__": cls.__doc__})
+    return _FLAVOURED[cls.__name__]
+
+
+_FLAVOURED: dict[str, type] = {}
+
+
+def warn(category: type, message: str, stacklevel: int = 2):
+    warnings.warn(message, sklearn_flavoured(category), stacklevel=stacklevel + 1)
 
 
 class BaseEstimator:
@@ -99,7 +121,7 @@ class BaseEstimator:
 
     def _check_fitted(self):
         if not self.__sklearn_is_fitted__():
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+            raise sklearn_flavoured(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
                                  f"with appropriate arguments before using this estimator.")
 
 
@@ -184,8 +206,7 @@ def check_X(owner: str, X, dtype=np.float64, n_features: int | None = None) -> n
 
 
 def check_y(owner: str, y, n_samples: int) -> np.ndarray:
-    r"""``y`` as an array with one row per sample; a column vector (n, 1) becomes 1-D with a
-    DataConversionWarning unless ``keep_2d``."""
+    r"""``y`` as an array with one row per sample, else a clear error."""
     if y is None:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
     if _is_sparse(y):
@@ -207,8 +228,8 @@ def check_y(owner: str, y, n_samples: int) -> np.ndarray:
 def column_to_1d(y: np.ndarray) -> np.ndarray:
     r"""A column vector y of shape (n, 1) made 1-D, with the warning scikit-learn gives."""
     if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
-                      "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=3)
+        warn(DataConversionWarning, "A column-vector y was passed when a 1d array was expected. Please change "
+             "the shape of y to (n_samples,), for example using ravel().", stacklevel=3)
         return y.ravel()
     return y
 
@@ -246,6 +267,9 @@ def check_classification_targets(owner: str, y: np.ndarray, allowed=("binary", "
         raise ValueError(f"Unknown label type: {kind}. {owner} is a classifier: y must hold class labels "
                          f"(integers or strings), not real-valued targets (got dtype {y.dtype}).")
     if kind not in allowed:
+        if allowed == ("binary",):
+            raise ValueError(f"Only binary classification is supported. {owner} takes two classes; y is "
+                             f"{kind} (for more classes use SoftmaxRegression or NeuralClassifier).")
         raise ValueError(f"{owner} takes {' or '.join(allowed)} targets; y is {kind} (shape {y.shape}).")
     return kind
 

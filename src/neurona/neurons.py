@@ -12,7 +12,6 @@ they print every step with its numbers, as the slides work it by hand.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
@@ -173,10 +172,9 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
                 break
         tracer.close()
         if self.mistakes_[-1] > self.tol * X.shape[0]:
-            warnings.warn(f"{type(self).__name__} did not converge: all {self.n_iter_} epoch(s) made "
+            base.warn(ConvergenceWarning, f"{type(self).__name__} did not converge: all {self.n_iter_} epoch(s) made "
                           f"mistakes ({self.mistakes_[-1]} of {X.shape[0]} samples in the last). The classes "
-                          f"may not be linearly separable (XOR is not); raise max_epochs or accept it.",
-                          ConvergenceWarning, stacklevel=2)
+                          f"may not be linearly separable (XOR is not); raise max_epochs or accept it.")
         return self
 
     def partial_fit(self, X, y, classes=None):
