@@ -387,6 +387,12 @@ class Sequential:
             print_fn(text)
         return text
 
+    def explain(self, x, y, print_fn=print) -> dict:
+        r"""One forward and backward pass on (x, y), printed as the chain rule with every z, a,
+        dL/da, da/dz, dz/dW and its shape (see ``neurona.explain``); returns the arrays."""
+        from .explain import explain
+        return explain(self, x, y, print_fn)
+
     def get_config(self) -> dict:
         return {"name": self.name, "input_dim": self.input_dim, "seed": self.seed, "dtype": self.dtype.name,
                 "layers": [layer.get_config() for layer in self.layers]}
