@@ -298,7 +298,7 @@ def encode_labels(owner: str, y: np.ndarray, classes=None) -> tuple[np.ndarray, 
     index = np.clip(index, 0, classes.size - 1)
     unknown = classes[index] != y
     if np.any(unknown):
-        raise ValueError(f"{owner}: y holds the label {y[np.argmax(unknown)]!r}, which is not among the "
+        raise ValueError(f"{owner}: y holds the label {y[np.argmax(unknown)].item()!r}, which is not among the "
                          f"classes {classes.tolist()} given at the first call.")
     return classes, index
 

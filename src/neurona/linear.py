@@ -129,7 +129,7 @@ class _OneLayer:
 
     def _fit_callbacks(self):
         check_trace(type(self).__name__, self.trace)
-        tracer = Tracer(self.trace, "trace")
+        tracer = Tracer(self.trace, type(self).__name__)
         return (StepTrace(tracer),) if tracer.on else ()
 
     def fit(self, X, y):

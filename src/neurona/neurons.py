@@ -77,7 +77,7 @@ class McCullochPitts(BaseEstimator):
         r"""y_hat in {0, 1} for each sample (1-D x is one sample)."""
         X = self._check_inputs(X)
         inhibitory = self._checked_inhibitory(X.shape[1])
-        tracer = trace_module.Tracer(self.trace, "trace")
+        tracer = trace_module.Tracer(self.trace, type(self).__name__)
         z = self.decision_function(X)
         blocked = X[:, inhibitory].any(axis=1) if inhibitory else np.zeros(X.shape[0], bool)
         y_hat = ((z >= self.threshold) & ~blocked).astype(np.int64)
@@ -163,7 +163,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         n_outputs = 1 if mode == "binary" else classes.size
         W, b = self._initial_weights(n_outputs, X.shape[1], coef_init, intercept_init, rng)
         self._start(W, b, mode, classes, X.shape[1], rng)
-        tracer = trace_module.Tracer(self.trace, "trace")
+        tracer = trace_module.Tracer(self.trace, type(self).__name__)
         self.mistakes_, self.converged_ = [], False
         for epoch in range(self.max_epochs):
             mistakes = self._epoch(X, target, tracer, epoch)
@@ -198,7 +198,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"classes={list(classes)!r} is not the same as on the first call to "
                                  f"partial_fit ({self.classes_.tolist()}).")
             X, target, _, _ = self._targets(X, y, first=False)
-        tracer = trace_module.Tracer(self.trace, "trace")
+        tracer = trace_module.Tracer(self.trace, type(self).__name__)
         if self._epoch(X, target, tracer, len(self.mistakes_)) == 0:
             self.converged_ = True
         tracer.close()

@@ -60,7 +60,7 @@ class Tracer:
     r"""Sends trace lines where the ``trace`` argument says: nowhere (False / None), stdout (True),
     a function, an open file (anything with ``write``), or a file path (written at ``close``)."""
 
-    def __init__(self, target, owner: str = "trace"):
+    def __init__(self, target, owner: str = "the model"):
         self._lines: list[str] | None = None
         self._path = None
         if target is None or target is False:
@@ -71,7 +71,7 @@ class Tracer:
             self._path = os.fspath(target)
             directory = os.path.dirname(os.path.abspath(self._path))
             if not os.path.isdir(directory):
-                raise ValueError(f"The {owner!r} file {self._path!r} is in a directory that does not exist.")
+                raise ValueError(f"The 'trace' file {self._path!r} of {owner} is in a directory that does not exist.")
             self._lines = []
             self._emit = self._lines.append
         elif hasattr(target, "write"):
@@ -79,7 +79,7 @@ class Tracer:
         elif callable(target):
             self._emit = target
         else:
-            raise TypeError(f"The {owner!r} argument must be True/False, a function taking a line, an "
+            raise TypeError(f"The 'trace' argument of {owner} must be True/False, a function taking a line, an "
                             f"open file or a file path; got {type(target).__name__} {target!r}.")
 
     @property
