@@ -8,9 +8,11 @@ r"""neurona: neural networks from first principles on NumPy.
 """
 from . import (activations, callbacks, data, datasets, initializers, layers, losses, metrics, optimizers,
                regularizers, schedules)
+from . import estimators, linear, neurons
 from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = ["Sequential", "NoGradientWarning", "activations", "callbacks", "data", "datasets", "initializers",
            "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
+__all__ += ["estimators", "linear", "neurons"]
