@@ -161,6 +161,18 @@ class RegressorMixin:
 
 # -- input checks -----------------------------------------------------------------------------
 
+def check_random_state(owner: str, random_state):
+    r"""``random_state`` as a seed for ``numpy.random.default_rng``: None, an integer or a
+    Generator; a legacy ``RandomState`` (which scikit-learn's tools may hand over) draws one."""
+    if random_state is None or isinstance(random_state, np.random.Generator) or (
+            isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2 ** 31))
+    raise TypeError(f"The 'random_state' argument of {owner} must be None, an integer or a "
+                    f"numpy.random.Generator; got {random_state!r}.")
+
+
 def _is_sparse(data) -> bool:
     return hasattr(data, "tocsr") and hasattr(data, "nnz")
 

@@ -98,13 +98,7 @@ class EngineEstimator(BaseEstimator):
         return "glorot_uniform"
 
     def _seed(self):
-        seed = self.random_state
-        if seed is None or isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-            return seed
-        if isinstance(seed, np.random.RandomState):       # what scikit-learn's tools may hand over
-            return int(seed.randint(2 ** 31))
-        raise TypeError(f"The 'random_state' argument of {type(self).__name__} must be None or an integer; "
-                        f"got {seed!r}.")
+        return base.check_random_state(type(self).__name__, self.random_state)
 
     def _train(self, X, Y, loss, activation, stratify=None, extra_callbacks=()):
         r"""Build, compile and fit the model; set ``model_``, ``loss_curve_``, ``n_iter_``."""

@@ -100,34 +100,42 @@ def _line(name, value, formula="") -> str:
 
 def describe(model, result) -> list[str]:
     r"""The lines ``explain`` prints."""
-    lines = [f"Forward pass ({model.loss._registry_name}, {result['layers'][0]['a_prev'].shape[0]} sample(s)):",
-             _line("a[0]", result["layers"][0]["a_prev"], "x")]
+    return _describe_forward(model, result) + _describe_backward(result)
+
+
+def _describe_forward(model, result) -> list[str]:
+    first = result["layers"][0]["a_prev"]
+    lines = [f"Forward pass ({model.loss._registry_name}, {first.shape[0]} sample(s)):", _line("a[0]", first, "x")]
     for r in result["layers"]:
         l, layer = r["index"], r["layer"]
-        lines.append(f"  layer {l}: {type(layer).__name__}"
-                     + (f", activation {layer.activation._registry_name}" if "z" in r else ""))
+        name = layer.activation._registry_name if "z" in r else None
+        lines.append(f"  layer {l}: {type(layer).__name__}" + (f", activation {name}" if name else ""))
         if isinstance(layer, layers_module.Dense):
-            lines.append(_line(f"z[{l}]", r["z"], f"a[{l - 1}] W[{l}]" + (f" + b[{l}]" if layer.use_bias else "")))
-        if "z" in r:
-            lines.append(_line(f"a[{l}]", r["a"], f"{layer.activation._registry_name}(z[{l}])"))
-        else:
-            lines.append(_line(f"a[{l}]", r["a"], f"a[{l - 1}] (identity at inference)"))
-    lines.append(f"  L = {result['data_loss']:.6g}" + (f" + penalty {result['penalty']:.6g}" if result["penalty"] else ""))
-    lines.append("Backward pass (chain rule: dL/dW[l] = dL/da[l] · da[l]/dz[l] · dz[l]/dW[l]):")
+            bias = f" + b[{l}]" if layer.use_bias else ""
+            lines.append(_line(f"z[{l}]", r["z"], f"a[{l - 1}] W[{l}]{bias}"))
+        formula = f"{name}(z[{l}])" if name else f"a[{l - 1}] (identity at inference)"
+        lines.append(_line(f"a[{l}]", r["a"], formula))
+    penalty = f" + penalty {result['penalty']:.6g}" if result["penalty"] else ""
+    return lines + [f"  L = {result['data_loss']:.6g}{penalty}"]
+
+
+def _describe_backward(result) -> list[str]:
+    lines = ["Backward pass (chain rule: dL/dW[l] = dL/da[l] · da[l]/dz[l] · dz[l]/dW[l]):"]
+    n_layers = len(result["layers"])
     for r in reversed(result["layers"]):
         l, layer = r["index"], r["layer"]
-        lines.append(f"  layer {l}: {type(layer).__name__}")
-        lines.append(_line(f"dL/da[{l}]", r["dL/da"], "from the loss" if l == len(result["layers"]) else f"dL/dz[{l + 1}] W[{l + 1}]^T"))
+        source = "from the loss" if l == n_layers else f"dL/dz[{l + 1}] W[{l + 1}]^T"
+        lines += [f"  layer {l}: {type(layer).__name__}", _line(f"dL/da[{l}]", r["dL/da"], source)]
         if "z" not in r:
             continue
-        name = layer.activation._registry_name
         jacobian = r["da/dz"].ndim == 3
-        lines.append(_line(f"da[{l}]/dz[{l}]", r["da/dz"], f"{name}'(z[{l}])" + (" (one Jacobian per sample)" if jacobian else "")))
+        note = " (one Jacobian per sample)" if jacobian else ""
+        lines.append(_line(f"da[{l}]/dz[{l}]", r["da/dz"], f"{layer.activation._registry_name}'(z[{l}]){note}"))
         lines.append(_line(f"dL/dz[{l}]", r["dL/dz"], f"dL/da[{l}] {'·' if jacobian else '*'} da[{l}]/dz[{l}]"))
         if "dz/dW" in r:
+            regularizer = " + regularizer" if layer.kernel_regularizer is not None else ""
             lines.append(_line(f"dz[{l}]/dW[{l}]", r["dz/dW"], f"a[{l - 1}]"))
-            lines.append(_line(f"dL/dW[{l}]", r["dL/dW"], f"a[{l - 1}]^T dL/dz[{l}]"
-                               + (" + regularizer" if layer.kernel_regularizer is not None else "")))
+            lines.append(_line(f"dL/dW[{l}]", r["dL/dW"], f"a[{l - 1}]^T dL/dz[{l}]{regularizer}"))
         if "dL/db" in r:
             lines.append(_line(f"dL/db[{l}]", r["dL/db"], f"sum over samples of dL/dz[{l}]"))
     return lines

@@ -159,7 +159,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         ``intercept_init`` if given, else from ``init``."""
         self._check_params()
         X, target, mode, classes = self._targets(X, y)
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(base.check_random_state(type(self).__name__, self.random_state))
         n_outputs = 1 if mode == "binary" else classes.size
         W, b = self._initial_weights(n_outputs, X.shape[1], coef_init, intercept_init, rng)
         self._start(W, b, mode, classes, X.shape[1], rng)
@@ -189,7 +189,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"classes must be passed on the first call to partial_fit "
                                  f"(every label {type(self).__name__} will ever see).")
             X, target, mode, classes = self._targets(X, y, None if classes is None else np.unique(classes))
-            rng = np.random.default_rng(self.random_state)
+            rng = np.random.default_rng(base.check_random_state(type(self).__name__, self.random_state))
             n_outputs = 1 if mode == "binary" else classes.size
             self._start(*self._initial_weights(n_outputs, X.shape[1], None, None, rng), mode, classes, X.shape[1], rng)
             self.mistakes_, self.converged_ = [], False
@@ -213,13 +213,14 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
     def _epoch(self, X, target, tracer, epoch) -> int:
         order = self._rng.permutation(X.shape[0]) if self.shuffle else np.arange(X.shape[0])
         mistakes = 0
+        self._tracer = tracer
         for i in order:
-            self._tracer = tracer
             if tracer.on:
                 tracer(f"epoch {epoch + 1}, sample {i + 1}: x = {vector(X[i])}, y = {self._label(target[i])}")
             mistakes += bool(self._step(X[i], target[i]))
             self.t_ += 1
             self._after_step()
+        del self._tracer                # the trace target (a file, a function) is not the model's
         self.n_iter_ += 1
         self.mistakes_.append(mistakes)
         self._publish()
