@@ -48,9 +48,9 @@ def backpropagate(output: Tensor, output_gradient=None) -> dict[int, np.ndarray]
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
             input_grads = DERIVATIVES[node.op](g, node.data, *node._input_values, **node.attrs)
-        for parent, value, grad in zip(node.inputs, node._input_values, input_grads):
-            if not np.issubdtype(value.dtype, np.floating):
-                continue                        # integer and boolean inputs carry no gradient
+        for parent, value, grad, followed in zip(node.inputs, node._input_values, input_grads, node._followed):
+            if not followed or not np.issubdtype(value.dtype, np.floating):
+                continue                        # constants, integers and booleans carry no gradient
             grad = unbroadcast(np.asarray(grad, dtype=value.dtype), value.shape)
             key = id(parent)
             grads[key] = grad if key not in grads else grads[key] + grad

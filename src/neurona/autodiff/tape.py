@@ -77,11 +77,12 @@ class GradientTape:
             raise TypeError(f"The target of gradient must be a Tensor computed on the tape; got "
                             f"{type(target).__name__}.")
         source_list = _flatten(sources, "gradient")
-        for name, t in [("target", target)] + [("source", s) for s in source_list]:
+        for role, t in [("source", s) for s in source_list] + [("target", target)]:
             if not t.is_floating:
-                raise TypeError(f"Gradients exist for floating tensors only; the {name} "
-                                f"{t.name or ''} has dtype {t.dtype}. Create it with a float dtype, "
-                                f"e.g. Variable(np.array(values, dtype='float32')).")
+                name = f" {t.name!r}" if t.name else ""
+                raise TypeError(f"Gradients exist for floating tensors only; the {role}{name} has dtype "
+                                f"{t.dtype}. Create it with a float dtype, e.g. "
+                                f"Variable(np.array(values, dtype='float32')).")
         self._used = True
         grads = backpropagate(target, output_gradients)
         result = []

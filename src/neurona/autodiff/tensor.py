@@ -63,6 +63,7 @@ class Tensor:
         self.inputs: tuple[Tensor, ...] = ()
         self.attrs: dict = {}
         self._input_values: tuple[np.ndarray, ...] = ()   # the inputs' values when the op ran
+        self._followed: tuple[bool, ...] = ()
 
     # -- array-like -------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -155,7 +156,9 @@ def record(op: str, value, inputs, **attrs) -> Tensor:
     r"""The result of operation ``op`` on ``inputs``: a Tensor holding ``value`` that keeps its
     inputs (a graph node) when a tape is recording and some input is followed."""
     out = Tensor(np.asarray(value))
-    if _active_tapes and any(is_watched(t) for t in inputs):
+    followed = tuple(is_watched(t) for t in inputs) if _active_tapes else ()
+    if any(followed):
         out.op, out.inputs, out.attrs = op, tuple(inputs), attrs
         out._input_values = tuple(t.data for t in inputs)
+        out._followed = followed            # the inputs that receive a gradient
     return out
