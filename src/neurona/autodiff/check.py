@@ -6,8 +6,11 @@ For each parameter of each layer it puts three gradients of the cost J side by s
     autodiff    the same forward pass rebuilt with autodiff ops, differentiated by the tape
     numerical   central differences (J(w + delta) - J(w - delta)) / (2 delta), entry by entry
 
-and their relative errors max |a - b| / max(|a|, |b|). In float64 all three agree to about 1e-8;
-an error above ~1e-5 means a wrong derivative (or a kink of relu / abs hit by the +-delta step).
+and their relative errors max |a - b| / max(|a|, |b|, floor). In float64 all three agree to about
+1e-8; an error above ~1e-5 means a wrong derivative (or a kink of relu / abs hit by the +-delta
+step). The floor, max(1, |J|) * 1e-15 / (delta * tolerance), is the size below which the rounding
+noise of the numerical slope (a few times 1e-16 |J| / delta) would exceed the tolerance: a gradient that
+is truly 0 is then not failed by that noise.
 """
 from __future__ import annotations
 
@@ -155,6 +158,8 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
     except (KeyError, NotImplementedError) as error:
         autodiff = None
         notes.append(f"No autodiff form for {error}: the autodiff columns are empty.")
+    floor = max(1.0, abs(cost)) * 1e-15 / (delta * tolerance)
+    errors = lambda a, b: relative_error(a, b, floor)          # noqa: E731
     rows, k = [], 0
     for i, layer in enumerate(copy.layers):
         for name, param, grad in zip(layer.param_names, layer.params, layer.grads):
@@ -162,9 +167,9 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
                                          delta=delta, method="central")
             auto = None if autodiff is None else autodiff[k]
             rows.append(GradientRow(layer.name or f"{type(layer).__name__.lower()}_{i}", name, param.shape,
-                                    grad.copy(), auto, numeric, relative_error(grad, numeric),
-                                    None if auto is None else relative_error(auto, numeric),
-                                    None if auto is None else relative_error(grad, auto)))
+                                    grad.copy(), auto, numeric, errors(grad, numeric),
+                                    None if auto is None else errors(auto, numeric),
+                                    None if auto is None else errors(grad, auto)))
             k += 1
     report = GradientCheck(rows, tolerance, cost, notes)
     if print_fn is not None:

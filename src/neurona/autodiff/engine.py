@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import activations, layers, losses, regularizers
 from . import ops
+from .custom import FunctionLoss
 from .tensor import Tensor
 
 
@@ -89,6 +90,8 @@ def activation(act, z):
 
 
 def loss_value(loss, y_true, y_pred):
+    if isinstance(loss, FunctionLoss):
+        return loss._evaluate(y_true, y_pred)
     return LOSSES[loss._registry_name](loss, y_true, y_pred)
 
 

@@ -63,13 +63,14 @@ def numerical_gradient(f, params, delta: float = 1e-6, method: str = "forward"):
     return grads[0] if single else grads
 
 
-def relative_error(a, b) -> float:
-    r"""max |a - b| / max(max |a|, max |b|, 1e-12): the largest difference relative to the largest
-    entry of either array (so entries near 0 do not inflate it); 0 for equal arrays."""
+def relative_error(a, b, floor: float = 1e-12) -> float:
+    r"""max |a - b| / max(max |a|, max |b|, floor): the largest difference relative to the largest
+    entry of either array (so entries near 0 do not inflate it); 0 for equal arrays. Gradients
+    smaller than ``floor`` are compared in absolute terms (a true 0 against rounding noise)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"relative_error needs arrays of one shape; got {a.shape} and {b.shape}.")
     if a.size == 0:
         return 0.0
-    scale = np.max([1e-12, np.max(np.abs(a)), np.max(np.abs(b))])
+    scale = np.max([floor, np.max(np.abs(a)), np.max(np.abs(b))])
     return float(np.max(np.abs(a - b)) / scale)

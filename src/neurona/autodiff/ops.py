@@ -190,6 +190,18 @@ def log_softmax(x, axis=-1):
     return record("log_softmax", shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), (x,), axis=axis)
 
 
+def _reduction_method(function):
+    def method(x, axis=None, dtype=None, out=None, keepdims=False, **unsupported):
+        if dtype is not None or out is not None or unsupported:
+            raise TypeError(f"Tensor.{function.__name__} takes axis and keepdims only; got "
+                            f"{'dtype, ' if dtype is not None else ''}{'out, ' if out is not None else ''}"
+                            f"{', '.join(unsupported)}.")
+        return function(x, axis=axis, keepdims=keepdims)
+
+    method.__name__ = function.__name__
+    return method
+
+
 def _attach_operators():
     r"""Tensor's operators and methods, each the function of the same operation above."""
     flip = lambda f: lambda a, b: f(b, a)              # noqa: E731  (b <op> a for the reflected forms)
@@ -205,8 +217,10 @@ def _attach_operators():
     for name in ("lt", "le", "gt", "ge"):
         setattr(Tensor, f"__{name}__", (lambda op: lambda a, b: getattr(a.data, op)(
             b.data if isinstance(b, Tensor) else b))(f"__{name}__"))
-    for function in (exp, log, sqrt, sin, cos, tanh, sigmoid, relu, sum, mean, max, clip, softmax, log_softmax):
+    for function in (exp, log, sqrt, sin, cos, tanh, sigmoid, relu, clip, softmax, log_softmax):
         setattr(Tensor, function.__name__, function)
+    for function in (sum, mean, max):                   # np.sum(tensor) etc. call these methods
+        setattr(Tensor, function.__name__, _reduction_method(function))
     Tensor.reshape = lambda a, *shape: reshape(a, shape[0] if len(shape) == 1 else shape)
     Tensor.transpose = lambda a, *axes: transpose(a, axes[0] if len(axes) == 1 else (axes or None))
     Tensor.T = property(lambda a: transpose(a))
