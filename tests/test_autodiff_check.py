@@ -158,7 +158,7 @@ def huber(y_true, y_pred, delta=1.0):
     r"""Huber loss with autodiff ops: 1/2 d^2 where |d| <= delta, delta (|d| - delta / 2) beyond."""
     d = y_pred - y_true
     size = ad.abs(d)
-    return ad.mean(ad.where(size.numpy() <= delta, 0.5 * d * d, delta * (size - 0.5 * delta)))
+    return ad.mean(ad.where(size <= delta, 0.5 * d * d, delta * (size - 0.5 * delta)))
 
 
 class HandHuber(Loss):

@@ -2,7 +2,7 @@ r"""Custom losses: a Python function f(y_true, y_pred) of autodiff ops used as a
 
     def huber(y_true, y_pred, delta=1.0):
         d = ad.abs(y_pred - y_true)
-        return ad.mean(ad.where(d.numpy() <= delta, 0.5 * d ** 2, delta * (d - 0.5 * delta)))
+        return ad.mean(ad.where(d <= delta, 0.5 * d ** 2, delta * (d - 0.5 * delta)))
 
     model.compile(optimizer="sgd", loss=huber)      # dJ/dy_hat comes from the tape
 

@@ -84,6 +84,9 @@ class Tensor:
     def __float__(self):
         return float(self.data)
 
+    def __bool__(self):
+        return bool(self.data)
+
     def __len__(self):
         return len(self.data)
 
