@@ -36,7 +36,7 @@ class Node:
     index: int
     op: str | None
     name: str | None
-    kind: str                   # "variable", "tensor" (an input or constant) or "op"
+    kind: str                   # "op", "variable", "tensor" (watched) or "constant" (no gradient)
     value: np.ndarray
     gradient: np.ndarray | None
     inputs: tuple[int, ...]
@@ -52,7 +52,13 @@ class Node:
             return f"pow {float(np.asarray(self.attrs['p'])):g}"
         if self.op is not None:
             return self.op
-        return self.name or ("variable" if self.kind == "variable" else f"t{self.index}")
+        return self.name or f"{self.kind} {self.index}"
+
+
+def _kind(tensor, followed) -> str:
+    if tensor.op is not None:
+        return "op"
+    return "variable" if isinstance(tensor, Variable) else "tensor" if followed else "constant"
 
 
 def _short(array, gradient=False) -> str:
@@ -75,8 +81,14 @@ class Graph:
         order = topological_order(output)
         grads = backpropagate(output) if output.is_floating else {}
         index = {id(t): i for i, t in enumerate(order)}
-        self.nodes = [Node(i, t.op, t.name, "op" if t.op else "variable" if isinstance(t, Variable) else "tensor",
-                           t.data, grads.get(id(t)), tuple(index[id(p)] for p in t.inputs), t.attrs)
+        seen, followed = {}, set()          # the value each input had when it was used (a Variable
+        for t in order:                     # may have been assigned since) and who gets gradients
+            for parent, value, flag in zip(t.inputs, t._input_values, t._followed):
+                seen[id(parent)] = value
+                if flag:
+                    followed.add(id(parent))
+        self.nodes = [Node(i, t.op, t.name, _kind(t, id(t) in followed), seen.get(id(t), t.data),
+                           grads.get(id(t)), tuple(index[id(p)] for p in t.inputs), t.attrs)
                       for i, t in enumerate(order)]
 
     @property

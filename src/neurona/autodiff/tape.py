@@ -9,6 +9,8 @@ r"""GradientTape: record a computation, then ask for its gradients (TensorFlow's
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from . import tensor as tensor_module
@@ -35,13 +37,23 @@ class GradientTape:
 
     def __enter__(self):
         self._recording = True
-        tensor_module._active_tapes.append(self)
+        tensor_module._tapes.active.append(self)
         return self
 
     def __exit__(self, *exc):
         self._recording = False
-        tensor_module._active_tapes.remove(self)
+        tensor_module._tapes.active.remove(self)
         return False
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        r"""``with tape.stop_recording():`` runs operations this tape does not record (metrics,
+        logging) while the tape stays open."""
+        recording, self._recording = self._recording, False
+        try:
+            yield self
+        finally:
+            self._recording = recording
 
     def watch(self, tensors):
         r"""Follow ``tensors`` (a Tensor or a list of them): operations on them are recorded."""

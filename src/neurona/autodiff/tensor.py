@@ -17,11 +17,20 @@ Outside a tape nothing is recorded: the operations are plain NumPy and cost no m
 from __future__ import annotations
 
 import numbers
+import threading
 
 import numpy as np
 
-#: the tapes recording right now, innermost last (managed by GradientTape)
-_active_tapes: list = []
+
+class _Tapes(threading.local):
+    r"""The tapes open in this thread, innermost last (managed by GradientTape): a tape records
+    only the operations of the thread that opened it."""
+
+    def __init__(self):
+        self.active: list = []
+
+
+_tapes = _Tapes()
 
 
 def _to_array(value, dtype=None) -> np.ndarray:
@@ -152,14 +161,14 @@ def is_watched(tensor: Tensor) -> bool:
     or was computed on a tape)."""
     if tensor.op is not None:
         return True
-    return any(tape._watches(tensor) for tape in _active_tapes if tape._recording)
+    return any(tape._watches(tensor) for tape in _tapes.active if tape._recording)
 
 
 def record(op: str, value, inputs, **attrs) -> Tensor:
     r"""The result of operation ``op`` on ``inputs``: a Tensor holding ``value`` that keeps its
     inputs (a graph node) when a tape is recording and some input is followed."""
     out = Tensor(np.asarray(value))
-    followed = tuple(is_watched(t) for t in inputs) if _active_tapes else ()
+    followed = tuple(is_watched(t) for t in inputs) if _tapes.active else ()
     if any(followed):
         out.op, out.inputs, out.attrs = op, tuple(inputs), attrs
         out._input_values = tuple(t.data for t in inputs)
