@@ -204,7 +204,7 @@ def test_stop_recording_and_threads_leave_operations_unrecorded():
     with GradientTape() as tape:
         y = ad.sum(w * 2.0)
         with tape.stop_recording():
-            untracked = ad.sum(w * 3.0)
+            untracked = ad.sum(w * 3.0) + y
         seen = []
         thread = threading.Thread(target=lambda: seen.append(ad.sum(w * 4.0)))
         thread.start()

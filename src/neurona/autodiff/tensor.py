@@ -159,9 +159,10 @@ def as_tensor(value, like: Tensor | None = None) -> Tensor:
 def is_watched(tensor: Tensor) -> bool:
     r"""True when some recording tape follows ``tensor`` (it is watched, or a trainable Variable,
     or was computed on a tape)."""
+    recording = [tape for tape in _tapes.active if tape._recording]
     if tensor.op is not None:
-        return True
-    return any(tape._watches(tensor) for tape in _tapes.active if tape._recording)
+        return bool(recording)
+    return any(tape._watches(tensor) for tape in recording)
 
 
 def record(op: str, value, inputs, **attrs) -> Tensor:
