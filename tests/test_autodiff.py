@@ -7,9 +7,11 @@ with ``output_gradients=g`` must equal the central difference of sum(g * op(inpu
 """
 import shutil
 import threading
+import zlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from gradcheck import central_difference, relative_error
 from neurona import autodiff as ad
@@ -126,6 +128,40 @@ def test_every_derivative_has_a_case():
             tape.watch(inputs)
             covered.add(function(*inputs).op)
     assert covered == set(DERIVATIVES)
+
+
+@st.composite
+def broadcast_pair(draw):
+    r"""Two shapes that broadcast: b drops some leading axes of a and shrinks others to 1 (and a
+    may be the one shrunk)."""
+    a = draw(st.lists(st.integers(1, 3), min_size=0, max_size=3))
+    kept = a[draw(st.integers(0, len(a))):]
+    b = [1 if draw(st.booleans()) else n for n in kept]
+    return (tuple(b), tuple(a)) if draw(st.booleans()) else (tuple(a), tuple(b))
+
+
+@settings(max_examples=40, deadline=None)
+@given(broadcast_pair(), st.sampled_from(["add", "sub", "mul", "div", "maximum"]))
+def test_broadcasting_gradients_sum_over_the_stretched_axes(shapes, op):
+    rng = np.random.default_rng(zlib.crc32(repr((shapes, op)).encode()))
+    arrays = [rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape) if op != "div" or k == 0
+              else rng.uniform(0.5, 2.0, size=shape) for k, shape in enumerate(shapes)]
+    _, grads, numeric = tape_and_numeric(getattr(ad, {"sub": "subtract", "mul": "multiply", "div": "divide"}.get(op, op)),
+                                         arrays)
+    for g, n, shape in zip(grads, numeric, shapes):
+        assert g.shape == shape and relative_error(g, n) < TOLERANCE
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(-50, 50), min_size=1, max_size=6), st.floats(-100, 100))
+def test_softmax_sums_to_one_ignores_a_shift_and_its_gradient_of_the_sum_is_zero(values, shift):
+    z = Variable(np.array([values]))
+    with GradientTape() as tape:
+        p = ad.softmax(z)
+        total = ad.sum(p)
+    np.testing.assert_allclose(p.numpy().sum(), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(ad.softmax(np.array([values]) + shift).numpy(), p.numpy(), rtol=1e-9, atol=1e-300)
+    assert np.max(np.abs(tape.gradient(total, z))) < 1e-12
 
 
 def test_softmax_and_log_softmax_are_stable_and_consistent():
