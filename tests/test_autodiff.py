@@ -146,8 +146,8 @@ def test_broadcasting_gradients_sum_over_the_stretched_axes(shapes, op):
     rng = np.random.default_rng(zlib.crc32(repr((shapes, op)).encode()))
     arrays = [rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape) if op != "div" or k == 0
               else rng.uniform(0.5, 2.0, size=shape) for k, shape in enumerate(shapes)]
-    _, grads, numeric = tape_and_numeric(getattr(ad, {"sub": "subtract", "mul": "multiply", "div": "divide"}.get(op, op)),
-                                         arrays)
+    function = getattr(ad, {"sub": "subtract", "mul": "multiply", "div": "divide"}.get(op, op))
+    _, grads, numeric = tape_and_numeric(function, arrays)
     for g, n, shape in zip(grads, numeric, shapes):
         assert g.shape == shape and relative_error(g, n) < TOLERANCE
 
@@ -174,6 +174,12 @@ def test_softmax_and_log_softmax_are_stable_and_consistent():
 
 
 # ------------------------------------------------------------------ chain rule, reuse, depth
+
+def test_tensorflow_names_of_the_reductions():
+    x = Tensor(np.array([[1.0, 5.0], [3.0, 4.0]]))
+    assert float(ad.reduce_mean(x)) == 3.25 and float(ad.reduce_sum(x)) == 13.0
+    np.testing.assert_array_equal(ad.reduce_max(x, axis=1).numpy(), [5.0, 4.0])
+
 
 def test_seed_001_composite_e_to_the_sin_of_x_squared_at_many_points():
     x = Variable(np.linspace(-3, 3, 101))
@@ -301,6 +307,7 @@ def test_assign_keeps_the_values_a_recorded_graph_saw():
     assert not w.numpy().any()
     with pytest.raises(ValueError, match=r"shape \(2,\).*\(3,\)"):
         w.assign([1.0, 2.0, 3.0])
+    assert not w.numpy().any()                              # a refused assign changes nothing
 
 
 def test_dtypes_python_numbers_follow_the_tensor():

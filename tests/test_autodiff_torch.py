@@ -31,7 +31,8 @@ def shapes_and_reductions(lib, a, b, c):
         return ad.sum(top * ad.sqrt(c ** 2 + 1.0)) / ad.mean(ad.exp(ad.minimum(a, 0.3)))
     joined = torch.cat([a, b.T], dim=0)
     top = torch.max(joined, dim=0).values + torch.softmax(joined, dim=0)[1]
-    return torch.sum(top * torch.sqrt(c ** 2 + 1.0)) / torch.mean(torch.exp(torch.minimum(a, torch.tensor(0.3, dtype=torch.float64))))
+    bound = torch.tensor(0.3, dtype=torch.float64)
+    return torch.sum(top * torch.sqrt(c ** 2 + 1.0)) / torch.mean(torch.exp(torch.minimum(a, bound)))
 
 
 def elementwise_mix(lib, a, b):

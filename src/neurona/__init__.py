@@ -12,5 +12,5 @@ from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "NoGradientWarning", "activations", "autodiff", "callbacks", "data", "datasets", "initializers",
-           "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
+__all__ = ["Sequential", "NoGradientWarning", "activations", "autodiff", "callbacks", "data", "datasets",
+           "initializers", "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]

@@ -27,8 +27,11 @@ from .ops import (abs, add, clip, concatenate, cos, divide, exp, getitem, log, l
 from .tape import GradientTape
 from .tensor import Tensor, Variable
 
+reduce_sum, reduce_mean, reduce_max = sum, mean, max        # TensorFlow's names, for the seeds' code
+
 __all__ = ["Tensor", "Variable", "GradientTape", "numerical_gradient", "relative_error", "check_gradients",
            "GradientCheck", "Graph", "GraphvizNotFoundError", "FunctionLoss", "DERIVATIVES",
            "abs", "add", "clip", "concatenate", "cos", "divide", "exp", "getitem", "log", "log_softmax",
            "matmul", "max", "maximum", "mean", "minimum", "multiply", "negative", "power", "relu", "reshape",
-           "sigmoid", "sin", "softmax", "sqrt", "subtract", "sum", "tanh", "transpose", "where"]
+           "sigmoid", "sin", "softmax", "sqrt", "subtract", "sum", "tanh", "transpose", "where",
+           "reduce_sum", "reduce_mean", "reduce_max"]

@@ -64,6 +64,10 @@ def _sparse_categorical_crossentropy(loss, labels, p):
     return _categorical_crossentropy(loss, Tensor(one_hot), p)
 
 
+def _signed(loss, y, p):
+    return _constant(loss._signed(y.data), p)           # 0/1 labels as -1/1, as the engine's hinge
+
+
 def _mean_squared_error(loss, y, p):
     squares = ops.sum((p - y) ** 2)
     return squares / (2 * p.shape[0]) if loss.half else squares / p.size
@@ -75,7 +79,7 @@ LOSSES = {
     "binary_crossentropy":             _binary_crossentropy,
     "categorical_crossentropy":        _categorical_crossentropy,
     "sparse_categorical_crossentropy": _sparse_categorical_crossentropy,
-    "hinge":                           lambda loss, y, p: ops.mean(ops.relu(1.0 - _constant(loss._signed(y.data), p) * p)),
+    "hinge":                           lambda loss, y, p: ops.mean(ops.relu(1.0 - _signed(loss, y, p) * p)),
 }
 
 REGULARIZERS = {     # the penalty of weights w for a batch of m samples

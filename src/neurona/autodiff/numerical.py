@@ -41,7 +41,8 @@ def numerical_gradient(f, params, delta: float = 1e-6, method: str = "forward"):
     if method not in _METHODS:
         raise ValueError(f"The 'method' argument of numerical_gradient must be 'forward' or 'central'; got {method!r}.")
     single = not isinstance(params, (list, tuple))
-    arrays = [np.array(p.data if isinstance(p, Tensor) else p, dtype=np.float64) for p in ([params] if single else params)]
+    arrays = [np.array(p.data if isinstance(p, Tensor) else p, dtype=np.float64)
+              for p in ([params] if single else params)]
     base = _scalar(f(*arrays), "numerical_gradient") if method == "forward" else None
     grads = []
     for array in arrays:
