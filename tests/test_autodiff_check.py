@@ -144,12 +144,22 @@ def test_a_wrong_backward_is_caught(monkeypatch):
     assert first.error_backward_numerical > 1e-3 and first.error_autodiff_numerical < 1e-7
 
 
+def test_a_piece_without_autodiff_form_still_gets_backward_against_numerical(monkeypatch):
+    monkeypatch.delitem(engine.ACTIVATIONS, "tanh")
+    assert engine.missing() == ["activation 'tanh'"]
+    report = ad.check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)))
+    assert report.passed and all(r.autodiff is None and r.error_autodiff_numerical is None for r in report.rows)
+    assert "No autodiff form for 'tanh'" in str(report)
+
+
 def test_check_gradients_bad_input():
     model = nr.Sequential([Dense(2)], input_dim=3)
     with pytest.raises(RuntimeError, match="compile"):
         ad.check_gradients(model, data(), np.zeros((6, 2)))
     with pytest.raises(ValueError, match="features"):
         ad.check_gradients(small_model(), data(d=4), one_hot_targets(np.random.default_rng(0)))
+    with pytest.raises(ValueError, match="'delta' argument of check_gradients"):
+        ad.check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)), delta=-1.0)
 
 
 # ------------------------------------------------------------------ custom losses and metrics

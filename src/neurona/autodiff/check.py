@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import layers as layers_module
+from ..validation import check_number
 from . import engine
 from .numerical import numerical_gradient, relative_error
 from .tape import GradientTape
@@ -140,6 +141,8 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
     passes per parameter entry.
     """
     model._require_compiled("check_gradients")
+    check_number("check_gradients", "delta", delta, 0, low_open=True)
+    check_number("check_gradients", "tolerance", tolerance, 0, low_open=True)
     copy = _float64_copy(model)
     x, y = copy._check_xy(x, y)
     copy.rng = np.random.default_rng(seed)
@@ -150,7 +153,7 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
     masks = [getattr(layer, "_mask", None) if isinstance(layer, layers_module.Dropout) else None
              for layer in copy.layers]
     copy._flat_grads[...] = 0
-    copy._backward(y, y_pred)
+    copy._backward(y, y_pred)                   # the hand-written gradients, left in layer.grads
     cost = _cost(copy, x, y, masks)
     notes = []
     try:
@@ -159,22 +162,25 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
         autodiff = None
         notes.append(f"No autodiff form for {error}: the autodiff columns are empty.")
     floor = max(1.0, abs(cost)) * 1e-15 / (delta * tolerance)
-    errors = lambda a, b: relative_error(a, b, floor)          # noqa: E731
-    rows, k = [], 0
-    for i, layer in enumerate(copy.layers):
-        for name, param, grad in zip(layer.param_names, layer.params, layer.grads):
-            numeric = numerical_gradient(lambda p: _set_and_cost(copy, x, y, masks, param, p), param,
-                                         delta=delta, method="central")
-            auto = None if autodiff is None else autodiff[k]
-            rows.append(GradientRow(layer.name or f"{type(layer).__name__.lower()}_{i}", name, param.shape,
-                                    grad.copy(), auto, numeric, errors(grad, numeric),
-                                    None if auto is None else errors(auto, numeric),
-                                    None if auto is None else errors(grad, auto)))
-            k += 1
-    report = GradientCheck(rows, tolerance, cost, notes)
+    report = GradientCheck(_rows(copy, x, y, masks, autodiff, delta, floor), tolerance, cost, notes)
     if print_fn is not None:
         print_fn(report)
     return report
+
+
+def _rows(model, x, y, masks, autodiff, delta, floor) -> list[GradientRow]:
+    errors = lambda a, b: None if a is None else relative_error(a, b, floor)     # noqa: E731
+    rows, k = [], 0
+    for i, layer in enumerate(model.layers):
+        for name, param, grad in zip(layer.param_names, layer.params, layer.grads):
+            numeric = numerical_gradient(lambda p: _set_and_cost(model, x, y, masks, param, p), param,
+                                         delta=delta, method="central")
+            auto = None if autodiff is None else autodiff[k]
+            rows.append(GradientRow(layer.name or f"{type(layer).__name__.lower()}_{i}", name, param.shape,
+                                    grad.copy(), auto, numeric, errors(grad, numeric), errors(auto, numeric),
+                                    errors(auto, grad)))
+            k += 1
+    return rows
 
 
 def _set_and_cost(model, x, y, masks, param, value):
