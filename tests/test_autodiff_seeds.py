@@ -116,6 +116,7 @@ def test_seed_004_breast_cancer_logistic_regression_minibatches_momentum():
     assert w.dtype == np.float32 and np.all(np.isfinite(losses))
     assert np.mean(losses[-10:]) < 0.25 * np.mean(losses[:10])
     accuracy = np.mean((logistic_regression(x_test, w, b).numpy() >= 0.5) == y_test)
+    print(f"breast cancer logistic regression, 30 epochs: test accuracy {accuracy:.4f} on 69 samples")
     assert accuracy >= 0.94
 
 
