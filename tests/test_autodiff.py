@@ -40,6 +40,7 @@ CASES = {
     "sub-outer": (lambda a, b: a - b, rng_arrays(3, (3, 1), (1, 4))),
     "rsub": (lambda a: 1.0 - a, rng_arrays(4, (2, 3))),
     "mul-column": (lambda a, b: a * b, rng_arrays(5, (3, 4), (3, 1))),
+    "rmul-array": (lambda a: np.arange(4.0) * a, rng_arrays(53, (2, 4))),
     "div-row": (lambda a, b: a / b, rng_arrays(6, (3, 4), (4,), low=0.5, high=2.0)),
     "rdiv": (lambda a: 3.0 / a, rng_arrays(7, (5,), low=0.5, high=2.0)),
     "pow-tensors": (lambda a, b: a ** b, rng_arrays(8, (3, 4), (4,), low=0.5, high=2.0)),
@@ -358,6 +359,8 @@ def test_gradient_arguments_are_checked():
         tape.gradient(y, [np.ones(2)])
     with pytest.raises(TypeError, match="Tensor"):
         Tensor("abc")
+    with pytest.raises(IndexError, match=r"getitem.*\(2, 3\)"):
+        Tensor(np.ones((2, 3)))[5]
 
 
 # ------------------------------------------------------------------ numerical slopes
