@@ -96,9 +96,10 @@ class FunctionMetric(Metric):
 
     def update(self, y_true, y_pred):
         values = np.asarray(self.function(y_true, y_pred), dtype=np.float64)
-        n = len(y_pred) if values.ndim == 0 else values.size
-        self.total += float(np.sum(values)) * (n if values.ndim == 0 else 1)
-        self.count += n
+        if values.ndim == 0:                      # a batch mean: weigh it by the batch's samples
+            values = np.full(len(y_pred), float(values))
+        self.total += float(np.sum(values))
+        self.count += values.size
 
 
 def get(identifier, loss=None) -> tuple[str, Metric]:
