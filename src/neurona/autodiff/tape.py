@@ -95,8 +95,8 @@ class GradientTape:
                 raise TypeError(f"Gradients exist for floating tensors only; the {role}{name} has dtype "
                                 f"{t.dtype}. Create it with a float dtype, e.g. "
                                 f"Variable(np.array(values, dtype='float32')).")
-        self._used = True
         grads = backpropagate(target, output_gradients)
+        self._used = True
         result = []
         for s in source_list:
             g = grads.get(id(s))
