@@ -29,9 +29,9 @@ from .tensor import Tensor, Variable
 
 reduce_sum, reduce_mean, reduce_max = sum, mean, max        # TensorFlow's names, for the seeds' code
 
+# abs, sum and max are left out of __all__: a star import would hide Python's own (use ad.sum).
 __all__ = ["Tensor", "Variable", "GradientTape", "numerical_gradient", "relative_error", "check_gradients",
            "GradientCheck", "Graph", "GraphvizNotFoundError", "FunctionLoss", "DERIVATIVES",
-           "abs", "add", "clip", "concatenate", "cos", "divide", "exp", "getitem", "log", "log_softmax",
-           "matmul", "max", "maximum", "mean", "minimum", "multiply", "negative", "power", "relu", "reshape",
-           "sigmoid", "sin", "softmax", "sqrt", "subtract", "sum", "tanh", "transpose", "where",
-           "reduce_sum", "reduce_mean", "reduce_max"]
+           "add", "clip", "concatenate", "cos", "divide", "exp", "getitem", "log", "log_softmax", "matmul",
+           "maximum", "mean", "minimum", "multiply", "negative", "power", "relu", "reshape", "sigmoid", "sin",
+           "softmax", "sqrt", "subtract", "tanh", "transpose", "where", "reduce_sum", "reduce_mean", "reduce_max"]
