@@ -30,7 +30,7 @@ def _binary(op, function):
         _broadcast_check(op, a, b)
         return record(op, function(a.data, b.data), (a, b))
 
-    apply.__name__ = op
+    apply.__name__ = apply.__qualname__ = op
     return apply
 
 
@@ -39,7 +39,7 @@ def _unary(op, function):
         x = as_tensor(x)
         return record(op, function(x.data), (x,))
 
-    apply.__name__ = op
+    apply.__name__ = apply.__qualname__ = op
     return apply
 
 
@@ -119,7 +119,7 @@ def _reduction(op, function):
         axis = _check_axis(op, x, axis)
         return record(op, function(x.data, axis=axis, keepdims=keepdims), (x,), axis=axis, keepdims=keepdims)
 
-    apply.__name__ = op
+    apply.__name__ = apply.__qualname__ = op
     return apply
 
 
