@@ -24,22 +24,24 @@ def _broadcast_check(op, a, b):
                          f"counted from the right, must be equal or 1).") from None
 
 
-def _binary(op, function):
+def _binary(op, function, doc):
     def apply(a, b):
         a, b = _pair(a, b)
         _broadcast_check(op, a, b)
         return record(op, function(a.data, b.data), (a, b))
 
     apply.__name__ = apply.__qualname__ = op
+    apply.__doc__ = doc
     return apply
 
 
-def _unary(op, function):
+def _unary(op, function, doc):
     def apply(x):
         x = as_tensor(x)
         return record(op, function(x.data), (x,))
 
     apply.__name__ = apply.__qualname__ = op
+    apply.__doc__ = doc
     return apply
 
 
@@ -48,22 +50,22 @@ def _sigmoid(z):
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(np.result_type(z, np.float32))
 
 
-add = _binary("add", np.add)
-subtract = _binary("sub", np.subtract)
-multiply = _binary("mul", np.multiply)
-divide = _binary("div", np.divide)
-maximum = _binary("maximum", np.maximum)
-minimum = _binary("minimum", np.minimum)
-negative = _unary("neg", np.negative)
-exp = _unary("exp", np.exp)
-log = _unary("log", np.log)
-sqrt = _unary("sqrt", np.sqrt)
-sin = _unary("sin", np.sin)
-cos = _unary("cos", np.cos)
-tanh = _unary("tanh", np.tanh)
-sigmoid = _unary("sigmoid", _sigmoid)
-relu = _unary("relu", lambda z: np.maximum(z, 0))
-abs = _unary("abs", np.abs)     # noqa: A001  (ad.abs, as np.abs)
+add = _binary("add", np.add, "y = a + b;  dy/da = 1, dy/db = 1")
+subtract = _binary("sub", np.subtract, "y = a - b;  dy/da = 1, dy/db = -1")
+multiply = _binary("mul", np.multiply, "y = a b;  dy/da = b, dy/db = a")
+divide = _binary("div", np.divide, "y = a / b;  dy/da = 1 / b, dy/db = -a / b^2")
+maximum = _binary("maximum", np.maximum, "y = max(a, b) elementwise;  dy/da = 1 where a > b, 1/2 on ties, else 0")
+minimum = _binary("minimum", np.minimum, "y = min(a, b) elementwise;  dy/da = 1 where a < b, 1/2 on ties, else 0")
+negative = _unary("neg", np.negative, "y = -x;  dy/dx = -1")
+exp = _unary("exp", np.exp, "y = e^x;  dy/dx = e^x = y")
+log = _unary("log", np.log, "y = ln x;  dy/dx = 1 / x")
+sqrt = _unary("sqrt", np.sqrt, "y = sqrt(x);  dy/dx = 1 / (2 sqrt(x))")
+sin = _unary("sin", np.sin, "y = sin x;  dy/dx = cos x")
+cos = _unary("cos", np.cos, "y = cos x;  dy/dx = -sin x")
+tanh = _unary("tanh", np.tanh, "y = tanh x;  dy/dx = 1 - y^2")
+sigmoid = _unary("sigmoid", _sigmoid, "y = 1 / (1 + e^{-x}) (computed without overflow);  dy/dx = y (1 - y)")
+relu = _unary("relu", lambda z: np.maximum(z, 0), "y = max(0, x);  dy/dx = 1 if x > 0 else 0")
+abs = _unary("abs", np.abs, "y = |x|;  dy/dx = sign(x)")     # noqa: A001  (ad.abs, as np.abs)
 
 
 def power(a, b):
@@ -113,19 +115,20 @@ def _check_axis(op, x, axis):
     return axis if axis is None or isinstance(axis, int) else tuple(int(a) for a in axis)
 
 
-def _reduction(op, function):
+def _reduction(op, function, doc):
     def apply(x, axis=None, keepdims=False):
         x = as_tensor(x)
         axis = _check_axis(op, x, axis)
         return record(op, function(x.data, axis=axis, keepdims=keepdims), (x,), axis=axis, keepdims=keepdims)
 
     apply.__name__ = apply.__qualname__ = op
+    apply.__doc__ = doc
     return apply
 
 
-sum = _reduction("sum", np.sum)      # noqa: A001
-mean = _reduction("mean", np.mean)
-max = _reduction("max", np.max)      # noqa: A001
+sum = _reduction("sum", np.sum, "y = sum of x over axis;  dy/dx_i = 1")      # noqa: A001
+mean = _reduction("mean", np.mean, "y = mean of x over axis (n values);  dy/dx_i = 1 / n")
+max = _reduction("max", np.max, "y = max of x over axis;  dy/dx_i = 1 / (count of maxima) at a maximum, else 0")  # noqa
 
 
 def reshape(x, shape):
