@@ -132,6 +132,7 @@ max = _reduction("max", np.max, "y = max of x over axis;  dy/dx_i = 1 / (count o
 
 
 def reshape(x, shape):
+    r"""The same values in ``shape``; the gradient is reshaped back to x's shape."""
     x = as_tensor(x)
     try:
         value = np.reshape(x.data, shape)
@@ -142,6 +143,7 @@ def reshape(x, shape):
 
 
 def transpose(x, axes=None):
+    r"""The axes permuted (reversed by default); the gradient goes back by the inverse permutation."""
     x = as_tensor(x)
     axes = None if axes is None else tuple(axes)
     if axes is not None and sorted(axes) != list(range(x.ndim)):
@@ -150,7 +152,8 @@ def transpose(x, axes=None):
 
 
 def getitem(x, index):
-    r"""x[index]: slices, integers, integer or boolean arrays, as NumPy indexes."""
+    r"""x[index]: slices, integers, integer or boolean arrays, as NumPy indexes. The gradient is
+    g placed back at the indexed entries (added up where an index repeats), 0 elsewhere."""
     x = as_tensor(x)
     if isinstance(index, Tensor):
         index = index.data
@@ -164,7 +167,7 @@ def getitem(x, index):
 
 
 def concatenate(tensors, axis=0):
-    r"""The tensors joined along ``axis`` (all other axes must agree)."""
+    r"""The tensors joined along ``axis`` (all other axes must agree); each gets its slice of g."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor; got an empty list.")
