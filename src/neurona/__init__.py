@@ -8,9 +8,10 @@ r"""neurona: neural networks from first principles on NumPy.
 """
 from . import (activations, callbacks, data, datasets, initializers, layers, losses, metrics, optimizers,
                regularizers, schedules)
+from .io import load_model
 from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "NoGradientWarning", "activations", "callbacks", "data", "datasets", "initializers",
+__all__ = ["Sequential", "NoGradientWarning", "load_model", "activations", "callbacks", "data", "datasets", "initializers",
            "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
