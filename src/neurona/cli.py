@@ -99,6 +99,8 @@ def train(config, **flags):
     except io.ModelFileError as error:          # --resume with a checkpoint of another model
         raise click.UsageError(f"cannot resume: {error}") from None
     if model.stop_reason:
+        if os.path.exists(checkpoint):
+            os.unlink(checkpoint)           # resuming a diverged run would diverge again
         raise Failure(f"training failed: {model.stop_reason}")
     result = _report(model, source, x_test, y_test, plot, settings["plots"])
     model.metadata = _metadata(source, settings, scaler)

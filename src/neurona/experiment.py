@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import warnings
 
 from .validation import check_number
 
@@ -230,5 +231,7 @@ def fit_model(model, settings: dict, x_train, y_train, checkpoint: str, resume: 
         extra["resume_from"] = checkpoint
     elif os.path.exists(checkpoint):
         os.unlink(checkpoint)             # a stale checkpoint of another run must not be resumed
-    return model.fit(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
-                     validation_split=settings["validation_split"], verbose=settings["verbose"], **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", callbacks.DivergenceWarning)     # model.stop_reason tells it
+        return model.fit(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                         validation_split=settings["validation_split"], verbose=settings["verbose"], **extra)

@@ -135,8 +135,8 @@ def _raw_metadata(path, data: bytes) -> dict:
                              f"with an 8-byte header length).")
     (size,) = struct.unpack("<Q", data[:8])
     if size > len(data) - 8:
-        raise ModelFileError(f"{path}: truncated file (header of {size} bytes announced, "
-                             f"{len(data) - 8} present).")
+        raise ModelFileError(f"{path}: truncated file, or not a safetensors file (header of {size} "
+                             f"bytes announced, {len(data) - 8} present).")
     try:
         header = json.loads(data[8:8 + size])
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

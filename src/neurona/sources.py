@@ -134,7 +134,7 @@ def encode_classes(values) -> tuple[list[str], np.ndarray]:
 
 def encode_with(values, classes, name) -> np.ndarray:
     r"""Indices of ``values`` among a model's known ``classes``; an unknown value is an error."""
-    text = np.array([format(v, "g") if values.dtype.kind == "f" else str(v) for v in values])
+    text = [format(v, "g") if values.dtype.kind == "f" else str(v) for v in values]
     lookup = {c: i for i, c in enumerate(classes)}
     unknown = sorted({t for t in text if t not in lookup})
     if unknown:
