@@ -16,7 +16,7 @@ from neurona import cli
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-MNIST = ROOT.parent.parent / "shared" / "data" / "mnist"
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
 ENV = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
@@ -236,3 +236,16 @@ def test_killed_training_resumes_with_resume_and_ends_as_an_uninterrupted_run(tm
     assert all(np.array_equal(u, v) for u, v in zip(uninterrupted.get_weights(), resumed.get_weights()))
     assert resumed.history.history == uninterrupted.history.history
     assert not checkpoint.exists()
+
+
+def test_resume_refuses_the_checkpoint_of_another_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    small = ["train", "--dataset", "iris", "--epochs", "2", "--verbose", "0"]
+    assert cli.main([*small, "--layers", "4", "--out", "a.safetensors"]) == 0
+    os.replace("a.safetensors", "b.ckpt.safetensors")       # stands for a killed run's checkpoint
+    capsys.readouterr()
+    assert cli.main([*small, "--layers", "5", "--out", "b.safetensors", "--resume"]) == 2
+    assert "cannot resume: b.ckpt.safetensors was written by a different model" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["b.ckpt.safetensors"]
+    assert cli.main([*small, "--layers", "4", "--out", "b.safetensors", "--resume"]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["b.safetensors"]

@@ -118,6 +118,9 @@ def test_model_checkpoint_every_n_epochs_and_best_only(tmp_path):
     assert nr.load_model(tmp_path / "e04.safetensors").epoch == 4
     with pytest.raises(ValueError, match="every_n_epochs"):
         callbacks.ModelCheckpoint("x.safetensors", every_n_epochs=0)
+    with pytest.raises(ValueError, match=r"\{val_acc\}.*'val_accuracy'"):
+        make().fit(X, Y, epochs=1, verbose=0, validation_split=0.2,
+                   callbacks=[callbacks.ModelCheckpoint(tmp_path / "{val_acc}.safetensors")])
 
 
 def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):

@@ -271,7 +271,11 @@ class ModelCheckpoint(_Monitor):
             if value is None or not self._improved(value, self.best):
                 return
             self.best = value
-        path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"ModelCheckpoint cannot fill in the file name {self.filepath!r} ({error!r}); "
+                             f"it may use {{epoch}} and the logged values {sorted(logs or {})}.") from None
         self.model.save(path, include_optimizer=self.save_optimizer)
         if self.verbose:
             print(f"Epoch {epoch + 1}: saved the model to {path}.")

@@ -69,8 +69,19 @@ def _training_state(model) -> dict:
     return {"epoch": model.epoch,
             "optimizer_iterations": model.optimizer.iterations if model.compiled else 0,
             "rng": model.rng.bit_generator.state,
-            "history": None if history is None else {"epoch": list(history.epoch),
-                                                     "history": history.history}}
+            "history": None if history is None else {"epoch": [int(e) for e in history.epoch],
+                                                     "history": _numbers_only(history.history)}}
+
+
+def _numbers_only(history: dict) -> dict:
+    r"""The per-epoch values that are numbers (a callback may log anything)."""
+    kept = {}
+    for key, values in history.items():
+        try:
+            kept[str(key)] = [float(v) for v in values]
+        except (TypeError, ValueError):
+            continue
+    return kept
 
 
 def write_atomic(path, data: bytes) -> None:
@@ -203,7 +214,8 @@ def restore_state(model, path, contents=None) -> None:
     architecture. Checks everything before changing anything."""
     metadata, tensors = contents or read_file(path)
     saved_layers = metadata["model"].get("layers")
-    if contents is None and saved_layers != [layer.get_config() for layer in model.layers]:
+    mine = json.loads(json.dumps([layer.get_config() for layer in model.layers]))
+    if contents is None and saved_layers != mine:
         raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")
     weights = _weights_from(model, tensors, path)
     training = metadata.get("training") or {}
