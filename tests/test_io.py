@@ -25,6 +25,27 @@ OPTIMIZERS = {
 }
 
 
+# every registered optimizer with its defaults, plus the variants that keep other state
+for name in optimizers.registry.names():
+    OPTIMIZERS.setdefault(f"{name}_default", lambda name=name: optimizers.get(name))
+
+#: constructor arguments of each registered layer type (a new type needs an entry here)
+LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation": {"activation": "relu"},
+                   "dropout": {"rate": 0.5}}
+
+
+def test_every_registered_layer_type_round_trips(tmp_path):
+    assert set(layers.registry.names()) <= set(LAYER_ARGUMENTS), "add the new layer type to LAYER_ARGUMENTS"
+    stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
+    model = nr.Sequential([*stack, layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    fit(model, 1)
+    model.save(tmp_path / "m.safetensors")
+    loaded = nr.load_model(tmp_path / "m.safetensors")
+    assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in model.layers]
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
 def make(optimizer="adam", dtype="float32"):
     model = nr.Sequential([
         layers.Dense(10, activation="tanh", kernel_regularizer=regularizers.L2(0.01),
