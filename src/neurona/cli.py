@@ -333,7 +333,7 @@ def list_datasets():
     else:
         # replaced by neurona.datasets' own listing when available
         print("Read from IDX files (give --data-path DIR):")
-        for name, classes in sorted(sources.IDX_SETS.items()):
+        for name, classes in sorted(sources.idx_sets().items()):
             print(f"  {name:<16} 70000 images 28x28 (784 features), {len(classes)} classes")
 
 

@@ -142,9 +142,6 @@ def check(settings: dict) -> None:
                             f"but no CSV file is given.")
     if settings["task"] not in TASKS:
         raise SettingsError(f"{_names('task')} must be one of {', '.join(TASKS)}; got {settings['task']!r}.")
-    if settings["dataset"] is not None and settings["task"] == "regression":
-        raise SettingsError(f"conflicting settings: {_names('task')} = regression, but the dataset "
-                            f"{settings['dataset']!r} is a classification set.")
     ranges = {"test_size": (0, 1, False), "dropout": (0, 1, False), "validation_split": (0, 1, False),
               "learning_rate": (0, None, True), "epochs": (1, None, False), "batch_size": (1, None, False),
               "seed": (0, None, False)}

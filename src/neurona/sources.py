@@ -44,32 +44,48 @@ class Source:
     extra: dict = field(default_factory=dict)
 
 
+def idx_sets() -> dict[str, tuple[str, ...]]:
+    r"""The IDX datasets this installation can read (those neurona.datasets has a loader for)."""
+    return {name: classes for name, classes in IDX_SETS.items() if hasattr(datasets, f"load_{name}")}
+
+
 def known_datasets() -> list[str]:
-    return sorted(set(datasets.BUNDLED) | set(IDX_SETS))
+    return sorted(set(datasets.BUNDLED) | set(idx_sets()))
 
 
 def load_source(dataset=None, csv=None, target=None, data_path=None, task="auto") -> Source:
     if csv is not None:
         return _from_csv(csv, target, task)
-    if dataset in IDX_SETS:
-        return _from_idx(dataset, data_path)
+    source = _from_idx(dataset, data_path) if dataset in idx_sets() else _from_dataset(dataset)
+    if task not in ("auto", source.task):
+        raise SourceError(f"conflicting settings: --task ([data] task) = {task}, but the dataset {dataset!r} "
+                          f"is a {source.task} set.")
+    return source
+
+
+def _from_dataset(dataset) -> Source:
     try:
         x, y = datasets.load(dataset)
-        classes = datasets.class_names(dataset)
     except ValueError:
         known = known_datasets()
         close = difflib.get_close_matches(str(dataset), known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SourceError(f"unknown dataset {dataset!r}{hint} Known datasets: {', '.join(known)} "
                           f"(`neurona datasets` describes them).") from None
-    features = datasets.feature_names(dataset) if hasattr(datasets, "feature_names") else _numbered(x)
-    return Source(x, y, "classification", features, list(classes), "target", description=f"Dataset {dataset}")
+    try:
+        features = datasets.feature_names(dataset)
+    except (AttributeError, ValueError, KeyError):
+        features = _numbered(x)
+    try:
+        classes = list(datasets.class_names(dataset))
+    except (AttributeError, ValueError, KeyError):       # a set without class names: a regression
+        return Source(x, np.asarray(y, np.float64), "regression", features, None, "target",
+                      description=f"Dataset {dataset}")
+    return Source(x, y, "classification", features, classes, "target", description=f"Dataset {dataset}")
 
 
 def _from_idx(name, data_path) -> Source:
-    loader = getattr(datasets, f"load_{name}", None)
-    if loader is None:
-        raise SourceError(f"this neurona cannot read {name!r}: neurona.datasets has no load_{name}.")
+    loader = getattr(datasets, f"load_{name}")
     parameter = inspect.signature(loader).parameters.get("path")
     if data_path is None and (parameter is None or parameter.default is inspect.Parameter.empty):
         raise SourceError(f"dataset {name!r} is read from its four IDX .gz files: give --data-path DIR "
