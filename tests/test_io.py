@@ -229,3 +229,10 @@ def test_save_needs_a_built_model(tmp_path):
     with pytest.raises(ValueError, match="built model"):
         nr.Sequential([layers.Dense(2)]).save(tmp_path / "m.safetensors")
     assert not os.listdir(tmp_path)
+
+
+def test_backup_removes_temporaries_of_writes_that_were_killed(tmp_path):
+    (tmp_path / ".backup.safetensors.x1y2.tmp").write_bytes(b"half a file")
+    (tmp_path / ".other.safetensors.x1y2.tmp").write_bytes(b"not ours")
+    make().fit(X, Y, epochs=1, verbose=0, resume_from=tmp_path / "backup.safetensors")
+    assert sorted(os.listdir(tmp_path)) == [".other.safetensors.x1y2.tmp", "backup.safetensors"]

@@ -101,3 +101,4 @@ def test_kills_at_random_moments_never_break_the_checkpoint(tmp_path, child):
     finish(child("resume", checkpoint, tmp_path / "resumed.npz", n, epochs))
     plain, resumed = weights(tmp_path / "plain.npz"), weights(tmp_path / "resumed.npz")
     assert all(np.array_equal(a, b) for a, b in zip(plain, resumed))
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]     # leftovers removed

@@ -295,6 +295,11 @@ class BackupAndRestore(Callback):
     def exists(self) -> bool:
         return os.path.exists(self.path)
 
+    def on_train_begin(self, logs=None):
+        from .io import remove_stale_temporaries
+        if os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
+            remove_stale_temporaries(self.path)      # left by a run killed while writing
+
     def on_epoch_end(self, epoch, logs=None):
         self.model.save(self.path)
 

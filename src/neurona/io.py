@@ -106,6 +106,18 @@ def write_atomic(path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+def remove_stale_temporaries(path) -> None:
+    r"""Delete the temporary files that writes of ``path`` killed half-way left behind."""
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    for entry in os.listdir(directory):
+        if entry.startswith(f".{name}.") and entry.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(directory, entry))
+            except FileNotFoundError:
+                pass
+
+
 # -- reading ----------------------------------------------------------------------------------
 def read_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     r"""(metadata with its JSON values decoded, tensors) of a neurona model file; raises
@@ -288,4 +300,5 @@ def _history_from(saved):
     return history
 
 
-__all__ = ["save_model", "load_model", "restore_state", "read_file", "write_atomic", "ModelFileError"]
+__all__ = ["save_model", "load_model", "restore_state", "read_file", "write_atomic", "remove_stale_temporaries",
+           "ModelFileError"]
