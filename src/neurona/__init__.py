@@ -13,5 +13,5 @@ from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "NoGradientWarning", "load_model", "activations", "callbacks", "data", "datasets", "initializers",
-           "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
+__all__ = ["Sequential", "NoGradientWarning", "load_model", "activations", "callbacks", "data", "datasets",
+           "initializers", "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
