@@ -206,8 +206,8 @@ def build_model(settings: dict, source, n_features: int):
         stack.append(layers.Dense(1))
         loss, metrics = "mse", ["mae"]
     model = Sequential(stack, input_dim=n_features, seed=settings["seed"])
-    model.compile(optimizer=optimizers.get({"name": settings["optimizer"], "learning_rate": settings["learning_rate"]}),
-                  loss=loss, metrics=metrics)
+    optimizer = optimizers.get({"name": settings["optimizer"], "learning_rate": settings["learning_rate"]})
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
 
 
