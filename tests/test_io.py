@@ -225,9 +225,13 @@ def test_bad_optimizer_state_changes_nothing(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
-def test_save_needs_a_built_model(tmp_path):
+def test_save_needs_a_built_model_and_json_metadata(tmp_path):
     with pytest.raises(ValueError, match="built model"):
         nr.Sequential([layers.Dense(2)]).save(tmp_path / "m.safetensors")
+    model = make()
+    model.metadata = {"scaler": np.zeros(3)}
+    with pytest.raises(ValueError, match="model.metadata must hold JSON values"):
+        model.save(tmp_path / "m.safetensors")
     assert not os.listdir(tmp_path)
 
 

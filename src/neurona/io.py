@@ -47,10 +47,14 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
     for i, layer in enumerate(model.layers):
         for name, array in zip(layer.param_names, layer.params):
             tensors[f"layers.{i}.{name}"] = np.ascontiguousarray(array)
+    try:
+        user = json.dumps(model.metadata)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"model.metadata must hold JSON values (str, numbers, lists, dicts): {error}") from None
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION,
                 "model": json.dumps(model.get_config()),
                 "training": json.dumps(_training_state(model)),
-                "user": json.dumps(model.metadata)}
+                "user": user}
     if model.compiled:
         metadata["compile"] = json.dumps(_compile_config(model))
         if include_optimizer:
