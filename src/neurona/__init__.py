@@ -9,10 +9,11 @@ r"""neurona: neural networks from first principles on NumPy.
 from . import (activations, autodiff, callbacks, data, datasets, initializers, layers, losses, metrics, optimizers,
                regularizers, schedules)
 from . import estimators, linear, neurons
+from .io import load_model
 from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "NoGradientWarning", "activations", "autodiff", "callbacks", "data", "datasets",
+__all__ = ["Sequential", "NoGradientWarning", "load_model", "activations", "autodiff", "callbacks", "data", "datasets",
            "initializers", "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
 __all__ += ["estimators", "linear", "neurons"]
