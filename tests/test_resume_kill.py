@@ -86,13 +86,20 @@ def test_kills_at_random_moments_never_break_the_checkpoint(tmp_path, child):
     # small epochs: the process spends much of its time writing checkpoints
     n, epochs = 64, 150
     finish(child("plain", tmp_path / "unused.safetensors", tmp_path / "plain.npz", n, epochs))
+    # an uninterrupted run that writes checkpoints sets the time scale of the kills, so that eight
+    # kills land inside the run on a fast machine as on a slow one
+    process = child("resume", tmp_path / "timed.safetensors", tmp_path / "timed.npz", n, epochs)
+    assert process.stdout.readline() == "ready\n"
+    start = time.perf_counter()
+    finish(process)
+    run_seconds = time.perf_counter() - start
     checkpoint = tmp_path / "backup.safetensors"
     chooser = random.Random(1)
     seen_epochs = []
     for _ in range(8):
         process = child("resume", checkpoint, tmp_path / "resumed.npz", n, epochs)
         assert process.stdout.readline() == "ready\n"
-        time.sleep(chooser.uniform(0.0, 0.15))
+        time.sleep(chooser.uniform(0.0, run_seconds / 16))
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         if checkpoint.exists():
@@ -101,4 +108,5 @@ def test_kills_at_random_moments_never_break_the_checkpoint(tmp_path, child):
     finish(child("resume", checkpoint, tmp_path / "resumed.npz", n, epochs))
     plain, resumed = weights(tmp_path / "plain.npz"), weights(tmp_path / "resumed.npz")
     assert all(np.array_equal(a, b) for a, b in zip(plain, resumed))
+    assert all(np.array_equal(a, b) for a, b in zip(plain, weights(tmp_path / "timed.npz")))
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]     # leftovers removed
