@@ -364,3 +364,22 @@ def test_fit_before_compile_and_unknown_names():
         nr.layers.Dense(3, activation="rleu")
     with pytest.raises(ValueError, match="needs a loss"):
         model.compile(optimizer="adam")
+
+
+def test_a_pickled_model_trains_on_as_the_original():
+    import pickle
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5))
+    y = (x[:, 0] > 0).astype(int)
+
+    def make():
+        model = nr.Sequential([nr.layers.Dense(8, activation="relu"), nr.layers.Dense(2, activation="softmax")],
+                              input_dim=5, seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+    original = make()
+    original.fit(x, y, epochs=2, verbose=0)
+    copy = pickle.loads(pickle.dumps(original))
+    original.fit(x, y, epochs=2, verbose=0)
+    copy.fit(x, y, epochs=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(original.get_weights(), copy.get_weights()))

@@ -146,11 +146,6 @@ class EngineEstimator(BaseEstimator):
         last = self.model_.layers[-1]
         return x @ last.kernel + last.bias if last.use_bias else x @ last.kernel
 
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        if "model_" in state:       # pickling copies the layers' views of the flat parameter vector
-            self.model_._pack_parameters()
-
 
 class EngineClassifier(ClassifierMixin, EngineEstimator):
     r"""Targets -> output layer and loss: sigmoid + binary cross-entropy for two classes (or a 2-D

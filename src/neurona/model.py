@@ -84,7 +84,7 @@ class Sequential:
         self.built = bool(self.layers)
         self._pack_parameters()
 
-    def _pack_parameters(self):
+    def _pack_parameters(self, rebuild_optimizer: bool = True):
         r"""Keep all parameters in one contiguous vector and all gradients in another; each layer
         holds reshaped views of its part. The (elementwise) optimizer then updates the whole model
         with a few whole-vector operations per step instead of a few per array."""
@@ -102,8 +102,15 @@ class Sequential:
                 offset += p.size
             if views:
                 layer.set_param_arrays(views, grad_views)
-        if self.optimizer is not None:
+        if self.optimizer is not None and rebuild_optimizer:
             self.optimizer.build([self._flat_params])
+
+    def __setstate__(self, state):
+        # pickling copies the layers' views of the flat vectors: link them again (the optimizer's
+        # slots are whole-vector arrays, so they stay valid)
+        self.__dict__.update(state)
+        if getattr(self, "_flat_params", None) is not None:
+            self._pack_parameters(rebuild_optimizer=False)
 
     @property
     def output_dim(self) -> int:
