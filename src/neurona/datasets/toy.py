@@ -20,16 +20,16 @@ def chocolate_prices() -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_linear(n_samples: int = 100, w: float = 3.0, b: float = 0.0, noise: float = 0.5, seed=None):
-    r"""Seed 004's regression set: y = w x + b + U(-noise, noise), x ~ U(0, 1), 100 points.
+    r"""Seed 004's regression set: y = w x + b + U(-noise, noise), x ~ U(-1, 1), 100 points.
 
     (The slide writes y = x + 3 + rand(-0.5, 0.5) but then fits w = 3, b = 0: the line is
     y = 3x. The best possible MSE is the noise's variance, noise^2 / 3 = 0.0833 for 0.5; the
-    slide measured 0.0803 on its sample.) Returns x of shape (n, 1) and y of shape (n,).
+    slide measured 0.0803 on its sample; its x range is not given.) Returns x of shape (n, 1) and y of shape (n,).
     """
     check_number("make_linear", "n_samples", n_samples, 1, integer=True)
     check_number("make_linear", "noise", noise, 0)
     rng = np.random.default_rng(seed)
-    x = rng.random(n_samples)
+    x = rng.uniform(-1, 1, n_samples)     # the slides do not say; this spread keeps their rate 0.1 stable
     y = w * x + b + rng.uniform(-noise, noise, n_samples)
     return x.reshape(-1, 1), y
 
