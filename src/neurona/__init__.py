@@ -7,10 +7,10 @@ r"""neurona: neural networks from first principles on NumPy.
     model.fit(x, y, epochs=10, batch_size=128, validation_split=0.1)
 """
 from . import (activations, callbacks, data, datasets, initializers, layers, losses, metrics, optimizers,
-               regularizers, schedules)
+               plot, regularizers, schedules)
 from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = ["Sequential", "NoGradientWarning", "activations", "callbacks", "data", "datasets", "initializers",
-           "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
+           "layers", "losses", "metrics", "optimizers", "plot", "regularizers", "schedules"]
