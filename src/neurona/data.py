@@ -87,7 +87,7 @@ def _check_smallest_class(owner: str, labels: np.ndarray, parts: int):
     values, counts = np.unique(labels, return_counts=True)
     if counts.min() < parts:
         small = values[counts < parts]
-        raise ValueError(f"{owner}: class {small[0]!r} has only {counts.min()} member(s), fewer than the "
+        raise ValueError(f"{owner}: class {small[0].item()!r} has only {counts.min()} member(s), fewer than the "
                          f"{parts} parts asked for; stratification needs at least one per part.")
 
 
@@ -170,7 +170,7 @@ def _split_indices(owner, n, sizes, stratify, shuffle, seed):
 
 def first_split(splitter, x, y=None):
     r"""(train indices, test indices) of the first split of any scikit-learn-style splitter."""
-    if not callable(getattr(splitter, "split", None)):
+    if isinstance(splitter, (str, bytes)) or not callable(getattr(splitter, "split", None)):
         raise TypeError(f"splitter must have a split(x, y) method (KFold, StratifiedShuffleSplit, or a "
                         f"scikit-learn splitter); got {type(splitter).__name__}.")
     try:
