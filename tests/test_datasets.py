@@ -132,6 +132,19 @@ def test_read_idx_truncated_payload(tmp_path):
     assert "short.idx.gz" in str(info.value)
 
 
+@pytest.mark.parametrize("damage", ["cut", "flipped"])
+def test_read_idx_corrupt_gzip(tmp_path, damage):
+    archive = bytearray(gzip.compress(idx_bytes(np.arange(1000, dtype=np.int32), 0x0C)))
+    if damage == "cut":
+        archive = archive[: len(archive) // 2]
+    else:
+        archive[len(archive) // 2] ^= 0xFF
+    path = tmp_path / "broken.idx.gz"
+    path.write_bytes(bytes(archive))
+    with pytest.raises(ValueError, match="broken.idx.gz: corrupt or truncated gzip file"):
+        datasets.read_idx(path)
+
+
 def test_read_idx_truncated_header_and_trailing_bytes(tmp_path):
     path = tmp_path / "header.idx"
     path.write_bytes(bytes([0, 0, 0x08, 3, 0, 0, 0, 1]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     r"""Read an IDX file, gzip-compressed or raw, as an array of its dtype and shape."""
     data = Path(path).read_bytes()
     if data[:2] == GZIP_MAGIC:
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as error:
+            raise ValueError(f"{os.fspath(path)}: corrupt or truncated gzip file ({error})") from None
     return parse_idx(data, source=os.fspath(path))
 
 
