@@ -80,6 +80,7 @@ def test_split_is_reproducible_and_count_sizes_work():
     (lambda x, y: data.train_val_test_split(x[:10], y[:10], 0.9, 0.05, 0.05), ValueError, "leaves the val part empty"),
     (lambda x, y: data.train_test_split(x, y, test_size=1.5), ValueError, "'test_size' argument"),
     (lambda x, y: data.train_test_split(x, y, test_size=50), ValueError, "'test_size' argument"),
+    (lambda x, y: data.train_test_split(x, y, test_size=0.001), ValueError, "test_size=0.001 of 50 samples leaves the test part empty"),
     (lambda x, y: data.train_test_split(x, y[:-1]), ValueError, "same number of samples; got 50 and 49"),
     (lambda x, y: data.train_test_split(x, y, stratify=np.r_[y[:-1], 7]), ValueError, "class 7 has only 1 member"),
     (lambda x, y: data.train_val_test_split(x, y, stratify=np.r_[y[:-2], 7, 7]), ValueError, "class 7 has only 2"),

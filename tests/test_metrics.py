@@ -110,8 +110,12 @@ def test_string_labels_and_report_match_scikit_learn():
                 assert ours[key][column] == pytest.approx(value, abs=1e-15)
         else:
             assert ours[key] == pytest.approx(row)
-    assert M.precision(y_true, y_pred, pos_label="dog", labels=None, average="macro") == pytest.approx(
-        sk.precision_score(y_true, y_pred, average="macro"))
+    with pytest.warns(UserWarning, match="pos_label='dog' is ignored when average='macro'"):
+        assert M.precision(y_true, y_pred, pos_label="dog", average="macro") == pytest.approx(
+            sk.precision_score(y_true, y_pred, average="macro"))
+    two = (y_true != "bird") & (y_pred != "bird")
+    assert M.precision(y_true[two], y_pred[two], pos_label="dog") == pytest.approx(
+        sk.precision_score(y_true[two], y_pred[two], pos_label="dog"))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

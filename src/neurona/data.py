@@ -44,7 +44,11 @@ def _part_size(owner: str, name: str, size, n: int) -> int:
     r"""A part's sample count from a fraction in (0, 1) or a count in 1..n-1."""
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
         return check_number(owner, name, size, 1, n - 1, integer=True)
-    return int(round(n * check_number(owner, name, size, 0, 1, low_open=True, high_open=True)))
+    count = int(round(n * check_number(owner, name, size, 0, 1, low_open=True, high_open=True)))
+    if not 0 < count < n:
+        raise ValueError(f"{owner}: {name}={size} of {n} samples leaves the "
+                         f"{'test' if count == 0 else 'train'} part empty.")
+    return count
 
 
 def _shares(counts: np.ndarray, sizes: list[int]) -> np.ndarray:
@@ -239,6 +243,8 @@ class StratifiedKFold(KFold):
 class ShuffleSplit(_Splitter):
     r"""n_splits independent random (train, test) splits of the given test size."""
 
+    _stratified = False
+
     def __init__(self, n_splits: int = 10, test_size=0.1, seed=None):
         self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 1, integer=True)
         self.test_size, self.seed = test_size, seed
@@ -246,7 +252,7 @@ class ShuffleSplit(_Splitter):
     def split(self, x, y=None, groups=None):
         n = len(x)
         n_test = _part_size(type(self).__name__, "test_size", self.test_size, n)
-        labels = None if y is None or type(self) is ShuffleSplit else _check_labels(type(self).__name__, y, n)
+        labels = _check_labels(type(self).__name__, y, n) if self._stratified else None
         rng = np.random.default_rng(self.seed)
         for _ in range(self.n_splits):
             if labels is None:
@@ -259,6 +265,8 @@ class ShuffleSplit(_Splitter):
 class StratifiedShuffleSplit(ShuffleSplit):
     r"""Random splits that keep the class proportions of y (each class within one sample of its
     share in both parts)."""
+
+    _stratified = True
 
     def split(self, x, y=None, groups=None):
         if y is None:

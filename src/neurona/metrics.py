@@ -440,7 +440,7 @@ def roc_auc(y_true, y_score, average="macro", multi_class="raise", labels=None) 
         if classes.size > 2:
             raise ValueError(f"y_true holds {classes.size} classes; give y_score one column per class.")
         column = score if score.ndim == 1 else score[:, -1]
-        return _binary_auc(y_true == classes[1], _scores("y_score", column))
+        return _binary_auc(y_true == np.sort(classes)[1], _scores("y_score", column))
     return _multiclass_auc(y_true, score, classes, average, multi_class, labels is not None)
 
 
