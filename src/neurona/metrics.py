@@ -272,30 +272,27 @@ def classification_report(y_true, y_pred, labels=None, target_names=None, digits
     names = [str(label) for label in labels] if target_names is None else [str(t) for t in target_names]
     if len(names) != len(labels):
         raise ValueError(f"target_names has {len(names)} names for {len(labels)} classes.")
-    per_class = precision_recall_f1_support(y_true, y_pred, labels, None, None, zero_division)
-    rows = {name: dict(zip(("precision", "recall", "f1-score", "support"), (*map(float, values[:3]), int(values[3]))))
-            for name, *values in zip(names, *per_class)}
-    support = int(per_class[3].sum())
-    micro = not np.isin(present, labels).all()
-    for average in (("micro",) if micro else ()) + ("macro", "weighted"):
-        p, r, f, _ = precision_recall_f1_support(y_true, y_pred, labels, None, average, zero_division)
-        rows[f"{average} avg"] = {"precision": p, "recall": r, "f1-score": f, "support": support}
+    columns = ("precision", "recall", "f1-score", "support")
+    p, r, f, support = precision_recall_f1_support(y_true, y_pred, labels, None, None, zero_division)
+    rows = {name: dict(zip(columns, (float(p[k]), float(r[k]), float(f[k]), int(support[k]))))
+            for k, name in enumerate(names)}
+    micro = not np.isin(present, labels).all()       # micro average = accuracy when all classes are in
     if not micro:
-        rows = {**{k: v for k, v in rows.items() if not k.endswith(" avg")}, "accuracy": accuracy(y_true, y_pred),
-                **{k: v for k, v in rows.items() if k.endswith(" avg")}}
+        rows["accuracy"] = accuracy(y_true, y_pred)
+    for average in (["micro"] if micro else []) + ["macro", "weighted"]:
+        scores = precision_recall_f1_support(y_true, y_pred, labels, None, average, zero_division)[:3]
+        rows[f"{average} avg"] = dict(zip(columns, (*scores, int(support.sum()))))
     return rows if output_dict else _report_text(rows, digits)
 
 
 def _report_text(rows: dict, digits: int) -> str:
     r"""scikit-learn's layout: a line per class, a blank line, then accuracy (or micro avg) and the
     macro and weighted averages."""
-    width = max(len("weighted avg"), *(len(name) for name in rows))
-    col = max(digits + 6, 10)
+    width, col = max(len("weighted avg"), digits, *(len(name) for name in rows)), 10
     cell = lambda value: f"{value:>{col}.{digits}f}"        # noqa: E731
     lines = [" " * (width + 1) + "".join(f"{h:>{col}}" for h in ("precision", "recall", "f1-score", "support")), ""]
     for name, row in rows.items():
-        if name in ("accuracy", "micro avg") or (name == "macro avg" and lines[-1] != ""
-                                                  and "accuracy" not in rows and "micro avg" not in rows):
+        if name in ("accuracy", "micro avg"):             # the summary rows start after a gap
             lines.append("")
         if name == "accuracy":
             lines.append(f"{name:>{width}} " + " " * (2 * col) + cell(row) + f"{rows['macro avg']['support']:>{col}}")
