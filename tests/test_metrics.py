@@ -1,10 +1,13 @@
 """Every metric against scikit-learn on many random inputs, the seeds' examples, and the streaming
 metrics against the whole-set functions."""
 import itertools
+import math
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as sk
 from sklearn.exceptions import UndefinedMetricWarning
 
@@ -318,3 +321,17 @@ def test_streaming_metrics_before_any_update_and_with_one_class():
     auc.update(np.ones((4, 1)), np.full((4, 1), 0.7))
     assert np.isnan(auc.result())
     assert np.isnan(M.get("mse")[1].result())
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=1, max_size=60),
+       cuts=st.lists(st.integers(1, 59), max_size=6))
+def test_streaming_mse_is_exact_for_any_batches(values, cuts):
+    # values of wildly different sizes: naive running sums would depend on where the batches end
+    y_pred = np.asarray(values).reshape(-1, 1)
+    y_true = np.zeros_like(y_pred)
+    bounds = sorted({c for c in cuts if c < len(values)})
+    metric = M.get("mae")[1]
+    for part_true, part_pred in zip(np.split(y_true, bounds), np.split(y_pred, bounds)):
+        metric.update(part_true, part_pred)
+    assert metric.result() == M.mean_absolute_error(y_true, y_pred) == math.fsum(np.abs(values)) / len(values)
