@@ -185,6 +185,8 @@ def test_cache_location(monkeypatch, tmp_path):
 
 def test_downloadable_listing():
     assert set(datasets.DOWNLOADABLE) == set(download.REMOTE) == {"mnist", "fashion_mnist"}
+    for name, description in datasets.DOWNLOADABLE.items():
+        assert callable(getattr(datasets, f"load_{name}")) and "70000 images" in description
     for dataset in download.REMOTE.values():
         assert len(dataset.mirrors) >= 2 and len(dataset.files) == 4
         assert {f.name for f in dataset.files} == {n for pair in idx.MNIST_FILES.values() for n in pair}

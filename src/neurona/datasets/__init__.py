@@ -15,10 +15,11 @@ from .idx import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist, parse_id
 from .playground import make_circle, make_gauss, make_spiral, make_xor
 from .toy import CHOCOLATE_QUERY, chocolate_prices, logic_gate, make_linear
 
-#: sets fetched from the web on first use (then read from the cache), by name
+#: sets fetched from the web on first use (then read from the cache): name -> what it holds.
+#: Their loaders are ``load_<name>``.
 DOWNLOADABLE = {
-    "mnist": load_mnist,
-    "fashion_mnist": load_fashion_mnist,
+    "mnist": "70000 images 28x28 (784 features), 10 classes: handwritten digits (11 MB download)",
+    "fashion_mnist": "70000 images 28x28 (784 features), 10 classes: clothes (30 MB download)",
 }
 
 __all__ = [
