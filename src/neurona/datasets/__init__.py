@@ -18,7 +18,7 @@ from .toy import CHOCOLATE_QUERY, chocolate_prices, logic_gate, make_linear
 #: sets fetched from the web on first use (then read from the cache): name -> what it holds.
 #: Their loaders are ``load_<name>``.
 DOWNLOADABLE = {
-    "mnist": "70000 images 28x28 (784 features), 10 classes: handwritten digits (11 MB download)",
+    "mnist": "70000 images 28x28 (784 features), 10 classes: handwritten digits (12 MB download)",
     "fashion_mnist": "70000 images 28x28 (784 features), 10 classes: clothes (30 MB download)",
 }
 
