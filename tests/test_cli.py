@@ -1,42 +1,260 @@
-"""The neurona command, run as a user runs it: in a subprocess, checking output and exit codes."""
+"""The neurona command, run as a user runs it: in a subprocess, checking output, exit codes and
+the files written (none on bad input)."""
+import os
+import pathlib
+import re
+import signal
 import subprocess
 import sys
+import time
+
+import numpy as np
+import pytest
+
+import neurona as nr
+from neurona import cli
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
+ENV = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "neurona", *args], capture_output=True, text=True, timeout=300)
+def run(*args, cwd, timeout=120):
+    return subprocess.run([sys.executable, "-m", "neurona", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env=ENV)
 
 
-def test_train_on_the_bundled_default_prints_test_metrics():
-    result = run("train", "--epochs", "5")
+def ok(*args, cwd):
+    result = run(*args, cwd=cwd)
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def test_train_with_no_arguments_uses_the_bundled_default_and_saves_the_model(tmp_path):
+    start = time.perf_counter()
+    out = ok("train", cwd=tmp_path)
+    assert time.perf_counter() - start < 60
     assert "Dataset digits: 1438 train / 359 test samples, 64 features, 10 classes" in out
-    assert "Epoch 5/5" in out and "val_accuracy" in out
+    assert "Epoch 30/30" in out and "val_accuracy" in out and "Confusion matrix" in out
     accuracy = float(out.split("test accuracy: ")[1].split()[0])
-    assert accuracy > 0.9
-    assert "Confusion matrix" in out
+    assert accuracy > 0.95
+    assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]          # the checkpoint is gone
+    model = nr.load_model(tmp_path / "model.safetensors")
+    assert model.epoch == 30 and model.metadata["classes"] == [str(k) for k in range(10)]
+    # `evaluate --split test` measures the same test samples as `train` did
+    evaluated = ok("evaluate", "model.safetensors", "--dataset", "digits", "--split", "test", cwd=tmp_path)
+    assert "digits: 359 samples (test)" in evaluated
+    assert re.search(r"Test loss: .*", out).group() == re.search(r"Test loss: .*", evaluated).group()
+    info = ok("info", "model.safetensors", cwd=tmp_path)
+    assert "Total params: 6,570" in info and "Epochs trained: 30" in info and "val_accuracy: first" in info
 
 
-def test_train_other_dataset_and_options():
-    result = run("train", "--dataset", "breast_cancer", "--layers", "16", "--epochs", "20",
-                 "--optimizer", "sgd", "--learning-rate", "0.05", "--verbose", "0")
-    assert result.returncode == 0, result.stderr
-    assert float(result.stdout.split("test accuracy: ")[1].split()[0]) > 0.9
-    assert "malignant" in result.stdout
+def test_the_flags_of_the_first_cli_still_work(tmp_path):
+    out = ok("train", "--dataset", "breast_cancer", "--layers", "16", "--epochs", "20", "--optimizer", "sgd",
+             "--learning-rate", "0.05", "--verbose", "0", "--dropout", "0.1", "--batch-size", "16",
+             "--validation-split", "0.2", "--seed", "3", "--activation", "tanh", "--out", "bc.safetensors",
+             cwd=tmp_path)
+    assert float(out.split("test accuracy: ")[1].split()[0]) > 0.9 and "malignant" in out
+    model = nr.load_model(tmp_path / "bc.safetensors")
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "Dense"]
+    assert model.layers[0].activation._registry_name == "tanh" and model.optimizer.learning_rate == 0.05
 
 
-def test_usage_errors_exit_2_with_a_message():
-    result = run("train", "--layers", "a,b")
-    assert result.returncode == 2
-    assert "--layers takes comma-separated integers" in result.stderr
-    result = run("train", "--dataset", "mnist3")
-    assert result.returncode == 2 and "invalid choice" in result.stderr
-    assert run().returncode == 2
+def test_chocolate_prices_example_learns_price_10_times_liking(tmp_path):
+    out = ok("train", EXAMPLES / "chocolate_prices.toml", cwd=tmp_path)
+    assert "CSV chocolate.csv: 7 train / 7 test samples" in out
+    (tmp_path / "new.csv").write_text("liking\n4\n")
+    predicted = ok("predict", "chocolate.safetensors", "new.csv", cwd=tmp_path).splitlines()
+    assert predicted[0] == "price" and abs(float(predicted[1]) - 40) < 0.5    # the slides' '???'
 
 
-def test_bad_values_exit_1_with_one_line():
-    result = run("train", "--epochs", "1", "--batch-size", "0", "--verbose", "0")
+def test_xor_example_and_predict_to_a_file(tmp_path):
+    out = ok("train", EXAMPLES / "xor.toml", cwd=tmp_path)
+    assert "test accuracy: 1.0000" in out
+    ok("predict", "xor.safetensors", EXAMPLES / "xor.csv", "-o", "p.csv", cwd=tmp_path)
+    rows = [line.split(",") for line in (tmp_path / "p.csv").read_text().splitlines()]
+    assert rows[0] == ["p_0", "p_1", "class"] and [r[2] for r in rows[1:]] == ["0", "1", "1", "0"]
+    assert all(abs(float(r[0]) + float(r[1]) - 1) < 1e-5 for r in rows[1:])
+
+
+def test_breast_cancer_example(tmp_path):
+    out = ok("train", EXAMPLES / "breast_cancer.toml", "--epochs", "15", "--verbose", "0", cwd=tmp_path)
+    assert float(out.split("test accuracy: ")[1].split()[0]) > 0.95
+    assert (tmp_path / "breast_cancer.safetensors").exists()
+
+
+@pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(), reason=f"no MNIST files in {MNIST}")
+def test_mnist_example(tmp_path):
+    # the example's file, with a smaller network and one epoch to keep the test short
+    out = ok("train", EXAMPLES / "mnist_mlp.toml", "--data-path", MNIST, "--epochs", "1", "--layers", "32",
+             "--verbose", "0", cwd=tmp_path)
+    assert "Dataset mnist: 60000 train / 10000 test samples, 784 features, 10 classes" in out
+    assert "dropout_1 (Dropout, rate=0.2)" in out
+    assert float(out.split("test accuracy: ")[1].split()[0]) > 0.9
+
+
+def test_csv_with_class_names_train_evaluate_predict(tmp_path):
+    x, y = nr.datasets.load_iris()
+    names = np.array(nr.datasets.class_names("iris"))[y]
+    lines = ["sepal length,sepal width,petal length,petal width,species"]
+    lines += [",".join([*(f"{v:g}" for v in row), name]) for row, name in zip(x, names)]
+    (tmp_path / "iris.csv").write_text("\n".join(lines) + "\n")
+    out = ok("train", "--csv", "iris.csv", "--target", "species", "--epochs", "40", "--verbose", "0",
+             "--layers", "8", "--learning-rate", "0.01", "--batch-size", "8", cwd=tmp_path)
+    assert "CSV iris.csv: 120 train / 30 test samples, 4 features, 3 classes" in out
+    assert float(out.split("test accuracy: ")[1].split()[0]) > 0.85
+    evaluated = ok("evaluate", "model.safetensors", "--csv", "iris.csv", cwd=tmp_path)
+    assert "iris.csv: 150 samples (all)" in evaluated and "versicolor" in evaluated
+    (tmp_path / "new.csv").write_text("petal width,petal length,sepal width,sepal length\n0.2,1.4,3.5,5.1\n")
+    rows = ok("predict", "model.safetensors", "new.csv", cwd=tmp_path).splitlines()
+    assert rows[0] == "p_setosa,p_versicolor,p_virginica,class" and rows[1].endswith(",setosa")
+
+
+def test_datasets_and_help(tmp_path):
+    out = ok("datasets", cwd=tmp_path)
+    for name in ("breast_cancer", "digits", "iris", "mnist"):
+        assert name in out
+    assert "569 samples x  30 features, 2 classes" in out
+    for command in ([], ["train"], ["evaluate"], ["predict"], ["info"], ["datasets"]):
+        assert "Usage: neurona" in ok(*command, "--help", cwd=tmp_path)
+    assert "--learning-rate" in ok("train", "--help", cwd=tmp_path)
+
+
+def write(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+
+
+BAD_INPUT = [
+    (["train", "--dataset", "mnist3"], {}, "unknown dataset 'mnist3'; did you mean 'mnist'? Known datasets: "
+                                           "breast_cancer, digits, "),
+    (["train", "--dataset", "iris", "--csv", "a.csv"], {"a.csv": "x,y\n1,0\n"}, "--dataset and --csv"),
+    (["train", "--target", "y"], {}, "--target names a column of --csv"),
+    (["train", "--task", "regression"], {}, "'digits' is a classification set"),
+    (["train", "--csv", "missing.csv"], {}, "no such file 'missing.csv'"),
+    (["train", "--csv", "empty.csv"], {"empty.csv": ""}, "empty.csv: the file is empty"),
+    (["train", "--csv", "bad.csv"], {"bad.csv": "a,b,y\n1,2,0\n3,abc,1\n"}, "line 3, column 'b': 'abc' is not a number"),
+    (["train", "--csv", "bad.csv"], {"bad.csv": "a,b,y\n1,2,0\n3,4\n"}, "line 3 has 2 values; the header has 3"),
+    (["train", "--csv", "a.csv", "--target", "label"], {"a.csv": "a,b,y\n1,2,0\n"},
+     "no target column 'label'; the columns are ['a', 'b', 'y']"),
+    (["train", "e.toml"], {"e.toml": "[compile]\nlerning_rate = 0.1\n"},
+     "unknown key 'lerning_rate' in [compile]; did you mean [compile] 'learning_rate'?"),
+    (["train", "e.toml"], {"e.toml": "[fit]\noptimizer = 'adam'\n"}, "'optimizer' in [fit]; it belongs in [compile]"),
+    (["train", "e.toml"], {"e.toml": "[fitting]\nepochs = 2\n"}, "unknown section [fitting]; did you mean [fit]?"),
+    (["train", "e.toml"], {"e.toml": "[fit]\nepochs = 'many'\n"}, "[fit] epochs must be int; got 'many'"),
+    (["train", "e.toml"], {"e.toml": "[fit\n"}, "e.toml: not valid TOML"),
+    (["train", "e.toml"], {"e.toml": "[data]\ndataset = 'iris'\ncsv = 'a.csv'\n"}, "dataset and csv"),
+    (["train", "missing.toml"], {}, "cannot read missing.toml"),
+    (["train", "--batch-size", "0"], {}, "--batch-size ([fit] batch_size) must be an integer >= 1. Got 0."),
+    (["train", "--layers", "a,b"], {}, "--layers takes comma-separated integers"),
+    (["train", "--activation", "relux"], {}, "Unknown activation 'relux'. Did you mean 'relu'?"),
+    (["train", "--optimizer", "adamm"], {}, "Unknown optimizer 'adamm'. Did you mean 'adam'?"),
+    (["train", "--out", "no/such/dir/m.safetensors"], {}, "does not exist"),
+    (["train", "--dataset", "mnist"], {}, "give --data-path DIR"),
+    (["train", "--epochs"], {}, "requires an argument"),
+    (["train", "--no-such-flag"], {}, "No such option '--no-such-flag'"),
+    (["evaluate", "m.safetensors", "--dataset", "iris"], {}, "MODEL: no such file 'm.safetensors'"),
+    (["info", "m.safetensors"], {"m.safetensors": "not a model"}, "truncated file, or not a safetensors file"),
+    (["predict", "m.safetensors", "in.csv"], {}, "no such file 'm.safetensors'"),
+    ([], {}, "Usage: neurona"),
+]
+
+
+SUBPROCESS = (0, 6, 9, len(BAD_INPUT) - 1)     # the others run the same main() in this process
+
+
+@pytest.mark.parametrize("case", range(len(BAD_INPUT)), ids=[" ".join(a[0]) or "none" for a in BAD_INPUT])
+def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, monkeypatch, capsys, case):
+    args, files, message = BAD_INPUT[case]
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    before = sorted(os.listdir(tmp_path))
+    if case in SUBPROCESS:
+        result = run(*args, cwd=tmp_path)
+        code, err = result.returncode, result.stderr
+    else:
+        monkeypatch.chdir(tmp_path)
+        code = cli.main(args)
+        err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+    assert "Traceback" not in err
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_bad_input_for_a_saved_model(tmp_path):
+    ok("train", EXAMPLES / "xor.toml", "--epochs", "5", cwd=tmp_path)
+    write(tmp_path, "in.csv", "x1,x3\n1,1\n")
+    write(tmp_path, "y.csv", "x1,x2,xor\n1,1,maybe\n")
+    for args, message in [(["predict", "xor.safetensors", "in.csv", "-o", "p.csv"], "missing feature column(s) ['x2']"),
+                          (["evaluate", "xor.safetensors", "--csv", "y.csv"], "class(es) ['maybe'] that the model does not know"),
+                          (["evaluate", "xor.safetensors", "--dataset", "iris"], "the model was trained on ['0', '1']"),
+                          (["evaluate", "xor.safetensors", "--dataset", "iris", "--csv", "y.csv"], "give one data source")]:
+        result = run(*args, cwd=tmp_path)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_failure_exits_1_with_one_line_and_debug_shows_the_traceback(tmp_path):
+    args = ["train", "--epochs", "2", "--optimizer", "sgd", "--learning-rate", "1e9", "--verbose", "0"]
+    result = run(*args, cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith("neurona: error: The 'batch_size' argument of fit")
-    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("neurona: error: training failed: The loss became nan")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert os.listdir(tmp_path) == []
+    debug = run(*args, "--debug", cwd=tmp_path)
+    assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+
+
+def test_plots_without_neurona_plot_fail_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "neurona.plot", None)        # as if neurona.plot were absent
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--epochs", "1", "--plots", "plots"]) == 1
+    assert capsys.readouterr().err == ("neurona: error: --plots needs neurona.plot (learning_curves, "
+                                       "confusion_matrix), which this installation lacks.\n")
+    assert os.listdir(tmp_path) == []
+
+
+def test_plots(tmp_path):
+    pytest.importorskip("neurona.plot", reason="needs neurona.plot")
+    ok("train", "--dataset", "iris", "--epochs", "3", "--verbose", "0", "--plots", "plots", cwd=tmp_path)
+    assert sorted(os.listdir(tmp_path / "plots")) == ["confusion_matrix.png", "learning_curves.png"]
+
+
+def test_killed_training_resumes_with_resume_and_ends_as_an_uninterrupted_run(tmp_path):
+    args = ["train", "--epochs", "12", "--layers", "128,64", "--dropout", "0.2", "--verbose", "0"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    ok(*args, cwd=tmp_path / "a")
+    process = subprocess.Popen([sys.executable, "-m", "neurona", *args], cwd=tmp_path / "b", env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = tmp_path / "b" / "model.ckpt.safetensors"
+    deadline = time.monotonic() + 60
+    while not checkpoint.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL and not (tmp_path / "b" / "model.safetensors").exists()
+    done = nr.load_model(checkpoint).epoch
+    assert 1 <= done < 12
+    out = ok(*args, "--resume", cwd=tmp_path / "b")
+    assert f"Epoch {done + 1}/12" not in out         # verbose 0: nothing; the weights tell
+    uninterrupted = nr.load_model(tmp_path / "a" / "model.safetensors")
+    resumed = nr.load_model(tmp_path / "b" / "model.safetensors")
+    assert all(np.array_equal(u, v) for u, v in zip(uninterrupted.get_weights(), resumed.get_weights()))
+    assert resumed.history.history == uninterrupted.history.history
+    assert not checkpoint.exists()
+
+
+def test_resume_refuses_the_checkpoint_of_another_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    small = ["train", "--dataset", "iris", "--epochs", "2", "--verbose", "0"]
+    assert cli.main([*small, "--layers", "4", "--out", "a.safetensors"]) == 0
+    os.replace("a.safetensors", "b.ckpt.safetensors")       # stands for a killed run's checkpoint
+    capsys.readouterr()
+    assert cli.main([*small, "--layers", "5", "--out", "b.safetensors", "--resume"]) == 2
+    assert "cannot resume: b.ckpt.safetensors was written by a different model" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["b.ckpt.safetensors"]
+    assert cli.main([*small, "--layers", "4", "--out", "b.safetensors", "--resume"]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["b.safetensors"]

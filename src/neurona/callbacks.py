@@ -245,6 +245,65 @@ class CSVLogger(Callback):
         self._file.close()
 
 
+class ModelCheckpoint(_Monitor):
+    r"""Save the model every ``every_n_epochs`` epochs (or, with ``save_best_only``, only when
+    ``monitor`` improves) to ``filepath``, which may name the epoch and logged values:
+    ``"ckpt-{epoch:03d}-{val_loss:.3f}.safetensors"``. Each file holds the whole training state
+    and is written atomically: a kill at any moment leaves the previous or the new file whole.
+    """
+
+    def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False,
+                 every_n_epochs: int = 1, mode: str = "auto", save_optimizer: bool = True,
+                 verbose: int = 0):
+        super().__init__(monitor, mode, 0.0)
+        self.filepath = os.fspath(filepath)
+        self.save_best_only = bool(save_best_only)
+        self.every_n_epochs = check_number("ModelCheckpoint", "every_n_epochs", every_n_epochs, 1, integer=True)
+        self.save_optimizer = bool(save_optimizer)
+        self.verbose = verbose
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        if self.save_best_only:
+            value = self._current(logs)
+            if value is None or not self._improved(value, self.best):
+                return
+            self.best = value
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"ModelCheckpoint cannot fill in the file name {self.filepath!r} ({error!r}); "
+                             f"it may use {{epoch}} and the logged values {sorted(logs or {})}.") from None
+        self.model.save(path, include_optimizer=self.save_optimizer)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {path}.")
+
+
+class BackupAndRestore(Callback):
+    r"""Fault tolerance: save the whole training state (weights, optimizer slots, epoch, RNG,
+    history) to ``path`` at every epoch end; at the start of ``fit``, if ``path`` exists, restore
+    it and skip the epochs already done. ``fit(..., resume_from=path)`` adds this callback.
+    A run killed at any moment and started again with the same call ends bit for bit where the
+    uninterrupted run would have.
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def exists(self) -> bool:
+        return os.path.exists(self.path)
+
+    def on_train_begin(self, logs=None):
+        from .io import remove_stale_temporaries
+        if os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
+            remove_stale_temporaries(self.path)      # left by a run killed while writing
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.save(self.path)
+
+
 class TerminateOnNaN(Callback):
     r"""Stop training as soon as the loss of a batch is NaN or infinite.
 
@@ -265,6 +324,7 @@ class TerminateOnNaN(Callback):
 
 from .progress import ProgressLogger  # noqa: E402  (re-exported here, as Keras users expect)
 
-__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "EarlyStopping",
+__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",
+           "BackupAndRestore",
            "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
            "DivergenceWarning"]

@@ -1,90 +1,193 @@
 r"""The ``neurona`` command.
 
-    neurona train                      train the default MLP on the bundled digits set, print test metrics
-    neurona train --dataset breast_cancer --layers 32,16 --epochs 50
+    neurona train                          the default MLP on the bundled digits set
+    neurona train examples/xor.toml        an experiment file (flags override its keys)
+    neurona train --csv prices.csv --target price --layers none --epochs 200
+    neurona evaluate model.safetensors --dataset digits --split test
+    neurona predict model.safetensors inputs.csv -o predictions.csv
+    neurona info model.safetensors
+    neurona datasets
+
+Exit codes: 0 success; 2 usage error (bad flag or TOML key, unknown dataset, missing or bad
+file, conflicting flags: nothing is written); 1 failure while working, with a one-line reason on
+stderr (``--debug`` shows the traceback).
 """
 from __future__ import annotations
 
-import argparse
+import os
 import sys
+import traceback
 
+import click
 import numpy as np
 
-from . import datasets
-from .data import StandardScaler, train_test_split
-from .layers import Dense, Dropout
+from . import experiment, io, sources
+from .csvfile import read_csv
 from .model import Sequential
-from .optimizers import registry as optimizer_registry
+
+_debug = False
 
 
-def _layers(text: str) -> list[int]:
+class Failure(Exception):
+    r"""The work itself failed (exit code 1)."""
+
+
+def _set_debug(ctx, param, value):
+    global _debug
+    _debug = _debug or value
+
+
+debug_option = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                            help="Show the traceback of a failure.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="neurona")
+@debug_option
+def cli():
+    r"""Neural networks from first principles on NumPy: train, evaluate and use models."""
+
+
+def usage(work):
+    r"""Run ``work()``; the input errors it raises become usage errors (exit code 2)."""
     try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--layers takes comma-separated integers such as 64,32; got {text!r}") from None
-    if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f"--layers sizes must be >= 1; got {text!r}")
-    return sizes
+        return work()
+    except (experiment.SettingsError, sources.SourceError, io.ModelFileError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    except OSError as error:
+        raise click.UsageError(f"{error.filename}: {error.strerror}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neurona", description="Neural networks from first principles on NumPy.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    train = commands.add_parser("train", help="train an MLP on a bundled dataset and print its test metrics",
-                                description="Train a multilayer perceptron on a bundled dataset (standardised "
-                                            "features, stratified 80/20 split) and print its test metrics.")
-    train.add_argument("--dataset", default="digits", choices=sorted(datasets.BUNDLED),
-                       help="bundled dataset (default: digits)")
-    train.add_argument("--layers", type=_layers, default=[64, 32], help="hidden layer sizes (default: 64,32)")
-    train.add_argument("--activation", default="relu", help="hidden activation (default: relu)")
-    train.add_argument("--dropout", type=float, default=0.0, help="dropout rate after each hidden layer")
-    train.add_argument("--optimizer", default="adam", choices=optimizer_registry.names(), help="default: adam")
-    train.add_argument("--learning-rate", type=float, default=1e-3, help="default: 0.001")
-    train.add_argument("--epochs", type=int, default=30, help="default: 30")
-    train.add_argument("--batch-size", type=int, default=32, help="default: 32")
-    train.add_argument("--validation-split", type=float, default=0.1, help="default: 0.1")
-    train.add_argument("--seed", type=int, default=0, help="default: 0")
-    train.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="0 silent, 1 bar, 2 a line per epoch")
-    return parser
+# -- train --------------------------------------------------------------------------------------
+def _train_options(function):
+    for key in reversed([k for keys in experiment.SCHEMA.values() for k in keys]):
+        kind, default = experiment.SCHEMA[experiment.SECTION_OF[key]][key]
+        help_text = f"[{experiment.SECTION_OF[key]}] {key} (default: {default})"
+        if kind is bool:
+            option = click.option(f"{experiment.flag(key)}/--no-{key.replace('_', '-')}", key, default=None,
+                                  help=help_text)
+        else:
+            types = {int: int, float: float, str: str, list: str}
+            option = click.option(experiment.flag(key), key, type=types[kind], default=None, help=help_text)
+        function = option(function)
+    return function
 
 
-def train(args) -> int:
-    x, y = datasets.load(args.dataset)
-    classes = datasets.class_names(args.dataset)
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, stratify=y, seed=args.seed)
-    scaler = StandardScaler().fit(x_train)
-    x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-    # shuffle before fit so that validation_split's last samples are a random part of the train set
-    order = np.random.default_rng(args.seed).permutation(len(x_train))
-    x_train, y_train = x_train[order], y_train[order]
+@cli.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@_train_options
+@debug_option
+def train(config, **flags):
+    r"""Train a model and print its test metrics.
 
-    stack = []
-    for units in args.layers:
-        stack.append(Dense(units, activation=args.activation, kernel_initializer="he_normal"
-                           if args.activation in ("relu", "leaky_relu") else "glorot_uniform"))
-        if args.dropout:
-            stack.append(Dropout(args.dropout))
-    stack.append(Dense(len(classes), activation="softmax"))
-    model = Sequential(stack, input_dim=x.shape[1], seed=args.seed)
-    from . import optimizers
-    model.compile(optimizer=optimizers.get({"name": args.optimizer, "learning_rate": args.learning_rate}),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    print(f"Dataset {args.dataset}: {len(x_train)} train / {len(x_test)} test samples, "
-          f"{x.shape[1]} features, {len(classes)} classes")
+    CONFIG is an optional TOML experiment file; every key is also a flag, and flags win. With no
+    arguments: a 64-32 ReLU MLP on the bundled digits set, saved to model.safetensors."""
+    if flags["layers"] is not None:
+        flags["layers"] = usage(lambda: experiment.parse_layers(flags["layers"]))
+    settings = usage(lambda: experiment.merge(experiment.read_toml(config) if config else {}, flags))
+    plot = _plot_module() if settings["plots"] else None
+    source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
+                                               settings["data_path"], settings["task"]))
+    x_train, x_test, y_train, y_test = usage(lambda: sources.split(source, settings["test_size"], settings["seed"]))
+    out, checkpoint = usage(lambda: _outputs(settings))
+    x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
+    model = usage(lambda: experiment.build_model(settings, source, x_train.shape[1]))
+    _describe(source, settings, len(x_train), len(x_test))
     model.summary()
-    model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-              validation_split=args.validation_split, verbose=args.verbose)
+    try:
+        experiment.fit_model(model, settings, x_train, y_train, checkpoint, settings["resume"])
+    except io.ModelFileError as error:          # --resume with a checkpoint of another model
+        raise click.UsageError(f"cannot resume: {error}") from None
+    if model.stop_reason:
+        if os.path.exists(checkpoint):
+            os.unlink(checkpoint)           # resuming a diverged run would diverge again
+        raise Failure(f"training failed: {model.stop_reason}")
+    result = _report(model, source, x_test, y_test, plot, settings["plots"])
+    model.metadata = _metadata(source, settings, scaler)
+    model.save(out)
+    if os.path.exists(checkpoint):
+        os.unlink(checkpoint)
+    print(f"Saved the model to {out}" + (f" and plots to {settings['plots']}" if plot else ""))
+    return result
+
+
+def _outputs(settings):
+    out = settings["out"]
+    for path in (out, settings["checkpoint"], settings["plots"]):
+        if path is not None:
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                raise experiment.SettingsError(f"cannot write {path!r}: the directory {parent!r} does not exist.")
+    if os.path.isdir(out):
+        raise experiment.SettingsError(f"--out {out!r} is a directory; give a file name such as model.safetensors.")
+    checkpoint = settings["checkpoint"] or os.path.splitext(out)[0] + ".ckpt.safetensors"
+    if os.path.abspath(checkpoint) == os.path.abspath(out):
+        raise experiment.SettingsError(f"conflicting settings: --checkpoint and --out are the same file {out!r}.")
+    return out, checkpoint
+
+
+def _describe(source, settings, n_train, n_test):
+    shape = f"{len(source.classes)} classes" if source.classes else f"regression of {source.target!r}"
+    test = " (test = the training samples)" if source.test is None and settings["test_size"] == 0 else ""
+    print(f"{source.description}: {n_train} train / {n_test} test samples{test}, {len(source.features)} "
+          f"features, {shape}")
+
+
+def _metadata(source, settings, scaler) -> dict:
+    return {"task": source.task, "features": source.features, "target": source.target, "classes": source.classes,
+            "scaler": sources.scaler_to_dict(scaler), "source": source.description,
+            "split": {"test_size": settings["test_size"], "seed": settings["seed"]}}
+
+
+def _plot_module():
+    try:
+        from . import plot
+    except ImportError:
+        plot = None
+    if getattr(plot, "learning_curves", None) is None:
+        raise Failure("--plots needs neurona.plot (learning_curves, confusion_matrix), which this "
+                      "installation lacks.")
+    return plot
+
+
+# -- reporting ----------------------------------------------------------------------------------
+def _report(model, source, x_test, y_test, plot=None, plots_dir=None) -> dict:
     result = model.evaluate(x_test, y_test)
+    shown = " - ".join(f"test {k}: {v:.4f}" for k, v in result.items() if k != "loss")
+    print(f"Test loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
+    if plot is not None:
+        os.makedirs(plots_dir, exist_ok=True)
+        plot.learning_curves(model.history, path=os.path.join(plots_dir, "learning_curves.png"))
+    if source.task != "classification":
+        return result
     predicted = model.predict(x_test).argmax(axis=1)
-    print(f"Test loss: {result['loss']:.4f} - test accuracy: {result['accuracy']:.4f}")
-    print(_confusion_table(y_test, predicted, classes))
-    return 0
+    matrix = confusion_matrix(y_test, predicted, len(source.classes))
+    print(_confusion_table(matrix, source.classes))
+    report = getattr(_metrics(), "classification_report", None)
+    if report is not None:
+        print(report(y_test, predicted, labels=list(range(len(source.classes))), target_names=source.classes))
+    if plot is not None:
+        plot.confusion_matrix(matrix, labels=source.classes, path=os.path.join(plots_dir, "confusion_matrix.png"))
+    return result
 
 
-def _confusion_table(y_true, y_pred, classes) -> str:
-    k = len(classes)
+def _metrics():
+    from . import metrics
+    return metrics
+
+
+def confusion_matrix(y_true, y_pred, k) -> np.ndarray:
+    r"""Counts C[i, j] of samples of class i predicted as j."""
+    shared = getattr(_metrics(), "confusion_matrix", None)
+    if shared is not None:
+        return np.asarray(shared(y_true, y_pred, labels=list(range(k))))
+    # replaced by neurona.metrics when available
     matrix = np.zeros((k, k), dtype=int)
-    np.add.at(matrix, (y_true, y_pred), 1)
+    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return matrix
+
+
+def _confusion_table(matrix, classes) -> str:
     width = max(max(len(c) for c in classes), len(str(matrix.max()))) + 1
     lines = ["Confusion matrix (rows: true class, columns: predicted):",
              " " * width + "".join(c.rjust(width) for c in classes)]
@@ -93,16 +196,169 @@ def _confusion_table(y_true, y_pred, classes) -> str:
     return "\n".join(lines)
 
 
+# -- using a saved model ------------------------------------------------------------------------
+def _load(path) -> Sequential:
+    model = usage(lambda: io.load_model(sources.check_file(path, "MODEL")))
+    if not model.metadata.get("features"):
+        raise click.UsageError(f"{path} holds no description of its inputs (features, scaling); it was "
+                               f"not written by `neurona train`. Use neurona.load_model in Python.")
+    return model
+
+
+def _scaled(model, x):
+    scaler = sources.scaler_from_dict(model.metadata.get("scaler"))
+    return x if scaler is None else scaler.transform(x)
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL")
+@click.option("--dataset", help="a known dataset (see `neurona datasets`)")
+@click.option("--csv", "csv_path", help="a CSV file with the model's feature columns and its target column")
+@click.option("--target", help="the target column of --csv (default: the one the model was trained on)")
+@click.option("--data-path", help="directory of the IDX files (mnist, fashion_mnist)")
+@click.option("--split", type=click.Choice(["all", "test"]), default="all", show_default=True,
+              help="all samples, or the test part of the split made by `neurona train`")
+@debug_option
+def evaluate(model_path, dataset, csv_path, target, data_path, split):
+    r"""Print a saved model's loss and metrics on a dataset or a CSV file."""
+    if (dataset is None) == (csv_path is None):
+        raise click.UsageError("give one data source: --dataset NAME or --csv FILE.")
+    if target is not None and csv_path is None:
+        raise click.UsageError("conflicting options: --target names a column of --csv FILE.")
+    model = _load(model_path)
+    meta = model.metadata
+    source = usage(lambda: _evaluation_source(model, dataset, csv_path, target, data_path))
+    x, y = source.x, source.y
+    if split == "test":
+        saved = meta.get("split") or {}
+        _, x, _, y = usage(lambda: sources.split(source, saved.get("test_size", 0.2), saved.get("seed", 0)))
+    print(f"{source.description}: {len(x)} samples ({split})")
+    return _report(model, source, _scaled(model, x), y)
+
+
+def _evaluation_source(model, dataset, csv_path, target, data_path):
+    meta = model.metadata
+    if dataset is not None:
+        source = sources.load_source(dataset=dataset, data_path=data_path)
+        if source.classes != meta.get("classes"):
+            raise sources.SourceError(f"dataset {dataset!r} has the classes {source.classes}; the model was "
+                                      f"trained on {meta.get('classes')}.")
+    else:
+        table = read_csv(sources.check_file(csv_path, "--csv"), target=target or meta.get("target"),
+                         features=meta["features"])
+        y = table.target
+        if meta["task"] == "classification":
+            y = sources.encode_with(y, meta["classes"], table.target_name)
+        elif y.dtype.kind != "f":
+            raise sources.SourceError(f"column {table.target_name!r} must hold numbers for a regression model.")
+        source = sources.Source(table.x, y, meta["task"], table.features, meta.get("classes"), table.target_name,
+                                description=f"CSV {os.path.basename(csv_path)}")
+    if source.x.shape[1] != model.input_dim:
+        raise sources.SourceError(f"the data has {source.x.shape[1]} features; the model takes {model.input_dim}.")
+    return source
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL")
+@click.argument("input_path", metavar="INPUT.csv")
+@click.option("-o", "--output", help="write the predictions to this CSV file (default: print them)")
+@debug_option
+def predict(model_path, input_path, output):
+    r"""Predict the rows of INPUT.csv (the model's feature columns; other columns are ignored):
+    class probabilities and the predicted class, or the predicted value."""
+    model = _load(model_path)
+    meta = model.metadata
+    if output is not None:
+        usage(lambda: _outputs({"out": output, "checkpoint": None, "plots": None}))
+    table = usage(lambda: read_csv(sources.check_file(input_path, "INPUT.csv"), features=meta["features"],
+                                   target=meta.get("target"), require_target=False))
+    outputs = model.predict(_scaled(model, table.x))
+    if meta["task"] == "classification":
+        classes = meta["classes"]
+        header = [f"p_{c}" for c in classes] + ["class"]
+        rows = [[f"{p:.6g}" for p in row] + [classes[int(np.argmax(row))]] for row in outputs]
+    else:
+        header = [meta.get("target") or "prediction"]
+        rows = [[f"{v:.6g}" for v in row] for row in outputs]
+    text = "\n".join(",".join(_csv_cell(c) for c in row) for row in [header, *rows]) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        io.write_atomic(output, text.encode())
+        print(f"Wrote {len(rows)} predictions to {output}")
+
+
+def _csv_cell(text: str) -> str:
+    return f'"{text.replace(chr(34), 2 * chr(34))}"' if any(c in text for c in ',"\n') else text
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL")
+@debug_option
+def info(model_path):
+    r"""Describe a saved model: architecture, parameters, training settings and history."""
+    model = usage(lambda: io.load_model(sources.check_file(model_path, "MODEL")))
+    model.summary()
+    if model.compiled:
+        print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\n"
+              f"Metrics: {', '.join(name for name, _ in model.metrics) or 'none'}")
+    meta = model.metadata
+    if meta.get("features"):
+        target = f"classes {', '.join(meta['classes'])}" if meta.get("classes") else f"target {meta.get('target')!r}"
+        print(f"Trained on: {meta.get('source')}, {len(meta['features'])} features, {target}")
+    print(f"Epochs trained: {model.epoch}")
+    history = model.history.history if model.history is not None else {}
+    for key, values in history.items():
+        finite = [v for v in values if np.isfinite(v)]
+        if finite:
+            best = min(finite) if "loss" in key or "error" in key or key in ("mse", "mae") else max(finite)
+            print(f"  {key}: first {values[0]:.4f}, last {values[-1]:.4f}, best {best:.4f}")
+
+
+@cli.command("datasets")
+@debug_option
+def list_datasets():
+    r"""List the datasets that --dataset accepts."""
+    from . import datasets
+    print("Bundled (no download):")
+    for name in sorted(datasets.BUNDLED):
+        x, _ = datasets.load(name)
+        classes = datasets.class_names(name)
+        print(f"  {name:<16} {x.shape[0]:>6} samples x {x.shape[1]:>3} features, {len(classes)} classes")
+    downloadable = getattr(datasets, "DOWNLOADABLE", None)
+    if downloadable:
+        print("Downloadable:")
+        for name, description in sorted(downloadable.items()):
+            print(f"  {name:<16} {description}")
+    else:
+        # replaced by neurona.datasets' own listing when available
+        print("Read from IDX files (give --data-path DIR):")
+        for name, classes in sorted(sources.idx_sets().items()):
+            print(f"  {name:<16} 70000 images 28x28 (784 features), {len(classes)} classes")
+
+
+# -- entry point --------------------------------------------------------------------------------
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    r"""Run the command; returns the exit code (0, 1 or 2)."""
+    global _debug
+    _debug = False
     try:
-        return train(args)
-    except (ValueError, TypeError) as error:
-        print(f"neurona: error: {error}", file=sys.stderr)
+        cli.main(args=argv, prog_name="neurona", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("neurona: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a failure of the work itself: one line, or the traceback with --debug
+        if _debug:
+            traceback.print_exc()
+        else:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(f"neurona: error: {reason}", file=sys.stderr)
         return 1
 
 

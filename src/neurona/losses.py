@@ -53,9 +53,13 @@ register = registry.register
 
 
 def get(identifier) -> Loss:
-    r"""A loss from a name, a config dict or an instance."""
+    r"""A loss from a name, a config dict, an instance, or a function f(y_true, y_pred) written
+    with ``neurona.autodiff`` operations (its gradient then comes from the tape)."""
     if identifier is None:
         raise ValueError(f"A loss is needed. Known losses: {', '.join(registry.names())}.")
+    if callable(identifier) and not isinstance(identifier, (Loss, type)):
+        from .autodiff.custom import FunctionLoss      # autodiff builds on this module: import late
+        return FunctionLoss(identifier)
     return registry.get(identifier)
 
 

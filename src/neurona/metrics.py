@@ -743,8 +743,27 @@ _ACCURACY_FOR_LOSS = {"binary": BinaryAccuracy, "categorical": CategoricalAccura
                       "sparse": SparseCategoricalAccuracy}
 
 
+class FunctionMetric(Metric):
+    r"""A metric given as a function f(y_true, y_pred) of arrays: one value per sample (averaged
+    over all samples) or one value per batch (weighted by the batch's size)."""
+
+    def __init__(self, function):
+        self.function = function
+        super().__init__()
+
+    def update(self, y_true, y_pred):
+        values = np.asarray(self.function(y_true, y_pred), dtype=np.float64)
+        if values.ndim == 0:                      # a batch mean: weigh it by the batch's samples
+            values = np.full(len(y_pred), float(values))
+        self.total += float(np.sum(values))
+        self.count += values.size
+
+
 def get(identifier, loss=None) -> tuple[str, Metric]:
-    r"""(display name, metric object). ``"accuracy"``/``"acc"`` picks the accuracy that fits ``loss``."""
+    r"""(display name, metric object). ``"accuracy"``/``"acc"`` picks the accuracy that fits ``loss``;
+    a function f(y_true, y_pred) is reported under its ``__name__``."""
+    if callable(identifier) and not isinstance(identifier, (Metric, type)):
+        return getattr(identifier, "__name__", "metric"), FunctionMetric(identifier)
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         kind = getattr(loss, "accuracy_kind", None)
         if kind is None:

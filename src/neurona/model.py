@@ -55,6 +55,8 @@ class Sequential:
         self.stop_training = False
         self.stop_reason: str | None = None
         self.history = None
+        self.epoch = 0          # epochs trained so far (saved with the model; resumed runs continue from it)
+        self.metadata: dict = {}    # JSON-serialisable annotations saved with the model (class names, ...)
         for layer in layers or []:
             self.add(layer)
 
@@ -221,13 +223,18 @@ class Sequential:
     # -- training -----------------------------------------------------------------------------
     def fit(self, x, y, epochs: int = 1, batch_size: int | None = 32, validation_split: float = 0.0,
             validation_data=None, shuffle: bool = True, callbacks=None, verbose: int = 1,
-            initial_epoch: int = 0, terminate_on_nan: bool = True):
+            initial_epoch: int = 0, terminate_on_nan: bool = True, resume_from=None):
         r"""Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size``.
 
         batch_size = len(x) is batch gradient descent, 1 is stochastic gradient descent.
         validation_split takes the *last* fraction of the samples (before shuffling) to validate
         on; validation_data=(x_val, y_val) gives them explicitly. Returns a History whose
         ``.history`` maps "loss", "val_loss" and each metric to its per-epoch values.
+
+        resume_from=path saves the whole training state to ``path`` at every epoch end and, if
+        ``path`` exists, first restores it and runs only the epochs still missing: running the
+        same call again after a crash ends exactly as an uninterrupted run would
+        (``callbacks.BackupAndRestore``).
         """
         self._require_compiled("fit")
         epochs = check_number("fit", "epochs", epochs, 0, integer=True)
@@ -260,19 +267,23 @@ class Sequential:
         for callback in extra:
             if not isinstance(callback, callbacks_module.Callback):
                 raise TypeError(f"callbacks must be Callback instances; got {callback!r}.")
+        end_epoch = initial_epoch + epochs
+        if resume_from is not None:
+            extra.append(callbacks_module.BackupAndRestore(resume_from))
+        initial_epoch = self._restore_backup(extra, history, initial_epoch)
         defaults = [history]
         if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
             defaults.append(callbacks_module.TerminateOnNaN())
         if verbose:
             defaults.append(callbacks_module.ProgressLogger(verbose))
         callback_list = callbacks_module.CallbackList(defaults + extra, self)
-        self._fit_epochs, self._fit_steps = initial_epoch + epochs, steps
+        self._fit_epochs, self._fit_steps = end_epoch, steps
         self.stop_training, self.stop_reason = False, None
 
         callback_list.on_train_begin()
         # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
         with np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(initial_epoch, initial_epoch + epochs):
+            for epoch in range(initial_epoch, end_epoch):
                 self._epoch = epoch
                 callback_list.on_epoch_begin(epoch)
                 logs = self._train_epoch(x, y, batch_size, shuffle, callback_list)
@@ -282,11 +293,26 @@ class Sequential:
                         isinstance(c, (callbacks_module.LearningRateScheduler, callbacks_module.ReduceLROnPlateau))
                         for c in extra):
                     logs["learning_rate"] = self.optimizer.current_learning_rate
+                self.epoch = epoch + 1
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
         callback_list.on_train_end()
         return history
+
+    def _restore_backup(self, callbacks, history, initial_epoch) -> int:
+        r"""If a BackupAndRestore callback's file exists, load its state; return the first epoch to run."""
+        backups = [c for c in callbacks if isinstance(c, callbacks_module.BackupAndRestore)]
+        if len(backups) > 1:
+            raise ValueError("fit takes one BackupAndRestore (resume_from= adds one); got "
+                             f"{len(backups)}.")
+        if not backups or not backups[0].exists():
+            return initial_epoch
+        from . import io
+        io.restore_state(self, backups[0].path)
+        if self.history is not None:
+            history.epoch, history.history = self.history.epoch, self.history.history
+        return self.epoch
 
     def _train_epoch(self, x, y, batch_size, shuffle, callback_list) -> dict:
         r"""One pass over (x, y) in mini-batches; returns the epoch's logs (mean cost, metrics)."""
@@ -360,6 +386,13 @@ class Sequential:
         outputs = [self._forward(x[i:i + batch_size], training=False) for i in range(0, x.shape[0], batch_size)]
         return np.concatenate(outputs) if len(outputs) > 1 else outputs[0].copy()
 
+    # -- files --------------------------------------------------------------------------------
+    def save(self, path, include_optimizer: bool = True) -> None:
+        r"""Write the model to one ``.safetensors`` file (see ``neurona.io``); ``neurona.load_model``
+        reads it back."""
+        from . import io
+        io.save_model(self, path, include_optimizer=include_optimizer)
+
     # -- description --------------------------------------------------------------------------
     def summary(self, print_fn=print) -> str:
         r"""A table of the layers, their output shapes and parameter counts (printed and returned)."""
@@ -386,6 +419,12 @@ class Sequential:
         if print_fn is not None:
             print_fn(text)
         return text
+
+    def explain(self, x, y, print_fn=print) -> dict:
+        r"""One forward and backward pass on (x, y), printed as the chain rule with every z, a,
+        dL/da, da/dz, dz/dW and its shape (see ``neurona.explain``); returns the arrays."""
+        from .explain import explain
+        return explain(self, x, y, print_fn)
 
     def get_config(self) -> dict:
         return {"name": self.name, "input_dim": self.input_dim, "seed": self.seed, "dtype": self.dtype.name,

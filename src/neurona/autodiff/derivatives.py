@@ -1,0 +1,105 @@
+r"""The derivatives of every operation: the whole calculus of ``neurona.autodiff`` on one screen.
+
+Each entry maps an operation to its chain-rule step: given g = dL/dy (the gradient arriving at
+the output y), the output value y, the input values and the operation's settings, it returns
+dL/d(input) for each input. Broadcasting is undone afterwards, in one place (``unbroadcast``):
+an input that was stretched along an axis receives the sum of the gradient over that axis.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(grad, shape):
+    r"""Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``."""
+    if grad.shape == shape:
+        return grad
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+
+
+def _expand(g, shape, axis, keepdims):
+    r"""Undo a reduction: put back the reduced axes of g and stretch it to ``shape``."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    elif axis is None and not keepdims:
+        g = np.reshape(g, (1,) * len(shape))
+    return np.broadcast_to(g, shape)
+
+
+def _count(shape, axis):
+    return int(np.prod([shape[a] for a in np.atleast_1d(axis)] if axis is not None else shape))
+
+
+def _max_grad(g, y, a, axis, keepdims):
+    r"""max passes g to the largest entries, shared equally among ties."""
+    mask = a == _expand(y, a.shape, axis, keepdims)
+    return _expand(g, a.shape, axis, keepdims) * mask / mask.sum(axis=axis, keepdims=True)
+
+
+def _matmul_grads(g, a, b):
+    r"""y = a @ b:  dL/da = g @ b^T,  dL/db = a^T @ g (1-D operands are a row / a column)."""
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = np.reshape(g, np.matmul(a2, b2).shape)
+    da = np.matmul(g2, np.swapaxes(b2, -1, -2))
+    db = np.matmul(np.swapaxes(a2, -1, -2), g2)
+    return (da.reshape(a.shape) if a.ndim == 1 else da), (db.reshape(b.shape) if b.ndim == 1 else db)
+
+
+def _getitem_grad(g, a, index):
+    out = np.zeros(a.shape, dtype=np.result_type(g, a))
+    np.add.at(out, index, g)            # repeated indices add up
+    return out
+
+
+def _split(g, inputs, axis):
+    edges = np.cumsum([x.shape[axis] for x in inputs])[:-1]
+    return tuple(np.split(g, edges, axis=axis))
+
+
+def _pow_exponent_grad(g, y, a):
+    r"""d(a^b)/db = a^b ln a, taken as 0 where a <= 0 (its limit at a = 0 for b > 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > 0, g * y * np.log(np.where(a > 0, a, 1)), 0)
+
+
+def _tie(a, b):
+    r"""Share of max(a, b) that goes to a: 1 where a > b, 1/2 on ties, 0 where a < b."""
+    return (a > b) + 0.5 * (a == b)
+
+
+# g = dL/dy,  y = the output,  then the inputs' values and the operation's settings.
+DERIVATIVES = {
+    "add":         lambda g, y, a, b: (g, g),
+    "sub":         lambda g, y, a, b: (g, -g),
+    "mul":         lambda g, y, a, b: (g * b, g * a),
+    "div":         lambda g, y, a, b: (g / b, -g * a / (b * b)),
+    "pow":         lambda g, y, a, b: (g * b * a ** (b - 1), _pow_exponent_grad(g, y, a)),
+    "pow_const":   lambda g, y, a, p: (g * p * a ** (p - 1),),
+    "neg":         lambda g, y, a: (-g,),
+    "matmul":      lambda g, y, a, b: _matmul_grads(g, a, b),
+    "exp":         lambda g, y, a: (g * y,),
+    "log":         lambda g, y, a: (g / a,),
+    "sqrt":        lambda g, y, a: (g / (2 * y),),
+    "sin":         lambda g, y, a: (g * np.cos(a),),
+    "cos":         lambda g, y, a: (-g * np.sin(a),),
+    "tanh":        lambda g, y, a: (g * (1 - y * y),),
+    "sigmoid":     lambda g, y, a: (g * y * (1 - y),),
+    "relu":        lambda g, y, a: (g * (a > 0),),
+    "abs":         lambda g, y, a: (g * np.sign(a),),
+    "maximum":     lambda g, y, a, b: (g * _tie(a, b), g * _tie(b, a)),
+    "minimum":     lambda g, y, a, b: (g * _tie(b, a), g * _tie(a, b)),
+    "clip":        lambda g, y, a, low, high: (g * ((a >= low) & (a <= high)),),
+    "where":       lambda g, y, a, b, condition: (g * condition, g * ~condition),
+    "sum":         lambda g, y, a, axis, keepdims: (_expand(g, a.shape, axis, keepdims),),
+    "mean":        lambda g, y, a, axis, keepdims: (_expand(g, a.shape, axis, keepdims) / _count(a.shape, axis),),
+    "max":         lambda g, y, a, axis, keepdims: (_max_grad(g, y, a, axis, keepdims),),
+    "reshape":     lambda g, y, a, shape: (np.reshape(g, a.shape),),
+    "transpose":   lambda g, y, a, axes: (np.transpose(g, None if axes is None else np.argsort(axes)),),
+    "getitem":     lambda g, y, a, index: (_getitem_grad(g, a, index),),
+    "concatenate": lambda g, y, *inputs, axis: _split(g, inputs, axis),
+    "softmax":     lambda g, y, a, axis: (y * (g - np.sum(g * y, axis=axis, keepdims=True)),),
+    "log_softmax": lambda g, y, a, axis: (g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),),
+}

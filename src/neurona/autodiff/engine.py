@@ -1,0 +1,139 @@
+r"""The engine's activations, losses, regularizers and layers written again with autodiff ops.
+
+These are second, independent forms of the engine's forward passes: built from the primitives
+of ``ops`` (whose derivatives are the table in ``derivatives``), they give gradients that owe
+nothing to the hand-written ``derivative`` / ``gradient`` / ``backward`` methods, so the two can
+check each other (``check_gradients``). Every name in the engine's registries needs an entry here;
+``missing()`` lists those that have none.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import activations, layers, losses, regularizers
+from . import ops
+from .custom import FunctionLoss
+from .tensor import Tensor
+
+
+def _selu(a, z):
+    negative = a.scale * a.alpha * (ops.exp(ops.minimum(z, 0.0)) - 1.0)
+    return ops.where(z.data > 0, a.scale * z, negative)
+
+
+def _constant(values, like):
+    return Tensor(np.asarray(values, dtype=like.dtype))
+
+
+ACTIVATIONS = {
+    "identity":   lambda a, z: z,
+    "step":       lambda a, z: _constant(a(z.data), z),          # derivative 0: no gradient flows
+    "sign":       lambda a, z: _constant(a(z.data), z),
+    "sigmoid":    lambda a, z: ops.sigmoid(z),
+    "tanh":       lambda a, z: ops.tanh(z),
+    "relu":       lambda a, z: ops.relu(z),
+    "leaky_relu": lambda a, z: ops.where(z.data > 0, z, a.negative_slope * z),
+    "selu":       _selu,
+    "softplus":   lambda a, z: ops.relu(z) + ops.log(1.0 + ops.exp(-ops.abs(z))),
+    "softsign":   lambda a, z: z / (1.0 + ops.abs(z)),
+    "softmax":    lambda a, z: ops.softmax(z, axis=-1),
+}
+
+
+def _log(p, base):
+    return ops.log(p) if base == math.e else ops.log(p) / math.log(base)
+
+
+def _binary_crossentropy(loss, y, p):
+    if loss.from_logits:
+        nats = ops.relu(p) - p * y + ops.log(1.0 + ops.exp(-ops.abs(p)))
+        return ops.mean(nats) / math.log(loss.log_base)
+    p = ops.clip(p, loss.epsilon, 1 - loss.epsilon)
+    return -ops.mean(y * _log(p, loss.log_base) + (1.0 - y) * _log(1.0 - p, loss.log_base))
+
+
+def _categorical_crossentropy(loss, y, p):
+    log_p = ops.log_softmax(p, axis=-1) if loss.from_logits else ops.log(ops.clip(p, loss.epsilon, 1.0))
+    return -ops.sum(y * log_p) / (p.shape[0] * math.log(loss.log_base))
+
+
+def _sparse_categorical_crossentropy(loss, labels, p):
+    one_hot = np.eye(p.shape[-1], dtype=p.dtype)[np.asarray(labels.data).reshape(-1).astype(np.intp)]
+    return _categorical_crossentropy(loss, Tensor(one_hot), p)
+
+
+def _signed(loss, y, p):
+    return _constant(loss._signed(y.data), p)           # 0/1 labels as -1/1, as the engine's hinge
+
+
+def _mean_squared_error(loss, y, p):
+    squares = ops.sum((p - y) ** 2)
+    return squares / (2 * p.shape[0]) if loss.half else squares / p.size
+
+
+LOSSES = {
+    "mean_squared_error":              _mean_squared_error,
+    "mean_absolute_error":             lambda loss, y, p: ops.mean(ops.abs(p - y)),
+    "binary_crossentropy":             _binary_crossentropy,
+    "categorical_crossentropy":        _categorical_crossentropy,
+    "sparse_categorical_crossentropy": _sparse_categorical_crossentropy,
+    "hinge":                           lambda loss, y, p: ops.mean(ops.relu(1.0 - _signed(loss, y, p) * p)),
+}
+
+REGULARIZERS = {     # the penalty of weights w for a batch of m samples
+    "l2":    lambda r, w, m: r.l2 / (2 * m) * ops.sum(w * w),
+    "l1":    lambda r, w, m: r.l1 / m * ops.sum(ops.abs(w)),
+    "l1_l2": lambda r, w, m: r.l1 / m * ops.sum(ops.abs(w)) + r.l2 / (2 * m) * ops.sum(w * w),
+}
+
+
+def activation(act, z):
+    return ACTIVATIONS[act._registry_name](act, z)
+
+
+def loss_value(loss, y_true, y_pred):
+    if isinstance(loss, FunctionLoss):
+        return loss._evaluate(y_true, y_pred)
+    return LOSSES[loss._registry_name](loss, y_true, y_pred)
+
+
+def penalty(regularizer, weights, m):
+    return REGULARIZERS[regularizer._registry_name](regularizer, weights, m)
+
+
+def layer_forward(layer, x, params, mask=None):
+    r"""(output, penalty) of ``layer`` on x with its parameters given as Tensors ``params`` (in
+    ``layer.param_names`` order); ``mask`` is the dropout mask drawn by the engine's own pass."""
+    if isinstance(layer, layers.Dense):
+        kernel = params[0]
+        z = ops.matmul(x, kernel)
+        if layer.use_bias:
+            z = z + params[1]
+        total = 0.0
+        if layer.kernel_regularizer is not None:
+            total = total + penalty(layer.kernel_regularizer, kernel, x.shape[0])
+        if layer.use_bias and layer.bias_regularizer is not None:
+            total = total + penalty(layer.bias_regularizer, params[1], x.shape[0])
+        return activation(layer.activation, z), total
+    if isinstance(layer, layers.Activation):
+        return activation(layer.activation, x), 0.0
+    if isinstance(layer, layers.Dropout):
+        return (x if mask is None else x * Tensor(mask)), 0.0
+    raise NotImplementedError(f"No autodiff form of the layer {type(layer).__name__}.")
+
+
+LAYERS = ("dense", "activation", "dropout")
+
+
+def missing() -> list[str]:
+    r"""Registered activations, losses, regularizers and layers that have no autodiff form here."""
+    out = []
+    for kind, registry, table in (("activation", activations.registry, ACTIVATIONS),
+                                  ("loss", losses.registry, LOSSES),
+                                  ("regularizer", regularizers.registry, REGULARIZERS),
+                                  ("layer", layers.registry, LAYERS)):
+        names = {registry.lookup(name)._registry_name for name in registry.names()}
+        out += [f"{kind} {name!r}" for name in sorted(names - set(table))]
+    return out

@@ -1,0 +1,107 @@
+r"""Reading a table of samples from a CSV file: a header row, numeric features, one target column
+(numbers, or class names as text).
+
+    table = read_csv("prices.csv", target="price")
+    table.x            (n, features) float64
+    table.target       (n,) the raw target column: float64 if every value is a number, else str
+    table.features     the feature column names, in file order
+
+Every error names the file, the line (1 = the header) and the column of the bad value.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class CSVError(ValueError):
+    r"""A CSV file that cannot be read as a table of samples."""
+
+
+@dataclass
+class Table:
+    x: np.ndarray
+    target: np.ndarray | None
+    features: list[str]
+    target_name: str | None
+
+
+def read_csv(path, target: str | None = None, features: list[str] | None = None,
+             require_target: bool = True) -> Table:
+    r"""Read ``path``. ``target`` names the target column (default: the last one). ``features``
+    selects and orders the feature columns (default: every column but the target). With
+    ``require_target=False`` a missing target column is allowed (inputs for prediction)."""
+    path = os.fspath(path)
+    rows = _rows(path)
+    header = [name.strip() for name in rows[0][1]]
+    if len(set(header)) != len(header):
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        raise CSVError(f"{path}: line 1 repeats the column name(s) {repeated}.")
+    if target is None and require_target:
+        target = header[-1]
+    if target is not None and target not in header and require_target:
+        raise CSVError(f"{path}: no target column {target!r}; the columns are {header}.")
+    has_target = target in header
+    if features is None:
+        features = [name for name in header if name != target]
+    missing = [name for name in features if name not in header]
+    if missing:
+        raise CSVError(f"{path}: missing feature column(s) {missing}; the columns are {header}.")
+    if not features:
+        raise CSVError(f"{path}: no feature columns besides the target {target!r}.")
+    columns = [header.index(name) for name in features]
+    x = np.empty((len(rows) - 1, len(columns)))
+    for i, (line, row) in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise CSVError(f"{path}: line {line} has {len(row)} values; the header has {len(header)}.")
+        for j, column in enumerate(columns):
+            x[i, j] = _number(path, line, header[column], row[column])
+    target_values = None
+    if has_target:
+        target_values = _target_column(path, rows[1:], header.index(target), target)
+    return Table(x, target_values, list(features), target if has_target else None)
+
+
+def _rows(path) -> list[tuple[int, list[str]]]:
+    r"""(line number, values) of the non-blank rows; the header first, then at least one sample."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            reader = csv.reader(file)
+            rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as error:
+        raise CSVError(f"{path}: not a text file in UTF-8 ({error.reason} at byte {error.start}).") from None
+    except csv.Error as error:
+        raise CSVError(f"{path}: not a valid CSV file ({error}).") from None
+    if not rows:
+        raise CSVError(f"{path}: the file is empty; expected a header row and samples.")
+    if len(rows) == 1:
+        raise CSVError(f"{path}: the file has a header but no samples.")
+    return rows
+
+
+def _number(path, line, column, text) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CSVError(f"{path}: line {line}, column {column!r}: {text.strip()!r} is not a number.") from None
+    if not np.isfinite(value):
+        raise CSVError(f"{path}: line {line}, column {column!r}: {text.strip()!r} is not a finite number.")
+    return value
+
+
+def _target_column(path, rows, index, name) -> np.ndarray:
+    texts = [row[index].strip() for _, row in rows]
+    for (line, _), text in zip(rows, texts):
+        if not text:
+            raise CSVError(f"{path}: line {line}, column {name!r}: the target is empty.")
+    try:
+        values = np.array([float(text) for text in texts])
+    except ValueError:
+        return np.array(texts)                 # class names
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise CSVError(f"{path}: line {rows[bad[0]][0]}, column {name!r}: {texts[bad[0]]!r} is not a finite number.")
+    return values

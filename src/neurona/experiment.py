@@ -1,0 +1,234 @@
+r"""Experiment settings: what ``neurona train`` does, from defaults, a TOML file and flags.
+
+A TOML experiment file has one table per stage; every key is also a flag of ``neurona train``
+(``learning_rate`` <-> ``--learning-rate``), and a flag overrides the file:
+
+    [data]      dataset = "digits"   or   csv = "prices.csv" and target = "price"
+                task = "auto" | "classification" | "regression",  test_size = 0.2,  scale = true,
+                data_path = "dir with the IDX files"   (mnist, fashion_mnist)
+    [model]     layers = [64, 32],  activation = "relu",  dropout = 0.0
+    [compile]   optimizer = "adam",  learning_rate = 0.001
+    [fit]       epochs = 30,  batch_size = 32,  validation_split = 0.1,  seed = 0,  verbose = 2
+    [output]    out = "model.safetensors",  checkpoint = "...",  resume = false,  plots = "dir"
+
+Paths in the file (csv, data_path) are relative to the file; paths given as flags or outputs are
+relative to the working directory.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import warnings
+
+from .validation import check_number
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                   # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+class SettingsError(ValueError):
+    r"""A setting that does not exist, has the wrong type or conflicts with another."""
+
+
+#: section -> key -> (type, default)
+SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
+    "data": {"dataset": (str, "digits"), "csv": (str, None), "target": (str, None), "data_path": (str, None),
+             "task": (str, "auto"), "test_size": (float, 0.2), "scale": (bool, True)},
+    "model": {"layers": (list, [64, 32]), "activation": (str, "relu"), "dropout": (float, 0.0)},
+    "compile": {"optimizer": (str, "adam"), "learning_rate": (float, 1e-3)},
+    "fit": {"epochs": (int, 30), "batch_size": (int, 32), "validation_split": (float, 0.1), "seed": (int, 0),
+            "verbose": (int, 2)},
+    "output": {"out": (str, "model.safetensors"), "checkpoint": (str, None), "resume": (bool, False),
+               "plots": (str, None)},
+}
+SECTION_OF = {key: section for section, keys in SCHEMA.items() for key in keys}
+TASKS = ("auto", "classification", "regression")
+_PATHS_IN_FILE = ("csv", "data_path")
+
+
+def flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def defaults() -> dict:
+    return {key: (list(default) if isinstance(default, list) else default)
+            for keys in SCHEMA.values() for key, (_, default) in keys.items()}
+
+
+def read_toml(path) -> dict:
+    r"""The settings of a TOML experiment file as a flat {key: value}, checked against SCHEMA."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as file:
+            document = tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: not valid TOML ({error}).") from None
+    except OSError as error:
+        raise SettingsError(f"cannot read {path}: {error.strerror}.") from None
+    settings = {}
+    for section, table in document.items():
+        if section not in SCHEMA:
+            raise SettingsError(f"{path}: {_unknown(section, None)}")
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [{section}] must be a table of settings; got {table!r}.")
+        for key, value in table.items():
+            if key not in SCHEMA[section]:
+                raise SettingsError(f"{path}: {_unknown(key, section)}")
+            settings[key] = _typed(key, value, f"[{section}] {key}", path)
+    base = os.path.dirname(os.path.abspath(path))
+    for key in _PATHS_IN_FILE:
+        if settings.get(key) is not None:
+            settings[key] = os.path.join(base, os.path.expanduser(settings[key]))
+    return settings
+
+
+def _unknown(name, section) -> str:
+    r"""'unknown key ...; did you mean ...?' with the closest key of any section."""
+    if section is None:
+        close = difflib.get_close_matches(name, SCHEMA, n=1)
+        if close:
+            return f"unknown section [{name}]; did you mean [{close[0]}]? Sections: {', '.join(SCHEMA)}."
+        if name in SECTION_OF:
+            return f"unknown section [{name}]; did you mean the key {name!r} of [{SECTION_OF[name]}]?"
+        return f"unknown section [{name}]; sections: {', '.join(SCHEMA)}."
+    if name in SECTION_OF:
+        return f"unknown key {name!r} in [{section}]; it belongs in [{SECTION_OF[name]}]."
+    close = difflib.get_close_matches(name, SCHEMA[section], n=1) or difflib.get_close_matches(name, SECTION_OF, n=1)
+    hint = f"; did you mean [{SECTION_OF[close[0]]}] {close[0]!r}?" if close else ""
+    return f"unknown key {name!r} in [{section}]{hint} Keys of [{section}]: {', '.join(SCHEMA[section])}."
+
+
+def _typed(key, value, where, path=None):
+    kind = SCHEMA[SECTION_OF[key]][key][0]
+    prefix = f"{path}: " if path else ""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if kind is list:
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise SettingsError(f"{prefix}{where} must be a list of integers such as [64, 32]; got {value!r}.")
+    elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise SettingsError(f"{prefix}{where} must be {kind.__name__}; got {value!r} ({type(value).__name__}).")
+    return value
+
+
+def merge(file_settings: dict, flags: dict) -> dict:
+    r"""defaults < file < flags (a flag left out is None), with the conflicts between them checked."""
+    flags = {k: v for k, v in flags.items() if v is not None}
+    for level, given in (("flags", flags), ("the experiment file", file_settings)):
+        if given.get("dataset") is not None and given.get("csv") is not None:
+            names = f"{flag('dataset')} and {flag('csv')}" if level == "flags" else "dataset and csv"
+            raise SettingsError(f"conflicting settings in {level}: {names}; give one data source.")
+    settings = defaults()
+    file_settings = dict(file_settings)
+    if "dataset" in flags:                  # a data source flag replaces the file's data source
+        file_settings.pop("csv", None), file_settings.pop("target", None)
+    if "csv" in flags:
+        file_settings.pop("dataset", None)
+    settings.update(file_settings)
+    settings.update(flags)
+    if settings["csv"] is not None:
+        settings["dataset"] = None
+    check(settings)
+    return settings
+
+
+def check(settings: dict) -> None:
+    r"""Ranges and the combinations that cannot work; errors name the flag and the TOML key."""
+    if settings["target"] is not None and settings["csv"] is None:
+        raise SettingsError(f"conflicting settings: {flag('target')} names a column of {flag('csv')} FILE, "
+                            f"but no CSV file is given.")
+    if settings["task"] not in TASKS:
+        raise SettingsError(f"{_names('task')} must be one of {', '.join(TASKS)}; got {settings['task']!r}.")
+    ranges = {"test_size": (0, 1, False), "dropout": (0, 1, False), "validation_split": (0, 1, False),
+              "learning_rate": (0, None, True), "epochs": (1, None, False), "batch_size": (1, None, False),
+              "seed": (0, None, False)}
+    for key, (low, high, low_open) in ranges.items():
+        try:
+            check_number(_names(key), key, settings[key], low, high, low_open=low_open, high_open=high is not None,
+                         integer=SCHEMA[SECTION_OF[key]][key][0] is int)
+        except (TypeError, ValueError) as error:
+            raise SettingsError(str(error).replace(f"The {key!r} argument of ", "")) from None
+    if settings["verbose"] not in (0, 1, 2):
+        raise SettingsError(f"{_names('verbose')} must be 0 (silent), 1 (progress bar) or 2 (a line per epoch); "
+                            f"got {settings['verbose']!r}.")
+    if any(size < 1 for size in settings["layers"]):
+        raise SettingsError(f"{_names('layers')} sizes must be >= 1; got {settings['layers']}.")
+
+
+def _names(key) -> str:
+    return f"{flag(key)} ([{SECTION_OF[key]}] {key})"
+
+
+def parse_layers(text: str) -> list[int]:
+    r"""'64,32' -> [64, 32]; '' or 'none' -> [] (no hidden layer: a linear or logistic model)."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise SettingsError(f"{flag('layers')} takes comma-separated integers such as 64,32 "
+                            f"(or 'none'); got {text!r}.") from None
+
+
+# -- from settings to a trained model -------------------------------------------------------------
+def prepare(x_train, x_test, scale: bool):
+    r"""Standardise with the mean and standard deviation of the training part only."""
+    if not scale:
+        return x_train, x_test, None
+    from .data import StandardScaler
+    scaler = StandardScaler().fit(x_train)
+    return scaler.transform(x_train), scaler.transform(x_test), scaler
+
+
+def build_model(settings: dict, source, n_features: int):
+    r"""Hidden Dense layers (He initialisation for the ReLU family, Glorot otherwise), optional
+    dropout after each, and the output the task needs: softmax + cross-entropy for classes, a
+    linear unit + MSE for a value. The names are checked before anything is built."""
+    from . import activations, layers, optimizers
+    from .model import Sequential
+
+    activation = settings["activation"]
+    activations.registry.lookup(activation)
+    optimizers.registry.lookup(settings["optimizer"])
+    initializer = "he_normal" if activation in ("relu", "leaky_relu") else "glorot_uniform"
+    stack = []
+    for units in settings["layers"]:
+        stack.append(layers.Dense(units, activation=activation, kernel_initializer=initializer))
+        if settings["dropout"]:
+            stack.append(layers.Dropout(settings["dropout"]))
+    if source.task == "classification":
+        stack.append(layers.Dense(len(source.classes), activation="softmax"))
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
+    else:
+        stack.append(layers.Dense(1))
+        loss, metrics = "mse", ["mae"]
+    model = Sequential(stack, input_dim=n_features, seed=settings["seed"])
+    optimizer = optimizers.get({"name": settings["optimizer"], "learning_rate": settings["learning_rate"]})
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    return model
+
+
+def fit_model(model, settings: dict, x_train, y_train, checkpoint: str, resume: bool):
+    r"""Train; the whole training state goes to ``checkpoint`` at every epoch end, and with
+    ``resume`` an existing checkpoint is continued."""
+    import numpy as np
+
+    from . import callbacks
+
+    # shuffle once so that validation_split's last samples are a random part of the training set
+    order = np.random.default_rng(settings["seed"]).permutation(len(x_train))
+    x_train, y_train = x_train[order], y_train[order]
+    if resume and not os.path.exists(checkpoint):
+        print(f"No checkpoint at {checkpoint}; training from the start.")
+    extra = {} if resume else {"callbacks": [callbacks.BackupAndRestore(checkpoint)]}
+    if resume:
+        extra["resume_from"] = checkpoint
+    elif os.path.exists(checkpoint):
+        os.unlink(checkpoint)             # a stale checkpoint of another run must not be resumed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", callbacks.DivergenceWarning)     # model.stop_reason tells it
+        return model.fit(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                         validation_split=settings["validation_split"], verbose=settings["verbose"], **extra)

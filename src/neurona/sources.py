@@ -1,0 +1,186 @@
+r"""Data sources of the command line: a named dataset or a CSV file, turned into arrays.
+
+    data = load_source(dataset="iris")                       # or csv="prices.csv", target="price"
+    data.x, data.y, data.classes, data.task, data.features   (and data.test for MNIST's own split)
+
+Classification targets become the indices 0..k-1 of ``data.classes`` (class names as text); the
+task is read from the target unless given: text or at most MAX_AUTO_CLASSES distinct integer
+values -> classification, other numbers -> regression.
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import datasets
+from .csvfile import read_csv
+from .data import StandardScaler, train_test_split
+
+MAX_AUTO_CLASSES = 20
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+#: datasets read from IDX files (they come with their own train / test split)
+IDX_SETS = {"mnist": tuple(str(k) for k in range(10)), "fashion_mnist": FASHION_CLASSES}
+
+
+class SourceError(ValueError):
+    r"""A data source that does not exist or cannot be used."""
+
+
+@dataclass
+class Source:
+    x: np.ndarray
+    y: np.ndarray
+    task: str
+    features: list[str]
+    classes: list[str] | None = None
+    target: str | None = None
+    test: tuple[np.ndarray, np.ndarray] | None = None        # a split that comes with the data
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def idx_sets() -> dict[str, tuple[str, ...]]:
+    r"""The IDX datasets this installation can read (those neurona.datasets has a loader for)."""
+    return {name: classes for name, classes in IDX_SETS.items() if hasattr(datasets, f"load_{name}")}
+
+
+def known_datasets() -> list[str]:
+    return sorted(set(datasets.BUNDLED) | set(idx_sets()))
+
+
+def load_source(dataset=None, csv=None, target=None, data_path=None, task="auto") -> Source:
+    if csv is not None:
+        return _from_csv(csv, target, task)
+    source = _from_idx(dataset, data_path) if dataset in idx_sets() else _from_dataset(dataset)
+    if task not in ("auto", source.task):
+        raise SourceError(f"conflicting settings: --task ([data] task) = {task}, but the dataset {dataset!r} "
+                          f"is a {source.task} set.")
+    return source
+
+
+def _from_dataset(dataset) -> Source:
+    try:
+        x, y = datasets.load(dataset)
+    except ValueError:
+        known = known_datasets()
+        close = difflib.get_close_matches(str(dataset), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SourceError(f"unknown dataset {dataset!r}{hint} Known datasets: {', '.join(known)} "
+                          f"(`neurona datasets` describes them).") from None
+    try:
+        features = datasets.feature_names(dataset)
+    except (AttributeError, ValueError, KeyError):
+        features = _numbered(x)
+    try:
+        classes = list(datasets.class_names(dataset))
+    except (AttributeError, ValueError, KeyError):       # a set without class names: a regression
+        return Source(x, np.asarray(y, np.float64), "regression", features, None, "target",
+                      description=f"Dataset {dataset}")
+    return Source(x, y, "classification", features, classes, "target", description=f"Dataset {dataset}")
+
+
+def _from_idx(name, data_path) -> Source:
+    loader = getattr(datasets, f"load_{name}")
+    parameter = inspect.signature(loader).parameters.get("path")
+    if data_path is None and (parameter is None or parameter.default is inspect.Parameter.empty):
+        raise SourceError(f"dataset {name!r} is read from its four IDX .gz files: give --data-path DIR "
+                          f"([data] data_path) naming the directory that holds them.")
+    try:
+        x, y, x_test, y_test = loader(data_path) if data_path is not None else loader()
+    except (OSError, ValueError) as error:
+        raise SourceError(f"cannot read dataset {name!r}: {error}") from None
+    x, x_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
+    return Source(x, y, "classification", _numbered(x), list(IDX_SETS[name]), "label", test=(x_test, y_test),
+                  description=f"Dataset {name}")
+
+
+def _numbered(x) -> list[str]:
+    return [f"x{j}" for j in range(x.shape[1])]
+
+
+def _from_csv(path, target, task) -> Source:
+    table = read_csv(check_file(path, "--csv"), target=target)
+    values, task = table.target, resolve_task(table.target, task, table.target_name)
+    name = os.path.basename(path)
+    if task == "regression":
+        return Source(table.x, values.astype(np.float64), task, table.features, None, table.target_name,
+                      description=f"CSV {name}")
+    classes, y = encode_classes(values)
+    if len(classes) < 2:
+        raise SourceError(f"{path}: the target column {table.target_name!r} holds a single class "
+                          f"{classes[0]!r}; classification needs at least 2.")
+    return Source(table.x, y, task, table.features, classes, table.target_name, description=f"CSV {name}")
+
+
+def check_file(path, what) -> str:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise SourceError(f"{what}: no such file {path!r}.")
+    if not os.path.isfile(path):
+        raise SourceError(f"{what}: {path!r} is not a file.")
+    if not os.access(path, os.R_OK):
+        raise SourceError(f"{what}: cannot read {path!r} (permission denied).")
+    return path
+
+
+def resolve_task(values, task, name) -> str:
+    numeric = values.dtype.kind == "f"
+    if task == "regression" and not numeric:
+        raise SourceError(f"task = regression needs a numeric target, but column {name!r} holds text "
+                          f"such as {values[0]!r}.")
+    if task != "auto":
+        return task
+    if not numeric:
+        return "classification"
+    integers = np.all(values == np.round(values))
+    return "classification" if integers and np.unique(values).size <= MAX_AUTO_CLASSES else "regression"
+
+
+def encode_classes(values) -> tuple[list[str], np.ndarray]:
+    r"""(sorted class names, index of each value's class)."""
+    unique = np.unique(values)
+    names = [format(v, "g") if unique.dtype.kind == "f" else str(v) for v in unique]
+    return names, np.searchsorted(unique, values)
+
+
+def encode_with(values, classes, name) -> np.ndarray:
+    r"""Indices of ``values`` among a model's known ``classes``; an unknown value is an error."""
+    text = [format(v, "g") if values.dtype.kind == "f" else str(v) for v in values]
+    lookup = {c: i for i, c in enumerate(classes)}
+    unknown = sorted({t for t in text if t not in lookup})
+    if unknown:
+        raise SourceError(f"column {name!r} holds class(es) {unknown[:5]} that the model does not know; "
+                          f"its classes are {classes}.")
+    return np.array([lookup[t] for t in text])
+
+
+def split(source: Source, test_size: float, seed: int):
+    r"""(x_train, x_test, y_train, y_test): the data's own split, all samples twice when
+    test_size = 0, else a split stratified by class."""
+    if source.test is not None:
+        return source.x, source.test[0], source.y, source.test[1]
+    if test_size == 0:
+        return source.x, source.x, source.y, source.y
+    stratify = source.y if source.task == "classification" else None
+    try:
+        return train_test_split(source.x, source.y, test_size=test_size, stratify=stratify, seed=seed)
+    except ValueError as error:
+        raise SourceError(f"{error} Use a larger --test-size, or 0 to measure on the training data.") from None
+
+
+def scaler_to_dict(scaler: StandardScaler | None):
+    return None if scaler is None else {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
+
+
+def scaler_from_dict(saved) -> StandardScaler | None:
+    if saved is None:
+        return None
+    scaler = StandardScaler()
+    scaler.mean_, scaler.scale_ = np.asarray(saved["mean"], float), np.asarray(saved["scale"], float)
+    scaler.n_features_in_ = scaler.mean_.size
+    return scaler

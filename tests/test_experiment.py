@@ -1,0 +1,77 @@
+"""Experiment settings: defaults < TOML file < flags, every key a flag, conflicts and bad keys."""
+import os
+import re
+
+import pytest
+
+from neurona import experiment
+from neurona.experiment import SettingsError
+
+
+def toml(tmp_path, text):
+    path = tmp_path / "e.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_file_and_flags_in_that_order(tmp_path):
+    path = toml(tmp_path, '[compile]\nlearning_rate = 1\n[fit]\nepochs = 7\nbatch_size = 8\n'
+                          '[data]\ncsv = "d/data.csv"\ntarget = "y"\n')
+    settings = experiment.merge(experiment.read_toml(path), {"epochs": 3, "seed": None})
+    assert settings["learning_rate"] == 1.0 and isinstance(settings["learning_rate"], float)
+    assert settings["epochs"] == 3 and settings["batch_size"] == 8 and settings["seed"] == 0
+    assert settings["csv"] == os.path.join(str(tmp_path), "d/data.csv")      # relative to the file
+    assert settings["dataset"] is None and settings["layers"] == [64, 32]
+    # a data-source flag replaces the file's data source instead of conflicting with it
+    replaced = experiment.merge(experiment.read_toml(path), {"dataset": "iris"})
+    assert replaced["dataset"] == "iris" and replaced["csv"] is None and replaced["target"] is None
+
+
+def test_every_key_has_a_flag_and_a_default():
+    assert experiment.flag("learning_rate") == "--learning-rate"
+    assert set(experiment.defaults()) == set(experiment.SECTION_OF)
+    keys = [key for keys in experiment.SCHEMA.values() for key in keys]
+    assert len(keys) == len(set(keys))                    # one flag per key
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[fit]\nepoch = 3\n", "unknown key 'epoch' in [fit]; did you mean [fit] 'epochs'?"),
+    ("[model]\nbatch_size = 3\n", "unknown key 'batch_size' in [model]; it belongs in [fit]"),
+    ("[modell]\nlayers = [3]\n", "unknown section [modell]; did you mean [model]?"),
+    ("[zzz]\nlayers = [3]\n", "unknown section [zzz]; sections: data, model, compile, fit, output"),
+    ("fit = 3\n", "[fit] must be a table of settings"),
+    ("[model]\nlayers = [3, 'a']\n", "[model] layers must be a list of integers"),
+    ("[fit]\nseed = true\n", "[fit] seed must be int; got True"),
+    ("[output]\nresume = 1\n", "[output] resume must be bool; got 1"),
+])
+def test_bad_keys_and_types(tmp_path, text, message):
+    with pytest.raises(SettingsError, match=f"e.toml: .*{re.escape(message)}"):
+        experiment.read_toml(toml(tmp_path, text))
+
+
+@pytest.mark.parametrize("flags, message", [
+    ({"dataset": "iris", "csv": "a.csv"}, "conflicting settings in flags: --dataset and --csv"),
+    ({"target": "y"}, "--target names a column of --csv FILE"),
+    ({"task": "cluster"}, "--task ([data] task) must be one of auto, classification, regression"),
+    ({"test_size": 1.0}, "--test-size ([data] test_size) must be a number >= 0 and < 1"),
+    ({"learning_rate": 0.0}, "--learning-rate ([compile] learning_rate) must be a number > 0"),
+    ({"epochs": 0}, "--epochs ([fit] epochs) must be an integer >= 1"),
+    ({"verbose": 3}, "--verbose ([fit] verbose) must be 0 (silent)"),
+    ({"layers": [3, 0]}, "--layers ([model] layers) sizes must be >= 1"),
+])
+def test_conflicts_and_ranges(flags, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        experiment.merge({}, flags)
+
+
+def test_conflicting_keys_in_the_file(tmp_path):
+    path = toml(tmp_path, '[data]\ndataset = "iris"\ncsv = "a.csv"\n')
+    with pytest.raises(SettingsError, match="in the experiment file: dataset and csv"):
+        experiment.merge(experiment.read_toml(path), {})
+
+
+def test_parse_layers():
+    assert experiment.parse_layers("64, 32") == [64, 32]
+    assert experiment.parse_layers("none") == [] == experiment.parse_layers("")
+    with pytest.raises(SettingsError, match="--layers takes comma-separated integers"):
+        experiment.parse_layers("64;32")

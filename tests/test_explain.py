@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+from gradcheck import central_difference, relative_error
+
+import neurona as nr
+from neurona.layers import Activation, Dense, Dropout
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(5, 3))
+
+CASES = {
+    "sigmoid-bce": ([Dense(4, activation="tanh"), Dense(1, activation="sigmoid")], "bce",
+                    (RNG.random(5) > 0.5).astype(float)),
+    "softmax-cce": ([Dense(4, activation="sigmoid"), Dense(3, activation="softmax")], "cce",
+                    nr.data.one_hot(np.array([0, 2, 1, 1, 0]), 3)),
+    "relu-mse-l2": ([Dense(4, activation="relu", kernel_regularizer=nr.regularizers.L2(0.1)),
+                     Dense(2, activation="identity")], "mse", RNG.normal(size=(5, 2))),
+    "activation-layer": ([Dense(4), Activation("softplus"), Dropout(0.5), Dense(1, activation="sigmoid")],
+                         "bce", (RNG.random(5) > 0.5).astype(float)),
+}
+
+
+def _model(case):
+    layers, loss, y = CASES[case]
+    model = nr.Sequential([nr.layers.get(layer.get_config()) for layer in layers],     # fresh layers each time
+                          input_dim=3, seed=1, dtype="float64")
+    model.compile(optimizer="sgd", loss=loss)
+    return model, y
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_explain_equals_the_models_own_backward_pass(case):
+    model, y = _model(case)
+    result = model.explain(X, y, print_fn=None)
+    if any(isinstance(layer, Dropout) for layer in model.layers):
+        model.layers[2].rate = 0.0                          # the model's own pass, with dropout off too
+    x, targets = model._check_xy(X, y)
+    model._backward(targets, model._forward(x, training=True))
+    dense = [(layer, record) for layer, record in zip(model.layers, result["layers"]) if isinstance(layer, Dense)]
+    for layer, record in dense:
+        np.testing.assert_allclose(record["dL/dW"], layer.grads[0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(record["dL/db"], layer.grads[1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(result["layers"][-1]["a"], model.predict(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_explain_equals_central_differences(case):
+    model, y = _model(case)
+    result = model.explain(X, y, print_fn=None)
+    x, targets = model._check_xy(X, y)
+
+    def cost(_):
+        return model.loss(targets, model.predict(x)) + sum(layer.penalty(x.shape[0]) for layer in model.layers)
+
+    assert result["loss"] == pytest.approx(cost(None), rel=1e-12)
+    for layer, record in zip(model.layers, result["layers"]):
+        if isinstance(layer, Dense):
+            assert relative_error(record["dL/dW"], central_difference(cost, layer.kernel)) < 1e-6
+
+
+def test_chain_rule_factors_multiply_out():
+    model, y = _model("sigmoid-bce")
+    last = model.explain(X, y, print_fn=None)["layers"][-1]
+    a, target = last["a"], y.reshape(-1, 1)
+    # seed 001: dL/da = ((1 - y)/(1 - a) - y/a) / N, da/dz = a (1 - a), dz/dw = a[l-1]
+    np.testing.assert_allclose(last["dL/da"], ((1 - target) / (1 - a) - target / a) / 5, rtol=1e-9)
+    np.testing.assert_allclose(last["da/dz"], a * (1 - a), rtol=1e-12)
+    np.testing.assert_allclose(last["dL/dz"], (a - target) / 5, rtol=1e-9)      # = (a - y)/N
+    np.testing.assert_array_equal(last["dz/dW"], last["a_prev"])
+
+
+def test_explain_prints_every_factor_with_its_shape():
+    model, y = _model("softmax-cce")
+    lines = []
+    model.explain(X[:1], y[:1], print_fn=lines.append)
+    text = lines[0]
+    for piece in ["a[0] = x   shape (1, 3)", "z[1] = a[0] W[1] + b[1]   shape (1, 4)",
+                  "a[2] = softmax(z[2])   shape (1, 3)", "dL/da[2] = from the loss   shape (1, 3)",
+                  "da[2]/dz[2] = softmax'(z[2]) (one Jacobian per sample)   shape (1, 3, 3)",
+                  "dz[2]/dW[2] = a[1]   shape (1, 4)", "dL/dW[2] = a[1]^T dL/dz[2]   shape (4, 3)",
+                  "dL/db[1] = sum over samples of dL/dz[1]   shape (4,)", "dL/da[1] = dL/dz[2] W[2]^T   shape (1, 4)"]:
+        assert piece in text, piece
+
+
+def test_explain_needs_a_compiled_model_and_matching_data():
+    model = nr.Sequential([Dense(2, activation="sigmoid")], input_dim=3, dtype="float64")
+    with pytest.raises(RuntimeError, match="compile"):
+        model.explain(X, np.zeros((5, 2)))
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="features per sample but the model expects 3"):
+        model.explain(X[:, :2], np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="same number of samples"):
+        model.explain(X, np.zeros((4, 2)))
+    before = model.get_weights()
+    model.explain(X, np.zeros((5, 2)), print_fn=None)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)              # explaining changes nothing

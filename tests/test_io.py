@@ -1,0 +1,242 @@
+"""Model files: exact round trips, exact continuation of training, and files that must not load."""
+import json
+import os
+import pickle
+import struct
+
+import numpy as np
+import pytest
+from safetensors.numpy import save as st_save
+
+import neurona as nr
+from neurona import callbacks, io, layers, optimizers, regularizers, schedules
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(120, 6))
+Y = (X[:, 0] + X[:, 1] ** 2 > 0.8).astype(int)
+
+OPTIMIZERS = {
+    "sgd": lambda: optimizers.SGD(0.05),
+    "momentum": lambda: optimizers.SGD(0.05, momentum=0.9, dampening=0.9),
+    "nesterov": lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    "rmsprop": lambda: optimizers.RMSprop(0.003),
+    "adam": lambda: optimizers.Adam(0.01),
+    "adam_schedule": lambda: optimizers.Adam(schedules.CosineAnnealing(0.01, decay_steps=40)),
+}
+
+
+# every registered optimizer with its defaults, plus the variants that keep other state
+for name in optimizers.registry.names():
+    OPTIMIZERS.setdefault(f"{name}_default", lambda name=name: optimizers.get(name))
+
+#: constructor arguments of each registered layer type (a new type needs an entry here)
+LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation": {"activation": "relu"},
+                   "dropout": {"rate": 0.5}}
+
+
+def test_every_registered_layer_type_round_trips(tmp_path):
+    assert set(layers.registry.names()) <= set(LAYER_ARGUMENTS), "add the new layer type to LAYER_ARGUMENTS"
+    stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
+    model = nr.Sequential([*stack, layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    fit(model, 1)
+    model.save(tmp_path / "m.safetensors")
+    loaded = nr.load_model(tmp_path / "m.safetensors")
+    assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in model.layers]
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
+def make(optimizer="adam", dtype="float32"):
+    model = nr.Sequential([
+        layers.Dense(10, activation="tanh", kernel_regularizer=regularizers.L2(0.01),
+                     bias_regularizer=regularizers.L1(0.001), kernel_initializer="he_uniform"),
+        layers.Dropout(0.25),
+        layers.Dense(7, activation={"name": "leaky_relu", "negative_slope": 0.1}, use_bias=False),
+        layers.Activation("softsign"),
+        layers.Dense(2, activation="softmax", name="out"),
+    ], input_dim=6, seed=5, dtype=dtype)
+    model.compile(optimizer=OPTIMIZERS[optimizer](), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def fit(model, epochs):
+    return model.fit(X, Y, epochs=epochs, batch_size=16, validation_split=0.2, verbose=0)
+
+
+def same_weights(a, b):
+    return all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_round_trip_is_bitwise_and_training_continues_exactly(tmp_path, optimizer):
+    uninterrupted = make(optimizer)
+    fit(uninterrupted, 5)
+    first = make(optimizer)
+    fit(first, 2)
+    path = tmp_path / "m.safetensors"
+    first.save(path)
+    loaded = nr.load_model(path)
+    assert loaded.get_config() == first.get_config()
+    assert np.array_equal(loaded.predict(X), first.predict(X))
+    assert loaded.optimizer == first.optimizer and loaded.optimizer.iterations == first.optimizer.iterations
+    assert loaded.epoch == 2 and loaded.history.history == first.history.history
+    fit(loaded, 3)
+    assert same_weights(loaded, uninterrupted)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtypes_and_unfitted_model_round_trip(tmp_path, dtype):
+    model = make("adam", dtype)
+    model.metadata = {"classes": ["no", "yes"]}
+    path = tmp_path / "m.safetensors"
+    model.save(path)
+    loaded = nr.load_model(path)
+    assert loaded.dtype == np.dtype(dtype) and loaded.metadata == {"classes": ["no", "yes"]}
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    uncompiled = nr.Sequential([layers.Dense(3)], input_dim=2, seed=0)
+    uncompiled.save(path)
+    assert not nr.load_model(path).compiled
+
+
+def test_the_file_is_plain_safetensors_with_json_metadata(tmp_path):
+    from safetensors import safe_open
+    model = make()
+    fit(model, 1)
+    model.save(tmp_path / "m.safetensors")
+    with safe_open(tmp_path / "m.safetensors", framework="numpy") as file:
+        keys, metadata = set(file.keys()), file.metadata()
+        assert np.array_equal(file.get_tensor("layers.0.kernel"), model.layers[0].kernel)
+    assert {"layers.0.kernel", "layers.0.bias", "layers.2.kernel", "layers.4.kernel", "optimizer.m",
+            "optimizer.v"} <= keys and "layers.2.bias" not in keys
+    assert json.loads(metadata["compile"])["loss"]["name"] == "sparse_categorical_crossentropy"
+    assert json.loads(metadata["training"])["epoch"] == 1
+
+
+def test_resume_from_runs_only_the_missing_epochs(tmp_path):
+    uninterrupted = make()
+    fit(uninterrupted, 4)
+    path = tmp_path / "backup.safetensors"
+    make().fit(X, Y, epochs=2, batch_size=16, validation_split=0.2, verbose=0, resume_from=path)
+    resumed = make()
+    history = resumed.fit(X, Y, epochs=4, batch_size=16, validation_split=0.2, verbose=0, resume_from=path)
+    assert same_weights(resumed, uninterrupted)
+    assert history.epoch == [0, 1, 2, 3] and history.history == uninterrupted.history.history
+    other = nr.Sequential([layers.Dense(2, activation="softmax")], input_dim=6)
+    other.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="different model"):
+        other.fit(X, Y, epochs=1, verbose=0, resume_from=path)
+
+
+def test_model_checkpoint_every_n_epochs_and_best_only(tmp_path):
+    model = make()
+    checkpoint = callbacks.ModelCheckpoint(tmp_path / "e{epoch:02d}.safetensors", every_n_epochs=2)
+    best = callbacks.ModelCheckpoint(tmp_path / "best.safetensors", monitor="val_loss", save_best_only=True)
+    model.fit(X, Y, epochs=5, batch_size=16, validation_split=0.2, verbose=0, callbacks=[checkpoint, best])
+    assert sorted(os.listdir(tmp_path)) == ["best.safetensors", "e02.safetensors", "e04.safetensors"]
+    val = model.history.history["val_loss"]
+    saved = nr.load_model(tmp_path / "best.safetensors")
+    assert saved.epoch == int(np.argmin(val)) + 1
+    assert nr.load_model(tmp_path / "e04.safetensors").epoch == 4
+    with pytest.raises(ValueError, match="every_n_epochs"):
+        callbacks.ModelCheckpoint("x.safetensors", every_n_epochs=0)
+    with pytest.raises(ValueError, match=r"\{val_acc\}.*'val_accuracy'"):
+        make().fit(X, Y, epochs=1, verbose=0, validation_split=0.2,
+                   callbacks=[callbacks.ModelCheckpoint(tmp_path / "{val_acc}.safetensors")])
+
+
+def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
+    path = tmp_path / "m.safetensors"
+    io.write_atomic(path, b"old")
+
+    def fail(*args):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        io.write_atomic(path, b"new")
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.safetensors"]
+
+
+# -- files that must not load ------------------------------------------------------------------
+def saved(tmp_path):
+    model = make()
+    fit(model, 1)
+    path = tmp_path / "m.safetensors"
+    model.save(path)
+    from safetensors import safe_open
+    with safe_open(path, framework="numpy") as file:
+        return path, {k: file.get_tensor(k) for k in file.keys()}, dict(file.metadata())
+
+
+def test_truncated_file(tmp_path):
+    path, _, _ = saved(tmp_path)
+    data = path.read_bytes()
+    for size in (0, 5, 100, len(data) - 1):
+        path.write_bytes(data[:size])
+        with pytest.raises(io.ModelFileError, match="truncated|not a valid safetensors"):
+            nr.load_model(path)
+
+
+def test_wrong_tensor_shape(tmp_path):
+    path, tensors, metadata = saved(tmp_path)
+    tensors["layers.0.kernel"] = np.zeros((6, 11), np.float32)
+    path.write_bytes(st_save(tensors, metadata=metadata))
+    with pytest.raises(io.ModelFileError, match=r"'layers.0.kernel' has shape \(6, 11\).*needs \(6, 10\)"):
+        nr.load_model(path)
+
+
+def test_unknown_layer_and_bad_arguments(tmp_path):
+    path, tensors, metadata = saved(tmp_path)
+    for layer, message in [({"name": "os.system", "command": "touch pwned"}, "Unknown layer 'os.system'"),
+                           ({"name": "dense", "units": -3}, "units"),
+                           ({"name": "dense", "units": 10 ** 9}, "larger than all the file's tensors")]:
+        config = json.loads(metadata["model"])
+        config["layers"][0] = layer
+        path.write_bytes(st_save(tensors, metadata=metadata | {"model": json.dumps(config)}))
+        with pytest.raises(ValueError, match=message):
+            nr.load_model(path)
+    assert not os.path.exists("pwned")
+
+
+def test_metadata_that_is_not_json_or_not_neurona(tmp_path):
+    path, tensors, metadata = saved(tmp_path)
+    payload = pickle.dumps(os.getcwd)          # a pickle: must never be unpickled
+    path.write_bytes(st_save(tensors, metadata=metadata | {"model": payload.hex() + "{"}))
+    with pytest.raises(io.ModelFileError, match="'model' is not valid JSON"):
+        nr.load_model(path)
+    path.write_bytes(st_save(tensors, metadata=metadata | {"format": "pickle"}))
+    with pytest.raises(io.ModelFileError, match="not a neurona model file"):
+        nr.load_model(path)
+    header = b'{"__metadata__": not json}'
+    path.write_bytes(struct.pack("<Q", len(header)) + header)
+    with pytest.raises(io.ModelFileError, match="header is not JSON"):
+        nr.load_model(path)
+
+
+def test_bad_optimizer_state_changes_nothing(tmp_path):
+    path, tensors, metadata = saved(tmp_path)
+    tensors["optimizer.m"] = tensors["optimizer.m"][:-1]
+    path.write_bytes(st_save(tensors, metadata=metadata))
+    with pytest.raises(io.ModelFileError, match="optimizer slot 'm'"):
+        nr.load_model(path)
+    model = make()
+    before = model.get_weights()
+    with pytest.raises(io.ModelFileError):
+        model.fit(X, Y, epochs=1, verbose=0, resume_from=path)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_save_needs_a_built_model_and_json_metadata(tmp_path):
+    with pytest.raises(ValueError, match="built model"):
+        nr.Sequential([layers.Dense(2)]).save(tmp_path / "m.safetensors")
+    model = make()
+    model.metadata = {"scaler": np.zeros(3)}
+    with pytest.raises(ValueError, match="model.metadata must hold JSON values"):
+        model.save(tmp_path / "m.safetensors")
+    assert not os.listdir(tmp_path)
+
+
+def test_backup_removes_temporaries_of_writes_that_were_killed(tmp_path):
+    (tmp_path / ".backup.safetensors.x1y2.tmp").write_bytes(b"half a file")
+    (tmp_path / ".other.safetensors.x1y2.tmp").write_bytes(b"not ours")
+    make().fit(X, Y, epochs=1, verbose=0, resume_from=tmp_path / "backup.safetensors")
+    assert sorted(os.listdir(tmp_path)) == [".other.safetensors.x1y2.tmp", "backup.safetensors"]
