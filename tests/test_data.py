@@ -172,6 +172,15 @@ def test_scalers_equal_scikit_learn(dtype):
     assert minmax[:, :3].min() == 0 and minmax[:, :3].max() == 1
 
 
+def test_standard_scaler_rebuilt_from_its_statistics():
+    x = np.arange(12.0).reshape(4, 3) ** 2
+    fitted = data.StandardScaler().fit(x)
+    rebuilt = data.StandardScaler()
+    rebuilt.mean_, rebuilt.scale_, rebuilt.n_features_in_ = fitted.mean_.copy(), fitted.scale_.copy(), 3
+    np.testing.assert_array_equal(rebuilt.transform(x), fitted.transform(x))
+    np.testing.assert_array_equal(rebuilt.inverse_transform(rebuilt.transform(x)), fitted.inverse_transform(fitted.transform(x)))
+
+
 @pytest.mark.parametrize("scaler", [data.StandardScaler, data.MinMaxScaler])
 def test_scaler_errors(scaler):
     fitted = scaler().fit(np.ones((5, 3)) * np.arange(5)[:, None])

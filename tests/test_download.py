@@ -68,6 +68,7 @@ def server():
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("NEURONA_DATA", str(tmp_path / "cache"))
+    monkeypatch.delenv("NEURONA_OFFLINE", raising=False)     # the mirrors here are a local server
     return tmp_path / "cache"
 
 
@@ -168,9 +169,13 @@ def test_truncated_download_keeps_nothing(server, cache, monkeypatch, how):
     assert leftovers(cache / "mnist") == []
 
 
-def test_no_download_and_unknown_name(cache):
+def test_no_download_offline_and_unknown_name(cache, monkeypatch):
     with pytest.raises(FileNotFoundError, match="download=False"):
         datasets.load_mnist(download=False)
+    monkeypatch.setenv("NEURONA_OFFLINE", "1")
+    with pytest.raises(FileNotFoundError, match="not in the cache .* and NEURONA_OFFLINE is set"):
+        datasets.load_fashion_mnist()
+    assert not cache.exists()                                  # nothing created
     with pytest.raises(ValueError, match="known: mnist, fashion_mnist"):
         download.fetch("cifar")
 

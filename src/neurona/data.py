@@ -333,9 +333,14 @@ class StandardScaler(_Scaler):
     """
 
     def _fit(self, x):
-        self.mean_ = self.offset_ = x.mean(axis=0)
+        self.mean_ = x.mean(axis=0)
         std = x.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
+
+    @property
+    def offset_(self):
+        # derived, so a scaler rebuilt from saved mean_, scale_ and n_features_in_ works as fitted
+        return self.mean_
 
 
 class MinMaxScaler(_Scaler):

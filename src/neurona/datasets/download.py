@@ -76,8 +76,14 @@ def data_home() -> Path:
     return Path(os.environ.get("NEURONA_DATA") or Path.home() / ".neurona" / "datasets")
 
 
+def offline() -> bool:
+    r"""True when ``$NEURONA_OFFLINE`` is set (to anything but "" or "0"): nothing is downloaded."""
+    return os.environ.get("NEURONA_OFFLINE", "") not in ("", "0")
+
+
 def fetch(name: str, download: bool = True, progress: bool = True) -> Path:
-    r"""The cache directory of dataset ``name`` with all its files, downloading those missing."""
+    r"""The cache directory of dataset ``name`` with all its files, downloading those missing
+    (unless ``download=False`` or ``$NEURONA_OFFLINE`` is set)."""
     if name not in REMOTE:
         raise ValueError(f"Unknown downloadable dataset {name!r}; known: {', '.join(REMOTE)}.")
     dataset = REMOTE[name]
@@ -85,9 +91,11 @@ def fetch(name: str, download: bool = True, progress: bool = True) -> Path:
     for remote in dataset.files:
         if (directory / remote.name).is_file():
             continue
-        if not download:
+        if not download or offline():
+            why = "download=False" if not download else "NEURONA_OFFLINE is set"
             raise FileNotFoundError(f"{remote.name} of {name} is not in the cache {os.fspath(directory)!r} "
-                                    f"and download=False; put the file there or allow the download.")
+                                    f"and {why}; put the file there, give its folder as path=, or allow "
+                                    f"the download.")
         directory.mkdir(parents=True, exist_ok=True)
         _download(dataset, remote, directory, progress)
     return directory
