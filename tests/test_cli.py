@@ -150,7 +150,8 @@ BAD_INPUT = [
     (["train", "--activation", "relux"], {}, "Unknown activation 'relux'. Did you mean 'relu'?"),
     (["train", "--optimizer", "adamm"], {}, "Unknown optimizer 'adamm'. Did you mean 'adam'?"),
     (["train", "--out", "no/such/dir/m.safetensors"], {}, "does not exist"),
-    (["train", "--dataset", "mnist"], {}, "give --data-path DIR"),
+    (["train", "--dataset", "mnist"], {}, "cannot read dataset 'mnist': train-images-idx3-ubyte.gz of mnist is "
+                                          "not in the cache"),          # offline (conftest), empty cache
     (["train", "--epochs"], {}, "requires an argument"),
     (["train", "--no-such-flag"], {}, "No such option '--no-such-flag'"),
     (["evaluate", "m.safetensors", "--dataset", "iris"], {}, "MODEL: no such file 'm.safetensors'"),
@@ -166,6 +167,7 @@ SUBPROCESS = (0, 6, 9, len(BAD_INPUT) - 1)     # the others run the same main() 
 @pytest.mark.parametrize("case", range(len(BAD_INPUT)), ids=[" ".join(a[0]) or "none" for a in BAD_INPUT])
 def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, monkeypatch, capsys, case):
     args, files, message = BAD_INPUT[case]
+    monkeypatch.setenv("NEURONA_DATA", str(tmp_path.parent / f"{tmp_path.name}-cache"))
     for name, text in files.items():
         write(tmp_path, name, text)
     before = sorted(os.listdir(tmp_path))
@@ -208,6 +210,7 @@ def test_a_failure_exits_1_with_one_line_and_debug_shows_the_traceback(tmp_path)
 
 def test_plots_without_neurona_plot_fail_before_anything_is_written(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "neurona.plot", None)        # as if neurona.plot were absent
+    monkeypatch.delattr(nr, "plot", raising=False)
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "--epochs", "1", "--plots", "plots"]) == 1
     assert capsys.readouterr().err == ("neurona: error: --plots needs neurona.plot (learning_curves, "

@@ -8,7 +8,9 @@ import pytest
 from neurona import datasets
 from neurona.datasets import idx
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+# ../shared/data/mnist beside the checkout (one level further up for a checkout in a worktree folder)
+MNIST_DIR = next((p / "shared" / "data" / "mnist" for p in Path(__file__).resolve().parents[2:4]
+                  if (p / "shared" / "data" / "mnist").is_dir()), Path("../shared/data/mnist"))
 
 
 # ----------------------------------------------------------------- bundled data
@@ -130,6 +132,19 @@ def test_read_idx_truncated_payload(tmp_path):
     assert "short.idx.gz" in str(info.value)
 
 
+@pytest.mark.parametrize("damage", ["cut", "flipped"])
+def test_read_idx_corrupt_gzip(tmp_path, damage):
+    archive = bytearray(gzip.compress(idx_bytes(np.arange(1000, dtype=np.int32), 0x0C)))
+    if damage == "cut":
+        archive = archive[: len(archive) // 2]
+    else:
+        archive[len(archive) // 2] ^= 0xFF
+    path = tmp_path / "broken.idx.gz"
+    path.write_bytes(bytes(archive))
+    with pytest.raises(ValueError, match="broken.idx.gz: corrupt or truncated gzip file"):
+        datasets.read_idx(path)
+
+
 def test_read_idx_truncated_header_and_trailing_bytes(tmp_path):
     path = tmp_path / "header.idx"
     path.write_bytes(bytes([0, 0, 0x08, 3, 0, 0, 0, 1]))
@@ -193,7 +208,7 @@ def test_mnist_files_match_published_md5():
 
 @needs_mnist
 def test_load_real_mnist():
-    x_train, y_train, x_test, y_test = datasets.load_mnist(MNIST_DIR)
+    x_train, y_train, x_test, y_test = datasets.load_mnist(path=MNIST_DIR)
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
     for x in (x_train, x_test):

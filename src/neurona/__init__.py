@@ -7,7 +7,7 @@ r"""neurona: neural networks from first principles on NumPy.
     model.fit(x, y, epochs=10, batch_size=128, validation_split=0.1)
 """
 from . import (activations, autodiff, callbacks, data, datasets, initializers, layers, losses, metrics, optimizers,
-               regularizers, schedules)
+               plot, regularizers, schedules)
 from . import estimators, linear, neurons
 from .io import load_model
 from .model import NoGradientWarning, Sequential
@@ -15,5 +15,5 @@ from .model import NoGradientWarning, Sequential
 __version__ = "0.1.0"
 
 __all__ = ["Sequential", "NoGradientWarning", "load_model", "activations", "autodiff", "callbacks", "data", "datasets",
-           "initializers", "layers", "losses", "metrics", "optimizers", "regularizers", "schedules"]
+           "initializers", "layers", "losses", "metrics", "optimizers", "plot", "regularizers", "schedules"]
 __all__ += ["estimators", "linear", "neurons"]

@@ -1,10 +1,17 @@
-r"""Preparing arrays for training: split, scale, encode.
+r"""Preparing arrays for training: split, scale, encode, batch.
 
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, stratify=y, seed=0)
     scaler = StandardScaler().fit(x_train)            # fit on train only ...
     x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)   # ... reuse everywhere
+
+The splitters (``KFold``, ``StratifiedKFold``, ``ShuffleSplit``, ``StratifiedShuffleSplit``) speak
+scikit-learn's protocol: ``split(x, y)`` yields (train indices, test indices). Where neurona takes
+one split (``train_test_split(..., splitter=...)``) any object with that protocol works, scikit-learn's
+own splitters included; and neurona's splitters work inside scikit-learn (``cross_val_score(cv=...)``).
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -31,38 +38,293 @@ def from_one_hot(rows) -> np.ndarray:
     return np.argmax(np.asarray(rows), axis=-1)
 
 
-def train_test_split(x, y, test_size: float = 0.25, stratify=None, shuffle: bool = True, seed=None):
-    r"""(x_train, x_test, y_train, y_test). With ``stratify=labels`` each class keeps its share in
-    both parts (the test part takes round(test_size * class count) of each class)."""
+# ------------------------------------------------------------------------------ sizes and shares
+
+def _part_size(owner: str, name: str, size, n: int) -> int:
+    r"""A part's sample count from a fraction in (0, 1) or a count in 1..n-1."""
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        return check_number(owner, name, size, 1, n - 1, integer=True)
+    count = int(round(n * check_number(owner, name, size, 0, 1, low_open=True, high_open=True)))
+    if not 0 < count < n:
+        raise ValueError(f"{owner}: {name}={size} of {n} samples leaves the "
+                         f"{'test' if count == 0 else 'train'} part empty.")
+    return count
+
+
+def _shares(counts: np.ndarray, sizes: list[int]) -> np.ndarray:
+    r"""How many of each class go to each part: a (classes, parts) table of whole numbers whose rows
+    sum to the class counts c_k and whose columns sum to the part sizes s_p.
+
+    Every cell starts at floor(c_k s_p / n); the samples left over are dealt one per cell, each class
+    in turn (most left over first) to the parts still missing most. So every cell is within one
+    sample of its exact share c_k s_p / n.
+    """
+    counts, sizes = np.asarray(counts), np.asarray(sizes)
+    table = (np.outer(counts, sizes) // counts.sum()).astype(np.int64)
+    left_in_class, left_in_part = counts - table.sum(axis=1), sizes - table.sum(axis=0)
+    for k in np.argsort(-left_in_class, kind="stable"):
+        parts = np.argsort(-left_in_part, kind="stable")[:left_in_class[k]]
+        table[k, parts] += 1
+        left_in_part[parts] -= 1
+    return table
+
+
+def _class_members(labels: np.ndarray, rng, shuffle: bool) -> list[np.ndarray]:
+    r"""The indices of each class (sorted by label), shuffled within the class if asked."""
+    _, codes = np.unique(labels, return_inverse=True)
+    members = [np.flatnonzero(codes == k) for k in range(codes.max() + 1)]
+    return [rng.permutation(m) for m in members] if shuffle else members
+
+
+def _check_labels(owner: str, y, n: int) -> np.ndarray:
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = np.argmax(labels, axis=1)          # one-hot rows stratify by their class
+    labels = labels.reshape(-1) if labels.ndim == 2 else labels
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise ValueError(f"{owner}: the labels to stratify by must be {n} labels (one per sample); "
+                         f"got shape {np.asarray(y).shape}.")
+    return labels
+
+
+def _check_smallest_class(owner: str, labels: np.ndarray, parts: int):
+    values, counts = np.unique(labels, return_counts=True)
+    if counts.min() < parts:
+        small = values[counts < parts]
+        raise ValueError(f"{owner}: class {small[0].item()!r} has only {counts.min()} member(s), fewer than the "
+                         f"{parts} parts asked for; stratification needs at least one per part.")
+
+
+def _stratified_parts(owner: str, labels, sizes: list[int], rng, shuffle: bool) -> list[np.ndarray]:
+    r"""Indices of parts with the given total sizes, each class spread over them by ``_shares``."""
+    _check_smallest_class(owner, labels, len(sizes))
+    members = _class_members(labels, rng, shuffle)
+    table = _shares([m.size for m in members], sizes)
+    bounds = np.cumsum(table, axis=1)[:, :-1]
+    pieces = [np.split(m, b) for m, b in zip(members, bounds)]
+    parts = [np.concatenate([p[j] for p in pieces]) for j in range(len(sizes))]
+    return [rng.permutation(p) if shuffle else np.sort(p) for p in parts]
+
+
+def _random_parts(n: int, sizes: list[int], rng, shuffle: bool) -> list[np.ndarray]:
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    bounds = np.cumsum(sizes)[:-1]
+    return np.split(order, bounds)
+
+
+def _same_length(owner: str, arrays) -> int:
+    lengths = [np.shape(a)[0] if np.ndim(a) else 0 for a in arrays]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"{owner}: x and y must have the same number of samples; got {' and '.join(map(str, lengths))}.")
+    return lengths[0]
+
+
+# ------------------------------------------------------------------------------------ splits
+
+def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, seed=None, splitter=None):
+    r"""(x_train, x_test, y_train, y_test).
+
+    test_size  a fraction in (0, 1) (rounded to whole samples) or a sample count (the slides' breast
+               cancer split: ``test_size=69`` leaves 500 of 569 to train).
+    stratify   labels whose class proportions both parts keep: each class is within one sample
+               of its share (see ``_shares``).
+    splitter   any object with ``split(x, y)`` (neurona's or scikit-learn's): its first split is used.
+    """
     x, y = np.asarray(x), np.asarray(y)
-    n = x.shape[0]
-    if y.shape[0] != n:
-        raise ValueError(f"x and y must have the same number of samples; got {n} and {y.shape[0]}.")
-    check_number("train_test_split", "test_size", test_size, 0, 1, low_open=True, high_open=True)
-    rng = np.random.default_rng(seed)
-    if stratify is None:
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        n_test = int(round(n * test_size))
-        test, train = order[:n_test], order[n_test:]
-    else:
-        labels = np.asarray(stratify)
-        test_parts, train_parts = [], []
-        for label in np.unique(labels):
-            members = np.flatnonzero(labels == label)
-            if shuffle:
-                members = rng.permutation(members)
-            n_test = int(round(members.size * test_size))
-            test_parts.append(members[:n_test])
-            train_parts.append(members[n_test:])
-        test, train = np.concatenate(test_parts), np.concatenate(train_parts)
-        if shuffle:
-            test, train = rng.permutation(test), rng.permutation(train)
-    if test.size == 0 or train.size == 0:
-        raise ValueError(f"test_size={test_size} of {n} samples leaves an empty {'test' if test.size == 0 else 'train'} part.")
+    n = _same_length("train_test_split", (x, y))
+    if splitter is not None:
+        train, test = first_split(splitter, x, y)
+        return x[train], x[test], y[train], y[test]
+    n_test = _part_size("train_test_split", "test_size", test_size, n)
+    train, test = _split_indices("train_test_split", n, [n - n_test, n_test], stratify, shuffle, seed)
     return x[train], x[test], y[train], y[test]
 
 
-class StandardScaler:
+def train_val_test_split(x, y, train_size=0.8, val_size=0.1, test_size=0.1, stratify=None,
+                         shuffle: bool = True, seed=None):
+    r"""(x_train, x_val, x_test, y_train, y_val, y_test) with the given fractions of the samples.
+
+    The fractions must sum to 1: the slides' 98/1/1 for big data (``0.98, 0.01, 0.01``) or 78/11/11.
+    The validation set chooses hyperparameters; the test set is looked at once, at the end.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    n = _same_length("train_val_test_split", (x, y))
+    fractions = {"train_size": train_size, "val_size": val_size, "test_size": test_size}
+    for name, value in fractions.items():
+        check_number("train_val_test_split", name, value, 0, 1, low_open=True, high_open=True)
+    if abs(sum(fractions.values()) - 1) > 1e-9:
+        raise ValueError(f"train_val_test_split: train_size + val_size + test_size must sum to 1; "
+                         f"got {train_size} + {val_size} + {test_size} = {sum(fractions.values()):g}.")
+    n_val, n_test = int(round(n * val_size)), int(round(n * test_size))
+    sizes = [n - n_val - n_test, n_val, n_test]
+    for name, size in zip(fractions, sizes):
+        if size < 1:
+            raise ValueError(f"train_val_test_split: {name}={fractions[name]} of {n} samples leaves the "
+                             f"{name[:-5]} part empty; use more samples or a larger fraction.")
+    train, val, test = _split_indices("train_val_test_split", n, sizes, stratify, shuffle, seed)
+    return x[train], x[val], x[test], y[train], y[val], y[test]
+
+
+def _split_indices(owner, n, sizes, stratify, shuffle, seed):
+    rng = np.random.default_rng(seed)
+    if stratify is None:
+        return _random_parts(n, sizes, rng, shuffle)
+    return _stratified_parts(owner, _check_labels(owner, stratify, n), sizes, rng, shuffle)
+
+
+def first_split(splitter, x, y=None):
+    r"""(train indices, test indices) of the first split of any scikit-learn-style splitter."""
+    if isinstance(splitter, (str, bytes)) or not callable(getattr(splitter, "split", None)):
+        raise TypeError(f"splitter must have a split(x, y) method (KFold, StratifiedShuffleSplit, or a "
+                        f"scikit-learn splitter); got {type(splitter).__name__}.")
+    try:
+        train, test = next(iter(splitter.split(x, y)))
+    except StopIteration:
+        raise ValueError(f"{type(splitter).__name__}.split gave no split.") from None
+    return np.asarray(train), np.asarray(test)
+
+
+class _Splitter:
+    r"""scikit-learn's splitter protocol: ``split(x, y, groups)`` and ``get_n_splits()``."""
+
+    def get_n_splits(self, x=None, y=None, groups=None) -> int:
+        return self.n_splits
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+class KFold(_Splitter):
+    r"""k folds of (almost) equal size; each is the test part once, the rest train.
+
+    The first n mod k folds get one sample more. ``shuffle=True`` shuffles the samples once
+    (with ``seed``) before cutting the folds.
+    """
+
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed=None):
+        self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 2, integer=True)
+        self.shuffle, self.seed = bool(shuffle), seed
+
+    def _folds(self, x, y) -> list[np.ndarray]:
+        n = len(x)
+        if n < self.n_splits:
+            raise ValueError(f"KFold: n_splits={self.n_splits} is more than the {n} samples.")
+        order = np.random.default_rng(self.seed).permutation(n) if self.shuffle else np.arange(n)
+        return np.array_split(order, self.n_splits)
+
+    def split(self, x, y=None, groups=None):
+        folds = self._folds(x, y)
+        for k, test in enumerate(folds):
+            train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+            yield np.sort(train), np.sort(test)
+
+
+class StratifiedKFold(KFold):
+    r"""k folds that each keep the class proportions of y: class c's members are dealt round the
+    folds, so every fold holds floor(n_c / k) or that + 1 of them (within one of its share).
+    A class with fewer members than folds is an error."""
+
+    def _folds(self, x, y):
+        if y is None:
+            raise ValueError("StratifiedKFold.split needs the labels y.")
+        labels = _check_labels("StratifiedKFold", y, len(x))
+        _check_smallest_class("StratifiedKFold", labels, self.n_splits)
+        rng = np.random.default_rng(self.seed)
+        folds = [[] for _ in range(self.n_splits)]
+        start = 0
+        for members in _class_members(labels, rng, self.shuffle):
+            for i, index in enumerate(members):       # dealt on from where the last class stopped
+                folds[(start + i) % self.n_splits].append(index)
+            start = (start + members.size) % self.n_splits
+        return [np.asarray(f, dtype=np.int64) for f in folds]
+
+
+class ShuffleSplit(_Splitter):
+    r"""n_splits independent random (train, test) splits of the given test size."""
+
+    _stratified = False
+
+    def __init__(self, n_splits: int = 10, test_size=0.1, seed=None):
+        self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 1, integer=True)
+        self.test_size, self.seed = test_size, seed
+
+    def split(self, x, y=None, groups=None):
+        n = len(x)
+        n_test = _part_size(type(self).__name__, "test_size", self.test_size, n)
+        labels = _check_labels(type(self).__name__, y, n) if self._stratified else None
+        rng = np.random.default_rng(self.seed)
+        for _ in range(self.n_splits):
+            if labels is None:
+                train, test = _random_parts(n, [n - n_test, n_test], rng, True)
+            else:
+                train, test = _stratified_parts(type(self).__name__, labels, [n - n_test, n_test], rng, True)
+            yield np.sort(train), np.sort(test)
+
+
+class StratifiedShuffleSplit(ShuffleSplit):
+    r"""Random splits that keep the class proportions of y (each class within one sample of its
+    share in both parts)."""
+
+    _stratified = True
+
+    def split(self, x, y=None, groups=None):
+        if y is None:
+            raise ValueError("StratifiedShuffleSplit.split needs the labels y.")
+        yield from super().split(x, y, groups)
+
+
+# ---------------------------------------------------------------------------------- batches
+
+def batches(x, y=None, batch_size: int = 32, shuffle: bool = False, seed=None):
+    r"""Yield mini-batches (x_b, y_b) (or x_b alone if y is None) of ``batch_size`` samples; the last
+    may be smaller. ``shuffle=True`` visits the samples in a random order drawn with ``seed``."""
+    check_number("batches", "batch_size", batch_size, 1, integer=True)
+    x = np.asarray(x)
+    if y is not None:
+        y = np.asarray(y)
+        _same_length("batches", (x, y))
+    n = x.shape[0]
+    order = np.random.default_rng(seed).permutation(n) if shuffle else None
+    for start in range(0, n, batch_size):
+        index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+        yield x[index] if y is None else (x[index], y[index])
+
+
+# ---------------------------------------------------------------------------------- scalers
+
+class _Scaler:
+    r"""Fit per-feature statistics on training data; apply them to any data of the same width."""
+
+    def fit(self, x):
+        x = as_2d_array("x", x, np.float64)
+        self._fit(x)
+        self.n_features_in_ = x.shape[1]
+        return self
+
+    def _checked(self, x, method: str):
+        name = type(self).__name__
+        if not hasattr(self, "n_features_in_"):
+            raise RuntimeError(f"Call {name}.fit(x_train) before {method}.")
+        array = as_2d_array("x", x, np.float64)
+        if array.shape[1] != self.n_features_in_:
+            raise ValueError(f"{name} was fitted on {self.n_features_in_} features; x has {array.shape[1]}.")
+        given = np.asarray(x).dtype
+        return array, (given if np.issubdtype(given, np.floating) else np.float64)
+
+    def transform(self, x):
+        array, dtype = self._checked(x, "transform")
+        return ((array - self.offset_) / self.scale_).astype(dtype)
+
+    def inverse_transform(self, x):
+        array, dtype = self._checked(x, "inverse_transform")
+        return (array * self.scale_ + self.offset_).astype(dtype)
+
+    def fit_transform(self, x):
+        return self.fit(x).transform(x)
+
+
+class StandardScaler(_Scaler):
     r"""x' = (x - mu) / sigma per feature, with mu and sigma measured on the data given to ``fit``.
 
     (The slides divide by sigma^2, the variance: that is a typo; dividing by the standard
@@ -70,25 +332,32 @@ class StandardScaler:
     (sigma = 0) are only centred.
     """
 
-    def fit(self, x):
-        x = as_2d_array("x", x, np.float64)
+    def _fit(self, x):
         self.mean_ = x.mean(axis=0)
         std = x.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
-        self.n_features_in_ = x.shape[1]
-        return self
 
-    def transform(self, x):
-        if not hasattr(self, "mean_"):
-            raise RuntimeError("Call StandardScaler.fit(x_train) before transform.")
-        array = as_2d_array("x", x, np.float64)
-        if array.shape[1] != self.n_features_in_:
-            raise ValueError(f"StandardScaler was fitted on {self.n_features_in_} features; x has {array.shape[1]}.")
-        dtype = np.asarray(x).dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float64
-        return ((array - self.mean_) / self.scale_).astype(dtype)
+    @property
+    def offset_(self):
+        # derived, so a scaler rebuilt from saved mean_, scale_ and n_features_in_ works as fitted
+        return self.mean_
 
-    def fit_transform(self, x):
-        return self.fit(x).transform(x)
 
-    def inverse_transform(self, x):
-        return np.asarray(x) * self.scale_ + self.mean_
+class MinMaxScaler(_Scaler):
+    r"""x' = a + (x - min) (b - a) / (max - min) per feature: the training data fills
+    ``feature_range`` = (a, b), (0, 1) by default; new data may fall outside it. Constant
+    features map to a."""
+
+    def __init__(self, feature_range=(0.0, 1.0)):
+        low, high = feature_range
+        if not high > low:
+            raise ValueError(f"The 'feature_range' argument of MinMaxScaler must be (low, high) with "
+                             f"low < high. Got {feature_range!r}.")
+        self.feature_range = (float(low), float(high))
+
+    def _fit(self, x):
+        low, high = self.feature_range
+        self.data_min_, self.data_max_ = x.min(axis=0), x.max(axis=0)
+        spread = self.data_max_ - self.data_min_
+        self.scale_ = np.where(spread > 0, spread, 1.0) / (high - low)
+        self.offset_ = self.data_min_ - low * self.scale_

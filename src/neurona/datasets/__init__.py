@@ -1,4 +1,5 @@
-r"""Datasets: small real datasets bundled with the package, and an MNIST reader."""
+r"""Datasets: small real sets bundled with the package, the slides' toy sets, the playground's 2-D
+sets, and MNIST / Fashion-MNIST (IDX files read from a folder, a cache or the web)."""
 
 from .bundled import (
     BUNDLED,
@@ -9,16 +10,40 @@ from .bundled import (
     load_digits,
     load_iris,
 )
-from .idx import load_mnist, read_idx
+from .download import data_home, fetch
+from .idx import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist, parse_idx, read_idx
+from .playground import make_circle, make_gauss, make_spiral, make_xor
+from .toy import CHOCOLATE_QUERY, chocolate_prices, logic_gate, make_linear
+
+#: sets fetched from the web on first use (then read from the cache): name -> what it holds.
+#: Their loaders are ``load_<name>``.
+DOWNLOADABLE = {
+    "mnist": "70000 images 28x28 (784 features), 10 classes: handwritten digits (12 MB download)",
+    "fashion_mnist": "70000 images 28x28 (784 features), 10 classes: clothes (30 MB download)",
+}
 
 __all__ = [
     "BUNDLED",
+    "CHOCOLATE_QUERY",
+    "DOWNLOADABLE",
+    "FASHION_MNIST_CLASSES",
+    "chocolate_prices",
     "class_names",
+    "data_home",
     "feature_names",
+    "fetch",
     "load",
     "load_breast_cancer",
     "load_digits",
+    "load_fashion_mnist",
     "load_iris",
     "load_mnist",
+    "logic_gate",
+    "make_circle",
+    "make_gauss",
+    "make_linear",
+    "make_spiral",
+    "make_xor",
+    "parse_idx",
     "read_idx",
 ]

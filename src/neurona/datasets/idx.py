@@ -1,12 +1,15 @@
-r"""Reader for the IDX format of MNIST, and a loader for the four MNIST files."""
+r"""Reader for the IDX format, and loaders for MNIST and Fashion-MNIST (four IDX .gz files each)."""
 
 from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .download import fetch
 
 # IDX type code (third byte of the magic) -> big-endian element dtype.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -58,7 +61,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     r"""Read an IDX file, gzip-compressed or raw, as an array of its dtype and shape."""
     data = Path(path).read_bytes()
     if data[:2] == GZIP_MAGIC:
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as error:
+            raise ValueError(f"{os.fspath(path)}: corrupt or truncated gzip file ({error})") from None
     return parse_idx(data, source=os.fspath(path))
 
 
@@ -85,17 +91,35 @@ def _mnist_split(directory: Path, split: str, flatten: bool, scale: bool, dtype:
     return x, labels
 
 
-def load_mnist(path: str | os.PathLike, flatten: bool = True, scale: bool = True,
-               dtype: str | np.dtype = "float32"):
-    r"""Load MNIST from the four ``.gz`` IDX files in directory ``path``.
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                         "Sneaker", "Bag", "Ankle boot")
 
-    Returns ``(x_train, y_train, x_test, y_test)``: images of shape (n, 784) if
-    ``flatten`` else (n, 28, 28), divided by 255 if ``scale``; labels int64.
-    """
-    directory = Path(path)
+
+def _load_set(name: str, path, flatten: bool, scale: bool, dtype, download: bool, progress: bool):
     dtype = np.dtype(dtype)
     if scale and dtype.kind != "f":
         raise ValueError(f"scale=True needs a floating dtype, got {dtype}")
+    directory = Path(path) if path is not None else fetch(name, download=download, progress=progress)
     x_train, y_train = _mnist_split(directory, "train", flatten, scale, dtype)
     x_test, y_test = _mnist_split(directory, "test", flatten, scale, dtype)
     return x_train, y_train, x_test, y_test
+
+
+def load_mnist(path: str | os.PathLike | None = None, flatten: bool = True, scale: bool = True,
+               dtype: str | np.dtype = "float32", download: bool = True, progress: bool = True):
+    r"""Load MNIST (handwritten digits 0-9, 60,000 train + 10,000 test images of 28x28).
+
+    Reads the four ``.gz`` IDX files from directory ``path``; without ``path`` from the cache
+    (``$NEURONA_DATA/mnist`` or ``~/.neurona/datasets/mnist``), downloading what is missing
+    (verified by MD5, see ``neurona.datasets.download``). Returns ``(x_train, y_train, x_test,
+    y_test)``: images of shape (n, 784) if ``flatten`` else (n, 28, 28), divided by 255 (into
+    [0, 1]) if ``scale``; labels int64.
+    """
+    return _load_set("mnist", path, flatten, scale, dtype, download, progress)
+
+
+def load_fashion_mnist(path: str | os.PathLike | None = None, flatten: bool = True, scale: bool = True,
+                       dtype: str | np.dtype = "float32", download: bool = True, progress: bool = True):
+    r"""Load Fashion-MNIST (Zalando's clothes, 10 classes named in ``FASHION_MNIST_CLASSES``), a
+    drop-in replacement for MNIST with the same files, shapes and options as ``load_mnist``."""
+    return _load_set("fashion_mnist", path, flatten, scale, dtype, download, progress)
