@@ -208,18 +208,16 @@ def test_a_failure_exits_1_with_one_line_and_debug_shows_the_traceback(tmp_path)
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
 
 
-def test_plots_without_neurona_plot_fail_before_anything_is_written(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "neurona.plot", None)        # as if neurona.plot were absent
-    monkeypatch.delattr(nr, "plot", raising=False)
+def test_plots_without_matplotlib_fail_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)        # as if matplotlib were not installed
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "--epochs", "1", "--plots", "plots"]) == 1
-    assert capsys.readouterr().err == ("neurona: error: --plots needs neurona.plot (learning_curves, "
-                                       "confusion_matrix), which this installation lacks.\n")
+    assert capsys.readouterr().err == ("neurona: error: --plots needs matplotlib, which is not installed: "
+                                       "pip install \"neurona[plot]\" (or pip install matplotlib).\n")
     assert os.listdir(tmp_path) == []
 
 
 def test_plots(tmp_path):
-    pytest.importorskip("neurona.plot", reason="needs neurona.plot")
     ok("train", "--dataset", "iris", "--epochs", "3", "--verbose", "0", "--plots", "plots", cwd=tmp_path)
     assert sorted(os.listdir(tmp_path / "plots")) == ["confusion_matrix.png", "learning_curves.png"]
 

@@ -21,7 +21,7 @@ import traceback
 import click
 import numpy as np
 
-from . import experiment, io, sources
+from . import experiment, io, metrics, sources
 from .csvfile import read_csv
 from .model import Sequential
 
@@ -140,13 +140,13 @@ def _metadata(source, settings, scaler) -> dict:
 
 
 def _plot_module():
+    r"""neurona.plot, once matplotlib is known to import (checked before any training)."""
     try:
+        import matplotlib  # noqa: F401  (the optional extra neurona[plot])
         from . import plot
     except ImportError:
-        plot = None
-    if getattr(plot, "learning_curves", None) is None:
-        raise Failure("--plots needs neurona.plot (learning_curves, confusion_matrix), which this "
-                      "installation lacks.")
+        raise Failure("--plots needs matplotlib, which is not installed: "
+                      "pip install \"neurona[plot]\" (or pip install matplotlib).") from None
     return plot
 
 
@@ -163,28 +163,16 @@ def _report(model, source, x_test, y_test, plot=None, plots_dir=None) -> dict:
     predicted = model.predict(x_test).argmax(axis=1)
     matrix = confusion_matrix(y_test, predicted, len(source.classes))
     print(_confusion_table(matrix, source.classes))
-    report = getattr(_metrics(), "classification_report", None)
-    if report is not None:
-        print(report(y_test, predicted, labels=list(range(len(source.classes))), target_names=source.classes))
+    print(metrics.classification_report(y_test, predicted, labels=list(range(len(source.classes))),
+                                        target_names=source.classes, zero_division=0))
     if plot is not None:
         plot.confusion_matrix(matrix, labels=source.classes, path=os.path.join(plots_dir, "confusion_matrix.png"))
     return result
 
 
-def _metrics():
-    from . import metrics
-    return metrics
-
-
 def confusion_matrix(y_true, y_pred, k) -> np.ndarray:
     r"""Counts C[i, j] of samples of class i predicted as j."""
-    shared = getattr(_metrics(), "confusion_matrix", None)
-    if shared is not None:
-        return np.asarray(shared(y_true, y_pred, labels=list(range(k))))
-    # replaced by neurona.metrics when available
-    matrix = np.zeros((k, k), dtype=int)
-    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
-    return matrix
+    return metrics.confusion_matrix(y_true, y_pred, labels=list(range(k)))
 
 
 def _confusion_table(matrix, classes) -> str:
@@ -325,16 +313,9 @@ def list_datasets():
         x, _ = datasets.load(name)
         classes = datasets.class_names(name)
         print(f"  {name:<16} {x.shape[0]:>6} samples x {x.shape[1]:>3} features, {len(classes)} classes")
-    downloadable = getattr(datasets, "DOWNLOADABLE", None)
-    if downloadable:
-        print("Downloadable:")
-        for name, description in sorted(downloadable.items()):
-            print(f"  {name:<16} {description}")
-    else:
-        # replaced by neurona.datasets' own listing when available
-        print("Read from IDX files (give --data-path DIR):")
-        for name, classes in sorted(sources.idx_sets().items()):
-            print(f"  {name:<16} 70000 images 28x28 (784 features), {len(classes)} classes")
+    print("Downloadable (cached after the first use; --data-path DIR reads local IDX files):")
+    for name, description in sorted(datasets.DOWNLOADABLE.items()):
+        print(f"  {name:<16} {description}")
 
 
 # -- entry point --------------------------------------------------------------------------------
