@@ -5,6 +5,7 @@ the tape's rules and errors, numerical slopes and computational graphs.
 An operation's check: with a random upstream gradient g, the tape's gradient of y = op(inputs)
 with ``output_gradients=g`` must equal the central difference of sum(g * op(inputs)).
 """
+import os
 import shutil
 import threading
 import zlib
@@ -471,6 +472,54 @@ def test_render_without_graphviz_says_what_to_do(tmp_path, monkeypatch):
     assert graph._repr_svg_() is None
     with pytest.raises(ValueError, match="svg, png or pdf.*'gif'"):
         graph.render(tmp_path / "g.gif")
+
+
+def fake_dot(directory, script):
+    r"""A program called ``dot`` on PATH that runs the shell ``script`` (it records its arguments
+    and input beside itself): render's plumbing is tested where Graphviz is not installed."""
+    directory.mkdir()
+    program = directory / "dot"
+    program.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/args"\ncat > "$(dirname "$0")/input"\n' + script)
+    program.chmod(0o755)
+    return directory
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in dot program is a POSIX shell script")
+def test_render_passes_the_dot_text_to_graphviz_and_writes_its_drawing(tmp_path, monkeypatch):
+    graph, _ = seed_001_graph()
+    bin_dir = fake_dot(tmp_path / "bin", "printf '<svg>drawn</svg>'\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")      # before any real dot
+    out = tmp_path / "out"
+    out.mkdir()
+    assert graph.render(out / "g.png", format="svg") == str(out / "g.png")
+    assert (out / "g.png").read_text() == "<svg>drawn</svg>" and list(out.iterdir()) == [out / "g.png"]
+    assert (bin_dir / "args").read_text().split() == ["-Tsvg"]
+    assert (bin_dir / "input").read_text() == graph.to_dot()
+    assert graph._repr_svg_() == "<svg>drawn</svg>"
+    graph.render(out / "g.pdf")
+    assert (bin_dir / "args").read_text().split() == ["-Tpdf"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in dot program is a POSIX shell script")
+def test_a_failing_graphviz_is_reported_and_writes_nothing(tmp_path, monkeypatch):
+    graph, _ = seed_001_graph()
+    bin_dir = fake_dot(tmp_path / "bin", "echo 'syntax error in line 3' >&2\nexit 2\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    (tmp_path / "g.svg").write_text("the old drawing")
+    with pytest.raises(RuntimeError, match="exit status 2.*syntax error in line 3"):
+        graph.render(tmp_path / "g.svg")
+    assert (tmp_path / "g.svg").read_text() == "the old drawing"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "g.svg"]
+    assert graph._repr_svg_() is None
+
+
+def test_dot_text_escapes_quotes_and_backslashes_in_names():
+    x = Variable(2.0, dtype="float64", name='say "hi" \\ bye')
+    with GradientTape() as tape:
+        y = x * 3.0
+    dot = tape.graph(y).to_dot(name='my "graph"')
+    assert 'digraph "my \\"graph\\"" {' in dot
+    assert 'label="say \\"hi\\" \\\\ bye\\n2\\ngrad 3"' in dot
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
