@@ -243,6 +243,22 @@ def test_variables_are_watched_and_plain_tensors_only_when_asked():
     assert tape.gradient(y, w) is None
 
 
+def test_a_tape_differentiates_only_with_respect_to_what_it_watched():
+    x = Tensor(np.array(2.0))
+    with GradientTape() as outer:
+        with GradientTape() as inner:
+            inner.watch(x)
+            y = x * x
+    assert inner.gradient(y, x) == 4.0 and outer.gradient(y, x) is None        # as TensorFlow
+    w = Variable(np.array(1.0))
+    with GradientTape() as first:
+        y = w * 2.0
+    with GradientTape() as second:
+        z = y * 3.0
+    assert second.gradient(z, w) is None                # w was read on the first tape, not this one
+    assert first.gradient(y, w) == 2.0
+
+
 def test_outside_a_tape_nothing_is_recorded():
     w = Variable(np.ones(3))
     y = ad.exp(w).sum()
