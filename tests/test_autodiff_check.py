@@ -153,6 +153,8 @@ def test_a_piece_without_autodiff_form_still_gets_backward_against_numerical(mon
 
 
 def test_check_gradients_bad_input():
+    with pytest.raises(TypeError, match="Sequential; got LinearRegression"):
+        ad.check_gradients(nr.linear.LinearRegression(), data(), np.zeros(6))
     model = nr.Sequential([Dense(2)], input_dim=3)
     with pytest.raises(RuntimeError, match="compile"):
         ad.check_gradients(model, data(), np.zeros((6, 2)))
