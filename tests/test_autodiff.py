@@ -5,6 +5,7 @@ the tape's rules and errors, numerical slopes and computational graphs.
 An operation's check: with a random upstream gradient g, the tape's gradient of y = op(inputs)
 with ``output_gradients=g`` must equal the central difference of sum(g * op(inputs)).
 """
+import os
 import shutil
 import threading
 import zlib
@@ -46,6 +47,7 @@ CASES = {
     "pow-tensors": (lambda a, b: a ** b, rng_arrays(8, (3, 4), (4,), low=0.5, high=2.0)),
     "pow-cube": (lambda a: a ** 3, rng_arrays(9, (4,))),
     "pow-half": (lambda a: ad.power(a, 0.5), rng_arrays(10, (4,), low=0.5, high=3.0)),
+    "pow-zero-at-zero": (lambda a: a ** 0, [np.array([0.0, -1.5, 2.0])]),          # slope 0, not 0 * inf
     "rpow": (lambda a: 2.0 ** a, rng_arrays(11, (4,))),
     "neg": (lambda a: -a, rng_arrays(12, (2, 3))),
     "matmul-2d": (lambda a, b: a @ b, rng_arrays(13, (3, 4), (4, 2))),
@@ -53,6 +55,8 @@ CASES = {
     "matmul-matrix-vector": (lambda a, b: a @ b, rng_arrays(15, (3, 4), (4,))),
     "matmul-vector-vector": (lambda a, b: a @ b, rng_arrays(16, (4,), (4,))),
     "matmul-batched-broadcast": (lambda a, b: a @ b, rng_arrays(17, (2, 3, 4), (4, 5))),
+    "matmul-vector-batched": (lambda a, b: a @ b, rng_arrays(54, (4,), (2, 4, 5))),
+    "matmul-batched-vector": (lambda a, b: a @ b, rng_arrays(55, (2, 3, 4), (4,))),
     "rmatmul-array": (lambda b: np.ones((2, 3)) @ b, rng_arrays(18, (3, 2))),
     "exp": (ad.exp, rng_arrays(19, (3, 2))),
     "log": (ad.log, rng_arrays(20, (3, 2), low=0.2, high=3.0)),
@@ -66,6 +70,8 @@ CASES = {
     "maximum-broadcast": (ad.maximum, rng_arrays(28, (3, 4), (4,))),
     "minimum-broadcast": (ad.minimum, rng_arrays(29, (3, 1), (3, 4))),
     "clip": (lambda a: ad.clip(a, -0.5, 0.7), [np.array([-1.3, -0.2, 0.1, 0.65, 0.9, 1.7])]),
+    "clip-upper-only": (lambda a: a.clip(None, 0.7), [np.array([-1.3, -0.2, 0.1, 0.65, 0.9, 1.7])]),
+    "clip-lower-only": (lambda a: ad.clip(a, -0.5, None), [np.array([-1.3, -0.2, 0.1, 0.65, 0.9, 1.7])]),
     "where": (lambda a, b: ad.where(a.data > 0, a, b * 2), rng_arrays(30, (3, 4), (4,), away_from=0.0)),
     "sum-all": (lambda a: a.sum(), rng_arrays(31, (3, 4))),
     "sum-axis-keepdims": (lambda a: ad.sum(a, axis=1, keepdims=True), rng_arrays(32, (3, 4))),
@@ -78,6 +84,7 @@ CASES = {
     "max-axis0-keepdims": (lambda a: ad.max(a, axis=0, keepdims=True), rng_arrays(39, (3, 4))),
     "reshape": (lambda a: a.reshape(4, 3), rng_arrays(40, (2, 6))),
     "transpose": (lambda a: ad.transpose(a, (2, 0, 1)), rng_arrays(41, (2, 3, 4))),
+    "transpose-negative-axes": (lambda a: a.transpose(-1, 0, -2), rng_arrays(56, (2, 3, 4))),
     "T": (lambda a: a.T, rng_arrays(42, (2, 3))),
     "getitem-slice": (lambda a: a[1:, ::2], rng_arrays(43, (3, 4))),
     "getitem-repeated-indices": (lambda a: a[np.array([0, 2, 0, 0])], rng_arrays(44, (3, 2))),
@@ -234,6 +241,22 @@ def test_variables_are_watched_and_plain_tensors_only_when_asked():
     with GradientTape(watch_accessed_variables=False) as tape:
         y = w * c
     assert tape.gradient(y, w) is None
+
+
+def test_a_tape_differentiates_only_with_respect_to_what_it_watched():
+    x = Tensor(np.array(2.0))
+    with GradientTape() as outer:
+        with GradientTape() as inner:
+            inner.watch(x)
+            y = x * x
+    assert inner.gradient(y, x) == 4.0 and outer.gradient(y, x) is None        # as TensorFlow
+    w = Variable(np.array(1.0))
+    with GradientTape() as first:
+        y = w * 2.0
+    with GradientTape() as second:
+        z = y * 3.0
+    assert second.gradient(z, w) is None                # w was read on the first tape, not this one
+    assert first.gradient(y, w) == 2.0
 
 
 def test_outside_a_tape_nothing_is_recorded():
@@ -465,6 +488,54 @@ def test_render_without_graphviz_says_what_to_do(tmp_path, monkeypatch):
     assert graph._repr_svg_() is None
     with pytest.raises(ValueError, match="svg, png or pdf.*'gif'"):
         graph.render(tmp_path / "g.gif")
+
+
+def fake_dot(directory, script):
+    r"""A program called ``dot`` on PATH that runs the shell ``script`` (it records its arguments
+    and input beside itself): render's plumbing is tested where Graphviz is not installed."""
+    directory.mkdir()
+    program = directory / "dot"
+    program.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/args"\ncat > "$(dirname "$0")/input"\n' + script)
+    program.chmod(0o755)
+    return directory
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in dot program is a POSIX shell script")
+def test_render_passes_the_dot_text_to_graphviz_and_writes_its_drawing(tmp_path, monkeypatch):
+    graph, _ = seed_001_graph()
+    bin_dir = fake_dot(tmp_path / "bin", "printf '<svg>drawn</svg>'\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")      # before any real dot
+    out = tmp_path / "out"
+    out.mkdir()
+    assert graph.render(out / "g.png", format="svg") == str(out / "g.png")
+    assert (out / "g.png").read_text() == "<svg>drawn</svg>" and list(out.iterdir()) == [out / "g.png"]
+    assert (bin_dir / "args").read_text().split() == ["-Tsvg"]
+    assert (bin_dir / "input").read_text() == graph.to_dot()
+    assert graph._repr_svg_() == "<svg>drawn</svg>"
+    graph.render(out / "g.pdf")
+    assert (bin_dir / "args").read_text().split() == ["-Tpdf"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in dot program is a POSIX shell script")
+def test_a_failing_graphviz_is_reported_and_writes_nothing(tmp_path, monkeypatch):
+    graph, _ = seed_001_graph()
+    bin_dir = fake_dot(tmp_path / "bin", "echo 'syntax error in line 3' >&2\nexit 2\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    (tmp_path / "g.svg").write_text("the old drawing")
+    with pytest.raises(RuntimeError, match="exit status 2.*syntax error in line 3"):
+        graph.render(tmp_path / "g.svg")
+    assert (tmp_path / "g.svg").read_text() == "the old drawing"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "g.svg"]
+    assert graph._repr_svg_() is None
+
+
+def test_dot_text_escapes_quotes_and_backslashes_in_names():
+    x = Variable(2.0, dtype="float64", name='say "hi" \\ bye')
+    with GradientTape() as tape:
+        y = x * 3.0
+    dot = tape.graph(y).to_dot(name='my "graph"')
+    assert 'digraph "my \\"graph\\"" {' in dot
+    assert 'label="say \\"hi\\" \\\\ bye\\n2\\ngrad 3"' in dot
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")

@@ -153,6 +153,8 @@ def test_a_piece_without_autodiff_form_still_gets_backward_against_numerical(mon
 
 
 def test_check_gradients_bad_input():
+    with pytest.raises(TypeError, match="Sequential; got LinearRegression"):
+        ad.check_gradients(nr.linear.LinearRegression(), data(), np.zeros(6))
     model = nr.Sequential([Dense(2)], input_dim=3)
     with pytest.raises(RuntimeError, match="compile"):
         ad.check_gradients(model, data(), np.zeros((6, 2)))
@@ -268,3 +270,24 @@ def test_custom_loss_with_accuracy():
     with pytest.raises(ValueError, match="accuracy_kind"):
         ad.FunctionLoss(bce, accuracy_kind="multiclass")
     assert math.isfinite(model.evaluate(x, y)["loss"])
+
+
+def test_custom_loss_on_class_labels_trains_like_sparse_categorical_crossentropy():
+    def sparse_crossentropy(labels, probabilities):       # labels: integers of shape (samples,)
+        picked = probabilities[np.arange(labels.shape[0]), labels]
+        return -ad.mean(ad.log(ad.clip(picked, 1e-7, 1.0)))
+
+    x = data(0, n=60)
+    labels = np.argmax(x, axis=1)
+    runs = []
+    for loss in (ad.FunctionLoss(sparse_crossentropy, accuracy_kind="sparse"), "sparse_categorical_crossentropy"):
+        model = nr.Sequential([Dense(3, activation="softmax")], input_dim=3, seed=0, dtype="float64")
+        model.compile(optimizer=nr.optimizers.SGD(0.5), loss=loss, metrics=["accuracy"])
+        runs.append((model, model.fit(x, labels, epochs=20, batch_size=10, verbose=0)))
+    (custom, history), (reference, reference_history) = runs
+    np.testing.assert_allclose(custom.get_weights()[0], reference.get_weights()[0], rtol=1e-9)
+    np.testing.assert_allclose(history.history["accuracy"], reference_history.history["accuracy"])
+    assert history.history["accuracy"][-1] >= 0.9
+    assert ad.check_gradients(custom, x[:6], labels[:6]).passed
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\].*to 3"):
+        custom.fit(x, labels + 1, epochs=1, verbose=0)

@@ -10,9 +10,7 @@ import pytest
 import neurona as nr
 from neurona import autodiff as ad
 
-# ../shared/data/mnist beside the checkout (the first ancestor that has it)
-MNIST = next((parent / "shared" / "data" / "mnist" for parent in Path(__file__).resolve().parents
-              if (parent / "shared" / "data" / "mnist").is_dir()), Path("shared/data/mnist"))
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"       # ../shared/data/mnist, as test_mnist
 
 
 def linear_data(seed=0):

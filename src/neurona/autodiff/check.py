@@ -140,6 +140,9 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
     gradient and error as data. Use a small batch: the numerical gradient costs two forward
     passes per parameter entry.
     """
+    from ..model import Sequential
+    if not isinstance(model, Sequential):
+        raise TypeError(f"check_gradients needs a compiled neurona Sequential; got {type(model).__name__}.")
     model._require_compiled("check_gradients")
     check_number("check_gradients", "delta", delta, 0, low_open=True)
     check_number("check_gradients", "tolerance", tolerance, 0, low_open=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..losses import Loss
+from ..losses import Loss, SparseCategoricalCrossentropy
 from .tape import GradientTape
 from .tensor import Tensor
 
@@ -37,6 +37,13 @@ class FunctionLoss(Loss):
 
     def get_config(self) -> dict:
         return {"name": self.name, "function": self.function, "accuracy_kind": self.accuracy_kind}
+
+    def prepare_targets(self, y, n_outputs: int, dtype):
+        r"""Targets checked as the built-in losses check them: integer class labels of shape
+        (samples,) for ``accuracy_kind="sparse"``, an array (samples, outputs) otherwise."""
+        if self.accuracy_kind == "sparse":
+            return SparseCategoricalCrossentropy().prepare_targets(y, n_outputs, dtype)
+        return super().prepare_targets(y, n_outputs, dtype)
 
     def _evaluate(self, y_true, y_pred: Tensor) -> Tensor:
         value = self.function(Tensor(np.asarray(y_true)), y_pred)

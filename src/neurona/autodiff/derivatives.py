@@ -39,13 +39,15 @@ def _max_grad(g, y, a, axis, keepdims):
 
 
 def _matmul_grads(g, a, b):
-    r"""y = a @ b:  dL/da = g @ b^T,  dL/db = a^T @ g (1-D operands are a row / a column)."""
+    r"""y = a @ b:  dL/da = g @ b^T,  dL/db = a^T @ g (1-D operands are a row / a column; a
+    1-D operand used against a stack of matrices gets the sum over the stack)."""
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = np.reshape(g, np.matmul(a2, b2).shape)
     da = np.matmul(g2, np.swapaxes(b2, -1, -2))
     db = np.matmul(np.swapaxes(a2, -1, -2), g2)
-    return (da.reshape(a.shape) if a.ndim == 1 else da), (db.reshape(b.shape) if b.ndim == 1 else db)
+    return (unbroadcast(da, a2.shape).reshape(a.shape) if a.ndim == 1 else da,
+            unbroadcast(db, b2.shape).reshape(b.shape) if b.ndim == 1 else db)
 
 
 def _getitem_grad(g, a, index):
@@ -65,6 +67,11 @@ def _pow_exponent_grad(g, y, a):
         return np.where(a > 0, g * y * np.log(np.where(a > 0, a, 1)), 0)
 
 
+def _inside(a, low, high):
+    r"""Where clip lets x through: low <= x <= high (a bound of None is no bound)."""
+    return (a >= (-np.inf if low is None else low)) & (a <= (np.inf if high is None else high))
+
+
 def _tie(a, b):
     r"""Share of max(a, b) that goes to a: 1 where a > b, 1/2 on ties, 0 where a < b."""
     return (a > b) + 0.5 * (a == b)
@@ -77,7 +84,7 @@ DERIVATIVES = {
     "mul":         lambda g, y, a, b: (g * b, g * a),
     "div":         lambda g, y, a, b: (g / b, -g * a / (b * b)),
     "pow":         lambda g, y, a, b: (g * b * a ** (b - 1), _pow_exponent_grad(g, y, a)),
-    "pow_const":   lambda g, y, a, p: (g * p * a ** (p - 1),),
+    "pow_const":   lambda g, y, a, p: (g * np.where(p == 0, 0, p * a ** (p - 1)),),     # x^0: 0, even at x = 0
     "neg":         lambda g, y, a: (-g,),
     "matmul":      lambda g, y, a, b: _matmul_grads(g, a, b),
     "exp":         lambda g, y, a: (g * y,),
@@ -91,7 +98,7 @@ DERIVATIVES = {
     "abs":         lambda g, y, a: (g * np.sign(a),),
     "maximum":     lambda g, y, a, b: (g * _tie(a, b), g * _tie(b, a)),
     "minimum":     lambda g, y, a, b: (g * _tie(b, a), g * _tie(a, b)),
-    "clip":        lambda g, y, a, low, high: (g * ((a >= low) & (a <= high)),),
+    "clip":        lambda g, y, a, low, high: (g * _inside(a, low, high),),
     "where":       lambda g, y, a, b, condition: (g * condition, g * ~condition),
     "sum":         lambda g, y, a, axis, keepdims: (_expand(g, a.shape, axis, keepdims),),
     "mean":        lambda g, y, a, axis, keepdims: (_expand(g, a.shape, axis, keepdims) / _count(a.shape, axis),),

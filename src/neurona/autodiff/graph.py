@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..io import write_atomic
 from .backprop import backpropagate, topological_order
 from .tensor import Tensor, Variable
 
@@ -107,21 +107,22 @@ class Graph:
 
     def to_dot(self, name: str = "computation") -> str:
         r"""The graph as Graphviz DOT text (``dot -Tsvg file.dot`` draws it)."""
-        lines = [f'digraph "{name}" {{', "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
+        lines = [f'digraph "{_escape(name)}" {{', "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
         for n in self.nodes:
-            text = f"{n.label}\\n{_short(n.value) if n.value.size == 1 else str(n.shape)}"
+            parts = [n.label, _short(n.value) if n.value.size == 1 else str(n.shape)]
             if n.gradient is not None:
-                text += f"\\ngrad {_short(n.gradient, True)}"
+                parts.append(f"grad {_short(n.gradient, True)}")
             shape = "ellipse" if n.op else "box"
             style = ', style=filled, fillcolor="#dce8f7"' if n.kind == "variable" else ""
-            lines.append(f'  n{n.index} [label="{_escape(text)}", shape={shape}{style}];')
+            label = "\\n".join(_escape(part) for part in parts)    # \\n: a line break in a DOT label
+            lines.append(f'  n{n.index} [label="{label}", shape={shape}{style}];')
         lines += [f"  n{a} -> n{b};" for a, b in self.edges]
         lines.append("}")
         return "\n".join(lines) + "\n"
 
     def save(self, path):
         r"""Write the DOT text to ``path`` (atomically)."""
-        _write_atomically(path, self.to_dot().encode())
+        write_atomic(path, self.to_dot().encode())
 
     def render(self, path, format: str | None = None) -> str:    # noqa: A002 (Graphviz's word)
         r"""Draw the graph into ``path`` with Graphviz (``format`` svg, png or pdf; by default
@@ -130,42 +131,33 @@ class Graph:
         if format not in ("svg", "png", "pdf"):
             raise ValueError(f"render draws svg, png or pdf; got the format {format!r} (from the "
                              f"path {os.fspath(path)!r} or the format argument).")
-        dot = shutil.which("dot")
-        if dot is None:
-            raise GraphvizNotFoundError(
-                "Drawing the graph needs Graphviz's 'dot' program, which is not on PATH. Install "
-                "Graphviz (apt install graphviz, brew install graphviz or conda install graphviz), or "
-                "save the DOT text with graph.save('graph.dot') and draw it elsewhere (e.g. an online "
-                "Graphviz viewer).")
-        result = subprocess.run([dot, f"-T{format}"], input=self.to_dot().encode(), capture_output=True,
-                                check=False)
-        if result.returncode != 0:
-            raise RuntimeError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()}")
-        _write_atomically(path, result.stdout)
+        write_atomic(path, _run_dot(self.to_dot(), format))
         return os.fspath(path)
 
     def _repr_svg_(self):
-        r"""Notebooks draw the graph inline when Graphviz is installed."""
-        if shutil.which("dot") is None:
+        r"""Notebooks draw the graph inline when Graphviz is installed (and show the text otherwise)."""
+        try:
+            return _run_dot(self.to_dot(), "svg").decode()
+        except RuntimeError:                # no Graphviz (GraphvizNotFoundError), or dot failed
             return None
-        return subprocess.run(["dot", "-Tsvg"], input=self.to_dot().encode(), capture_output=True).stdout.decode()
 
 
 def _escape(text: str) -> str:
-    return text.replace('"', '\\"')
+    r"""``text`` inside a DOT string: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _write_atomically(path, data: bytes):
-    r"""Temp file in the same directory, fsync, then os.replace: the file is whole or absent."""
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+def _run_dot(text: str, format: str) -> bytes:     # noqa: A002
+    r"""The drawing of DOT ``text`` by Graphviz's ``dot`` program, in ``format``."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizNotFoundError(
+            "Drawing the graph needs Graphviz's 'dot' program, which is not on PATH. Install "
+            "Graphviz (apt install graphviz, brew install graphviz or conda install graphviz), or "
+            "save the DOT text with graph.save('graph.dot') and draw it elsewhere (e.g. an online "
+            "Graphviz viewer).")
+    result = subprocess.run([dot, f"-T{format}"], input=text.encode(), capture_output=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"Graphviz's dot failed (exit status {result.returncode}): "
+                           f"{result.stderr.decode(errors='replace').strip()}")
+    return result.stdout

@@ -94,7 +94,8 @@ def matmul(a, b):
 
 
 def clip(x, low, high):
-    r"""x limited to [low, high]; the gradient flows only where low <= x <= high."""
+    r"""x limited to [low, high] (None: no bound on that side); the gradient flows only where
+    low <= x <= high."""
     x = as_tensor(x)
     return record("clip", np.clip(x.data, low, high), (x,), low=low, high=high)
 
@@ -145,7 +146,7 @@ def reshape(x, shape):
 def transpose(x, axes=None):
     r"""The axes permuted (reversed by default); the gradient goes back by the inverse permutation."""
     x = as_tensor(x)
-    axes = None if axes is None else tuple(axes)
+    axes = None if axes is None else tuple(int(a) + x.ndim if int(a) < 0 else int(a) for a in axes)
     if axes is not None and sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}.")
     return record("transpose", np.transpose(x.data, axes), (x,), axes=axes)

@@ -77,7 +77,8 @@ class GradientTape:
 
         A non-scalar target is summed first (as TensorFlow does), unless ``output_gradients``
         gives d(loss)/d(target). A source the target does not depend on gets None, or zeros with
-        ``unconnected_gradients="zero"`` (TensorFlow's convention).
+        ``unconnected_gradients="zero"`` (TensorFlow's convention); so does an input tensor this
+        tape did not watch, even when another tape did (nested tapes, or one opened earlier).
         """
         if unconnected_gradients not in _UNCONNECTED:
             raise ValueError(f"unconnected_gradients must be 'none' or 'zero'; got {unconnected_gradients!r}.")
@@ -99,7 +100,7 @@ class GradientTape:
         self._used = True
         result = []
         for s in source_list:
-            g = grads.get(id(s))
+            g = grads.get(id(s)) if s.op is not None or id(s) in self._watched else None
             if g is None and unconnected_gradients == "zero":
                 g = np.zeros_like(s.data)
             result.append(None if g is None else np.array(g, dtype=s.dtype))
