@@ -212,6 +212,31 @@ def test_metadata_that_is_not_json_or_not_neurona(tmp_path):
         nr.load_model(path)
 
 
+HOSTILE_VALUES = [None, 5, -1, 1e300, True, "s", [], [1], {}, {"x": 1}, {"history": {"loss": ["x"]}}]
+
+
+def test_any_json_in_the_metadata_loads_or_gives_a_model_file_error(tmp_path):
+    # every metadata value, and every key inside it, replaced by JSON of the wrong kind
+    path, tensors, metadata = saved(tmp_path)
+    refused = set()
+    for key in ("model", "compile", "training", "user"):
+        original = json.loads(metadata[key])
+        variants = [(None, value) for value in HOSTILE_VALUES]
+        variants += [(inner, value) for inner in original for value in HOSTILE_VALUES]
+        for inner, value in variants:
+            changed = value if inner is None else original | {inner: value}
+            path.write_bytes(st_save(tensors, metadata=metadata | {key: json.dumps(changed)}))
+            try:
+                nr.load_model(path)
+            except io.ModelFileError:
+                refused.add((key, inner, json.dumps(value)))
+    for case in [("compile", "optimizer", "null"), ("training", None, "5"), ("training", "epoch", "-1"),
+                 ("training", "optimizer_iterations", "1e+300"), ("training", "rng", "{}"),
+                 ("training", "history", '{"history": {"loss": ["x"]}}'), ("training", "history", "[1]"),
+                 ("user", None, "[1]"), ("model", "layers", "{}"), ("model", "input_dim", "-1")]:
+        assert case in refused, case
+
+
 def test_bad_optimizer_state_changes_nothing(tmp_path):
     path, tensors, metadata = saved(tmp_path)
     tensors["optimizer.m"] = tensors["optimizer.m"][:-1]

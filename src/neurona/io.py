@@ -198,7 +198,10 @@ def load_model(path, compile: bool = True):
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
         _compile_from(model, metadata["compile"], path)
-    model.metadata = metadata.get("user") or {}
+    user = metadata.get("user") or {}
+    if not isinstance(user, dict):
+        raise ModelFileError(f"{path}: metadata 'user' must be a JSON object; got {user!r}.")
+    model.metadata = user
     restore_state(model, path, (metadata, tensors))
     return model
 
@@ -220,6 +223,8 @@ def _check_sizes(width, layer_configs, tensors):
 
 def _compile_from(model, config, path):
     try:
+        if not isinstance(config, dict) or config.get("optimizer") is None or config.get("loss") is None:
+            raise ValueError(f"expected an object with an optimizer and a loss; got {config!r}")
         model.compile(optimizer=config["optimizer"], loss=config["loss"], metrics=config.get("metrics"))
     except (ValueError, TypeError, KeyError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None
@@ -234,15 +239,7 @@ def restore_state(model, path, contents=None) -> None:
     if contents is None and saved_layers != mine:
         raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")
     weights = _weights_from(model, tensors, path)
-    training = metadata.get("training") or {}
-    rng_state = training.get("rng")
-    try:
-        epoch = int(training.get("epoch", 0))
-        iterations = int(training.get("optimizer_iterations", 0))
-        if rng_state is not None:
-            np.random.Generator(np.random.PCG64()).bit_generator.state = rng_state   # validate first
-    except (ValueError, TypeError, KeyError) as error:
-        raise ModelFileError(f"{path}: bad training state: {error}") from None
+    epoch, iterations, rng_state, history = _training_from(metadata.get("training"), path)
     slots = {k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")}
     if model.compiled:
         _check_slots(model, slots, path)
@@ -257,7 +254,7 @@ def restore_state(model, path, contents=None) -> None:
         if isinstance(model.optimizer.learning_rate, (int, float)) and isinstance(
                 saved_optimizer.get("learning_rate"), (int, float)):
             model.optimizer.learning_rate = saved_optimizer["learning_rate"]   # ReduceLROnPlateau's changes
-    model.history = _history_from(training.get("history"))
+    model.history = history
 
 
 def _weights_from(model, tensors, path) -> list[np.ndarray]:
@@ -293,15 +290,36 @@ def _check_slots(model, slots, path):
                              f"{type(model.optimizer).__name__} optimizer's {sorted(wanted)}.")
 
 
-def _history_from(saved):
+def _training_from(training, path):
+    r"""(epoch, optimizer iterations, RNG state, History) of the 'training' metadata, checked."""
     from .callbacks import History
 
-    if not saved:
-        return None
-    history = History()
-    history.epoch = [int(e) for e in saved.get("epoch", [])]
-    history.history = {str(k): [float(v) for v in values] for k, values in saved.get("history", {}).items()}
-    return history
+    training = {} if training is None else training
+    try:
+        if not isinstance(training, dict):
+            raise TypeError(f"it must be an object; got {training!r}")
+        epoch = _count(training.get("epoch", 0), "epoch")
+        iterations = _count(training.get("optimizer_iterations", 0), "optimizer_iterations")
+        rng_state = training.get("rng")
+        if rng_state is not None:
+            np.random.Generator(np.random.PCG64()).bit_generator.state = rng_state   # validate first
+        saved = training.get("history") or {}
+        if not isinstance(saved, dict) or not isinstance(saved.get("history", {}), dict):
+            raise TypeError(f"'history' must be an object of per-epoch lists; got {saved!r}")
+        history = None
+        if saved:
+            history = History()
+            history.epoch = [_count(e, "history epoch") for e in saved.get("epoch", [])]
+            history.history = {str(k): [float(v) for v in values] for k, values in saved.get("history", {}).items()}
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ModelFileError(f"{path}: bad training state: {error}") from None
+    return epoch, iterations, rng_state, history
+
+
+def _count(value, name) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name!r} must be an integer >= 0; got {value!r}")
+    return value
 
 
 __all__ = ["save_model", "load_model", "restore_state", "read_file", "write_atomic", "remove_stale_temporaries",
