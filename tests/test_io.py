@@ -29,6 +29,20 @@ OPTIMIZERS = {
 for name in optimizers.registry.names():
     OPTIMIZERS.setdefault(f"{name}_default", lambda name=name: optimizers.get(name))
 
+#: arguments of each registered learning-rate schedule (a new schedule needs an entry here)
+SCHEDULE_ARGUMENTS = {"step_decay": {"drop": 0.5, "step_size": 7}, "time_based_decay": {"decay_rate": 0.1},
+                      "exponential_decay": {"decay_rate": 0.9, "decay_steps": 5},
+                      "cosine_annealing": {"decay_steps": 40},
+                      "cosine_annealing_warm_restarts": {"first_decay_steps": 9, "t_mult": 2}}
+for name, arguments in SCHEDULE_ARGUMENTS.items():
+    OPTIMIZERS[f"sgd_{name}"] = lambda name=name, arguments=arguments: optimizers.SGD(
+        {"name": name, "initial_learning_rate": 0.05, **arguments}, momentum=0.9)
+
+
+def test_every_schedule_has_a_round_trip_case():
+    covered = {schedules.registry.lookup(name) for name in SCHEDULE_ARGUMENTS}
+    assert {schedules.registry.lookup(name) for name in schedules.registry.names()} == covered
+
 #: constructor arguments of each registered layer type (a new type needs an entry here)
 LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation": {"activation": "relu"},
                    "dropout": {"rate": 0.5}}
