@@ -52,4 +52,4 @@ def test_the_installed_command_trains_and_reports(installed):
     assert result.returncode == 0 and "Epochs trained: 3" in result.stdout
     result = subprocess.run([venv_dir / "bin" / "neurona", "train", "--dataset", "nope"],
                             capture_output=True, text=True, env=env, cwd=work, timeout=120)
-    assert result.returncode == 2 and "Known datasets: breast_cancer, digits" in result.stderr
+    assert result.returncode == 2 and "Known datasets: breast_cancer, chocolate_prices" in result.stderr
