@@ -170,6 +170,42 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.safetensors"]
 
 
+def squared_log_error(y_true, y_pred):
+    from neurona import autodiff as ad
+    return ad.mean((ad.log(1 + y_pred) - ad.log(1 + y_true)) ** 2)
+
+
+def worst_error(y_true, y_pred):
+    return float(np.max(np.abs(y_true - y_pred)))
+
+
+def test_custom_loss_and_metric_are_named_in_the_file_and_given_back_when_loading(tmp_path):
+    def model():
+        m = nr.Sequential([layers.Dense(4, activation="relu"), layers.Dense(1, activation="softplus")],
+                          input_dim=6, seed=2)
+        m.compile(optimizers.Adam(0.01), loss=squared_log_error, metrics=[worst_error])
+        return m
+    target = np.abs(X[:, 0]) + 1
+    uninterrupted = model()
+    uninterrupted.fit(X, target, epochs=4, verbose=0)
+    first = model()
+    first.fit(X, target, epochs=2, verbose=0, resume_from=tmp_path / "backup.safetensors")
+    with pytest.raises(io.ModelFileError, match=r"custom loss 'squared_log_error'.*custom_objects="):
+        nr.load_model(tmp_path / "backup.safetensors")
+    assert not nr.load_model(tmp_path / "backup.safetensors", compile=False).compiled
+    custom = {"squared_log_error": squared_log_error, "worst_error": worst_error}
+    loaded = nr.load_model(tmp_path / "backup.safetensors", custom_objects=custom)
+    assert [name for name, _ in loaded.metrics] == ["worst_error"]
+    loaded.fit(X, target, epochs=2, verbose=0)
+    assert same_weights(loaded, uninterrupted)
+    assert loaded.history.history["worst_error"] == uninterrupted.history.history["worst_error"][2:]
+    resumed = model()
+    resumed.fit(X, target, epochs=4, verbose=0, resume_from=tmp_path / "backup.safetensors")
+    assert same_weights(resumed, uninterrupted)
+    with pytest.raises(TypeError, match="custom_objects must be a dict"):
+        nr.load_model(tmp_path / "backup.safetensors", custom_objects=[squared_log_error])
+
+
 # -- files that must not load ------------------------------------------------------------------
 def saved(tmp_path):
     model = make()

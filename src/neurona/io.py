@@ -64,8 +64,12 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 
 
 def _compile_config(model) -> dict:
-    return {"optimizer": model.optimizer.get_config(), "loss": model.loss.get_config(),
-            "metrics": [name for name, _ in model.metrics]}
+    r"""A custom loss or metric is a Python function: the file keeps its name, not its code
+    (``load_model(..., custom_objects={name: function})`` gives it back)."""
+    loss = model.loss.get_config()
+    if callable(loss.get("function")):          # autodiff.FunctionLoss
+        loss = {**loss, "function": None}
+    return {"optimizer": model.optimizer.get_config(), "loss": loss, "metrics": [name for name, _ in model.metrics]}
 
 
 def _training_state(model) -> dict:
@@ -174,12 +178,17 @@ def _raw_metadata(path, data: bytes) -> dict:
     return metadata
 
 
-def load_model(path, compile: bool = True):
+def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     r"""The model saved in ``path``: same architecture and weights (predictions identical bit
     for bit), compiled as it was, with its optimizer state, epoch count, RNG state and history
-    (``fit`` continues as if training had never stopped)."""
+    (``fit`` continues as if training had never stopped).
+
+    ``custom_objects`` maps the names of custom losses and metrics (Python functions, which the
+    file does not store) to the functions; ``compile=False`` loads the model without them."""
     from .model import Sequential
 
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"custom_objects must be a dict {{name: function}}; got {type(custom_objects).__name__}.")
     metadata, tensors = read_file(path)
     config = dict(metadata["model"])
     try:
@@ -197,7 +206,7 @@ def load_model(path, compile: bool = True):
     except (ValueError, TypeError, KeyError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
-        _compile_from(model, metadata["compile"], path)
+        _compile_from(model, metadata["compile"], path, custom_objects or {})
     user = metadata.get("user") or {}
     if not isinstance(user, dict):
         raise ModelFileError(f"{path}: metadata 'user' must be a JSON object; got {user!r}.")
@@ -221,13 +230,29 @@ def _check_sizes(width, layer_configs, tensors):
             width = units
 
 
-def _compile_from(model, config, path):
+def _compile_from(model, config, path, custom_objects):
     try:
         if not isinstance(config, dict) or config.get("optimizer") is None or config.get("loss") is None:
             raise ValueError(f"expected an object with an optimizer and a loss; got {config!r}")
-        model.compile(optimizer=config["optimizer"], loss=config["loss"], metrics=config.get("metrics"))
+        loss, metrics = config["loss"], config.get("metrics")
+        if isinstance(loss, dict) and "function" in loss:
+            loss = _custom_loss(loss, custom_objects, path)
+        if isinstance(metrics, list):
+            metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
+        model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics)
     except (ValueError, TypeError, KeyError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None
+
+
+def _custom_loss(config, custom_objects, path):
+    from .autodiff import FunctionLoss
+
+    name = config.get("name")
+    if not callable(custom_objects.get(name)):
+        raise ModelFileError(f"{path}: the model was compiled with the custom loss {name!r}, a Python function "
+                             f"that model files do not store; pass load_model(path, custom_objects={{{name!r}: "
+                             f"function}}), or compile=False.")
+    return FunctionLoss(custom_objects[name], accuracy_kind=config.get("accuracy_kind"))
 
 
 def restore_state(model, path, contents=None) -> None:
