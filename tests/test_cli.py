@@ -260,8 +260,7 @@ def test_killed_training_resumes_with_resume_and_ends_as_an_uninterrupted_run(tm
     assert process.returncode == -signal.SIGKILL and not (tmp_path / "b" / "model.safetensors").exists()
     done = nr.load_model(checkpoint).epoch
     assert 1 <= done < 12
-    out = ok(*args, "--resume", cwd=tmp_path / "b")
-    assert f"Epoch {done + 1}/12" not in out         # verbose 0: nothing; the weights tell
+    ok(*args, "--resume", cwd=tmp_path / "b")
     uninterrupted = nr.load_model(tmp_path / "a" / "model.safetensors")
     resumed = nr.load_model(tmp_path / "b" / "model.safetensors")
     assert all(np.array_equal(u, v) for u, v in zip(uninterrupted.get_weights(), resumed.get_weights()))

@@ -206,6 +206,30 @@ def test_custom_loss_and_metric_are_named_in_the_file_and_given_back_when_loadin
         nr.load_model(tmp_path / "backup.safetensors", custom_objects=[squared_log_error])
 
 
+def test_written_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        io.write_atomic(tmp_path / "m.safetensors", b"data")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o644
+
+
+def test_saving_loading_and_resuming_never_unpickle(tmp_path, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle used")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    model = make()
+    model.fit(X, Y, epochs=1, verbose=0, resume_from=tmp_path / "m.safetensors")
+    loaded = nr.load_model(tmp_path / "m.safetensors")
+    loaded.fit(X, Y, epochs=2, verbose=0, resume_from=tmp_path / "m.safetensors")
+    assert loaded.epoch == 2
+
+
 # -- files that must not load ------------------------------------------------------------------
 def saved(tmp_path):
     model = make()

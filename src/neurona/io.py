@@ -98,6 +98,7 @@ def write_atomic(path, data: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())        # mkstemp makes 0600; a model file is made to be shared
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
@@ -112,6 +113,12 @@ def write_atomic(path, data: bytes) -> None:
         os.fsync(dir_fd)        # the rename itself reaches the disk
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def remove_stale_temporaries(path) -> None:
