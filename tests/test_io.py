@@ -2,6 +2,7 @@
 import json
 import os
 import pickle
+import random
 import struct
 
 import numpy as np
@@ -286,7 +287,8 @@ def test_metadata_that_is_not_json_or_not_neurona(tmp_path):
         nr.load_model(path)
 
 
-HOSTILE_VALUES = [None, 5, -1, 1e300, True, "s", [], [1], {}, {"x": 1}, {"history": {"loss": ["x"]}}]
+HOSTILE_VALUES = [None, 5, -1, 1e300, True, "s", [], [1], {}, {"x": 1}, {"history": {"loss": ["x"]}},
+                  {"bit_generator": "PCG64", "state": {"state": float("inf"), "inc": 1}}]
 
 
 def test_any_json_in_the_metadata_loads_or_gives_a_model_file_error(tmp_path):
@@ -307,8 +309,31 @@ def test_any_json_in_the_metadata_loads_or_gives_a_model_file_error(tmp_path):
     for case in [("compile", "optimizer", "null"), ("training", None, "5"), ("training", "epoch", "-1"),
                  ("training", "optimizer_iterations", "1e+300"), ("training", "rng", "{}"),
                  ("training", "history", '{"history": {"loss": ["x"]}}'), ("training", "history", "[1]"),
-                 ("user", None, "[1]"), ("model", "layers", "{}"), ("model", "input_dim", "-1")]:
+                 ("user", None, "[1]"), ("model", "layers", "{}"), ("model", "input_dim", "-1"),
+                 ("training", "rng", '{"bit_generator": "PCG64", "state": {"state": Infinity, "inc": 1}}')]:
         assert case in refused, case
+
+
+def test_corrupted_bytes_load_or_give_a_model_file_error(tmp_path):
+    # bytes of the JSON header (where a hostile edit would go) and of the tensors, changed at random
+    path, _, _ = saved(tmp_path)
+    data = path.read_bytes()
+    header_end = 8 + struct.unpack("<Q", data[:8])[0]
+    chooser = random.Random(0)
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(400):
+        corrupted = bytearray(data)
+        for _ in range(chooser.randint(1, 3)):
+            where = chooser.randrange(8, header_end) if chooser.random() < 0.8 else chooser.randrange(len(data))
+            corrupted[where] = ord(chooser.choice('0123456789{}[]",:.-eE')) if chooser.random() < 0.5 else \
+                chooser.randrange(256)
+        path.write_bytes(bytes(corrupted))
+        try:
+            nr.load_model(path)
+            outcomes["loaded"] += 1
+        except io.ModelFileError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 300 and outcomes["loaded"] > 0, outcomes
 
 
 def test_bad_optimizer_state_changes_nothing(tmp_path):

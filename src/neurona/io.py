@@ -210,7 +210,7 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
         _check_sizes(model.input_dim, layer_configs, tensors)
         for layer_config in layer_configs:
             model.add(layers.get(layer_config))
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
         _compile_from(model, metadata["compile"], path, custom_objects or {})
@@ -247,7 +247,7 @@ def _compile_from(model, config, path, custom_objects):
         if isinstance(metrics, list):
             metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
         model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics)
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None
 
 
@@ -343,7 +343,7 @@ def _training_from(training, path):
             history = History()
             history.epoch = [_count(e, "history epoch") for e in saved.get("epoch", [])]
             history.history = {str(k): [float(v) for v in values] for k, values in saved.get("history", {}).items()}
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad training state: {error}") from None
     return epoch, iterations, rng_state, history
 
