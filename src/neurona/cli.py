@@ -228,7 +228,8 @@ def evaluate(model_path, dataset, csv_path, target, data_path, split):
 def _evaluation_source(model, dataset, csv_path, target, data_path):
     meta = model.metadata
     if dataset is not None:
-        source = sources.load_source(dataset=dataset, data_path=data_path, seed=(meta.get("split") or {}).get("seed", 0))
+        seed = (meta.get("split") or {}).get("seed", 0)          # a generated set is drawn again
+        source = sources.load_source(dataset=dataset, data_path=data_path, seed=seed)
         if source.classes != meta.get("classes"):
             raise sources.SourceError(f"dataset {dataset!r} has the classes {source.classes}; the model was "
                                       f"trained on {meta.get('classes')}.")
