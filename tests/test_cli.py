@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import cli
+from neurona import cli, sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -94,6 +94,23 @@ def test_mnist_example(tmp_path):
     assert float(out.split("test accuracy: ")[1].split()[0]) > 0.9
 
 
+def test_generated_sets_train_and_evaluate_on_the_same_draw(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["--dataset", "circle", "--seed", "3", "--layers", "8", "--epochs", "20", "--verbose", "0",
+            "--learning-rate", "0.01"]
+    assert cli.main(["train", *args]) == 0
+    out = capsys.readouterr().out
+    assert "Dataset circle: 400 train / 100 test samples, 2 features, 2 classes" in out
+    assert float(out.split("test accuracy: ")[1].split()[0]) > 0.9
+    assert cli.main(["evaluate", "model.safetensors", "--dataset", "circle", "--split", "test"]) == 0
+    evaluated = capsys.readouterr().out         # the saved seed draws the same 500 points and split
+    assert re.search(r"Test loss: .*", out).group() == re.search(r"Test loss: .*", evaluated).group()
+    gate = ["--dataset", "gate_xor", "--test-size", "0", "--validation-split", "0", "--layers", "4",
+            "--activation", "tanh", "--learning-rate", "0.05", "--epochs", "300", "--batch-size", "4"]
+    assert cli.main(["train", *gate, "--verbose", "0", "--out", "xor.safetensors"]) == 0
+    assert "test accuracy: 1.0000" in capsys.readouterr().out
+
+
 def test_csv_with_class_names_train_evaluate_predict(tmp_path):
     x, y = nr.datasets.load_iris()
     names = np.array(nr.datasets.class_names("iris"))[y]
@@ -113,9 +130,11 @@ def test_csv_with_class_names_train_evaluate_predict(tmp_path):
 
 def test_datasets_and_help(tmp_path):
     out = ok("datasets", cwd=tmp_path)
-    for name in ("breast_cancer", "digits", "iris", "mnist"):
-        assert name in out
+    for name in ("breast_cancer", "digits", "iris", "mnist", "fashion_mnist", *sources.GENERATED):
+        assert re.search(rf"^  {name} ", out, re.MULTILINE), name
     assert "569 samples x  30 features, 2 classes" in out
+    assert "spiral                500 samples x   2 features, 2 classes" in out
+    assert "chocolate_prices        7 samples x   1 features, regression" in out
     for command in ([], ["train"], ["evaluate"], ["predict"], ["info"], ["datasets"]):
         assert "Usage: neurona" in ok(*command, "--help", cwd=tmp_path)
     assert "--learning-rate" in ok("train", "--help", cwd=tmp_path)
@@ -127,7 +146,7 @@ def write(tmp_path, name, text):
 
 BAD_INPUT = [
     (["train", "--dataset", "mnist3"], {}, "unknown dataset 'mnist3'; did you mean 'mnist'? Known datasets: "
-                                           "breast_cancer, digits, "),
+                                           "breast_cancer, chocolate_prices, circle, digits, "),
     (["train", "--dataset", "iris", "--csv", "a.csv"], {"a.csv": "x,y\n1,0\n"}, "--dataset and --csv"),
     (["train", "--target", "y"], {}, "--target names a column of --csv"),
     (["train", "--task", "regression"], {}, "'digits' is a classification set"),
@@ -147,6 +166,8 @@ BAD_INPUT = [
     (["train", "missing.toml"], {}, "cannot read missing.toml"),
     (["train", "--batch-size", "0"], {}, "--batch-size ([fit] batch_size) must be an integer >= 1. Got 0."),
     (["train", "--layers", "a,b"], {}, "--layers takes comma-separated integers"),
+    (["train", "--dataset", "gate_and", "--test-size", "0"], {},
+     "--validation-split ([fit] validation_split) = 0.1 of 4 training samples leaves no validation samples"),
     (["train", "--activation", "relux"], {}, "Unknown activation 'relux'. Did you mean 'relu'?"),
     (["train", "--optimizer", "adamm"], {}, "Unknown optimizer 'adamm'. Did you mean 'adam'?"),
     (["train", "--out", "no/such/dir/m.safetensors"], {}, "does not exist"),
@@ -239,8 +260,7 @@ def test_killed_training_resumes_with_resume_and_ends_as_an_uninterrupted_run(tm
     assert process.returncode == -signal.SIGKILL and not (tmp_path / "b" / "model.safetensors").exists()
     done = nr.load_model(checkpoint).epoch
     assert 1 <= done < 12
-    out = ok(*args, "--resume", cwd=tmp_path / "b")
-    assert f"Epoch {done + 1}/12" not in out         # verbose 0: nothing; the weights tell
+    ok(*args, "--resume", cwd=tmp_path / "b")
     uninterrupted = nr.load_model(tmp_path / "a" / "model.safetensors")
     resumed = nr.load_model(tmp_path / "b" / "model.safetensors")
     assert all(np.array_equal(u, v) for u, v in zip(uninterrupted.get_weights(), resumed.get_weights()))

@@ -75,3 +75,37 @@ def test_parse_layers():
     assert experiment.parse_layers("none") == [] == experiment.parse_layers("")
     with pytest.raises(SettingsError, match="--layers takes comma-separated integers"):
         experiment.parse_layers("64;32")
+
+
+#: a value other than the default for every key, as TOML and as the flag's text
+SAMPLES = {"dataset": ('"iris"', "iris"), "csv": ('"/d/a.csv"', "/d/a.csv"), "target": ('"y"', "y"),
+           "data_path": ('"/d/idx"', "/d/idx"), "task": ('"regression"', "regression"),
+           "test_size": ("0.3", "0.3"), "scale": ("false", None), "layers": ("[8, 4]", "8,4"),
+           "activation": ('"tanh"', "tanh"), "dropout": ("0.2", "0.2"), "optimizer": ('"sgd"', "sgd"),
+           "learning_rate": ("0.05", "0.05"), "epochs": ("7", "7"), "batch_size": ("8", "8"),
+           "validation_split": ("0.2", "0.2"), "seed": ("5", "5"), "verbose": ("0", "0"),
+           "out": ('"/d/m.safetensors"', "/d/m.safetensors"), "checkpoint": ('"/d/c.safetensors"', "/d/c.safetensors"),
+           "resume": ("true", None), "plots": ('"/d/plots"', "/d/plots")}
+
+
+def test_every_flag_of_train_is_a_toml_key_and_both_set_the_same_value(tmp_path):
+    from neurona import cli
+    # --debug shows tracebacks; it is not a setting of the experiment
+    options = {param.name: param for param in cli.train.params if param.name not in ("config", "help", "debug")}
+    assert set(options) == set(experiment.SECTION_OF) == set(SAMPLES)
+    for key, (toml_value, flag_value) in SAMPLES.items():
+        assert experiment.flag(key) in options[key].opts
+        with_csv = key == "target"
+        section = experiment.SECTION_OF[key]
+        text = f"[{section}]\n{key} = {toml_value}\n" + ('csv = "/d/a.csv"\n' if with_csv else "")
+        from_file = experiment.merge(experiment.read_toml(toml(tmp_path, text)), {})
+        if flag_value is None:                       # a boolean: --scale/--no-scale, --resume/--no-resume
+            args = [options[key].secondary_opts[0] if toml_value == "false" else experiment.flag(key)]
+        else:
+            args = [experiment.flag(key), flag_value]
+        args += ["--csv", "/d/a.csv"] if with_csv else []
+        flags = cli.train.make_context("train", args).params
+        if flags["layers"] is not None:
+            flags["layers"] = experiment.parse_layers(flags["layers"])
+        from_flags = experiment.merge({}, flags)
+        assert from_file[key] == from_flags[key] != experiment.defaults()[key], key

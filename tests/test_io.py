@@ -2,6 +2,7 @@
 import json
 import os
 import pickle
+import random
 import struct
 
 import numpy as np
@@ -28,6 +29,20 @@ OPTIMIZERS = {
 # every registered optimizer with its defaults, plus the variants that keep other state
 for name in optimizers.registry.names():
     OPTIMIZERS.setdefault(f"{name}_default", lambda name=name: optimizers.get(name))
+
+#: arguments of each registered learning-rate schedule (a new schedule needs an entry here)
+SCHEDULE_ARGUMENTS = {"step_decay": {"drop": 0.5, "step_size": 7}, "time_based_decay": {"decay_rate": 0.1},
+                      "exponential_decay": {"decay_rate": 0.9, "decay_steps": 5},
+                      "cosine_annealing": {"decay_steps": 40},
+                      "cosine_annealing_warm_restarts": {"first_decay_steps": 9, "t_mult": 2}}
+for name, arguments in SCHEDULE_ARGUMENTS.items():
+    OPTIMIZERS[f"sgd_{name}"] = lambda name=name, arguments=arguments: optimizers.SGD(
+        {"name": name, "initial_learning_rate": 0.05, **arguments}, momentum=0.9)
+
+
+def test_every_schedule_has_a_round_trip_case():
+    covered = {schedules.registry.lookup(name) for name in SCHEDULE_ARGUMENTS}
+    assert {schedules.registry.lookup(name) for name in schedules.registry.names()} == covered
 
 #: constructor arguments of each registered layer type (a new type needs an entry here)
 LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation": {"activation": "relu"},
@@ -156,6 +171,66 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.safetensors"]
 
 
+def squared_log_error(y_true, y_pred):
+    from neurona import autodiff as ad
+    return ad.mean((ad.log(1 + y_pred) - ad.log(1 + y_true)) ** 2)
+
+
+def worst_error(y_true, y_pred):
+    return float(np.max(np.abs(y_true - y_pred)))
+
+
+def test_custom_loss_and_metric_are_named_in_the_file_and_given_back_when_loading(tmp_path):
+    def model():
+        m = nr.Sequential([layers.Dense(4, activation="relu"), layers.Dense(1, activation="softplus")],
+                          input_dim=6, seed=2)
+        m.compile(optimizers.Adam(0.01), loss=squared_log_error, metrics=[worst_error])
+        return m
+    target = np.abs(X[:, 0]) + 1
+    uninterrupted = model()
+    uninterrupted.fit(X, target, epochs=4, verbose=0)
+    first = model()
+    first.fit(X, target, epochs=2, verbose=0, resume_from=tmp_path / "backup.safetensors")
+    with pytest.raises(io.ModelFileError, match=r"custom loss 'squared_log_error'.*custom_objects="):
+        nr.load_model(tmp_path / "backup.safetensors")
+    assert not nr.load_model(tmp_path / "backup.safetensors", compile=False).compiled
+    custom = {"squared_log_error": squared_log_error, "worst_error": worst_error}
+    loaded = nr.load_model(tmp_path / "backup.safetensors", custom_objects=custom)
+    assert [name for name, _ in loaded.metrics] == ["worst_error"]
+    loaded.fit(X, target, epochs=2, verbose=0)
+    assert same_weights(loaded, uninterrupted)
+    assert loaded.history.history["worst_error"] == uninterrupted.history.history["worst_error"][2:]
+    resumed = model()
+    resumed.fit(X, target, epochs=4, verbose=0, resume_from=tmp_path / "backup.safetensors")
+    assert same_weights(resumed, uninterrupted)
+    with pytest.raises(TypeError, match="custom_objects must be a dict"):
+        nr.load_model(tmp_path / "backup.safetensors", custom_objects=[squared_log_error])
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        io.write_atomic(tmp_path / "m.safetensors", b"data")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o644
+
+
+def test_saving_loading_and_resuming_never_unpickle(tmp_path, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle used")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    model = make()
+    model.fit(X, Y, epochs=1, verbose=0, resume_from=tmp_path / "m.safetensors")
+    loaded = nr.load_model(tmp_path / "m.safetensors")
+    loaded.fit(X, Y, epochs=2, verbose=0, resume_from=tmp_path / "m.safetensors")
+    assert loaded.epoch == 2
+
+
 # -- files that must not load ------------------------------------------------------------------
 def saved(tmp_path):
     model = make()
@@ -210,6 +285,55 @@ def test_metadata_that_is_not_json_or_not_neurona(tmp_path):
     path.write_bytes(struct.pack("<Q", len(header)) + header)
     with pytest.raises(io.ModelFileError, match="header is not JSON"):
         nr.load_model(path)
+
+
+HOSTILE_VALUES = [None, 5, -1, 1e300, True, "s", [], [1], {}, {"x": 1}, {"history": {"loss": ["x"]}},
+                  {"bit_generator": "PCG64", "state": {"state": float("inf"), "inc": 1}}]
+
+
+def test_any_json_in_the_metadata_loads_or_gives_a_model_file_error(tmp_path):
+    # every metadata value, and every key inside it, replaced by JSON of the wrong kind
+    path, tensors, metadata = saved(tmp_path)
+    refused = set()
+    for key in ("model", "compile", "training", "user"):
+        original = json.loads(metadata[key])
+        variants = [(None, value) for value in HOSTILE_VALUES]
+        variants += [(inner, value) for inner in original for value in HOSTILE_VALUES]
+        for inner, value in variants:
+            changed = value if inner is None else original | {inner: value}
+            path.write_bytes(st_save(tensors, metadata=metadata | {key: json.dumps(changed)}))
+            try:
+                nr.load_model(path)
+            except io.ModelFileError:
+                refused.add((key, inner, json.dumps(value)))
+    for case in [("compile", "optimizer", "null"), ("training", None, "5"), ("training", "epoch", "-1"),
+                 ("training", "optimizer_iterations", "1e+300"), ("training", "rng", "{}"),
+                 ("training", "history", '{"history": {"loss": ["x"]}}'), ("training", "history", "[1]"),
+                 ("user", None, "[1]"), ("model", "layers", "{}"), ("model", "input_dim", "-1"),
+                 ("training", "rng", '{"bit_generator": "PCG64", "state": {"state": Infinity, "inc": 1}}')]:
+        assert case in refused, case
+
+
+def test_corrupted_bytes_load_or_give_a_model_file_error(tmp_path):
+    # bytes of the JSON header (where a hostile edit would go) and of the tensors, changed at random
+    path, _, _ = saved(tmp_path)
+    data = path.read_bytes()
+    header_end = 8 + struct.unpack("<Q", data[:8])[0]
+    chooser = random.Random(0)
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(400):
+        corrupted = bytearray(data)
+        for _ in range(chooser.randint(1, 3)):
+            where = chooser.randrange(8, header_end) if chooser.random() < 0.8 else chooser.randrange(len(data))
+            corrupted[where] = ord(chooser.choice('0123456789{}[]",:.-eE')) if chooser.random() < 0.5 else \
+                chooser.randrange(256)
+        path.write_bytes(bytes(corrupted))
+        try:
+            nr.load_model(path)
+            outcomes["loaded"] += 1
+        except io.ModelFileError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 300 and outcomes["loaded"] > 0, outcomes
 
 
 def test_bad_optimizer_state_changes_nothing(tmp_path):

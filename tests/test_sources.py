@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import neurona as nr
 from neurona import sources
 from neurona.sources import SourceError
 
@@ -37,6 +38,33 @@ def test_datasets_by_name(tmp_path, monkeypatch):
         sources.load_source(dataset="mnist")
     with pytest.raises(SourceError, match="cannot read dataset 'mnist'"):
         sources.load_source(dataset="mnist", data_path="/nonexistent")
+
+
+@pytest.mark.parametrize("name", sorted(sources.GENERATED))
+def test_generated_sets_by_name_follow_the_seed(name):
+    recipe = sources.GENERATED[name]
+    source = sources.load_source(dataset=name, seed=3)
+    again, other = sources.load_source(dataset=name, seed=3), sources.load_source(dataset=name, seed=4)
+    assert np.array_equal(source.x, again.x) and np.array_equal(source.y, again.y)
+    assert source.x.shape[1] == len(source.features) == len(recipe.features)
+    if recipe.classes is None:
+        assert source.task == "regression" and source.y.dtype == np.float64
+    else:
+        assert source.task == "classification" and set(np.unique(source.y)) == {0, 1}
+    random = name in ("linear", "circle", "xor", "gauss", "spiral")
+    assert (not np.array_equal(source.x, other.x)) == random
+    with pytest.raises(SourceError, match="'gate_xor' is a classification set"):
+        sources.load_source(dataset="gate_xor", task="regression")
+
+
+def test_the_generated_sets_are_the_datasets_functions():
+    x, y = nr.datasets.make_spiral(seed=5)
+    source = sources.load_source(dataset="spiral", seed=5)
+    assert np.array_equal(source.x, x) and np.array_equal(source.y, y)
+    x, y = nr.datasets.chocolate_prices()
+    source = sources.load_source(dataset="chocolate_prices")
+    assert np.array_equal(source.x, x) and np.array_equal(source.y, y) and source.features == ["liking"]
+    assert np.array_equal(sources.load_source(dataset="gate_nand").y, nr.datasets.logic_gate("nand")[1])
 
 
 def test_split_is_stratified_and_test_size_0_reuses_the_training_samples():

@@ -87,8 +87,9 @@ def train(config, **flags):
     settings = usage(lambda: experiment.merge(experiment.read_toml(config) if config else {}, flags))
     plot = _plot_module() if settings["plots"] else None
     source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
-                                               settings["data_path"], settings["task"]))
+                                               settings["data_path"], settings["task"], settings["seed"]))
     x_train, x_test, y_train, y_test = usage(lambda: sources.split(source, settings["test_size"], settings["seed"]))
+    usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
     out, checkpoint = usage(lambda: _outputs(settings))
     x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
     model = usage(lambda: experiment.build_model(settings, source, x_train.shape[1]))
@@ -227,7 +228,8 @@ def evaluate(model_path, dataset, csv_path, target, data_path, split):
 def _evaluation_source(model, dataset, csv_path, target, data_path):
     meta = model.metadata
     if dataset is not None:
-        source = sources.load_source(dataset=dataset, data_path=data_path)
+        seed = (meta.get("split") or {}).get("seed", 0)          # a generated set is drawn again
+        source = sources.load_source(dataset=dataset, data_path=data_path, seed=seed)
         if source.classes != meta.get("classes"):
             raise sources.SourceError(f"dataset {dataset!r} has the classes {source.classes}; the model was "
                                       f"trained on {meta.get('classes')}.")
@@ -312,10 +314,15 @@ def list_datasets():
     for name in sorted(datasets.BUNDLED):
         x, _ = datasets.load(name)
         classes = datasets.class_names(name)
-        print(f"  {name:<16} {x.shape[0]:>6} samples x {x.shape[1]:>3} features, {len(classes)} classes")
+        print(f"  {name:<18} {x.shape[0]:>6} samples x {x.shape[1]:>3} features, {len(classes)} classes")
+    print("Generated (the slides' toy sets and the playground's 2-D sets; --seed draws the random ones):")
+    for name, recipe in sources.GENERATED.items():
+        x, _ = recipe.make(0)
+        kind = "regression" if recipe.classes is None else f"{len(recipe.classes)} classes"
+        print(f"  {name:<18} {x.shape[0]:>6} samples x {x.shape[1]:>3} features, {kind}: {recipe.description}")
     print("Downloadable (cached after the first use; --data-path DIR reads local IDX files):")
     for name, description in sorted(datasets.DOWNLOADABLE.items()):
-        print(f"  {name:<16} {description}")
+        print(f"  {name:<18} {description}")
 
 
 # -- entry point --------------------------------------------------------------------------------

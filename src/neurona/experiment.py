@@ -158,6 +158,15 @@ def check(settings: dict) -> None:
         raise SettingsError(f"{_names('layers')} sizes must be >= 1; got {settings['layers']}.")
 
 
+def check_validation_split(fraction: float, n_train: int) -> None:
+    r"""The validation part of ``n_train`` samples must leave samples on both sides."""
+    n_val = int(round(n_train * fraction))
+    if fraction and not 0 < n_val < n_train:
+        raise SettingsError(f"{_names('validation_split')} = {fraction} of {n_train} training samples leaves "
+                            f"{'no validation' if n_val == 0 else 'no training'} samples; use 0 (no validation) "
+                            f"or a larger fraction.")
+
+
 def _names(key) -> str:
     return f"{flag(key)} ([{SECTION_OF[key]}] {key})"
 

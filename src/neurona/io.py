@@ -64,8 +64,12 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 
 
 def _compile_config(model) -> dict:
-    return {"optimizer": model.optimizer.get_config(), "loss": model.loss.get_config(),
-            "metrics": [name for name, _ in model.metrics]}
+    r"""A custom loss or metric is a Python function: the file keeps its name, not its code
+    (``load_model(..., custom_objects={name: function})`` gives it back)."""
+    loss = model.loss.get_config()
+    if callable(loss.get("function")):          # autodiff.FunctionLoss
+        loss = {**loss, "function": None}
+    return {"optimizer": model.optimizer.get_config(), "loss": loss, "metrics": [name for name, _ in model.metrics]}
 
 
 def _training_state(model) -> dict:
@@ -94,6 +98,7 @@ def write_atomic(path, data: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())        # mkstemp makes 0600; a model file is made to be shared
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
@@ -108,6 +113,12 @@ def write_atomic(path, data: bytes) -> None:
         os.fsync(dir_fd)        # the rename itself reaches the disk
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def remove_stale_temporaries(path) -> None:
@@ -174,12 +185,17 @@ def _raw_metadata(path, data: bytes) -> dict:
     return metadata
 
 
-def load_model(path, compile: bool = True):
+def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     r"""The model saved in ``path``: same architecture and weights (predictions identical bit
     for bit), compiled as it was, with its optimizer state, epoch count, RNG state and history
-    (``fit`` continues as if training had never stopped)."""
+    (``fit`` continues as if training had never stopped).
+
+    ``custom_objects`` maps the names of custom losses and metrics (Python functions, which the
+    file does not store) to the functions; ``compile=False`` loads the model without them."""
     from .model import Sequential
 
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"custom_objects must be a dict {{name: function}}; got {type(custom_objects).__name__}.")
     metadata, tensors = read_file(path)
     config = dict(metadata["model"])
     try:
@@ -194,11 +210,14 @@ def load_model(path, compile: bool = True):
         _check_sizes(model.input_dim, layer_configs, tensors)
         for layer_config in layer_configs:
             model.add(layers.get(layer_config))
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
-        _compile_from(model, metadata["compile"], path)
-    model.metadata = metadata.get("user") or {}
+        _compile_from(model, metadata["compile"], path, custom_objects or {})
+    user = metadata.get("user") or {}
+    if not isinstance(user, dict):
+        raise ModelFileError(f"{path}: metadata 'user' must be a JSON object; got {user!r}.")
+    model.metadata = user
     restore_state(model, path, (metadata, tensors))
     return model
 
@@ -218,11 +237,29 @@ def _check_sizes(width, layer_configs, tensors):
             width = units
 
 
-def _compile_from(model, config, path):
+def _compile_from(model, config, path, custom_objects):
     try:
-        model.compile(optimizer=config["optimizer"], loss=config["loss"], metrics=config.get("metrics"))
-    except (ValueError, TypeError, KeyError) as error:
+        if not isinstance(config, dict) or config.get("optimizer") is None or config.get("loss") is None:
+            raise ValueError(f"expected an object with an optimizer and a loss; got {config!r}")
+        loss, metrics = config["loss"], config.get("metrics")
+        if isinstance(loss, dict) and "function" in loss:
+            loss = _custom_loss(loss, custom_objects, path)
+        if isinstance(metrics, list):
+            metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
+        model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics)
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None
+
+
+def _custom_loss(config, custom_objects, path):
+    from .autodiff import FunctionLoss
+
+    name = config.get("name")
+    if not callable(custom_objects.get(name)):
+        raise ModelFileError(f"{path}: the model was compiled with the custom loss {name!r}, a Python function "
+                             f"that model files do not store; pass load_model(path, custom_objects={{{name!r}: "
+                             f"function}}), or compile=False.")
+    return FunctionLoss(custom_objects[name], accuracy_kind=config.get("accuracy_kind"))
 
 
 def restore_state(model, path, contents=None) -> None:
@@ -234,15 +271,7 @@ def restore_state(model, path, contents=None) -> None:
     if contents is None and saved_layers != mine:
         raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")
     weights = _weights_from(model, tensors, path)
-    training = metadata.get("training") or {}
-    rng_state = training.get("rng")
-    try:
-        epoch = int(training.get("epoch", 0))
-        iterations = int(training.get("optimizer_iterations", 0))
-        if rng_state is not None:
-            np.random.Generator(np.random.PCG64()).bit_generator.state = rng_state   # validate first
-    except (ValueError, TypeError, KeyError) as error:
-        raise ModelFileError(f"{path}: bad training state: {error}") from None
+    epoch, iterations, rng_state, history = _training_from(metadata.get("training"), path)
     slots = {k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")}
     if model.compiled:
         _check_slots(model, slots, path)
@@ -257,7 +286,7 @@ def restore_state(model, path, contents=None) -> None:
         if isinstance(model.optimizer.learning_rate, (int, float)) and isinstance(
                 saved_optimizer.get("learning_rate"), (int, float)):
             model.optimizer.learning_rate = saved_optimizer["learning_rate"]   # ReduceLROnPlateau's changes
-    model.history = _history_from(training.get("history"))
+    model.history = history
 
 
 def _weights_from(model, tensors, path) -> list[np.ndarray]:
@@ -293,15 +322,36 @@ def _check_slots(model, slots, path):
                              f"{type(model.optimizer).__name__} optimizer's {sorted(wanted)}.")
 
 
-def _history_from(saved):
+def _training_from(training, path):
+    r"""(epoch, optimizer iterations, RNG state, History) of the 'training' metadata, checked."""
     from .callbacks import History
 
-    if not saved:
-        return None
-    history = History()
-    history.epoch = [int(e) for e in saved.get("epoch", [])]
-    history.history = {str(k): [float(v) for v in values] for k, values in saved.get("history", {}).items()}
-    return history
+    training = {} if training is None else training
+    try:
+        if not isinstance(training, dict):
+            raise TypeError(f"it must be an object; got {training!r}")
+        epoch = _count(training.get("epoch", 0), "epoch")
+        iterations = _count(training.get("optimizer_iterations", 0), "optimizer_iterations")
+        rng_state = training.get("rng")
+        if rng_state is not None:
+            np.random.Generator(np.random.PCG64()).bit_generator.state = rng_state   # validate first
+        saved = training.get("history") or {}
+        if not isinstance(saved, dict) or not isinstance(saved.get("history", {}), dict):
+            raise TypeError(f"'history' must be an object of per-epoch lists; got {saved!r}")
+        history = None
+        if saved:
+            history = History()
+            history.epoch = [_count(e, "history epoch") for e in saved.get("epoch", [])]
+            history.history = {str(k): [float(v) for v in values] for k, values in saved.get("history", {}).items()}
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+        raise ModelFileError(f"{path}: bad training state: {error}") from None
+    return epoch, iterations, rng_state, history
+
+
+def _count(value, name) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name!r} must be an integer >= 0; got {value!r}")
+    return value
 
 
 __all__ = ["save_model", "load_model", "restore_state", "read_file", "write_atomic", "remove_stale_temporaries",

@@ -1,6 +1,7 @@
 r"""Data sources of the command line: a named dataset or a CSV file, turned into arrays.
 
     data = load_source(dataset="iris")                       # or csv="prices.csv", target="price"
+    data = load_source(dataset="spiral", seed=3)             # a generated set, drawn with the seed
     data.x, data.y, data.classes, data.task, data.features   (and data.test for MNIST's own split)
 
 Classification targets become the indices 0..k-1 of ``data.classes`` (class names as text); the
@@ -12,6 +13,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,34 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
                    "Ankle boot")
 #: datasets read from IDX files (they come with their own train / test split)
 IDX_SETS = {"mnist": tuple(str(k) for k in range(10)), "fashion_mnist": FASHION_CLASSES}
+
+
+@dataclass(frozen=True)
+class Generated:
+    r"""A dataset that a function draws: ``make(seed) -> (x, y)``; ``classes`` None = regression."""
+    make: Callable
+    features: tuple[str, ...]
+    target: str
+    classes: tuple[str, ...] | None
+    description: str
+
+
+_GATES = ("and", "or", "xor", "nand", "nor")
+_PLAYGROUND = {"circle": "a disc inside a ring", "xor": "the four quadrants, class 1 where x1 x2 > 0",
+               "gauss": "two Gaussian blobs", "spiral": "two interleaved spirals"}
+#: the slides' toy sets and the playground's 2-D sets, by name (--seed draws the random ones)
+GENERATED = {
+    "chocolate_prices": Generated(lambda seed: datasets.chocolate_prices(), ("liking",), "price", None,
+                                  "the slides' chocolate study: price = 10 x liking (seed 000)"),
+    "linear": Generated(lambda seed: datasets.make_linear(seed=seed), ("x",), "y", None,
+                        "y = 3x + U(-0.5, 0.5) with x ~ U(-1, 1) (seed 004)"),
+    **{f"gate_{gate}": Generated(lambda seed, gate=gate: datasets.logic_gate(gate), ("x1", "x2"), gate, ("0", "1"),
+                                 f"the truth table of {gate.upper()} (use --test-size 0 --validation-split 0)")
+       for gate in _GATES},
+    **{name: Generated(lambda seed, name=name: getattr(datasets, f"make_{name}")(seed=seed), ("x1", "x2"), "label",
+                       ("0", "1"), f"the playground's {name}: {description}")
+       for name, description in _PLAYGROUND.items()},
+}
 
 
 class SourceError(ValueError):
@@ -50,13 +80,19 @@ def idx_sets() -> dict[str, tuple[str, ...]]:
 
 
 def known_datasets() -> list[str]:
-    return sorted(set(datasets.BUNDLED) | set(idx_sets()))
+    return sorted(set(datasets.BUNDLED) | set(idx_sets()) | set(GENERATED))
 
 
-def load_source(dataset=None, csv=None, target=None, data_path=None, task="auto") -> Source:
+def load_source(dataset=None, csv=None, target=None, data_path=None, task="auto", seed=0) -> Source:
+    r"""The named ``dataset`` (a generated one drawn with ``seed``) or the ``csv`` file."""
     if csv is not None:
         return _from_csv(csv, target, task)
-    source = _from_idx(dataset, data_path) if dataset in idx_sets() else _from_dataset(dataset)
+    if dataset in idx_sets():
+        source = _from_idx(dataset, data_path)
+    elif dataset in GENERATED:
+        source = _generated(dataset, seed)
+    else:
+        source = _from_dataset(dataset)
     if task not in ("auto", source.task):
         raise SourceError(f"conflicting settings: --task ([data] task) = {task}, but the dataset {dataset!r} "
                           f"is a {source.task} set.")
@@ -72,16 +108,17 @@ def _from_dataset(dataset) -> Source:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SourceError(f"unknown dataset {dataset!r}{hint} Known datasets: {', '.join(known)} "
                           f"(`neurona datasets` describes them).") from None
-    try:
-        features = datasets.feature_names(dataset)
-    except (AttributeError, ValueError, KeyError):
-        features = _numbered(x)
-    try:
-        classes = list(datasets.class_names(dataset))
-    except (AttributeError, ValueError, KeyError):       # a set without class names: a regression
-        return Source(x, np.asarray(y, np.float64), "regression", features, None, "target",
-                      description=f"Dataset {dataset}")
-    return Source(x, y, "classification", features, classes, "target", description=f"Dataset {dataset}")
+    return Source(x, y, "classification", datasets.feature_names(dataset), list(datasets.class_names(dataset)),
+                  "target", description=f"Dataset {dataset}")
+
+
+def _generated(name, seed) -> Source:
+    recipe = GENERATED[name]
+    x, y = recipe.make(seed)
+    task = "regression" if recipe.classes is None else "classification"
+    y = np.asarray(y, np.float64) if recipe.classes is None else y
+    classes = None if recipe.classes is None else list(recipe.classes)
+    return Source(x, y, task, list(recipe.features), classes, recipe.target, description=f"Dataset {name}")
 
 
 def _from_idx(name, data_path) -> Source:
