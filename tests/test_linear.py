@@ -176,6 +176,8 @@ def test_bad_input_is_refused_and_changes_nothing():
         LinearRegression(solver="numerical", dtype="float32").fit(x, x[:, 0])
     with pytest.raises(ValueError, match="'solver' argument of LinearRegression"):
         LinearRegression(solver="exact").fit(x, x[:, 0])
+    with pytest.raises(TypeError, match="'fit_intercept' argument of LinearRegression must be True or False; got 'no'"):
+        LinearRegression(fit_intercept="no").fit(x, x[:, 0])
     with pytest.raises(ValueError, match="'momentum' argument of LogisticRegression applies to optimizer='sgd'"):
         LogisticRegression(optimizer="adam", momentum=0.9).fit(x[:100], y[:100])
     model = LinearRegression(epochs=5).fit(x, x[:, 0])

@@ -80,7 +80,7 @@ def test_sign_activation_update():
         model.fit([[1, 5], [2, 1]], [1, -1], coef_init=[[-1, 0]], intercept_init=[-0.5])
     # sign(-1.5) = -1 against y = 1: w11 <- -1 + 0.5 (1 - (-1)) 1 = 0
     assert lines[1].startswith("z = (-1)(1) + (0)(5) + (-0.5) = -1.5 -> y_hat = sign(-1.5) = -1 ; "
-                               "w11 <- -1 + 0.5·(1 - -1)·1 = 0")
+                               "w11 <- -1 + 0.5·(1 - (-1))·1 = 0")
 
 
 # -- learning ------------------------------------------------------------------------------------
@@ -201,18 +201,23 @@ def _noisy_linear_set(n, seed, flip=0.0):
 
 
 def test_averaged_and_mira_generalise_at_least_as_well_on_noisy_data():
+    # 15% of the training labels flipped; the test labels are clean. The plain perceptron ends on
+    # whatever the last mistakes made of w; averaging smooths them out, and MIRA's cap C keeps one
+    # mislabelled example from moving w far (C = 0.1: a small cap is what noisy labels call for;
+    # with C = 1 MIRA jumps as far as the perceptron and is no better on this set).
     scores = {Perceptron: [], AveragedPerceptron: [], MIRA: []}
-    for seed in range(5):
-        X, y = _noisy_linear_set(400, seed, flip=0.15)
-        X_test, y_test = _noisy_linear_set(2000, seed + 100)
+    for seed in range(8):
+        X, y = _noisy_linear_set(300, seed, flip=0.15)
+        X_test, y_test = _noisy_linear_set(2000, seed + 1000)
         for cls in scores:
+            settings = {"C": 0.1} if cls is MIRA else {}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model = cls(max_epochs=20, random_state=seed).fit(X, y)
+                model = cls(max_epochs=10, random_state=seed, **settings).fit(X, y)
             scores[cls].append(model.score(X_test, y_test))
     plain = np.mean(scores[Perceptron])
-    assert np.mean(scores[AveragedPerceptron]) >= plain
-    assert np.mean(scores[MIRA]) >= plain
+    assert np.mean(scores[AveragedPerceptron]) >= plain + 0.05, scores
+    assert np.mean(scores[MIRA]) >= plain + 0.05, scores
 
 
 # -- online learning and initial weights ---------------------------------------------------------
@@ -258,6 +263,8 @@ def test_init_random_zeros_and_given():
     assert model.coef_.tolist() == [[1.0, 1.0]] and model.intercept_.tolist() == [-1.0]
     with pytest.raises(ValueError, match="'coef_init' argument of Perceptron.fit must have shape \\(1, 2\\)"):
         Perceptron().fit(X, y, coef_init=[[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="'coef_init' argument of Perceptron.fit must have shape \\(3, 2\\); got shape \\(6,\\)"):
+        Perceptron().fit(X_LOGIC, [0, 1, 2, 1], coef_init=np.arange(6.0))      # 1-D only for a single unit
     with pytest.raises(ValueError, match="'init' argument of Perceptron must be 'zeros' or 'random'"):
         Perceptron(init="ones").fit(X, y)
 
@@ -267,6 +274,8 @@ def test_init_random_zeros_and_given():
     ({"activation": "relu"}, ValueError, "'step' or 'sign'"),
     ({"max_epochs": 2.5}, TypeError, "'max_epochs' argument of Perceptron must be an integer"),
     ({"trace": 3}, TypeError, "'trace' argument of Perceptron must be"),
+    ({"shuffle": "yes"}, TypeError, "'shuffle' argument of Perceptron must be True or False; got 'yes'"),
+    ({"fit_intercept": 0}, TypeError, "'fit_intercept' argument of Perceptron must be True or False; got 0"),
 ])
 def test_perceptron_bad_settings(bad, error, words):
     with pytest.raises(error, match=words):
@@ -278,6 +287,8 @@ def test_classifier_bad_targets():
         Perceptron().fit(X_LOGIC, [1, 1, 1, 1])
     with pytest.raises(ValueError, match="Unknown label type: continuous"):
         MIRA().fit(X_LOGIC, [0.5, 1.5, 0.2, 3.3])
+    with pytest.raises(ValueError, match="y holds 1 non-finite value.*first at index 2"):
+        MIRA().fit(X_LOGIC, [0, 1, np.nan, 1])
     with pytest.raises(ValueError, match="X has 3 features, but AveragedPerceptron is expecting 2"):
         AveragedPerceptron().fit(X_LOGIC, [0, 0, 0, 1]).predict([[1, 2, 3]])
 

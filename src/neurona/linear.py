@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from . import optimizers
+from .base import check_flag
 from .callbacks import Callback
 from .estimators import EngineClassifier, EngineRegressor
 from .model import Sequential
@@ -120,6 +121,10 @@ class _OneLayer:
 
     def _hidden_layers(self):
         return []
+
+    def _engine_checks(self):
+        check_flag(type(self).__name__, "fit_intercept", self.fit_intercept)
+        return super()._engine_checks()
 
     def _use_bias(self):
         return bool(self.fit_intercept)

@@ -150,6 +150,8 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         name = type(self).__name__
         check_number(name, "max_epochs", self.max_epochs, 1, integer=True)
         check_number(name, "tol", self.tol, 0, 1)
+        base.check_flag(name, "shuffle", self.shuffle)
+        base.check_flag(name, "fit_intercept", self.fit_intercept)
         trace_module.check_trace(name, self.trace)
 
     # -- fitting --------------------------------------------------------------------------------
@@ -281,7 +283,8 @@ def _checked_init(owner, name, value, shape) -> np.ndarray:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"The {name!r} argument of {owner}.fit must be an array of numbers; got {value!r}.") from None
-    if array.size != int(np.prod(shape)) or (array.ndim > 1 and array.shape != shape):
+    one_row = shape[0] == 1 and array.shape == shape[1:]      # a single unit's weights may be 1-D
+    if array.shape != shape and not one_row:
         raise ValueError(f"The {name!r} argument of {owner}.fit must have shape {shape}; got shape {array.shape}.")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"The {name!r} argument of {owner}.fit holds NaN or inf.")
@@ -354,7 +357,7 @@ class Perceptron(_LinearUnits):
                 f"y_hat{s} = {self.activation}({num(z)}) = {num(y_hat)}")
         if y == y_hat:
             return f"{line} ; y{s} = {num(y)}, no change"
-        error = f"({num(y)} - {num(y_hat)})"
+        error = f"({num(y)} - {factor(y_hat)})"
         updates = [f"{_weight_name(i, j)} <- {num(w[i])} + {eta}·{error}·{factor(x[i])} = {num(self._W[j, i])}"
                    for i in range(x.size)]
         if self.fit_intercept:

@@ -12,9 +12,10 @@ A perceptron step of seed 001 reads
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
+
+from .io import write_atomic
 
 #: products with more terms than this show the first few and the last, with "..." between
 MAX_TERMS = 8
@@ -94,28 +95,11 @@ class Tracer:
         r"""Write the collected lines of a path target atomically (temp file, fsync, replace)."""
         if self._path is None or self._lines is None:
             return
-        write_text_atomic(self._path, "".join(line + "\n" for line in self._lines))
+        write_atomic(self._path, "".join(line + "\n" for line in self._lines).encode("utf-8"))
         self._lines = None
 
 
 def check_trace(owner: str, target):
     r"""Raise now (before any learning) if ``target`` cannot receive a trace."""
     Tracer(target, owner)
-
-
-def write_text_atomic(path: str, text: str):
-    r"""Write ``text`` to ``path`` through a temporary file in the same directory: a reader sees
-    the old file or the new one, never half of it."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
