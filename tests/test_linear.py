@@ -73,6 +73,18 @@ def test_linear_regression_trace_shows_each_step():
     assert lines[1].endswith("= -123.35 ; w11 <- 0 - 0.05·(-123.35) = 6.1675")
 
 
+def test_trace_writes_momentum_as_seed_004_velocity():
+    lines = []
+    LinearRegression(fit_intercept=False, learning_rate=0.05, momentum=0.9, epochs=2, batch_size=None, tol=None,
+                     trace=lines.append).fit(CHOCOLATE_LIKING, CHOCOLATE_PRICE)
+    # v = 0.9 v - 0.05 dJ/dw, w = w + v; the first step is the plain one, the second carries 0.9 of it
+    assert lines[1] == "  dJ/dw11 = -123.35 ; v_w11 <- 0.9·0 - 0.05·(-123.35) = 6.1675 ; w11 <- 0 + 6.1675 = 6.1675"
+    gradient = 2 * np.mean((6.1675 * CHOCOLATE_LIKING[:, 0] - CHOCOLATE_PRICE) * CHOCOLATE_LIKING[:, 0])
+    velocity = 0.9 * 6.1675 - 0.05 * gradient
+    assert lines[3] == (f"  dJ/dw11 = {gradient:.6g} ; v_w11 <- 0.9·6.1675 - 0.05·({gradient:.6g}) = {velocity:.6g} ; "
+                        f"w11 <- 6.1675 + {velocity:.6g} = {6.1675 + velocity:.6g}")
+
+
 def test_trace_names_other_optimizers_steps():
     lines = []
     LogisticRegression(optimizer="adam", epochs=1, batch_size=None, tol=None,
@@ -127,6 +139,18 @@ def test_logistic_regression_agrees_with_scikit_learn():
     np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-3)
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-3)
     np.testing.assert_allclose(ours.predict_proba(x_test), theirs.predict_proba(x_test), atol=1e-3)
+
+
+def test_softmax_regression_agrees_with_scikit_learn():
+    from sklearn.linear_model import LogisticRegression as SkLogistic
+    x, y = nr.datasets.load("iris")
+    x = nr.data.StandardScaler().fit_transform(x)
+    # scikit-learn's multinomial logistic regression penalises all k weight vectors, as l2 does here
+    ours = SoftmaxRegression(learning_rate=1.0, l2=1.0, batch_size=None, epochs=2000, tol=None).fit(x, y)
+    theirs = SkLogistic(C=1.0, tol=1e-10, max_iter=10000).fit(x, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(x), theirs.predict_proba(x), atol=1e-5)
 
 
 def test_l1_drives_weights_to_zero_and_early_stopping_keeps_the_best():

@@ -191,6 +191,22 @@ def test_mira_step_is_the_smallest_fix():
     assert np.isfinite(w).all() and np.isfinite(b)
 
 
+def test_multiclass_mira_step_leaves_a_margin_of_exactly_one_over_the_rival():
+    # z = 0 for every class at the start: loss = 1 - (z_y - z_r) = 1, ||x||^2 = 1 + 4 + 1 (bias) = 6,
+    # tau = 1 / (2 * 6); w_y gains tau x and w_r loses it, so z_y - z_r grows by 2 tau ||x||^2 = 1
+    x, lines = np.array([1.0, 2.0]), []
+    model = MIRA(C=10.0, shuffle=False, max_epochs=1, trace=lines.append)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit([x, -x, [0.0, 3.0]], ["a", "b", "c"])
+    assert lines[1] == "z = x W^T + b = (0, 0, 0) ; loss = max(0, 1 - (z_'a' - z_'b')) = 1 ; " \
+                       "tau = min(C, loss / (2 ||x||^2)) = 0.0833333"
+    z = MIRA(C=10.0, shuffle=False, max_epochs=1).partial_fit([x], ["a"], classes=["a", "b", "c"]).decision_function([x])[0]
+    assert z.tolist() == pytest.approx([0.5, -0.5, 0.0])        # z_a - z_b = 1; c, not the rival r, unmoved
+    capped = MIRA(C=0.05, shuffle=False, max_epochs=1).partial_fit([x], ["a"], classes=["a", "b", "c"])
+    assert capped.coef_[0].tolist() == pytest.approx([0.05, 0.1])          # tau = C: the step is capped
+
+
 def _noisy_linear_set(n, seed, flip=0.0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 2))
