@@ -202,6 +202,8 @@ def test_bad_input_is_refused_and_changes_nothing():
         LinearRegression(solver="exact").fit(x, x[:, 0])
     with pytest.raises(TypeError, match="'fit_intercept' argument of LinearRegression must be True or False; got 'no'"):
         LinearRegression(fit_intercept="no").fit(x, x[:, 0])
+    with pytest.raises(TypeError, match="'trace' argument of SoftmaxRegression must be True/False, a function"):
+        SoftmaxRegression(trace=3).fit(x, y)
     with pytest.raises(ValueError, match="'momentum' argument of LogisticRegression applies to optimizer='sgd'"):
         LogisticRegression(optimizer="adam", momentum=0.9).fit(x[:100], y[:100])
     model = LinearRegression(epochs=5).fit(x, x[:, 0])

@@ -24,7 +24,7 @@ from .base import check_flag
 from .callbacks import Callback
 from .estimators import EngineClassifier, EngineRegressor
 from .model import Sequential
-from .trace import MAX_TERMS, Tracer, check_trace, factor, num
+from .trace import MAX_TERMS, Tracer, factor, num
 from .validation import check_number
 
 
@@ -136,9 +136,6 @@ class _OneLayer:
     r"""A single ``Dense`` layer starting from zeros (the problems are convex), and its
     coefficients in scikit-learn's layout: ``coef_`` (outputs, features), ``intercept_`` (outputs,)."""
 
-    def _hidden_layers(self):
-        return []
-
     def _engine_checks(self):
         check_flag(type(self).__name__, "fit_intercept", self.fit_intercept)
         return super()._engine_checks()
@@ -150,8 +147,7 @@ class _OneLayer:
         return "zeros"
 
     def _fit_callbacks(self):
-        check_trace(type(self).__name__, self.trace)
-        tracer = Tracer(self.trace, type(self).__name__)
+        tracer = Tracer(self.trace, type(self).__name__)      # a bad target raises here, before training
         return (StepTrace(tracer),) if tracer.on else ()
 
     def fit(self, X, y):

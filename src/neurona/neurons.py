@@ -66,19 +66,23 @@ class McCullochPitts(BaseEstimator):
                              f"index {where}.")
         return array.astype(np.int64)
 
+    @staticmethod
+    def _z(X, inhibitory) -> np.ndarray:
+        excitatory = np.ones(X.shape[1], bool)
+        excitatory[inhibitory] = False
+        return X[:, excitatory].sum(axis=1)
+
     def decision_function(self, X) -> np.ndarray:
         r"""z(x): the number of active excitatory inputs of each sample."""
         X = self._check_inputs(X)
-        excitatory = np.ones(X.shape[1], bool)
-        excitatory[self._checked_inhibitory(X.shape[1])] = False
-        return X[:, excitatory].sum(axis=1)
+        return self._z(X, self._checked_inhibitory(X.shape[1]))
 
     def predict(self, X) -> np.ndarray:
         r"""y_hat in {0, 1} for each sample (1-D x is one sample)."""
         X = self._check_inputs(X)
         inhibitory = self._checked_inhibitory(X.shape[1])
         tracer = trace_module.Tracer(self.trace, type(self).__name__)
-        z = self.decision_function(X)
+        z = self._z(X, inhibitory)
         blocked = X[:, inhibitory].any(axis=1) if inhibitory else np.zeros(X.shape[0], bool)
         y_hat = ((z >= self.threshold) & ~blocked).astype(np.int64)
         if tracer.on:
@@ -117,7 +121,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         y = base.column_to_1d(base.check_y(name, y, X.shape[0]))
         kind = base.check_classification_targets(name, y, ("binary", "multiclass", "multilabel-indicator"))
         if kind == "multilabel-indicator":
-            if not first and self._mode != "multilabel" or not first and y.shape[1] != self._W.shape[0]:
+            if not first and (self._mode != "multilabel" or y.shape[1] != self._W.shape[0]):
                 raise ValueError(f"{name}: y has {y.shape[1]} outputs but the model was fitted on "
                                  f"{self._W.shape[0]} ({self._mode}).")
             return X, y.astype(np.int64), "multilabel", np.arange(y.shape[1])
