@@ -184,11 +184,14 @@ def test_mira_step_is_the_smallest_fix():
     model = MIRA(C=10.0, shuffle=False, max_epochs=1, trace=lines.append)
     model.fit([[1.0, 2.0], [-1.0, -1.0]], [1, 0])
     # first sample: z = 0, loss = 1, ||x||^2 = 1 + 4 + 1 (bias) = 6, tau = 1/6; after it z = 1 exactly
-    w, b = model.coef_[0], model.intercept_[0]
     assert "tau = min(C, loss / ||x||^2) = min(10, 1 / 6) = 0.166667" in lines[1]
-    assert pytest.approx(float(np.dot([1.0, 2.0], [1 / 6, 2 / 6]) + 1 / 6)) == 1.0
+    assert lines[1].endswith("w11 <- 0 + 0.166667·(1)·1 = 0.166667 ; w21 <- 0 + 0.166667·(1)·2 = 0.333333 ; "
+                             "b1 <- 0 + 0.166667·(1) = 0.166667")
     assert model.score([[1.0, 2.0], [-1.0, -1.0]], [1, 0]) == 1.0
-    assert np.isfinite(w).all() and np.isfinite(b)
+    one = MIRA(C=10.0).partial_fit([[1.0, 2.0]], [1], classes=[0, 1])
+    np.testing.assert_allclose(one.coef_, [[1 / 6, 2 / 6]])
+    np.testing.assert_allclose(one.intercept_, [1 / 6])
+    assert one.decision_function([[1.0, 2.0]])[0] == pytest.approx(1.0)    # the margin is 1, no more
 
 
 def test_multiclass_mira_step_leaves_a_margin_of_exactly_one_over_the_rival():
@@ -261,6 +264,7 @@ def test_partial_fit_class_seen_later():
     model = Perceptron(shuffle=False).partial_fit([[0.0, 1.0]], ["a"], classes=["a", "b", "c"])
     model.partial_fit([[1.0, 0.0]], ["c"])
     assert model.classes_.tolist() == ["a", "b", "c"] and model.coef_.shape == (3, 2)
+    assert model.predict([[1.0, 0.0]]).tolist() == ["c"]          # "c" learned at its first sight
 
 
 def test_init_random_zeros_and_given():
