@@ -17,7 +17,7 @@ import numpy as np
 
 from . import base, trace as trace_module
 from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning
-from .trace import factor, num, vector, weighted_sum
+from .trace import factor, num, shorten, vector, weighted_sum
 from .validation import check_number
 
 
@@ -220,13 +220,15 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         order = self._rng.permutation(X.shape[0]) if self.shuffle else np.arange(X.shape[0])
         mistakes = 0
         self._tracer = tracer
-        for i in order:
-            if tracer.on:
-                tracer(f"epoch {epoch + 1}, sample {i + 1}: x = {vector(X[i])}, y = {self._label(target[i])}")
-            mistakes += bool(self._step(X[i], target[i]))
-            self.t_ += 1
-            self._after_step()
-        del self._tracer                # the trace target (a file, a function) is not the model's
+        try:
+            for i in order:
+                if tracer.on:
+                    tracer(f"epoch {epoch + 1}, sample {i + 1}: x = {vector(X[i])}, y = {self._label(target[i])}")
+                mistakes += bool(self._step(X[i], target[i]))
+                self.t_ += 1
+                self._after_step()
+        finally:
+            del self._tracer            # the trace target (a file, a function) is not the model's
         self.n_iter_ += 1
         self.mistakes_.append(mistakes)
         self._publish()
@@ -362,8 +364,8 @@ class Perceptron(_LinearUnits):
         if y == y_hat:
             return f"{line} ; y{s} = {num(y)}, no change"
         error = f"({num(y)} - {factor(y_hat)})"
-        updates = [f"{_weight_name(i, j)} <- {num(w[i])} + {eta}·{error}·{factor(x[i])} = {num(self._W[j, i])}"
-                   for i in range(x.size)]
+        updates = shorten([f"{_weight_name(i, j)} <- {num(w[i])} + {eta}·{error}·{factor(x[i])} = {num(self._W[j, i])}"
+                           for i in range(x.size)])
         if self.fit_intercept:
             updates.append(f"b{j + 1} <- {num(b)} + {eta}·{error} = {num(self._b[j])}")
         return " ; ".join([line] + updates)
@@ -460,8 +462,8 @@ class MIRA(_LinearUnits):
         if loss == 0:
             return f"{line}, no change"
         line += f" ; tau = min(C, loss / ||x||^2) = min({num(self.C)}, {num(loss)} / {num(norm)}) = {num(tau)}"
-        updates = [f"{_weight_name(i, j)} <- {num(w[i])} + {num(tau)}·({num(y)})·{factor(x[i])} = {num(self._W[j, i])}"
-                   for i in range(x.size)]
+        updates = shorten([f"{_weight_name(i, j)} <- {num(w[i])} + {num(tau)}·({num(y)})·{factor(x[i])} = "
+                           f"{num(self._W[j, i])}" for i in range(x.size)])
         if self.fit_intercept:
             updates.append(f"b{j + 1} <- {num(b)} + {num(tau)}·({num(y)}) = {num(self._b[j])}")
         return " ; ".join([line] + updates)

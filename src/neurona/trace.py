@@ -39,11 +39,14 @@ def factor(value) -> str:
     return f"({num(value)})" if float(value) < 0 else num(value)
 
 
+def shorten(items: list[str]) -> list[str]:
+    r"""``items``, or when there are more than ``MAX_TERMS`` the first few, "..." and the last."""
+    return items if len(items) <= MAX_TERMS else items[:MAX_TERMS - 2] + ["..."] + items[-1:]
+
+
 def weighted_sum(weights, inputs, bias=None) -> str:
     r"""``(w1)(x1) + (w2)(x2) + (b)``, shortened with "..." when there are many terms."""
-    terms = [f"{paren(w)}{paren(x)}" for w, x in zip(weights, inputs)]
-    if len(terms) > MAX_TERMS:
-        terms = terms[:MAX_TERMS - 2] + ["..."] + terms[-1:]
+    terms = shorten([f"{paren(w)}{paren(x)}" for w, x in zip(weights, inputs)])
     if bias is not None:
         terms.append(paren(bias))
     return " + ".join(terms)
@@ -51,10 +54,7 @@ def weighted_sum(weights, inputs, bias=None) -> str:
 
 def vector(values) -> str:
     r"""``(1, 5)``, shortened with "..." when long."""
-    values = [num(v) for v in np.ravel(values)]
-    if len(values) > MAX_TERMS:
-        values = values[:MAX_TERMS - 2] + ["..."] + values[-1:]
-    return f"({', '.join(values)})"
+    return f"({', '.join(shorten([num(v) for v in np.ravel(values)]))})"
 
 
 class Tracer:
