@@ -16,9 +16,10 @@ def test_numbers_as_the_slides_write_them():
 
 
 def test_a_wide_perceptron_step_lists_a_few_updates():
+    from neurona.base import ConvergenceWarning
     from neurona.neurons import Perceptron
     lines = []
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         Perceptron(max_epochs=1, shuffle=False, trace=lines.append).fit(np.arange(40.0).reshape(2, 20), [0, 1])
     assert lines[1].count("<-") == 6 + 1 + 1 and " ; ... ; w20,1 <- 0 + 1·(0 - 1)·19 = -19 ; b1 <- " in lines[1]
 
