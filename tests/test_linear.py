@@ -7,10 +7,8 @@ import pytest
 import neurona as nr
 from neurona.linear import LinearRegression, LogisticRegression, NumericalSlopeModel, SoftmaxRegression
 
-# ../shared/data/mnist of the checkout, or of the directory holding the checkouts
-MNIST = next((p / "shared" / "data" / "mnist" for p in Path(__file__).resolve().parents[2:4]
-              if (p / "shared" / "data" / "mnist" / "train-images-idx3-ubyte.gz").exists()),
-             Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
+# the MNIST IDX files lie at ../shared/data/mnist relative to the checkout
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 # seed 000, "Estudio del precio del chocolate": liking -> price the customer will pay, y = W x + 0
 CHOCOLATE_LIKING = np.array([1, 1.5, 2, 2.25, 3, 3.1, 3.5]).reshape(-1, 1)
