@@ -144,6 +144,10 @@ def test_several_binary_outputs_at_once_is_independent_units():
     for j in range(2):
         alone = Perceptron(shuffle=False).fit(X_LOGIC, Y[:, j])
         np.testing.assert_array_equal(layer.coef_[j], alone.coef_[0])
+    with pytest.raises(ValueError, match=r"fitted on 2 binary outputs; y must be 2-D \(samples, outputs\); got shape \(4,\)"):
+        layer.partial_fit(X_LOGIC, Y[:, 0])
+    with pytest.raises(ValueError, match="y has 3 outputs but the model was fitted on 2"):
+        layer.partial_fit(X_LOGIC, np.column_stack([Y, Y[:, 0]]))
 
 
 @pytest.mark.parametrize("epochs", [1, 5])

@@ -130,7 +130,8 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
             base.check_classes_count(name, classes)
             return X, index, "binary" if classes.size == 2 else "multiclass", classes
         if self._mode == "multilabel":
-            raise ValueError(f"{name} was fitted on several binary outputs; y must be 2-D (samples, outputs).")
+            raise ValueError(f"{name} was fitted on {self._W.shape[0]} binary outputs; y must be 2-D (samples, "
+                             f"outputs); got shape {y.shape}.")
         _, index = base.encode_labels(name, y, self.classes_)
         return X, index, self._mode, self.classes_
 
