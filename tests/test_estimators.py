@@ -114,6 +114,11 @@ def test_bad_input():
     with pytest.raises(TypeError, match="sparse"):
         from scipy.sparse import csr_matrix
         NeuralRegressor().fit(csr_matrix(x), y)
+    with pytest.raises(TypeError, match="'early_stopping' argument of NeuralClassifier must be True or False"):
+        NeuralClassifier(early_stopping="yes").fit(x, y)
+    with pytest.raises(ValueError, match="'validation_fraction' argument of NeuralClassifier is 0.01: of 20 "
+                                         "samples that leaves no validation samples"):
+        NeuralClassifier(early_stopping=True, validation_fraction=0.01).fit(x[::7][:20], y[::7][:20])
     model = NeuralRegressor(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(x, x[:, 0])
     with pytest.raises(ValueError, match="X has 3 features, but NeuralRegressor is expecting 4 features"):
         model.predict(x[:, :3])

@@ -95,3 +95,20 @@ def test_explain_needs_a_compiled_model_and_matching_data():
     model.explain(X, np.zeros((5, 2)), print_fn=None)
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)              # explaining changes nothing
+
+
+class _Doubling(nr.layers.Layer):
+    r"""y = 2x: a layer whose backward factor explain cannot know."""
+
+    def forward(self, x, training=False):
+        return 2 * x
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        return 2 * grad
+
+
+def test_explain_refuses_a_layer_it_cannot_write_out():
+    model = nr.Sequential([Dense(2), _Doubling(), Dense(1, activation="sigmoid")], input_dim=3, dtype="float64")
+    model.compile(optimizer="sgd", loss="bce")
+    with pytest.raises(TypeError, match="Dense, Activation and Dropout layers; layer 2 is a _Doubling"):
+        model.explain(X, np.ones(5), print_fn=None)

@@ -7,10 +7,8 @@ import pytest
 import neurona as nr
 from neurona.linear import LinearRegression, LogisticRegression, NumericalSlopeModel, SoftmaxRegression
 
-# ../shared/data/mnist of the checkout, or of the directory holding the checkouts
-MNIST = next((p / "shared" / "data" / "mnist" for p in Path(__file__).resolve().parents[2:4]
-              if (p / "shared" / "data" / "mnist" / "train-images-idx3-ubyte.gz").exists()),
-             Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
+# the MNIST IDX files lie at ../shared/data/mnist relative to the checkout
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 # seed 000, "Estudio del precio del chocolate": liking -> price the customer will pay, y = W x + 0
 CHOCOLATE_LIKING = np.array([1, 1.5, 2, 2.25, 3, 3.1, 3.5]).reshape(-1, 1)
@@ -73,6 +71,18 @@ def test_linear_regression_trace_shows_each_step():
     assert lines[1].endswith("= -123.35 ; w11 <- 0 - 0.05·(-123.35) = 6.1675")
 
 
+def test_trace_writes_momentum_as_seed_004_velocity():
+    lines = []
+    LinearRegression(fit_intercept=False, learning_rate=0.05, momentum=0.9, epochs=2, batch_size=None, tol=None,
+                     trace=lines.append).fit(CHOCOLATE_LIKING, CHOCOLATE_PRICE)
+    # v = 0.9 v - 0.05 dJ/dw, w = w + v; the first step is the plain one, the second carries 0.9 of it
+    assert lines[1] == "  dJ/dw11 = -123.35 ; v_w11 <- 0.9·0 - 0.05·(-123.35) = 6.1675 ; w11 <- 0 + 6.1675 = 6.1675"
+    gradient = 2 * np.mean((6.1675 * CHOCOLATE_LIKING[:, 0] - CHOCOLATE_PRICE) * CHOCOLATE_LIKING[:, 0])
+    velocity = 0.9 * 6.1675 - 0.05 * gradient
+    assert lines[3] == (f"  dJ/dw11 = {gradient:.6g} ; v_w11 <- 0.9·6.1675 - 0.05·({gradient:.6g}) = {velocity:.6g} ; "
+                        f"w11 <- 6.1675 + {velocity:.6g} = {6.1675 + velocity:.6g}")
+
+
 def test_trace_names_other_optimizers_steps():
     lines = []
     LogisticRegression(optimizer="adam", epochs=1, batch_size=None, tol=None,
@@ -129,6 +139,18 @@ def test_logistic_regression_agrees_with_scikit_learn():
     np.testing.assert_allclose(ours.predict_proba(x_test), theirs.predict_proba(x_test), atol=1e-3)
 
 
+def test_softmax_regression_agrees_with_scikit_learn():
+    from sklearn.linear_model import LogisticRegression as SkLogistic
+    x, y = nr.datasets.load("iris")
+    x = nr.data.StandardScaler().fit_transform(x)
+    # scikit-learn's multinomial logistic regression penalises all k weight vectors, as l2 does here
+    ours = SoftmaxRegression(learning_rate=1.0, l2=1.0, batch_size=None, epochs=2000, tol=None).fit(x, y)
+    theirs = SkLogistic(C=1.0, tol=1e-10, max_iter=10000).fit(x, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(x), theirs.predict_proba(x), atol=1e-5)
+
+
 def test_l1_drives_weights_to_zero_and_early_stopping_keeps_the_best():
     x_train, x_test, y_train, y_test = _breast_cancer_500_69()
     dense = LogisticRegression(epochs=30, random_state=0).fit(x_train, y_train)
@@ -176,6 +198,10 @@ def test_bad_input_is_refused_and_changes_nothing():
         LinearRegression(solver="numerical", dtype="float32").fit(x, x[:, 0])
     with pytest.raises(ValueError, match="'solver' argument of LinearRegression"):
         LinearRegression(solver="exact").fit(x, x[:, 0])
+    with pytest.raises(TypeError, match="'fit_intercept' argument of LinearRegression must be True or False; got 'no'"):
+        LinearRegression(fit_intercept="no").fit(x, x[:, 0])
+    with pytest.raises(TypeError, match="'trace' argument of SoftmaxRegression must be True/False, a function"):
+        SoftmaxRegression(trace=3).fit(x, y)
     with pytest.raises(ValueError, match="'momentum' argument of LogisticRegression applies to optimizer='sgd'"):
         LogisticRegression(optimizer="adam", momentum=0.9).fit(x[:100], y[:100])
     model = LinearRegression(epochs=5).fit(x, x[:, 0])

@@ -3,7 +3,7 @@ import io
 import numpy as np
 import pytest
 
-from neurona.trace import Tracer, factor, num, vector, weighted_sum
+from neurona.trace import Tracer, factor, num, shorten, vector, weighted_sum
 
 
 def test_numbers_as_the_slides_write_them():
@@ -12,6 +12,16 @@ def test_numbers_as_the_slides_write_them():
     assert factor(-2) == "(-2)" and factor(3) == "3"
     assert vector(np.arange(12)) == "(0, 1, 2, 3, 4, 5, ..., 11)"
     assert weighted_sum(np.ones(10), np.arange(10)).count("...") == 1
+    assert shorten(list("abcdefgh")) == list("abcdefgh") and shorten(list("abcdefghi")) == list("abcdef") + ["...", "i"]
+
+
+def test_a_wide_perceptron_step_lists_a_few_updates():
+    from neurona.base import ConvergenceWarning
+    from neurona.neurons import Perceptron
+    lines = []
+    with pytest.warns(ConvergenceWarning):
+        Perceptron(max_epochs=1, shuffle=False, trace=lines.append).fit(np.arange(40.0).reshape(2, 20), [0, 1])
+    assert lines[1].count("<-") == 6 + 1 + 1 and " ; ... ; w20,1 <- 0 + 1·(0 - 1)·19 = -19 ; b1 <- " in lines[1]
 
 
 def test_trace_targets(tmp_path, capsys):

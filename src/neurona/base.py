@@ -173,6 +173,13 @@ def check_random_state(owner: str, random_state):
                     f"numpy.random.Generator; got {random_state!r}.")
 
 
+def check_flag(owner: str, name: str, value):
+    r"""Raise unless ``value`` is True or False (a truthy string such as "no" would read as True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"The {name!r} argument of {owner} must be True or False; got {value!r} "
+                        f"({type(value).__name__}).")
+
+
 def _is_sparse(data) -> bool:
     return hasattr(data, "tocsr") and hasattr(data, "nnz")
 
@@ -274,6 +281,9 @@ def target_kind(y: np.ndarray) -> str:
 
 def check_classification_targets(owner: str, y: np.ndarray, allowed=("binary", "multiclass")) -> str:
     r"""Raise unless ``y`` holds class labels of one of the ``allowed`` kinds; return the kind."""
+    problem = describe_nonfinite("y", y)
+    if problem:
+        raise ValueError(problem)
     kind = target_kind(y)
     if kind in ("continuous", "continuous-multioutput", "unknown"):
         raise ValueError(f"Unknown label type: {kind}. {owner} is a classifier: y must hold class labels "

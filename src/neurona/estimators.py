@@ -46,6 +46,7 @@ class EngineEstimator(BaseEstimator):
             check_number(name, "batch_size", self.batch_size, 1, integer=True)
         check_number(name, "l1", self.l1, 0)
         check_number(name, "l2", self.l2, 0)
+        base.check_flag(name, "early_stopping", self.early_stopping)
         check_number(name, "validation_fraction", self.validation_fraction, 0, 1, low_open=True, high_open=True)
         check_number(name, "n_iter_no_change", self.n_iter_no_change, 1, integer=True)
         if self.tol is not None:
@@ -124,15 +125,16 @@ class EngineEstimator(BaseEstimator):
         self.n_features_in_ = X.shape[1]
 
     def _split(self, X, Y, stratify):
-        seed = self._seed()
+        r"""(X_train, X_val, Y_train, Y_val) for early stopping, stratified by class when it can be."""
+        n_val = int(round(self.validation_fraction * X.shape[0]))
+        if not 0 < n_val < X.shape[0]:
+            raise ValueError(f"The 'validation_fraction' argument of {type(self).__name__} is "
+                             f"{self.validation_fraction}: of {X.shape[0]} samples that leaves "
+                             f"{'no validation' if n_val == 0 else 'no training'} samples for early stopping.")
         try:
-            X, X_val, Y, Y_val = train_test_split(X, Y, self.validation_fraction, stratify=stratify, seed=seed)
-        except ValueError:
-            X, X_val, Y, Y_val = train_test_split(X, Y, self.validation_fraction, seed=seed)
-        if X_val.shape[0] == 0:
-            raise ValueError(f"validation_fraction={self.validation_fraction} of {X.shape[0]} samples leaves "
-                             f"no validation samples for early stopping.")
-        return X, X_val, Y, Y_val
+            return train_test_split(X, Y, n_val, stratify=stratify, seed=self._seed())
+        except ValueError:          # a class too small to appear on both sides: split at random
+            return train_test_split(X, Y, n_val, seed=self._seed())
 
     def _check_input(self, X) -> np.ndarray:
         self._check_fitted()

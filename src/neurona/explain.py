@@ -51,8 +51,11 @@ def _forward(layer, index, a_prev) -> dict:
         record.update(z=z, a=layer.activation(z))
     elif isinstance(layer, layers_module.Activation):
         record.update(z=a_prev, a=layer.activation(a_prev))
-    else:                                               # Dropout and the like: identity at inference
-        record.update(a=layer.forward(a_prev, training=False))
+    elif isinstance(layer, layers_module.Dropout):      # the identity at inference
+        record.update(a=a_prev)
+    else:       # its backward factor is unknown here: treating it as the identity would be wrong
+        raise TypeError(f"explain writes out Dense, Activation and Dropout layers; layer {index} is a "
+                        f"{type(layer).__name__}.")
     return record
 
 

@@ -20,10 +20,11 @@ import math
 import numpy as np
 
 from . import optimizers
+from .base import check_flag
 from .callbacks import Callback
 from .estimators import EngineClassifier, EngineRegressor
 from .model import Sequential
-from .trace import MAX_TERMS, Tracer, check_trace, factor, num
+from .trace import MAX_TERMS, Tracer, factor, num
 from .validation import check_number
 
 
@@ -64,10 +65,17 @@ class StepTrace(Callback):
 
         epoch 1, batch 1: J = 562.5
           dJ/dw11 = -450 ; w11 <- 5 - 0.01·(-450) = 9.5
+
+    With SGD + momentum, seed 004's velocity form  v <- mu v - eta dJ/dw,  w <- w + v:
+
+          dJ/dw11 = -450 ; v_w11 <- 0.9·2 - 0.01·(-450) = 6.3 ; w11 <- 5 + 6.3 = 11.3
     """
 
     def __init__(self, tracer: Tracer):
         self.tracer = tracer
+
+    def on_train_begin(self, logs=None):
+        self.velocity = np.zeros_like(self.model._flat_params)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -80,21 +88,29 @@ class StepTrace(Callback):
         self.tracer(f"epoch {self.epoch + 1}, batch {batch + 1}: J = {num(logs['batch_loss'])}")
         names = _parameter_names(model.layers[0])
         shifted = getattr(model, "last_shifted_costs", None)
-        plain = _plain_rate(model.optimizer)
+        velocity = model._flat_params - self.before
         for k, name in enumerate(names[:MAX_TERMS]):
-            grad, old, new = model._flat_grads[k], self.before[k], model._flat_params[k]
+            grad = model._flat_grads[k]
             if shifted:
                 slope = (f"slope_{name} = (J({name} + {num(model.delta)}) - J) / {num(model.delta)} = "
                          f"({shifted[k]:.12g} - {logs['batch_loss']:.12g}) / {num(model.delta)} = {num(grad)}")
             else:
                 slope = f"dJ/d{name} = {num(grad)}"
-            if plain is not None:
-                step = f"{name} <- {num(old)} - {num(plain)}·{factor(grad)} = {num(new)}"
-            else:
-                step = f"{name} <- {num(old)} -> {num(new)} ({type(model.optimizer).__name__} step)"
-            self.tracer(f"  {slope} ; {step}")
+            self.tracer(f"  {slope} ; {self._step(name, grad, self.before[k], model._flat_params[k], k, velocity[k])}")
         if len(names) > MAX_TERMS:
             self.tracer(f"  ... ({len(names) - MAX_TERMS} more parameters)")
+        self.velocity = velocity
+
+    def _step(self, name, grad, old, new, k, velocity) -> str:
+        optimizer = self.model.optimizer
+        form = _sgd_form(optimizer)
+        if form is None:
+            return f"{name} <- {num(old)} -> {num(new)} ({type(optimizer).__name__} step)"
+        eta, mu = form
+        if not mu:
+            return f"{name} <- {num(old)} - {num(eta)}·{factor(grad)} = {num(new)}"
+        return (f"v_{name} <- {num(mu)}·{factor(self.velocity[k])} - {num(eta)}·{factor(grad)} = {num(velocity)} ; "
+                f"{name} <- {num(old)} + {factor(velocity)} = {num(new)}")
 
     def on_train_end(self, logs=None):
         self.tracer.close()
@@ -107,10 +123,12 @@ def _parameter_names(dense) -> list[str]:
     return names + ([f"b{j + 1}" for j in range(units)] if dense.use_bias else [])
 
 
-def _plain_rate(optimizer):
-    r"""eta if the optimizer's step is exactly w <- w - eta dJ/dw (SGD without momentum), else None."""
-    if isinstance(optimizer, optimizers.SGD) and not optimizer.momentum and isinstance(optimizer.learning_rate, (int, float)):
-        return optimizer.learning_rate
+def _sgd_form(optimizer):
+    r"""(eta, mu) if the optimizer's step is  v <- mu v - eta dJ/dw,  w <- w + v  (mu = 0: plain
+    w <- w - eta dJ/dw), with a constant eta; else None (another optimizer's step is only shown)."""
+    if (isinstance(optimizer, optimizers.SGD) and not optimizer.nesterov and not optimizer.dampening
+            and isinstance(optimizer.learning_rate, (int, float))):
+        return optimizer.learning_rate, optimizer.momentum
     return None
 
 
@@ -118,8 +136,9 @@ class _OneLayer:
     r"""A single ``Dense`` layer starting from zeros (the problems are convex), and its
     coefficients in scikit-learn's layout: ``coef_`` (outputs, features), ``intercept_`` (outputs,)."""
 
-    def _hidden_layers(self):
-        return []
+    def _engine_checks(self):
+        check_flag(type(self).__name__, "fit_intercept", self.fit_intercept)
+        return super()._engine_checks()
 
     def _use_bias(self):
         return bool(self.fit_intercept)
@@ -128,8 +147,7 @@ class _OneLayer:
         return "zeros"
 
     def _fit_callbacks(self):
-        check_trace(type(self).__name__, self.trace)
-        tracer = Tracer(self.trace, type(self).__name__)
+        tracer = Tracer(self.trace, type(self).__name__)      # a bad target raises here, before training
         return (StepTrace(tracer),) if tracer.on else ()
 
     def fit(self, X, y):

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import base, trace as trace_module
 from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning
-from .trace import factor, num, vector, weighted_sum
+from .trace import factor, num, shorten, vector, weighted_sum
 from .validation import check_number
 
 
@@ -66,19 +66,23 @@ class McCullochPitts(BaseEstimator):
                              f"index {where}.")
         return array.astype(np.int64)
 
+    @staticmethod
+    def _z(X, inhibitory) -> np.ndarray:
+        excitatory = np.ones(X.shape[1], bool)
+        excitatory[inhibitory] = False
+        return X[:, excitatory].sum(axis=1)
+
     def decision_function(self, X) -> np.ndarray:
         r"""z(x): the number of active excitatory inputs of each sample."""
         X = self._check_inputs(X)
-        excitatory = np.ones(X.shape[1], bool)
-        excitatory[self._checked_inhibitory(X.shape[1])] = False
-        return X[:, excitatory].sum(axis=1)
+        return self._z(X, self._checked_inhibitory(X.shape[1]))
 
     def predict(self, X) -> np.ndarray:
         r"""y_hat in {0, 1} for each sample (1-D x is one sample)."""
         X = self._check_inputs(X)
         inhibitory = self._checked_inhibitory(X.shape[1])
         tracer = trace_module.Tracer(self.trace, type(self).__name__)
-        z = self.decision_function(X)
+        z = self._z(X, inhibitory)
         blocked = X[:, inhibitory].any(axis=1) if inhibitory else np.zeros(X.shape[0], bool)
         y_hat = ((z >= self.threshold) & ~blocked).astype(np.int64)
         if tracer.on:
@@ -117,7 +121,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         y = base.column_to_1d(base.check_y(name, y, X.shape[0]))
         kind = base.check_classification_targets(name, y, ("binary", "multiclass", "multilabel-indicator"))
         if kind == "multilabel-indicator":
-            if not first and self._mode != "multilabel" or not first and y.shape[1] != self._W.shape[0]:
+            if not first and (self._mode != "multilabel" or y.shape[1] != self._W.shape[0]):
                 raise ValueError(f"{name}: y has {y.shape[1]} outputs but the model was fitted on "
                                  f"{self._W.shape[0]} ({self._mode}).")
             return X, y.astype(np.int64), "multilabel", np.arange(y.shape[1])
@@ -126,7 +130,8 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
             base.check_classes_count(name, classes)
             return X, index, "binary" if classes.size == 2 else "multiclass", classes
         if self._mode == "multilabel":
-            raise ValueError(f"{name} was fitted on several binary outputs; y must be 2-D (samples, outputs).")
+            raise ValueError(f"{name} was fitted on {self._W.shape[0]} binary outputs; y must be 2-D (samples, "
+                             f"outputs); got shape {y.shape}.")
         _, index = base.encode_labels(name, y, self.classes_)
         return X, index, self._mode, self.classes_
 
@@ -150,6 +155,8 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         name = type(self).__name__
         check_number(name, "max_epochs", self.max_epochs, 1, integer=True)
         check_number(name, "tol", self.tol, 0, 1)
+        base.check_flag(name, "shuffle", self.shuffle)
+        base.check_flag(name, "fit_intercept", self.fit_intercept)
         trace_module.check_trace(name, self.trace)
 
     # -- fitting --------------------------------------------------------------------------------
@@ -214,13 +221,15 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         order = self._rng.permutation(X.shape[0]) if self.shuffle else np.arange(X.shape[0])
         mistakes = 0
         self._tracer = tracer
-        for i in order:
-            if tracer.on:
-                tracer(f"epoch {epoch + 1}, sample {i + 1}: x = {vector(X[i])}, y = {self._label(target[i])}")
-            mistakes += bool(self._step(X[i], target[i]))
-            self.t_ += 1
-            self._after_step()
-        del self._tracer                # the trace target (a file, a function) is not the model's
+        try:
+            for i in order:
+                if tracer.on:
+                    tracer(f"epoch {epoch + 1}, sample {i + 1}: x = {vector(X[i])}, y = {self._label(target[i])}")
+                mistakes += bool(self._step(X[i], target[i]))
+                self.t_ += 1
+                self._after_step()
+        finally:
+            del self._tracer            # the trace target (a file, a function) is not the model's
         self.n_iter_ += 1
         self.mistakes_.append(mistakes)
         self._publish()
@@ -281,7 +290,8 @@ def _checked_init(owner, name, value, shape) -> np.ndarray:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"The {name!r} argument of {owner}.fit must be an array of numbers; got {value!r}.") from None
-    if array.size != int(np.prod(shape)) or (array.ndim > 1 and array.shape != shape):
+    one_row = shape[0] == 1 and array.shape == shape[1:]      # a single unit's weights may be 1-D
+    if array.shape != shape and not one_row:
         raise ValueError(f"The {name!r} argument of {owner}.fit must have shape {shape}; got shape {array.shape}.")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"The {name!r} argument of {owner}.fit holds NaN or inf.")
@@ -354,9 +364,9 @@ class Perceptron(_LinearUnits):
                 f"y_hat{s} = {self.activation}({num(z)}) = {num(y_hat)}")
         if y == y_hat:
             return f"{line} ; y{s} = {num(y)}, no change"
-        error = f"({num(y)} - {num(y_hat)})"
-        updates = [f"{_weight_name(i, j)} <- {num(w[i])} + {eta}·{error}·{factor(x[i])} = {num(self._W[j, i])}"
-                   for i in range(x.size)]
+        error = f"({num(y)} - {factor(y_hat)})"
+        updates = shorten([f"{_weight_name(i, j)} <- {num(w[i])} + {eta}·{error}·{factor(x[i])} = {num(self._W[j, i])}"
+                           for i in range(x.size)])
         if self.fit_intercept:
             updates.append(f"b{j + 1} <- {num(b)} + {eta}·{error} = {num(self._b[j])}")
         return " ; ".join([line] + updates)
@@ -453,8 +463,8 @@ class MIRA(_LinearUnits):
         if loss == 0:
             return f"{line}, no change"
         line += f" ; tau = min(C, loss / ||x||^2) = min({num(self.C)}, {num(loss)} / {num(norm)}) = {num(tau)}"
-        updates = [f"{_weight_name(i, j)} <- {num(w[i])} + {num(tau)}·({num(y)})·{factor(x[i])} = {num(self._W[j, i])}"
-                   for i in range(x.size)]
+        updates = shorten([f"{_weight_name(i, j)} <- {num(w[i])} + {num(tau)}·({num(y)})·{factor(x[i])} = "
+                           f"{num(self._W[j, i])}" for i in range(x.size)])
         if self.fit_intercept:
             updates.append(f"b{j + 1} <- {num(b)} + {num(tau)}·({num(y)}) = {num(self._b[j])}")
         return " ; ".join([line] + updates)

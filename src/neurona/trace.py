@@ -12,9 +12,10 @@ A perceptron step of seed 001 reads
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
+
+from .io import write_atomic
 
 #: products with more terms than this show the first few and the last, with "..." between
 MAX_TERMS = 8
@@ -38,11 +39,14 @@ def factor(value) -> str:
     return f"({num(value)})" if float(value) < 0 else num(value)
 
 
+def shorten(items: list[str]) -> list[str]:
+    r"""``items``, or when there are more than ``MAX_TERMS`` the first few, "..." and the last."""
+    return items if len(items) <= MAX_TERMS else items[:MAX_TERMS - 2] + ["..."] + items[-1:]
+
+
 def weighted_sum(weights, inputs, bias=None) -> str:
     r"""``(w1)(x1) + (w2)(x2) + (b)``, shortened with "..." when there are many terms."""
-    terms = [f"{paren(w)}{paren(x)}" for w, x in zip(weights, inputs)]
-    if len(terms) > MAX_TERMS:
-        terms = terms[:MAX_TERMS - 2] + ["..."] + terms[-1:]
+    terms = shorten([f"{paren(w)}{paren(x)}" for w, x in zip(weights, inputs)])
     if bias is not None:
         terms.append(paren(bias))
     return " + ".join(terms)
@@ -50,10 +54,7 @@ def weighted_sum(weights, inputs, bias=None) -> str:
 
 def vector(values) -> str:
     r"""``(1, 5)``, shortened with "..." when long."""
-    values = [num(v) for v in np.ravel(values)]
-    if len(values) > MAX_TERMS:
-        values = values[:MAX_TERMS - 2] + ["..."] + values[-1:]
-    return f"({', '.join(values)})"
+    return f"({', '.join(shorten([num(v) for v in np.ravel(values)]))})"
 
 
 class Tracer:
@@ -94,28 +95,11 @@ class Tracer:
         r"""Write the collected lines of a path target atomically (temp file, fsync, replace)."""
         if self._path is None or self._lines is None:
             return
-        write_text_atomic(self._path, "".join(line + "\n" for line in self._lines))
+        write_atomic(self._path, "".join(line + "\n" for line in self._lines).encode("utf-8"))
         self._lines = None
 
 
 def check_trace(owner: str, target):
     r"""Raise now (before any learning) if ``target`` cannot receive a trace."""
     Tracer(target, owner)
-
-
-def write_text_atomic(path: str, text: str):
-    r"""Write ``text`` to ``path`` through a temporary file in the same directory: a reader sees
-    the old file or the new one, never half of it."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
