@@ -454,6 +454,10 @@ def _multiclass_auc(y_true, score, classes, average, multi_class, labels_given) 
                          f"{classes.tolist()}; pass labels= with one class per column.")
     if not np.isin(y_true, classes).all():
         raise ValueError(f"y_true holds labels not in labels={classes.tolist()}.")
+    absent = classes[~np.isin(classes, y_true)]
+    if absent.size:
+        raise ValueError(f"Class {absent[0].item()!r} of labels={classes.tolist()} has no sample in y_true: its ROC "
+                         f"AUC against the other classes is not defined.")
     if not np.allclose(score.sum(axis=1), 1):
         raise ValueError("For several classes y_score must hold probabilities whose rows sum to 1.")
     if multi_class == "ovr":
@@ -478,30 +482,44 @@ def _fsum_parts(parts: list[float], values) -> list[float]:
     rounded sum: p_0 = round(S), p_1 = round(S - p_0), ... (math.fsum is exact before it rounds).
 
     Carrying the parts from batch to batch gives, after any batches, the same p_0 as math.fsum of
-    all the values at once: the streaming MSE equals the whole-set MSE exactly.
+    all the values at once: the streaming MSE equals the whole-set MSE exactly. A NaN or an
+    infinity (a diverged model) gives [nan] or [inf], which later batches keep.
     """
     terms = parts + np.ravel(values).tolist()
     try:
-        out = []
-        for _ in range(40):
-            total = math.fsum(terms)
-            if total == 0 or not math.isfinite(total):
-                break
-            out.append(total)
-            terms.append(-total)
-        return out or [0.0]
+        total = math.fsum(terms)
+    except OverflowError:                            # finite values whose sum is beyond float range
+        with np.errstate(over="ignore"):
+            return [float(np.sum(terms))]
     except ValueError:                               # inf - inf
-        return [float("nan")]
+        return [math.nan]
+    if not math.isfinite(total):
+        return [total]
+    out = []
+    for _ in range(40):
+        if total == 0:
+            break
+        out.append(total)
+        terms.append(-total)
+        total = math.fsum(terms)
+    return out or [0.0]
 
 
 def _regression_pair(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     y_true = y_true.reshape(-1, 1) if y_true.ndim == 1 else y_true
     y_pred = y_pred.reshape(-1, 1) if y_pred.ndim == 1 else y_pred
-    if y_true.shape != y_pred.shape or y_true.ndim != 2:
+    if y_true.ndim != 2 or y_pred.ndim != 2:
+        raise ValueError(f"y_true and y_pred must be 1-D (samples) or 2-D (samples, outputs); "
+                         f"got shapes {np.shape(y_true)} and {np.shape(y_pred)}.")
+    if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape (samples[, outputs]); "
                          f"got {np.shape(y_true)} and {np.shape(y_pred)}.")
     _check_length(y_true, y_pred)
+    for name, array in (("y_true", y_true), ("y_pred", y_pred)):
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} must hold finite numbers; it has {int((~np.isfinite(array)).sum())} "
+                             f"NaN or infinite value(s).")
     return y_true, y_pred
 
 
@@ -674,6 +692,9 @@ class _ConfusionMetric(Metric):
 
     def update(self, y_true, y_pred):
         truth, predicted, k = output_classes(y_true, y_pred, self.threshold)
+        if self.average == "binary" and k > 2:
+            raise ValueError(f"{type(self).__name__}(average='binary') scores one output or two classes; the "
+                             f"model has {k} outputs. Choose average='macro', 'micro' or 'weighted'.")
         k = max(k, self.matrix.shape[0], int(truth.max(initial=0)) + 1)
         if k > self.matrix.shape[0]:
             grown = np.zeros((k, k), np.int64)
