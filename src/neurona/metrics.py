@@ -23,12 +23,14 @@ import warnings
 
 import numpy as np
 
+from .base import warn
 from .registry import Configurable, Registry
 
 
 class UndefinedMetricWarning(UserWarning):
     r"""A metric divided by zero (e.g. precision of a class never predicted) and took the value of
-    ``zero_division``."""
+    ``zero_division``. Once scikit-learn is loaded it is also scikit-learn's UndefinedMetricWarning,
+    so the filters written for scikit-learn apply."""
 
 
 # ------------------------------------------------------------------------------- input checks
@@ -164,16 +166,16 @@ def _check_zero_division(zero_division):
     raise ValueError(f"zero_division must be 'warn', 0, 1 or nan; got {zero_division!r}.")
 
 
-def _divide(numerator, denominator, zero_division, what: str, warn: bool):
+def _divide(numerator, denominator, zero_division, what: str, report: bool):
     r"""numerator / denominator; where the denominator is 0, the value of ``zero_division`` (and a
-    warning if it is "warn" and ``warn``)."""
+    warning if it is "warn" and ``report``)."""
     value = _check_zero_division(zero_division)
     zero = denominator == 0
     with np.errstate(invalid="ignore", divide="ignore"):
         result = np.where(zero, value, numerator / np.where(zero, 1, denominator))
-    if zero.any() and warn and isinstance(zero_division, str):
-        warnings.warn(f"{what}; it is set to 0.0. Use the zero_division argument to choose the value "
-                      f"and silence this warning.", UndefinedMetricWarning, stacklevel=4)
+    if zero.any() and report and isinstance(zero_division, str):
+        warn(UndefinedMetricWarning, f"{what}; it is set to 0.0. Use the zero_division argument to choose "
+             f"the value and silence this warning.", stacklevel=5)      # the caller of precision, recall, f1
     return result
 
 
@@ -391,8 +393,8 @@ def roc_curve(y_true, y_score, pos_label=None, drop_intermediate: bool = True):
 
 def _rate(counts, kind: str, rate: str):
     if counts[-1] == 0:
-        warnings.warn(f"No {kind} samples in y_true: the {rate} rate is undefined (nan).",
-                      UndefinedMetricWarning, stacklevel=3)
+        warn(UndefinedMetricWarning, f"No {kind} samples in y_true: the {rate} rate is undefined (nan).",
+             stacklevel=3)
         return np.full(counts.shape, np.nan)
     return counts / counts[-1]
 
