@@ -347,6 +347,15 @@ def test_streaming_binary_average_needs_one_output_or_two_classes():
     assert metric.result() == 1.0
 
 
+def test_streaming_metric_arguments_are_checked():
+    with pytest.raises(ValueError, match="average must be one of"):
+        M.Precision(average="samples")
+    with pytest.raises(TypeError, match="'threshold' argument of Recall must be a number"):
+        M.Recall(threshold="0.5")
+    with pytest.raises(ValueError, match="multi_class must be 'ovr' or 'ovo'; got 'raise'"):
+        M.AUC(multi_class="raise")
+
+
 def test_streaming_metrics_before_any_update_and_with_one_class():
     assert np.isnan(M.get("precision")[1].result())
     auc = M.get("auc")[1]

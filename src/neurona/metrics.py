@@ -25,6 +25,7 @@ import numpy as np
 
 from .base import warn
 from .registry import Configurable, Registry
+from .validation import check_number
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -686,7 +687,7 @@ class _ConfusionMetric(Metric):
     def __init__(self, average: str | None = None, threshold: float = 0.5):
         if average not in _AVERAGES:
             raise ValueError(f"average must be one of {list(_AVERAGES)}; got {average!r}.")
-        self.average, self.threshold = average, threshold
+        self.average, self.threshold = average, check_number(type(self).__name__, "threshold", threshold)
         super().__init__()
 
     def reset(self):
@@ -740,6 +741,8 @@ class AUC(Metric):
     (one-vs-rest, ``multi_class``). NaN while the batches hold a single class."""
 
     def __init__(self, multi_class: str = "ovr"):
+        if multi_class not in ("ovr", "ovo"):
+            raise ValueError(f"AUC: multi_class must be 'ovr' or 'ovo'; got {multi_class!r}.")
         self.multi_class = multi_class
         super().__init__()
 
