@@ -84,11 +84,16 @@ def test_split_is_reproducible_and_count_sizes_work():
     (lambda x, y: data.train_test_split(x, y[:-1]), ValueError, "same number of samples; got 50 and 49"),
     (lambda x, y: data.train_test_split(x, y, stratify=np.r_[y[:-1], 7]), ValueError, "class 7 has only 1 member"),
     (lambda x, y: data.train_val_test_split(x, y, stratify=np.r_[y[:-2], 7, 7]), ValueError, "class 7 has only 2"),
+    (lambda x, y: data.train_val_test_split(x, y, stratify=np.r_[y[:-3], 8, 8, 9]), ValueError,
+     "class 9 has only 1 member"),                    # the smallest class is named, with its own count
     (lambda x, y: list(data.StratifiedKFold(5).split(x, np.r_[y[:-3], 9, 9, 9])), ValueError, "fewer than the 5 parts"),
     (lambda x, y: list(data.KFold(60).split(x)), ValueError, "more than the 50 samples"),
     (lambda x, y: data.KFold(1), ValueError, "'n_splits' argument"),
     (lambda x, y: data.train_test_split(x, y, splitter="kfold"), TypeError, "split\\(x, y\\) method"),
     (lambda x, y: list(data.batches(x, y, batch_size=0)), ValueError, "'batch_size' argument"),
+    (lambda x, y: list(data.batches(np.float64(3.0))), ValueError, "one row per sample; got a scalar"),
+    (lambda x, y: data.MinMaxScaler((0,)), ValueError, "'feature_range' argument of MinMaxScaler must be two numbers"),
+    (lambda x, y: data.MinMaxScaler(("a", "b")), ValueError, "'feature_range'.*Got \\('a', 'b'\\)"),
 ])
 def test_bad_split_arguments(call, error, fragment):
     x, y = labelled([30, 20])

@@ -12,7 +12,7 @@ import pytest
 from neurona import datasets
 from neurona.datasets import download, idx
 
-from test_datasets import idx_bytes
+from test_datasets import MNIST_DIR, idx_bytes, needs_mnist
 
 
 def fake_set(seed=0, n_train=6, n_test=4):
@@ -197,3 +197,13 @@ def test_downloadable_listing():
         assert {f.name for f in dataset.files} == {n for pair in idx.MNIST_FILES.values() for n in pair}
         assert all(len(f.md5) == 32 for f in dataset.files)
     assert len(datasets.FASHION_MNIST_CLASSES) == 10
+
+
+@needs_mnist
+def test_real_mnist_files_pass_the_download_check():
+    # the MD5s a download is checked against are those of the real files (decompressed content)
+    for remote in download.REMOTE["mnist"].files:
+        download._verify((MNIST_DIR / remote.name).read_bytes(), remote)
+    wrong = dataclasses.replace(download.REMOTE["mnist"].files[0], md5="0" * 32)
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        download._verify((MNIST_DIR / wrong.name).read_bytes(), wrong)

@@ -70,7 +70,7 @@ def test_precision_recall_f1_equal_scikit_learn(seed):
             reference = theirs(y_true, y_pred, average=average, zero_division=zero_division)
         np.testing.assert_allclose(mine, reference, rtol=1e-14, equal_nan=True)
         # the same warning when a class is never predicted (or absent) and zero_division="warn"
-        assert any(w.category is M.UndefinedMetricWarning for w in ours_warned) == any(
+        assert any(issubclass(w.category, M.UndefinedMetricWarning) for w in ours_warned) == any(
             w.category is UndefinedMetricWarning for w in theirs_warned)
 
 
@@ -94,6 +94,10 @@ def test_class_never_predicted_warns_like_scikit_learn():
         assert M.precision(y_true, y_pred, average="macro") == pytest.approx(0.5)
     with pytest.warns(UndefinedMetricWarning):
         sk.precision_score(y_true, y_pred, average="macro")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", UndefinedMetricWarning)     # scikit-learn's filter silences ours
+        assert M.precision(y_true, y_pred, average="macro") == pytest.approx(0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")                 # an explicit zero_division is silent
         assert M.precision(y_true, y_pred, average="macro", zero_division=1) == pytest.approx(5 / 6)
@@ -256,6 +260,12 @@ def test_r2_of_a_constant_target():
     (lambda: M.accuracy(np.eye(3), [0, 1, 2]), "1-D array of class labels"),
     (lambda: M.accuracy(["a", "b"], [0, 1]), "Mix of label types"),
     (lambda: M.r2([1.0], [1.0]), "two samples"),
+    (lambda: M.mean_squared_error([0.0, 1.0], [0.0, np.nan]), "y_pred must hold finite numbers; it has 1 NaN"),
+    (lambda: M.mean_absolute_error([np.inf, 1.0], [0.0, 1.0]), "y_true must hold finite numbers"),
+    (lambda: M.r2([0.0, 1.0, 2.0], [0.0, np.nan, 1.0]), "y_pred must hold finite numbers"),
+    (lambda: M.mean_squared_error(np.zeros((2, 2, 2)), np.zeros((2, 2, 2))), "1-D \\(samples\\) or 2-D"),
+    (lambda: M.roc_auc([0, 1, 1, 0], np.full((4, 3), 1 / 3), multi_class="ovr", labels=[0, 1, 2]),
+     "Class 2 of labels=\\[0, 1, 2\\] has no sample in y_true"),
 ])
 def test_bad_input_raises_a_clear_error(call, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -313,6 +323,37 @@ def test_streaming_metrics_in_fit_and_evaluate():
     assert result["auc"] == M.roc_auc(y, p)
     assert result["f1"] == M.f1(y, (p >= 0.5).astype(int))
     assert M.get("f1")[1].get_config() == {"name": "f1", "average": None, "threshold": 0.5}
+
+
+@pytest.mark.parametrize("name", ["mse", "mae"])
+def test_streaming_regression_metrics_show_a_diverged_model(name):
+    # NaN or infinite predictions must show in the log, not vanish from the sum
+    for bad, expected in ((np.nan, math.isnan), (np.inf, math.isinf)):
+        metric = M.get(name)[1]
+        metric.update(np.zeros((2, 1)), np.array([[1.0], [bad]]))
+        metric.update(np.zeros((2, 1)), np.ones((2, 1)))            # later finite batches keep it
+        assert expected(metric.result())
+    metric = M.get(name)[1]
+    with np.errstate(over="ignore"):
+        metric.update(np.zeros((2, 1)), np.full((2, 1), 1.3e154 if name == "mse" else 1.7e308))
+    assert metric.result() == math.inf                             # a sum beyond the float range
+
+
+def test_streaming_binary_average_needs_one_output_or_two_classes():
+    metric = M.registry.get({"name": "precision", "average": "binary"})
+    with pytest.raises(ValueError, match="average='binary'.*3 outputs"):
+        metric.update(np.eye(3), np.eye(3))
+    metric.update(np.eye(2)[[0, 1, 1]], np.eye(2)[[0, 1, 0]])       # two softmax outputs: class 1 positive
+    assert metric.result() == 1.0
+
+
+def test_streaming_metric_arguments_are_checked():
+    with pytest.raises(ValueError, match="average must be one of"):
+        M.Precision(average="samples")
+    with pytest.raises(TypeError, match="'threshold' argument of Recall must be a number"):
+        M.Recall(threshold="0.5")
+    with pytest.raises(ValueError, match="multi_class must be 'ovr' or 'ovo'; got 'raise'"):
+        M.AUC(multi_class="raise")
 
 
 def test_streaming_metrics_before_any_update_and_with_one_class():

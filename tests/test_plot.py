@@ -29,7 +29,7 @@ def xor():
 
 def written(path):
     data = path.read_bytes()
-    assert not [p for p in path.parent.iterdir() if p.name.endswith(".part")]
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []      # no temporary left
     return data
 
 
@@ -98,8 +98,23 @@ def test_roc_curve_plot(tmp_path):
     rng = np.random.default_rng(0)
     y = np.arange(30) % 3
     p = rng.random((30, 3)) + np.eye(3)[y]
-    many = plot.roc_curve(y, p / p.sum(axis=1, keepdims=True), labels=["a", "b", "c"])
+    p /= p.sum(axis=1, keepdims=True)
+    many = plot.roc_curve(y, p, labels=["a", "b", "c"])
     assert len(many.axes[0].get_lines()) == 4              # a curve per class and the chance line
+    assert [t.get_text()[:10] for t in many.axes[0].get_legend().get_texts()[:3]] == ["a vs rest:", "b vs rest:",
+                                                                                      "c vs rest:"]
+
+
+@pytest.mark.parametrize("y_true,y_score,labels,fragment", [
+    ([1, 1, 1], [0.2, 0.5, 0.9], None, "single class"),
+    ([0, 1, 2, 0], [0.1, 0.2, 0.3, 0.4], None, "3 classes; give y_score one column per class"),
+    ([0, 1, 0, 1], np.full((4, 3), 1 / 3), None, "3 columns .* 2 classes"),         # a class absent from y_true
+    ([0, 1, 2], np.full((3, 3), 1 / 3), ["a", "b"], "2 names"),
+    ([0, 1, 1], [0.2, 0.5], None, "same length; got 3 and 2"),
+])
+def test_roc_curve_plot_bad_input(y_true, y_score, labels, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        plot.roc_curve(y_true, y_score, labels=labels)
 
 
 def test_clear_error_without_matplotlib(monkeypatch):

@@ -11,6 +11,7 @@ own splitters included; and neurona's splitters work inside scikit-learn (``cros
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -90,9 +91,9 @@ def _check_labels(owner: str, y, n: int) -> np.ndarray:
 def _check_smallest_class(owner: str, labels: np.ndarray, parts: int):
     values, counts = np.unique(labels, return_counts=True)
     if counts.min() < parts:
-        small = values[counts < parts]
-        raise ValueError(f"{owner}: class {small[0].item()!r} has only {counts.min()} member(s), fewer than the "
-                         f"{parts} parts asked for; stratification needs at least one per part.")
+        smallest = int(np.argmin(counts))
+        raise ValueError(f"{owner}: class {values[smallest].item()!r} has only {counts[smallest]} member(s), fewer "
+                         f"than the {parts} parts asked for; stratification needs at least one per part.")
 
 
 def _stratified_parts(owner: str, labels, sizes: list[int], rng, shuffle: bool) -> list[np.ndarray]:
@@ -281,6 +282,8 @@ def batches(x, y=None, batch_size: int = 32, shuffle: bool = False, seed=None):
     may be smaller. ``shuffle=True`` visits the samples in a random order drawn with ``seed``."""
     check_number("batches", "batch_size", batch_size, 1, integer=True)
     x = np.asarray(x)
+    if x.ndim == 0:
+        raise ValueError(f"batches needs x with one row per sample; got a scalar {x.item()!r}.")
     if y is not None:
         y = np.asarray(y)
         _same_length("batches", (x, y))
@@ -349,11 +352,14 @@ class MinMaxScaler(_Scaler):
     features map to a."""
 
     def __init__(self, feature_range=(0.0, 1.0)):
-        low, high = feature_range
+        try:
+            low, high = (float(bound) for bound in feature_range)
+        except (TypeError, ValueError):
+            low = high = math.nan
         if not high > low:
-            raise ValueError(f"The 'feature_range' argument of MinMaxScaler must be (low, high) with "
-                             f"low < high. Got {feature_range!r}.")
-        self.feature_range = (float(low), float(high))
+            raise ValueError(f"The 'feature_range' argument of MinMaxScaler must be two numbers (low, high) "
+                             f"with low < high. Got {feature_range!r}.")
+        self.feature_range = (low, high)
 
     def _fit(self, x):
         low, high = self.feature_range

@@ -23,12 +23,15 @@ import warnings
 
 import numpy as np
 
+from .base import warn
 from .registry import Configurable, Registry
+from .validation import check_number
 
 
 class UndefinedMetricWarning(UserWarning):
     r"""A metric divided by zero (e.g. precision of a class never predicted) and took the value of
-    ``zero_division``."""
+    ``zero_division``. Once scikit-learn is loaded it is also scikit-learn's UndefinedMetricWarning,
+    so the filters written for scikit-learn apply."""
 
 
 # ------------------------------------------------------------------------------- input checks
@@ -164,16 +167,16 @@ def _check_zero_division(zero_division):
     raise ValueError(f"zero_division must be 'warn', 0, 1 or nan; got {zero_division!r}.")
 
 
-def _divide(numerator, denominator, zero_division, what: str, warn: bool):
+def _divide(numerator, denominator, zero_division, what: str, report: bool):
     r"""numerator / denominator; where the denominator is 0, the value of ``zero_division`` (and a
-    warning if it is "warn" and ``warn``)."""
+    warning if it is "warn" and ``report``)."""
     value = _check_zero_division(zero_division)
     zero = denominator == 0
     with np.errstate(invalid="ignore", divide="ignore"):
         result = np.where(zero, value, numerator / np.where(zero, 1, denominator))
-    if zero.any() and warn and isinstance(zero_division, str):
-        warnings.warn(f"{what}; it is set to 0.0. Use the zero_division argument to choose the value "
-                      f"and silence this warning.", UndefinedMetricWarning, stacklevel=4)
+    if zero.any() and report and isinstance(zero_division, str):
+        warn(UndefinedMetricWarning, f"{what}; it is set to 0.0. Use the zero_division argument to choose "
+             f"the value and silence this warning.", stacklevel=5)      # the caller of precision, recall, f1
     return result
 
 
@@ -391,8 +394,8 @@ def roc_curve(y_true, y_score, pos_label=None, drop_intermediate: bool = True):
 
 def _rate(counts, kind: str, rate: str):
     if counts[-1] == 0:
-        warnings.warn(f"No {kind} samples in y_true: the {rate} rate is undefined (nan).",
-                      UndefinedMetricWarning, stacklevel=3)
+        warn(UndefinedMetricWarning, f"No {kind} samples in y_true: the {rate} rate is undefined (nan).",
+             stacklevel=3)
         return np.full(counts.shape, np.nan)
     return counts / counts[-1]
 
@@ -454,6 +457,10 @@ def _multiclass_auc(y_true, score, classes, average, multi_class, labels_given) 
                          f"{classes.tolist()}; pass labels= with one class per column.")
     if not np.isin(y_true, classes).all():
         raise ValueError(f"y_true holds labels not in labels={classes.tolist()}.")
+    absent = classes[~np.isin(classes, y_true)]
+    if absent.size:
+        raise ValueError(f"Class {absent[0].item()!r} of labels={classes.tolist()} has no sample in y_true: its ROC "
+                         f"AUC against the other classes is not defined.")
     if not np.allclose(score.sum(axis=1), 1):
         raise ValueError("For several classes y_score must hold probabilities whose rows sum to 1.")
     if multi_class == "ovr":
@@ -478,30 +485,44 @@ def _fsum_parts(parts: list[float], values) -> list[float]:
     rounded sum: p_0 = round(S), p_1 = round(S - p_0), ... (math.fsum is exact before it rounds).
 
     Carrying the parts from batch to batch gives, after any batches, the same p_0 as math.fsum of
-    all the values at once: the streaming MSE equals the whole-set MSE exactly.
+    all the values at once: the streaming MSE equals the whole-set MSE exactly. A NaN or an
+    infinity (a diverged model) gives [nan] or [inf], which later batches keep.
     """
     terms = parts + np.ravel(values).tolist()
     try:
-        out = []
-        for _ in range(40):
-            total = math.fsum(terms)
-            if total == 0 or not math.isfinite(total):
-                break
-            out.append(total)
-            terms.append(-total)
-        return out or [0.0]
+        total = math.fsum(terms)
+    except OverflowError:                            # finite values whose sum is beyond float range
+        with np.errstate(over="ignore"):
+            return [float(np.sum(terms))]
     except ValueError:                               # inf - inf
-        return [float("nan")]
+        return [math.nan]
+    if not math.isfinite(total):
+        return [total]
+    out = []
+    for _ in range(40):
+        if total == 0:
+            break
+        out.append(total)
+        terms.append(-total)
+        total = math.fsum(terms)
+    return out or [0.0]
 
 
 def _regression_pair(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     y_true = y_true.reshape(-1, 1) if y_true.ndim == 1 else y_true
     y_pred = y_pred.reshape(-1, 1) if y_pred.ndim == 1 else y_pred
-    if y_true.shape != y_pred.shape or y_true.ndim != 2:
+    if y_true.ndim != 2 or y_pred.ndim != 2:
+        raise ValueError(f"y_true and y_pred must be 1-D (samples) or 2-D (samples, outputs); "
+                         f"got shapes {np.shape(y_true)} and {np.shape(y_pred)}.")
+    if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape (samples[, outputs]); "
                          f"got {np.shape(y_true)} and {np.shape(y_pred)}.")
     _check_length(y_true, y_pred)
+    for name, array in (("y_true", y_true), ("y_pred", y_pred)):
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} must hold finite numbers; it has {int((~np.isfinite(array)).sum())} "
+                             f"NaN or infinite value(s).")
     return y_true, y_pred
 
 
@@ -666,7 +687,7 @@ class _ConfusionMetric(Metric):
     def __init__(self, average: str | None = None, threshold: float = 0.5):
         if average not in _AVERAGES:
             raise ValueError(f"average must be one of {list(_AVERAGES)}; got {average!r}.")
-        self.average, self.threshold = average, threshold
+        self.average, self.threshold = average, check_number(type(self).__name__, "threshold", threshold)
         super().__init__()
 
     def reset(self):
@@ -674,6 +695,9 @@ class _ConfusionMetric(Metric):
 
     def update(self, y_true, y_pred):
         truth, predicted, k = output_classes(y_true, y_pred, self.threshold)
+        if self.average == "binary" and k > 2:
+            raise ValueError(f"{type(self).__name__}(average='binary') scores one output or two classes; the "
+                             f"model has {k} outputs. Choose average='macro', 'micro' or 'weighted'.")
         k = max(k, self.matrix.shape[0], int(truth.max(initial=0)) + 1)
         if k > self.matrix.shape[0]:
             grown = np.zeros((k, k), np.int64)
@@ -717,6 +741,8 @@ class AUC(Metric):
     (one-vs-rest, ``multi_class``). NaN while the batches hold a single class."""
 
     def __init__(self, multi_class: str = "ovr"):
+        if multi_class not in ("ovr", "ovo"):
+            raise ValueError(f"AUC: multi_class must be 'ovr' or 'ovo'; got {multi_class!r}.")
         self.multi_class = multi_class
         super().__init__()
 

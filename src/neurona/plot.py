@@ -12,13 +12,13 @@ are made without pyplot, so they work on any backend, headless servers included.
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
 
 from . import metrics as metrics_module
+from .io import write_atomic
 
 _MISSING = ("neurona.plot needs matplotlib, which is not installed. Install it with "
             "pip install \"neurona[plot]\" (or pip install matplotlib).")
@@ -33,19 +33,11 @@ def _new_figure(width: float, height: float):
 
 
 def _finish(figure, path):
-    r"""Save ``figure`` to ``path`` if given: a temporary file in the same folder, then os.replace."""
+    r"""Save ``figure`` to ``path`` if given (the format from the extension), written atomically."""
     if path is not None:
-        path = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                figure.savefig(out, format=path.suffix.lstrip(".").lower() or "png")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=Path(path).suffix.lstrip(".").lower() or "png")
+        write_atomic(path, buffer.getvalue())
     return figure
 
 
@@ -164,17 +156,23 @@ def roc_curve(y_true, y_score, path=None, labels=None, title=None):
     Binary: ``y_score`` is the score of the positive (greater) class. Several classes: a column
     of probabilities per class, drawn one-vs-rest, a curve per class (``labels`` names them).
     """
-    y_true = np.asarray(y_true)
+    y_true = metrics_module._as_labels("y_true", y_true)
     score = np.asarray(y_score, dtype=np.float64)
-    figure = _new_figure(5.2, 4.8)
-    ax = figure.subplots()
+    classes = np.unique(y_true)
+    if classes.size < 2:
+        raise ValueError(f"y_true holds a single class ({classes.tolist()}); a ROC curve needs two or more.")
     if score.ndim == 1 or score.shape[1] == 1:
-        classes = np.unique(y_true)
+        if classes.size > 2:
+            raise ValueError(f"y_true holds {classes.size} classes; give y_score one column per class.")
         curves = [("", y_true == classes[-1], score.reshape(-1))]
     else:
-        classes = np.unique(y_true)
         names = [str(c) for c in classes] if labels is None else [str(n) for n in labels]
+        if score.shape[1] != classes.size or len(names) != classes.size:
+            raise ValueError(f"y_score has {score.shape[1]} columns and labels {len(names)} names, but y_true "
+                             f"holds {classes.size} classes {classes.tolist()}; give one of each per class.")
         curves = [(f"{name} vs rest", y_true == c, score[:, k]) for k, (c, name) in enumerate(zip(classes, names))]
+    figure = _new_figure(5.2, 4.8)
+    ax = figure.subplots()
     for name, positive, column in curves:
         fpr, tpr, _ = metrics_module.roc_curve(positive.astype(np.int64), column)
         area = metrics_module.auc(fpr, tpr)

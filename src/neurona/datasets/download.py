@@ -50,9 +50,10 @@ class RemoteDataset:
 REMOTE: dict[str, RemoteDataset] = {
     "mnist": RemoteDataset(
         "mnist",
-        mirrors=("http://yann.lecun.com/exdb/mnist/",
-                 "https://ossci-datasets.s3.amazonaws.com/mnist/",
-                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        # the original site last: it has refused plain downloads for years
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                 "http://yann.lecun.com/exdb/mnist/"),
         files=(RemoteFile("train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"),
                RemoteFile("train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624"),
                RemoteFile("t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea"),

@@ -57,13 +57,13 @@ def make_xor(n_samples: int = 500, noise: float = 0.0, seed=None):
 
 
 def make_gauss(n_samples: int = 500, noise: float = 0.0, seed=None):
-    r"""Two Gaussian blobs: class 1 around (2, 2), class 0 around (-2, -2), with standard
-    deviation 0.5 + 7 noise (0.5 clean, 4 at the playground's top noise 0.5)."""
+    r"""Two Gaussian blobs: class 1 around (2, 2), class 0 around (-2, -2), with variance
+    sigma^2 = 0.5 + 7 noise in each coordinate (0.5 clean, 4 at the playground's top noise 0.5)."""
     _check("make_gauss", n_samples, noise)
     rng = np.random.default_rng(seed)
     first, second = _halves(n_samples)
     centres = np.r_[np.full((first, 2), 2.0), np.full((second, 2), -2.0)]
-    x = centres + rng.normal(0, 0.5 + 7 * noise, (n_samples, 2))
+    x = centres + rng.normal(0, np.sqrt(0.5 + 7 * noise), (n_samples, 2))
     y = np.r_[np.ones(first, np.int64), np.zeros(second, np.int64)]
     return _shuffled(x, y, rng)
 
