@@ -383,3 +383,27 @@ def test_a_pickled_model_trains_on_as_the_original():
     original.fit(x, y, epochs=2, verbose=0)
     copy.fit(x, y, epochs=2, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(original.get_weights(), copy.get_weights()))
+
+
+def test_batch_logs_compute_a_metric_only_when_a_callback_reads_it(monkeypatch):
+    # a streaming AUC sorts every score seen so far: once per epoch, not once per batch
+    calls = []
+    result = nr.metrics.AUC.result
+    monkeypatch.setattr(nr.metrics.AUC, "result", lambda self: calls.append(1) or result(self))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(640, 4))
+    y = (x[:, :1] > 0).astype(float)
+    model = nr.Sequential([nr.layers.Dense(1, activation="sigmoid")], input_dim=4, seed=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["auc"])
+
+    class ReadsAUC(nr.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.last = (logs["auc"], dict(logs))
+
+    model.fit(x, y, epochs=2, batch_size=64, verbose=0)
+    assert len(calls) == 2                                  # the two epoch ends
+    reader = ReadsAUC()
+    history = model.fit(x, y, epochs=1, batch_size=64, verbose=0, callbacks=[reader])
+    auc, logs = reader.last
+    assert sorted(logs) == ["auc", "batch_loss", "loss"] and logs["auc"] == auc
+    assert auc == history.history["auc"][-1]               # the last batch's value is the epoch's

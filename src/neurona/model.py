@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -26,6 +27,27 @@ from .validation import as_2d_array, check_number, describe_nonfinite
 
 class NoGradientWarning(UserWarning):
     r"""Some parameters cannot learn: a step or sign activation lets no gradient through."""
+
+
+class BatchLogs(Mapping):
+    r"""The logs of a batch ("loss", "batch_loss" and each metric), each metric computed only when
+    read. A streaming AUC over every sample seen so far costs a sort: computing it after each batch
+    would make an epoch quadratic in its length, while most callbacks read only the loss."""
+
+    def __init__(self, loss, batch_loss, metrics):
+        self._values = {"loss": loss, "batch_loss": batch_loss}
+        self._metrics = dict(metrics)
+
+    def __getitem__(self, key):
+        if key in self._values:
+            return self._values[key]
+        return self._metrics[key].result()
+
+    def __iter__(self):
+        return iter(["loss", *self._metrics, "batch_loss"])
+
+    def __len__(self):
+        return 2 + len(self._metrics)
 
 
 class Sequential:
@@ -342,9 +364,7 @@ class Sequential:
             for _, metric in self.metrics:
                 metric.update(yb, y_pred)
             self._fit_steps_done = step + 1
-            logs = self._logs(total_cost / seen)
-            logs["batch_loss"] = cost
-            callback_list.on_train_batch_end(step, logs)
+            callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, self.metrics))
             if self.stop_training:
                 break
         return self._logs(total_cost / seen)

@@ -7,6 +7,7 @@ verbose=1 draws a live bar per epoch; verbose=2 prints one line per epoch.
 """
 from __future__ import annotations
 
+import math
 import time
 
 from rich.console import Console
@@ -77,10 +78,17 @@ class ProgressLogger(Callback):
                                       transient=False)
             self._progress.start()
             self._task = self._progress.add_task("", total=self.steps, logs={})
+            self._logs_shown_at = -math.inf
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.verbose == 1:
-            self._progress.update(self._task, completed=batch + 1, logs=logs)
+        if self.verbose != 1:
+            return
+        now = time.perf_counter()
+        if now - self._logs_shown_at >= 0.2:        # the bar redraws 5 times a second: read the
+            self._logs_shown_at = now               # metrics (some cost a sort) no more often
+            self._progress.update(self._task, completed=batch + 1, logs=dict(logs or {}))
+        else:
+            self._progress.update(self._task, completed=batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose == 1:
