@@ -8,7 +8,7 @@ import pytest
 from neurona import datasets
 from neurona.datasets import idx
 
-# ../shared/data/mnist beside the checkout (one level further up for a checkout in a worktree folder)
+# ../shared/data/mnist beside the checkout (or one level further up)
 MNIST_DIR = next((p / "shared" / "data" / "mnist" for p in Path(__file__).resolve().parents[2:4]
                   if (p / "shared" / "data" / "mnist").is_dir()), Path("../shared/data/mnist"))
 
