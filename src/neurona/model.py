@@ -34,9 +34,9 @@ class BatchLogs(Mapping):
     read. A streaming AUC over every sample seen so far costs a sort: computing it after each batch
     would make an epoch quadratic in its length, while most callbacks read only the loss."""
 
-    def __init__(self, loss, batch_loss, metrics):
+    def __init__(self, loss, batch_loss, metric_by_name):
         self._values = {"loss": loss, "batch_loss": batch_loss}
-        self._metrics = dict(metrics)
+        self._metrics = metric_by_name
 
     def __getitem__(self, key):
         if key in self._values:
@@ -350,6 +350,7 @@ class Sequential:
         total_cost, seen = 0.0, 0
         for _, metric in self.metrics:
             metric.reset()
+        metric_by_name = dict(self.metrics)
         self._fit_steps_done = 0
         for step, start in enumerate(range(0, n, batch_size)):
             callback_list.on_train_batch_begin(step)
@@ -364,7 +365,7 @@ class Sequential:
             for _, metric in self.metrics:
                 metric.update(yb, y_pred)
             self._fit_steps_done = step + 1
-            callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, self.metrics))
+            callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:
                 break
         return self._logs(total_cost / seen)

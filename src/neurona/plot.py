@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import metrics as metrics_module
+from .metrics.classification import _as_labels
 from .io import write_atomic
 
 _MISSING = ("neurona.plot needs matplotlib, which is not installed. Install it with "
@@ -156,7 +157,7 @@ def roc_curve(y_true, y_score, path=None, labels=None, title=None):
     Binary: ``y_score`` is the score of the positive (greater) class. Several classes: a column
     of probabilities per class, drawn one-vs-rest, a curve per class (``labels`` names them).
     """
-    y_true = metrics_module._as_labels("y_true", y_true)
+    y_true = _as_labels("y_true", y_true)
     score = np.asarray(y_score, dtype=np.float64)
     classes = np.unique(y_true)
     if classes.size < 2:

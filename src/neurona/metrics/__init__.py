@@ -1,0 +1,30 @@
+r"""How good is a model? Metrics on a whole set, and streaming versions for ``fit``.
+
+Whole-set functions take scikit-learn's arguments in scikit-learn's order and give its results:
+
+    accuracy(y_true, y_pred)                  correct predictions / all predictions
+    balanced_accuracy(y_true, y_pred)         mean of the normalised confusion matrix's diagonal
+    confusion_matrix(y_true, y_pred, labels=None, normalize=None | "true" | "pred" | "all")
+    precision, recall, f1(y_true, y_pred, average="binary" | "macro" | "micro" | "weighted" | None)
+    classification_report(y_true, y_pred)     the table of the three per class
+    log_loss(y_true, y_pred)                  -1/N sum_i sum_j y_ij log p_ij
+    roc_curve(y_true, y_score), roc_auc(y_true, y_score, multi_class="ovr" | "ovo")
+    mean_squared_error, mean_absolute_error, r2(y_true, y_pred)
+
+Streaming metrics (``compile(metrics=["accuracy", "precision", "recall", "f1", "auc", "mae",
+"mse"])``) are objects with ``reset()``, ``update(y_true, y_pred)`` per batch and ``result()``.
+They keep exact running counts (a confusion matrix, an exact float sum, the scores seen), so the
+result over all batches equals the whole-set function on all the data, bit for bit.
+"""
+from .classification import (UndefinedMetricWarning, accuracy, balanced_accuracy, classification_report,
+                             confusion_matrix, f1, log_loss, precision, precision_recall_f1_support, recall,
+                             unique_labels)
+from .ranking import auc, roc_auc, roc_curve
+from .regression import mean_absolute_error, mean_squared_error, r2
+from .streaming import (AUC, BinaryAccuracy, CategoricalAccuracy, F1Score, FunctionMetric, MeanAbsoluteError,
+                        MeanSquaredError, Metric, Precision, Recall, SparseCategoricalAccuracy, get,
+                        output_classes, register, registry)
+
+# scikit-learn's names, so that code written for it runs unchanged
+accuracy_score, balanced_accuracy_score, roc_auc_score, r2_score = accuracy, balanced_accuracy, roc_auc, r2
+precision_score, recall_score, f1_score = precision, recall, f1
