@@ -99,6 +99,26 @@ def test_round_trip_is_bitwise_and_training_continues_exactly(tmp_path, optimize
     assert same_weights(loaded, uninterrupted)
 
 
+def test_files_with_adams_earlier_moment_slots_load_and_resume(tmp_path):
+    # files written before Adam kept m / (1 - beta_1) and v / (1 - beta_2) hold "m" and "v"
+    uninterrupted = make("adam")
+    fit(uninterrupted, 5)
+    first = make("adam")
+    fit(first, 2)
+    path = tmp_path / "m.safetensors"
+    first.save(path)
+    from safetensors import safe_open
+    with safe_open(path, framework="numpy") as file:
+        tensors, metadata = {k: file.get_tensor(k) for k in file.keys()}, dict(file.metadata())
+    tensors["optimizer.m"] = tensors.pop("optimizer.m_sum") * np.float32(1 - 0.9)
+    tensors["optimizer.v"] = tensors.pop("optimizer.v_sum") * np.float32(1 - 0.999)
+    path.write_bytes(st_save(tensors, metadata=metadata))
+    loaded = nr.load_model(path)
+    fit(loaded, 3)
+    for a, b in zip(loaded.get_weights(), uninterrupted.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_dtypes_and_unfitted_model_round_trip(tmp_path, dtype):
     model = make("adam", dtype)
@@ -121,8 +141,8 @@ def test_the_file_is_plain_safetensors_with_json_metadata(tmp_path):
     with safe_open(tmp_path / "m.safetensors", framework="numpy") as file:
         keys, metadata = set(file.keys()), file.metadata()
         assert np.array_equal(file.get_tensor("layers.0.kernel"), model.layers[0].kernel)
-    assert {"layers.0.kernel", "layers.0.bias", "layers.2.kernel", "layers.4.kernel", "optimizer.m",
-            "optimizer.v"} <= keys and "layers.2.bias" not in keys
+    assert {"layers.0.kernel", "layers.0.bias", "layers.2.kernel", "layers.4.kernel", "optimizer.m_sum",
+            "optimizer.v_sum"} <= keys and "layers.2.bias" not in keys
     assert json.loads(metadata["compile"])["loss"]["name"] == "sparse_categorical_crossentropy"
     assert json.loads(metadata["training"])["epoch"] == 1
 
@@ -338,9 +358,9 @@ def test_corrupted_bytes_load_or_give_a_model_file_error(tmp_path):
 
 def test_bad_optimizer_state_changes_nothing(tmp_path):
     path, tensors, metadata = saved(tmp_path)
-    tensors["optimizer.m"] = tensors["optimizer.m"][:-1]
+    tensors["optimizer.m_sum"] = tensors["optimizer.m_sum"][:-1]
     path.write_bytes(st_save(tensors, metadata=metadata))
-    with pytest.raises(io.ModelFileError, match="optimizer slot 'm'"):
+    with pytest.raises(io.ModelFileError, match="optimizer slot 'm_sum'"):
         nr.load_model(path)
     model = make()
     before = model.get_weights()

@@ -80,6 +80,40 @@ def test_matches_torch_after_100_steps(name):
     assert not np.allclose(ours[0], params[0])
 
 
+def test_adam_slots_are_torch_moments_without_their_factors():
+    # m = (1 - beta_1) m_sum and v = (1 - beta_2) v_sum are torch's exp_avg and exp_avg_sq
+    params, gradients = random_params(), random_gradients()
+    ours = optimizers.Adam(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-7)
+    run_neurona(ours, params, gradients)
+    tensors = [torch.nn.Parameter(torch.tensor(p, dtype=torch.float64)) for p in params]
+    theirs = torch.optim.Adam(tensors, lr=0.02, betas=(0.8, 0.99), eps=1e-7)
+    for grads in gradients:
+        for tensor, grad in zip(tensors, grads):
+            tensor.grad = torch.tensor(grad, dtype=torch.float64)
+        theirs.step()
+    for slots, tensor in zip(ours.get_state()["slots"], tensors):
+        state = theirs.state[tensor]
+        assert_close((1 - 0.8) * slots["m_sum"], state["exp_avg"].numpy())
+        assert_close((1 - 0.99) * slots["v_sum"], state["exp_avg_sq"].numpy())
+
+
+def test_adam_takes_the_moments_m_and_v_of_earlier_checkpoints():
+    params, gradients = random_params(), random_gradients()
+    first = optimizers.Adam(learning_rate=0.01, beta_1=0.85, beta_2=0.995)
+    w1 = run_neurona(first, params, gradients[:30])
+    state = first.get_state()
+    legacy = {"iterations": state["iterations"],
+              "slots": [{"m": (1 - 0.85) * s["m_sum"], "v": (1 - 0.995) * s["v_sum"]} for s in state["slots"]]}
+    second = optimizers.Adam(learning_rate=0.01, beta_1=0.85, beta_2=0.995)
+    w2 = [p.copy() for p in w1]
+    second.set_state(legacy, w2)
+    for grads in gradients[30:]:
+        first.apply(w1, grads)
+        second.apply(w2, grads)
+    for a, b in zip(w1, w2):
+        assert_close(b, a)
+
+
 def torch_lr_sequence(make_scheduler, n_steps, lr0=0.1):
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))], lr=lr0)
     scheduler = make_scheduler(optimizer)
@@ -371,8 +405,8 @@ def test_get_state_returns_copies():
     w = [np.ones(3)]
     opt.apply(w, [np.ones(3)])
     state = opt.get_state()
-    state["slots"][0]["m"][...] = 123.0
-    assert not np.any(opt.get_state()["slots"][0]["m"] == 123.0)
+    state["slots"][0]["m_sum"][...] = 123.0
+    assert not np.any(opt.get_state()["slots"][0]["m_sum"] == 123.0)
     assert all(not key.startswith("_") for key in state["slots"][0])
 
 

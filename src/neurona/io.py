@@ -274,6 +274,7 @@ def restore_state(model, path, contents=None) -> None:
     epoch, iterations, rng_state, history = _training_from(metadata.get("training"), path)
     slots = {k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")}
     if model.compiled:
+        slots = model.optimizer.upgrade_slots(slots)
         _check_slots(model, slots, path)
     model.set_weights(weights)
     model.epoch = epoch

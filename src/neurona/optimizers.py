@@ -65,6 +65,10 @@ class Optimizer(Configurable):
                 "slots": [{k: v.copy() for k, v in s.items() if not k.startswith("_")}
                           for s in (self._slots or [])]}
 
+    def upgrade_slots(self, slots: dict) -> dict:
+        r"""Slots saved by an earlier version of this optimizer, in today's form."""
+        return slots
+
     def set_state(self, state: dict, params=None):
         self.iterations = int(state["iterations"])
         if params is not None:
@@ -74,7 +78,7 @@ class Optimizer(Configurable):
                 raise ValueError(f"The optimizer state holds {len(state['slots'])} slot sets; the "
                                  f"model has {0 if self._slots is None else len(self._slots)} parameters.")
             for mine, saved in zip(self._slots, state["slots"]):
-                for key, value in saved.items():
+                for key, value in self.upgrade_slots(saved).items():
                     mine[key][...] = value
 
 
@@ -180,6 +184,14 @@ class Adam(Optimizer):
     epsilon sits outside the square root, as in PyTorch and Keras; the slides (seed 002) put it
     inside, sqrt(s + epsilon), and also write the averages with a minus sign: both are typos of
     the original algorithm.
+
+    The slots hold the moments without their (1 - beta) factors, the exponentially weighted sums
+
+        m_sum <- beta_1 m_sum + dw,   v_sum <- beta_2 v_sum + dw^2,
+        so  m = (1 - beta_1) m_sum,   v = (1 - beta_2) v_sum,
+
+    because the factors then move into the scalars of the last line: an update is 10 passes over
+    the parameters instead of 12, which is a tenth of a training step at batch size 32.
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
@@ -190,26 +202,31 @@ class Adam(Optimizer):
         self.epsilon = check_number("Adam", "epsilon", epsilon, 0)
 
     def _new_slots(self, param):
-        return {"m": np.zeros_like(param), "v": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        return {"m_sum": np.zeros_like(param), "v_sum": np.zeros_like(param), "_scratch": np.empty_like(param)}
+
+    def upgrade_slots(self, slots: dict) -> dict:
+        r"""Files written before the slots were sums hold the moments "m" and "v": convert them."""
+        if set(slots) == {"m", "v"}:
+            return {"m_sum": slots["m"] / (1.0 - self.beta_1), "v_sum": slots["v"] / (1.0 - self.beta_2)}
+        return slots
 
     def apply(self, params, grads):
         t = self.iterations + 1
-        self._correction_1 = 1.0 - self.beta_1 ** t
-        self._sqrt_correction_2 = math.sqrt(1.0 - self.beta_2 ** t)
+        # m_hat = c1 m_sum and v_hat = c2 v_sum, with c = (1 - beta) / (1 - beta^t)
+        self._c1 = (1.0 - self.beta_1) / (1.0 - self.beta_1 ** t)
+        self._sqrt_c2 = math.sqrt((1.0 - self.beta_2) / (1.0 - self.beta_2 ** t))
         super().apply(params, grads)
 
     def _update(self, param, grad, slots, alpha):
-        m, v, tmp = slots["m"], slots["v"], slots["_scratch"]
-        m *= self.beta_1
-        np.multiply(grad, 1.0 - self.beta_1, out=tmp)
-        m += tmp
-        v *= self.beta_2
+        m_sum, v_sum, tmp = slots["m_sum"], slots["v_sum"], slots["_scratch"]
+        m_sum *= self.beta_1
+        m_sum += grad
+        v_sum *= self.beta_2
         np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - self.beta_2
-        v += tmp
-        # alpha m_hat / (sqrt(v_hat) + eps) = (alpha sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
-        np.sqrt(v, out=tmp)
-        tmp += self.epsilon * self._sqrt_correction_2
-        np.divide(m, tmp, out=tmp)
-        tmp *= alpha * self._sqrt_correction_2 / self._correction_1
+        v_sum += tmp
+        # alpha m_hat / (sqrt(v_hat) + eps) = (alpha c1 / sqrt(c2)) m_sum / (sqrt(v_sum) + eps / sqrt(c2))
+        np.sqrt(v_sum, out=tmp)
+        tmp += self.epsilon / self._sqrt_c2
+        np.divide(m_sum, tmp, out=tmp)
+        tmp *= alpha * self._c1 / self._sqrt_c2
         param -= tmp
