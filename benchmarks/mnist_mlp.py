@@ -9,13 +9,18 @@ What it measures, at each batch size (128 and 32 by default):
   - PyTorch eager: ``nn.Sequential(Linear, ReLU, Linear, ReLU, Linear)``, ``Adam(lr=1e-3,
     fused=True)`` (its fastest eager Adam on this CPU; ``--torch-adam foreach`` for the multi-tensor one), ``F.cross_entropy`` on logits and integer labels, ``zero_grad(set_to_none=True)``,
     tensors converted once, a ``torch.randperm`` per epoch and one index per batch;
-  after one warm-up epoch, the median of ``--repeats`` epochs; then the ratio neurona / torch
-  against the target (<= 0.8 at batch 128, <= 0.6 at batch 32). Each framework trains in its own
-  subprocess (this script re-invoked with ``--worker``), one after the other, never side by side
-  (an idle PyTorch process keeps its OpenMP threads spinning and slows a process beside it);
+  after one warm-up epoch each, ``--repeats`` rounds of one epoch of each framework, back to back
+  (neurona first in odd rounds, torch first in even ones); the median epoch of each, and the
+  ratio neurona / torch as the median of the rounds' ratios (the two epochs of a round see the
+  same moment of a machine whose speed drifts), against the target (<= 0.8 at batch 128, <= 0.6
+  at batch 32). Each framework trains in its own subprocess (this script re-invoked with
+  ``--worker``); the one not training is stopped with SIGSTOP (an idle PyTorch process keeps its
+  OpenMP threads spinning and slows a process beside it);
 * peak memory of each framework (its own process): the resident set after import + data load is
   the baseline, the peak is ``getrusage(RUSAGE_SELF).ru_maxrss`` once training is over;
 * test accuracy after the 1 + repeats epochs (a sanity check: about 97% for both);
+* the NumPy floor of a step: the needed products plus one Adam update of the 235,146 parameters
+  timed alone (the elementwise part that no GEMM speed removes), against the target's seconds;
 * a hardware lower bound: the float32 GEMM throughput of NumPy at this network's shapes (the
   three forward products, the three weight gradients x^T delta and the three input gradients
   delta W^T of one batch), timed in a loop, and the seconds an epoch of 6 x (number of weights)
@@ -24,6 +29,11 @@ What it measures, at each batch size (128 and 32 by default):
 
 Everything is float32 on 2 threads (BLAS thread variables are set before NumPy is imported;
 ``torch.set_num_threads(2)``).
+
+NumPy's BLAS (OpenBLAS) picks its kernel for the CPU unless ``OPENBLAS_CORETYPE`` names one; some
+machines set it (with ``OPENBLAS_L2_SIZE``) to work around old OpenBLAS bugs, which pins a current
+NumPy to an older, slower kernel. The script prints the kernel it ran; to run the CPU's own, unset
+both for that command alone: ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/mnist_mlp.py``.
 
 Run it from the repository root:
 
@@ -48,6 +58,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
+import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -59,6 +70,7 @@ import numpy as np  # noqa: E402
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 LAYER_SIZES = (784, 256, 128, 10)
 N_WEIGHTS = sum(a * b for a, b in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]))    # kernels only: 234,752
+N_PARAMS = N_WEIGHTS + sum(LAYER_SIZES[1:])                                   # and biases: 235,146
 DEFAULT_TARGETS = {128: 0.8, 32: 0.6}
 QUICK_SAMPLES = 10_000
 RESULT_TAG = "BENCH-RESULT "
@@ -100,7 +112,8 @@ def blas_threads():
         from threadpoolctl import threadpool_info
     except ImportError:
         return None
-    return [{"api": p.get("internal_api"), "threads": p.get("num_threads")} for p in threadpool_info()]
+    return [{"api": p.get("internal_api"), "threads": p.get("num_threads"), "version": p.get("version"),
+             "kernel": p.get("architecture")} for p in threadpool_info()]
 
 
 # ----------------------------------------------------------------------------------- data
@@ -224,8 +237,38 @@ def gemm_shapes(batch_size: int):
     return shapes
 
 
+def best_time(run, rounds: int) -> float:
+    r"""Seconds per call of ``run()``: calibrated to about 10 ms a round, best of ``rounds``."""
+    run()
+    start, calls = time.perf_counter(), 0
+    while time.perf_counter() - start < 0.05:
+        run()
+        calls += 1
+    calls = max(1, calls // 5)
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            run()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def adam_update_seconds(rounds: int) -> float:
+    r"""One Adam update of neurona on this network's parameters (weights and biases, float32, one
+    flat vector as in ``Sequential``), timed alone: the elementwise floor of a step."""
+    from neurona.optimizers import Adam
+
+    rng = np.random.default_rng(0)
+    params = [rng.standard_normal(N_PARAMS, dtype=np.float32)]
+    grads = [rng.standard_normal(N_PARAMS, dtype=np.float32)]
+    adam = Adam(1e-3)
+    return best_time(lambda: adam.apply(params, grads), rounds)
+
+
 def worker_gemm(args) -> dict:
-    r"""Best-of-rounds time of each float32 product of a training step at this batch size."""
+    r"""Best-of-rounds time of each float32 product of a training step at this batch size, and of
+    one Adam update."""
     rng = np.random.default_rng(0)
     batch_size = args.batch_size
     ops = []
@@ -236,18 +279,7 @@ def worker_gemm(args) -> dict:
         right = rng.standard_normal((n, k), dtype=np.float32).T if transposed == "right" else \
             rng.standard_normal((k, n), dtype=np.float32)
         out = np.empty((m, n), dtype=np.float32)
-        np.matmul(left, right, out=out)
-        start, calls = time.perf_counter(), 0
-        while time.perf_counter() - start < 0.05:                # calibrate: ~10 ms per round
-            np.matmul(left, right, out=out)
-            calls += 1
-        calls = max(1, calls // 5)
-        best = float("inf")
-        for _ in range(args.gemm_rounds):
-            start = time.perf_counter()
-            for _ in range(calls):
-                np.matmul(left, right, out=out)
-            best = min(best, (time.perf_counter() - start) / calls)
+        best = best_time(lambda: np.matmul(left, right, out=out), args.gemm_rounds)
         flops = 2.0 * m * k * n
         ops.append({"name": name, "shape": f"({m},{k})x({k},{n})", "needed": needed,
                     "seconds": best, "flops": flops, "gflops": flops / best / 1e9})
@@ -256,7 +288,7 @@ def worker_gemm(args) -> dict:
     needed_s = sum(op["seconds"] for op in ops if op["needed"])
     return {"batch_size": batch_size, "ops": ops, "step_gemm_s": step_s, "step_needed_gemm_s": needed_s,
             "gflops": step_flops / step_s / 1e9, "blas_threads": blas_threads(),
-            "numpy": np.__version__}
+            "adam_s": adam_update_seconds(args.gemm_rounds), "numpy": np.__version__}
 
 
 TRAINING = {"neurona": prepare_neurona, "torch": prepare_torch}
@@ -291,6 +323,14 @@ class Worker:
         self.process.stdin.write(command + "\n")
         self.process.stdin.flush()
 
+    def pause(self):
+        if hasattr(signal, "SIGSTOP"):
+            self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        if hasattr(signal, "SIGCONT"):
+            self.process.send_signal(signal.SIGCONT)
+
     def close(self):
         self.process.stdin.close()
         self.process.wait()
@@ -304,18 +344,27 @@ def run_gemm(batch_size: int, args) -> dict:
 
 
 def run_training(batch_size: int, args) -> tuple[dict, dict]:
-    r"""Each framework's worker in turn, alone on the machine: a warm-up epoch, then ``repeats``
-    timed epochs. The two never live side by side: an idle PyTorch process keeps its OpenMP
-    threads spinning for a while and was measured to slow a NumPy process beside it by up to 50%."""
-    results = {}
+    r"""Both workers in turns, never running side by side: each trains its warm-up epoch, then the
+    two alternate timed epochs (neurona, torch, then torch, neurona, ...), so that each pair of
+    epochs sees the same moment of a machine whose speed drifts. The worker that is not training
+    is stopped (SIGSTOP): an idle PyTorch process keeps its OpenMP threads spinning for a while and
+    was measured to slow a NumPy process beside it by up to 50%."""
+    workers, warmups = {}, {}
     for kind in ("neurona", "torch"):
-        worker = Worker(kind, batch_size, args)
-        warmup = worker.receive()["warmup_s"]
-        for _ in range(args.repeats):
-            worker.send("epoch")
-            worker.receive()
+        workers[kind] = Worker(kind, batch_size, args)
+        warmups[kind] = workers[kind].receive()["warmup_s"]
+        workers[kind].pause()
+    for round_ in range(args.repeats):
+        for kind in ("neurona", "torch") if round_ % 2 == 0 else ("torch", "neurona"):
+            workers[kind].resume()
+            workers[kind].send("epoch")
+            workers[kind].receive()
+            workers[kind].pause()
+    results = {}
+    for kind, worker in workers.items():
+        worker.resume()
         worker.send("finish")
-        results[kind] = dict(worker.receive(), warmup_s=warmup)
+        results[kind] = dict(worker.receive(), warmup_s=warmups[kind])
         worker.close()
     return results["neurona"], results["torch"]
 
@@ -326,7 +375,9 @@ def summarize(batch_size: int, n_train: int, gemm: dict, neurona_result: dict, t
     bound = gemm["step_gemm_s"] * steps            # = 6 x N_WEIGHTS x n_train FLOPs at the measured rate
     needed_bound = gemm["step_needed_gemm_s"] * steps
     row = {"batch_size": batch_size, "n_train": n_train, "gemm_gflops": gemm["gflops"],
-           "bound_s": bound, "bound_needed_s": needed_bound, "target": target}
+           "bound_s": bound, "bound_needed_s": needed_bound, "target": target,
+           "adam_s": gemm["adam_s"] * steps, "floor_s": needed_bound + gemm["adam_s"] * steps,
+           "blas": gemm["blas_threads"]}
     for result in (neurona_result, torch_result):
         name = result["framework"]
         median = statistics.median(result["epoch_s"])
@@ -341,8 +392,10 @@ def summarize(batch_size: int, n_train: int, gemm: dict, neurona_result: dict, t
             "peak_mib": max(memory["peak_after_load_kib"], memory["train_peak_kib"]) / MIB,
             "train_peak_mib": memory["train_peak_kib"] / MIB if memory["peak_reset"] else None,
         }
-    row["ratio"] = row["neurona"]["epoch_s"] / row["torch"]["epoch_s"]
+    # the epochs of a round ran one after the other: their ratio is the one least moved by drift
     row["round_ratios"] = [a / b for a, b in zip(neurona_result["epoch_s"], torch_result["epoch_s"])]
+    row["ratio"] = statistics.median(row["round_ratios"])
+    row["ratio_of_medians"] = row["neurona"]["epoch_s"] / row["torch"]["epoch_s"]
     row["met"] = None if target is None else row["ratio"] <= target
     return row
 
@@ -407,6 +460,22 @@ def print_table(rows, args):
     for row in rows:
         print(f"  batch {row['batch_size']:>4}: {row['gemm_gflops']:6.1f} GFLOP/s -> bound {row['bound_s']:.3f} "
               f"s/epoch, needed {row['bound_needed_s']:.3f} s/epoch")
+    print()
+    print(f"NumPy floor of a step: the needed products + one Adam update of the {N_PARAMS:,} parameters, "
+          "each timed alone (neither counts activations, loss, gathering the batch or Python)")
+    for row in rows:
+        goal = "" if row["target"] is None else \
+            f"; the target asks for <= {row['target'] * row['torch']['epoch_s']:.3f} s/epoch"
+        print(f"  batch {row['batch_size']:>4}: {row['bound_needed_s']:.3f} + Adam {row['adam_s']:.3f} = "
+              f"{row['floor_s']:.3f} s/epoch{goal}")
+    print()
+    for pool in rows[0]["blas"] or []:
+        print(f"NumPy's BLAS: {pool['api']} {pool['version']}, kernel {pool['kernel']}, {pool['threads']} threads")
+    pinned = {v: os.environ[v] for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
+    if pinned:
+        print("  The environment sets " + ", ".join(f"{k}={v}" for k, v in pinned.items()) + ": OpenBLAS runs "
+              "that kernel, not the one it would pick for this CPU. To measure with its own: "
+              "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/mnist_mlp.py")
 
 
 def main(argv=None):
