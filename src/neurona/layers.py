@@ -128,7 +128,7 @@ class Dense(Layer):
         if self.kernel_regularizer is not None:
             self.grads[0] += self.kernel_regularizer.gradient(self.kernel, m)
         if self.use_bias:
-            np.sum(delta, axis=0, out=self.grads[1])
+            np.add.reduce(delta, axis=0, out=self.grads[1])
             if self.bias_regularizer is not None:
                 self.grads[1] += self.bias_regularizer.gradient(self.bias, m)
         return delta @ self.kernel.T if need_input_grad else None
