@@ -395,7 +395,6 @@ def summarize(batch_size: int, n_train: int, gemm: dict, neurona_result: dict, t
     # the epochs of a round ran one after the other: their ratio is the one least moved by drift
     row["round_ratios"] = [a / b for a, b in zip(neurona_result["epoch_s"], torch_result["epoch_s"])]
     row["ratio"] = statistics.median(row["round_ratios"])
-    row["ratio_of_medians"] = row["neurona"]["epoch_s"] / row["torch"]["epoch_s"]
     row["met"] = None if target is None else row["ratio"] <= target
     return row
 

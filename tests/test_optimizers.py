@@ -85,13 +85,11 @@ def test_adam_slots_are_torch_moments_without_their_factors():
     params, gradients = random_params(), random_gradients()
     ours = optimizers.Adam(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-7)
     run_neurona(ours, params, gradients)
-    tensors = [torch.nn.Parameter(torch.tensor(p, dtype=torch.float64)) for p in params]
-    theirs = torch.optim.Adam(tensors, lr=0.02, betas=(0.8, 0.99), eps=1e-7)
-    for grads in gradients:
-        for tensor, grad in zip(tensors, grads):
-            tensor.grad = torch.tensor(grad, dtype=torch.float64)
-        theirs.step()
-    for slots, tensor in zip(ours.get_state()["slots"], tensors):
+    made = []
+    run_torch(lambda ps: made.append(torch.optim.Adam(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-7)) or made[0],
+              params, gradients)
+    theirs = made[0]
+    for slots, tensor in zip(ours.get_state()["slots"], theirs.param_groups[0]["params"]):
         state = theirs.state[tensor]
         assert_close((1 - 0.8) * slots["m_sum"], state["exp_avg"].numpy())
         assert_close((1 - 0.99) * slots["v_sum"], state["exp_avg_sq"].numpy())
