@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import cli, sources
+from neurona import cli
+from neurona.cli import sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

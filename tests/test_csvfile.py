@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from neurona.csvfile import CSVError, read_csv
+from neurona.cli.csvfile import CSVError, read_csv
 
 
 def csv(tmp_path, text, name="t.csv"):

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from neurona import experiment
-from neurona.experiment import SettingsError
+from neurona.cli import experiment
+from neurona.cli.experiment import SettingsError
 
 
 def toml(tmp_path, text):

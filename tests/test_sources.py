@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import sources
-from neurona.sources import SourceError
+from neurona.cli import sources
+from neurona.cli.sources import SourceError
 
 
 def test_task_is_read_from_the_target():

@@ -9,7 +9,7 @@ r"""neurona: neural networks from first principles on NumPy.
 from . import (activations, autodiff, callbacks, data, datasets, initializers, layers, losses, metrics, optimizers,
                plot, regularizers, schedules)
 from . import estimators, linear, neurons
-from .io import load_model
+from .saving import load_model
 from .model import NoGradientWarning, Sequential
 
 __version__ = "0.1.0"

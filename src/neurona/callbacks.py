@@ -296,7 +296,7 @@ class BackupAndRestore(Callback):
         return os.path.exists(self.path)
 
     def on_train_begin(self, logs=None):
-        from .io import remove_stale_temporaries
+        from .atomicfile import remove_stale_temporaries
         if os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
             remove_stale_temporaries(self.path)      # left by a run killed while writing
 

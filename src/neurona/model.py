@@ -337,8 +337,8 @@ class Sequential:
                              f"{len(backups)}.")
         if not backups or not backups[0].exists():
             return initial_epoch
-        from . import io
-        io.restore_state(self, backups[0].path)
+        from . import saving
+        saving.restore_state(self, backups[0].path)
         if self.history is not None:
             history.epoch, history.history = self.history.epoch, self.history.history
         return self.epoch
@@ -416,10 +416,10 @@ class Sequential:
 
     # -- files --------------------------------------------------------------------------------
     def save(self, path, include_optimizer: bool = True) -> None:
-        r"""Write the model to one ``.safetensors`` file (see ``neurona.io``); ``neurona.load_model``
+        r"""Write the model to one ``.safetensors`` file (see ``neurona.saving``); ``neurona.load_model``
         reads it back."""
-        from . import io
-        io.save_model(self, path, include_optimizer=include_optimizer)
+        from . import saving
+        saving.save_model(self, path, include_optimizer=include_optimizer)
 
     # -- description --------------------------------------------------------------------------
     def summary(self, print_fn=print) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import metrics as metrics_module
 from .metrics.classification import _as_labels
-from .io import write_atomic
+from .atomicfile import write_atomic
 
 _MISSING = ("neurona.plot needs matplotlib, which is not installed. Install it with "
             "pip install \"neurona[plot]\" (or pip install matplotlib).")

@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from .io import write_atomic
+from .atomicfile import write_atomic
 
 #: products with more terms than this show the first few and the last, with "..." between
 MAX_TERMS = 8

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..io import write_atomic
+from ..atomicfile import write_atomic
 from .backprop import backpropagate, topological_order
 from .tensor import Tensor, Variable
 

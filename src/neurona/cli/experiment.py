@@ -21,7 +21,7 @@ import os
 import sys
 import warnings
 
-from .validation import check_number
+from ..validation import check_number
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -187,7 +187,7 @@ def prepare(x_train, x_test, scale: bool):
     r"""Standardise with the mean and standard deviation of the training part only."""
     if not scale:
         return x_train, x_test, None
-    from .data import StandardScaler
+    from ..data import StandardScaler
     scaler = StandardScaler().fit(x_train)
     return scaler.transform(x_train), scaler.transform(x_test), scaler
 
@@ -196,8 +196,8 @@ def build_model(settings: dict, source, n_features: int):
     r"""Hidden Dense layers (He initialisation for the ReLU family, Glorot otherwise), optional
     dropout after each, and the output the task needs: softmax + cross-entropy for classes, a
     linear unit + MSE for a value. The names are checked before anything is built."""
-    from . import activations, layers, optimizers
-    from .model import Sequential
+    from .. import activations, layers, optimizers
+    from ..model import Sequential
 
     activation = settings["activation"]
     activations.registry.lookup(activation)
@@ -225,7 +225,7 @@ def fit_model(model, settings: dict, x_train, y_train, checkpoint: str, resume: 
     ``resume`` an existing checkpoint is continued."""
     import numpy as np
 
-    from . import callbacks
+    from .. import callbacks
 
     # shuffle once so that validation_split's last samples are a random part of the training set
     order = np.random.default_rng(settings["seed"]).permutation(len(x_train))

@@ -10,7 +10,7 @@ import pytest
 from safetensors.numpy import save as st_save
 
 import neurona as nr
-from neurona import callbacks, io, layers, optimizers, regularizers, schedules
+from neurona import callbacks, layers, saving, optimizers, regularizers, schedules
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(120, 6))
@@ -175,13 +175,13 @@ def test_model_checkpoint_every_n_epochs_and_best_only(tmp_path):
 
 def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
     path = tmp_path / "m.safetensors"
-    io.write_atomic(path, b"old")
+    saving.write_atomic(path, b"old")
 
     def fail(*args):
         raise OSError("disk full")
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
-        io.write_atomic(path, b"new")
+        saving.write_atomic(path, b"new")
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.safetensors"]
 
 
@@ -205,7 +205,7 @@ def test_custom_loss_and_metric_are_named_in_the_file_and_given_back_when_loadin
     uninterrupted.fit(X, target, epochs=4, verbose=0)
     first = model()
     first.fit(X, target, epochs=2, verbose=0, resume_from=tmp_path / "backup.safetensors")
-    with pytest.raises(io.ModelFileError, match=r"custom loss 'squared_log_error'.*custom_objects="):
+    with pytest.raises(saving.ModelFileError, match=r"custom loss 'squared_log_error'.*custom_objects="):
         nr.load_model(tmp_path / "backup.safetensors")
     assert not nr.load_model(tmp_path / "backup.safetensors", compile=False).compiled
     custom = {"squared_log_error": squared_log_error, "worst_error": worst_error}
@@ -224,7 +224,7 @@ def test_custom_loss_and_metric_are_named_in_the_file_and_given_back_when_loadin
 def test_written_files_get_the_usual_permissions(tmp_path):
     old = os.umask(0o022)
     try:
-        io.write_atomic(tmp_path / "m.safetensors", b"data")
+        saving.write_atomic(tmp_path / "m.safetensors", b"data")
     finally:
         os.umask(old)
     assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o644
@@ -261,7 +261,7 @@ def test_truncated_file(tmp_path):
     data = path.read_bytes()
     for size in (0, 5, 100, len(data) - 1):
         path.write_bytes(data[:size])
-        with pytest.raises(io.ModelFileError, match="truncated|not a valid safetensors"):
+        with pytest.raises(saving.ModelFileError, match="truncated|not a valid safetensors"):
             nr.load_model(path)
 
 
@@ -269,7 +269,7 @@ def test_wrong_tensor_shape(tmp_path):
     path, tensors, metadata = saved(tmp_path)
     tensors["layers.0.kernel"] = np.zeros((6, 11), np.float32)
     path.write_bytes(st_save(tensors, metadata=metadata))
-    with pytest.raises(io.ModelFileError, match=r"'layers.0.kernel' has shape \(6, 11\).*needs \(6, 10\)"):
+    with pytest.raises(saving.ModelFileError, match=r"'layers.0.kernel' has shape \(6, 11\).*needs \(6, 10\)"):
         nr.load_model(path)
 
 
@@ -290,14 +290,14 @@ def test_metadata_that_is_not_json_or_not_neurona(tmp_path):
     path, tensors, metadata = saved(tmp_path)
     payload = pickle.dumps(os.getcwd)          # a pickle: must never be unpickled
     path.write_bytes(st_save(tensors, metadata=metadata | {"model": payload.hex() + "{"}))
-    with pytest.raises(io.ModelFileError, match="'model' is not valid JSON"):
+    with pytest.raises(saving.ModelFileError, match="'model' is not valid JSON"):
         nr.load_model(path)
     path.write_bytes(st_save(tensors, metadata=metadata | {"format": "pickle"}))
-    with pytest.raises(io.ModelFileError, match="not a neurona model file"):
+    with pytest.raises(saving.ModelFileError, match="not a neurona model file"):
         nr.load_model(path)
     header = b'{"__metadata__": not json}'
     path.write_bytes(struct.pack("<Q", len(header)) + header)
-    with pytest.raises(io.ModelFileError, match="header is not JSON"):
+    with pytest.raises(saving.ModelFileError, match="header is not JSON"):
         nr.load_model(path)
 
 
@@ -318,7 +318,7 @@ def test_any_json_in_the_metadata_loads_or_gives_a_model_file_error(tmp_path):
             path.write_bytes(st_save(tensors, metadata=metadata | {key: json.dumps(changed)}))
             try:
                 nr.load_model(path)
-            except io.ModelFileError:
+            except saving.ModelFileError:
                 refused.add((key, inner, json.dumps(value)))
     for case in [("compile", "optimizer", "null"), ("training", None, "5"), ("training", "epoch", "-1"),
                  ("training", "optimizer_iterations", "1e+300"), ("training", "rng", "{}"),
@@ -345,7 +345,7 @@ def test_corrupted_bytes_load_or_give_a_model_file_error(tmp_path):
         try:
             nr.load_model(path)
             outcomes["loaded"] += 1
-        except io.ModelFileError:
+        except saving.ModelFileError:
             outcomes["refused"] += 1
     assert outcomes["refused"] > 300 and outcomes["loaded"] > 0, outcomes
 
@@ -354,11 +354,11 @@ def test_bad_optimizer_state_changes_nothing(tmp_path):
     path, tensors, metadata = saved(tmp_path)
     tensors["optimizer.m_sum"] = tensors["optimizer.m_sum"][:-1]
     path.write_bytes(st_save(tensors, metadata=metadata))
-    with pytest.raises(io.ModelFileError, match="optimizer slot 'm_sum'"):
+    with pytest.raises(saving.ModelFileError, match="optimizer slot 'm_sum'"):
         nr.load_model(path)
     model = make()
     before = model.get_weights()
-    with pytest.raises(io.ModelFileError):
+    with pytest.raises(saving.ModelFileError):
         model.fit(X, Y, epochs=1, verbose=0, resume_from=path)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 

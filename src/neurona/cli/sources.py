@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import datasets
+from .. import datasets
 from .csvfile import read_csv
-from .data import StandardScaler, train_test_split
+from ..data import StandardScaler, train_test_split
 
 MAX_AUTO_CLASSES = 20
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",

@@ -21,9 +21,10 @@ import traceback
 import click
 import numpy as np
 
-from . import experiment, io, metrics, sources
+from .. import metrics, saving
+from . import experiment, sources
 from .csvfile import read_csv
-from .model import Sequential
+from ..model import Sequential
 
 _debug = False
 
@@ -52,7 +53,7 @@ def usage(work):
     r"""Run ``work()``; the input errors it raises become usage errors (exit code 2)."""
     try:
         return work()
-    except (experiment.SettingsError, sources.SourceError, io.ModelFileError, ValueError) as error:
+    except (experiment.SettingsError, sources.SourceError, saving.ModelFileError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     except OSError as error:
         raise click.UsageError(f"{error.filename}: {error.strerror}") from None
@@ -97,7 +98,7 @@ def train(config, **flags):
     model.summary()
     try:
         experiment.fit_model(model, settings, x_train, y_train, checkpoint, settings["resume"])
-    except io.ModelFileError as error:          # --resume with a checkpoint of another model
+    except saving.ModelFileError as error:          # --resume with a checkpoint of another model
         raise click.UsageError(f"cannot resume: {error}") from None
     if model.stop_reason:
         if os.path.exists(checkpoint):
@@ -144,7 +145,7 @@ def _plot_module():
     r"""neurona.plot, once matplotlib is known to import (checked before any training)."""
     try:
         import matplotlib  # noqa: F401  (the optional extra neurona[plot])
-        from . import plot
+        from .. import plot
     except ImportError:
         raise Failure("--plots needs matplotlib, which is not installed: "
                       "pip install \"neurona[plot]\" (or pip install matplotlib).") from None
@@ -187,7 +188,7 @@ def _confusion_table(matrix, classes) -> str:
 
 # -- using a saved model ------------------------------------------------------------------------
 def _load(path) -> Sequential:
-    model = usage(lambda: io.load_model(sources.check_file(path, "MODEL")))
+    model = usage(lambda: saving.load_model(sources.check_file(path, "MODEL")))
     if not model.metadata.get("features"):
         raise click.UsageError(f"{path} holds no description of its inputs (features, scaling); it was "
                                f"not written by `neurona train`. Use neurona.load_model in Python.")
@@ -274,7 +275,7 @@ def predict(model_path, input_path, output):
     if output is None:
         click.echo(text, nl=False)
     else:
-        io.write_atomic(output, text.encode())
+        saving.write_atomic(output, text.encode())
         print(f"Wrote {len(rows)} predictions to {output}")
 
 
@@ -287,7 +288,7 @@ def _csv_cell(text: str) -> str:
 @debug_option
 def info(model_path):
     r"""Describe a saved model: architecture, parameters, training settings and history."""
-    model = usage(lambda: io.load_model(sources.check_file(model_path, "MODEL")))
+    model = usage(lambda: saving.load_model(sources.check_file(model_path, "MODEL")))
     model.summary()
     if model.compiled:
         print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\n"
@@ -309,7 +310,7 @@ def info(model_path):
 @debug_option
 def list_datasets():
     r"""List the datasets that --dataset accepts."""
-    from . import datasets
+    from .. import datasets
     print("Bundled (no download):")
     for name in sorted(datasets.BUNDLED):
         x, _ = datasets.load(name)
