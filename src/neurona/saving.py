@@ -210,6 +210,9 @@ def model_from_config(config: dict):
         layers = [layer_from_config(c) for c in layer_configs]
         inputs, outputs = functional.rebuild(config, layers)
         many_in, many_out = config.get("many_inputs", len(inputs) > 1), config.get("many_outputs", len(outputs) > 1)
+        keys = config.get("output_keys")
+        if isinstance(keys, list) and len(keys) == len(outputs) and all(isinstance(k, str) for k in keys):
+            outputs = dict(zip(keys, outputs))
         return Model(inputs if many_in else inputs[0], outputs if many_out else outputs[0], name=config.get("name"),
                      seed=config.get("seed"), dtype=config.get("dtype", "float32"))
     input_shape = config.pop("input_shape", None)

@@ -234,3 +234,34 @@ def _attach_operators():
 
 
 _attach_operators()
+
+
+def _placeholder_aware():
+    r"""Let each operation accept the placeholders of a model being traced (anything with a
+    ``_neurona_apply_op`` method, e.g. ``neurona.Input`` tensors in a subclassed model's ``call``):
+    there the operation is recorded, not run. Duck-typed, so this module imports nothing of the
+    models; Tensor's operators call the plain functions and pay nothing."""
+    def aware(name, function):
+        def apply(*args, **kwargs):
+            for a in args:
+                if hasattr(a, "_neurona_apply_op"):
+                    return a._neurona_apply_op(name, *args, **kwargs)
+                if isinstance(a, (list, tuple)):
+                    for v in a:
+                        if hasattr(v, "_neurona_apply_op"):
+                            return v._neurona_apply_op(name, *args, **kwargs)
+            return function(*args, **kwargs)
+
+        apply.__name__ = apply.__qualname__ = function.__name__
+        apply.__doc__ = function.__doc__
+        apply.__wrapped__ = function
+        return apply
+
+    namespace = globals()
+    for name in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "negative", "exp", "log", "sqrt",
+                 "sin", "cos", "tanh", "sigmoid", "relu", "abs", "power", "matmul", "clip", "where", "sum", "mean",
+                 "max", "reshape", "transpose", "getitem", "concatenate", "softmax", "log_softmax"):
+        namespace[name] = aware(name, namespace[name])
+
+
+_placeholder_aware()
