@@ -273,17 +273,17 @@ def test_basic_classification_tutorial_on_mnist():
         pytest.skip(f"no MNIST files in {MNIST}")
     keras = neurona
     x_train, y_train, x_test, y_test = neurona.datasets.load_mnist(MNIST, flatten=False)
-    x_train, y_train, x_test, y_test = x_train[:6000], y_train[:6000], x_test[:2000], y_test[:2000]
+    x_train, y_train, x_test, y_test = x_train[:3000], y_train[:3000], x_test[:1000], y_test[:1000]
     model = keras.Sequential([keras.layers.Flatten(input_shape=(28, 28)), keras.layers.Dense(128, activation="relu"),
                               keras.layers.Dense(10)])
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=3, verbose=0)
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=2)
-    assert test_acc > 0.9
+    assert test_acc > 0.85
     probability_model = keras.Sequential([model, keras.layers.Softmax()])
     predictions = probability_model.predict(x_test)
-    assert predictions.shape == (2000, 10)
+    assert predictions.shape == (1000, 10)
     np.testing.assert_allclose(predictions.sum(axis=1), 1, rtol=1e-5)
     assert np.mean(np.argmax(predictions, axis=1) == y_test) == pytest.approx(test_acc)
 
