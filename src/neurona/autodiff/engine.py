@@ -27,6 +27,17 @@ def _constant(values, like):
     return Tensor(np.asarray(values, dtype=like.dtype))
 
 
+def _softplus(z):
+    return ops.relu(z) + ops.log(1.0 + ops.exp(-ops.abs(z)))
+
+
+def _gelu(a, z):
+    if a.approximate:
+        u = math.sqrt(2.0 / math.pi) * (z + 0.044715 * z ** 3)
+        return 0.5 * z * (1.0 + ops.tanh(u))
+    return 0.5 * z * (1.0 + ops.erf(z / math.sqrt(2.0)))
+
+
 ACTIVATIONS = {
     "identity":   lambda a, z: z,
     "step":       lambda a, z: _constant(a(z.data), z),          # derivative 0: no gradient flows
@@ -36,9 +47,17 @@ ACTIVATIONS = {
     "relu":       lambda a, z: ops.relu(z),
     "leaky_relu": lambda a, z: ops.where(z.data > 0, z, a.negative_slope * z),
     "selu":       _selu,
-    "softplus":   lambda a, z: ops.relu(z) + ops.log(1.0 + ops.exp(-ops.abs(z))),
+    "softplus":   lambda a, z: _softplus(z),
     "softsign":   lambda a, z: z / (1.0 + ops.abs(z)),
     "softmax":    lambda a, z: ops.softmax(z, axis=-1),
+    "elu":        lambda a, z: ops.where(z.data > 0, z, a.alpha * (ops.exp(ops.minimum(z, 0.0)) - 1.0)),
+    "gelu":       _gelu,
+    "silu":       lambda a, z: z * ops.sigmoid(z),
+    "hard_sigmoid": lambda a, z: ops.clip(z / 6.0 + 0.5, 0.0, 1.0),
+    "hard_silu":  lambda a, z: z * ops.clip(z / 6.0 + 0.5, 0.0, 1.0),
+    "exponential": lambda a, z: ops.exp(z),
+    "relu6":      lambda a, z: ops.clip(z, 0.0, 6.0),
+    "mish":       lambda a, z: z * ops.tanh(_softplus(z)),
 }
 
 
