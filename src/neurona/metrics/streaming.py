@@ -318,7 +318,7 @@ class LossMetric(MeanMetric):
         return self._loss().values(y_true, y_pred)
 
 
-def _loss_metric(loss_class, registry_name, doc, signature):
+def _loss_metric(loss_class, registry_name, doc, signature, *aliases):
     r"""The metric class of ``loss_class`` with Keras's arguments ``signature`` (name: default)."""
     def __init__(self, name=None, dtype=None, **arguments):
         for key, default in signature.items():
@@ -335,7 +335,7 @@ def _loss_metric(loss_class, registry_name, doc, signature):
     name = loss_class.__name__ if loss_class.__name__ != "LogCosh" else "LogCoshError"
     cls = type(name, (LossMetric,), {"__init__": __init__, "loss_class": loss_class, "__doc__": doc,
                                      "__module__": __name__})
-    return register(registry_name)(cls)
+    return register(registry_name, *aliases)(cls)
 
 
 BinaryCrossentropy = _loss_metric(losses_module.BinaryCrossentropy, "binary_crossentropy",
@@ -352,7 +352,7 @@ KLDivergence = _loss_metric(losses_module.KLDivergence, "kl_divergence", r"""The
 Poisson = _loss_metric(losses_module.Poisson, "poisson", r"""The mean Poisson loss.""", {})
 Hinge = _loss_metric(losses_module.Hinge, "hinge", r"""The mean hinge loss.""", {})
 SquaredHinge = _loss_metric(losses_module.SquaredHinge, "squared_hinge", r"""The mean squared hinge loss.""", {})
-LogCoshError = _loss_metric(losses_module.LogCosh, "log_cosh_error", r"""The mean log-cosh error.""", {})
+LogCoshError = _loss_metric(losses_module.LogCosh, "logcosh", r"""The mean log-cosh error.""", {}, "log_cosh_error")
 
 
 class FunctionMetric(MeanMetric):
