@@ -90,7 +90,7 @@ def test_dense_gradients(activation, use_bias, regularization):
 
 
 def test_dense_grads_include_the_regularizer_gradient():
-    layer, x, upstream = built_dense("tanh", True, L2(0.4), L1(0.3))
+    layer, x, upstream = built_dense("tanh", True, L2(0.4, convention="lectures"), L1(0.3, convention="lectures"))
     m = x.shape[0]
     a = layer.forward(x, training=True)
     layer.backward(upstream)

@@ -142,10 +142,10 @@ LOSSES = {
 _SOFTPLUS = activations.Softplus()
 
 
-REGULARIZERS = {     # the penalty of weights w for a batch of m samples
-    "l2":    lambda r, w, m: r.l2 / (2 * m) * ops.sum(w * w),
-    "l1":    lambda r, w, m: r.l1 / m * ops.sum(ops.abs(w)),
-    "l1_l2": lambda r, w, m: r.l1 / m * ops.sum(ops.abs(w)) + r.l2 / (2 * m) * ops.sum(w * w),
+REGULARIZERS = {     # the penalty of weights w for a batch of m samples (m counts for convention="lectures")
+    "l2":    lambda r, w, m: r.l2 * r._factor() * r._per_sample(m) * ops.sum(w * w),
+    "l1":    lambda r, w, m: r.l1 * r._per_sample(m) * ops.sum(ops.abs(w)),
+    "l1_l2": lambda r, w, m: sum(penalty(part, w, m) for part in r._parts()),
 }
 
 
