@@ -12,12 +12,15 @@ is evaluated at the optimizer's step count before each update.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from . import schedules
 from .registry import Configurable, Registry
 from .validation import check_number
+
+sys.modules[__name__ + ".schedules"] = schedules      # ``from neurona.optimizers.schedules import ...``, as Keras
 
 
 class Optimizer(Configurable):

@@ -113,7 +113,12 @@ class Registry:
         if isinstance(identifier, dict):
             config = dict(identifier)
             if "class_name" in config and isinstance(config.get("config", {}), dict):
-                config = {**config.get("config", {}), "name": config["class_name"]}
+                inner = dict(config.get("config") or {})
+                own_name = inner.pop("name", None)           # Keras's object name (a metric's log key)
+                config = {**inner, "name": config["class_name"]}
+                key = getattr(self.lookup(config["name"]), "_config_keys", {}).get("name")
+                if key and own_name is not None:
+                    config[key] = own_name
             if "name" not in config:
                 raise ValueError(f"A {self.kind} config needs a 'name' key; got keys {sorted(config)}.")
             cls = self.lookup(config.pop("name"))
