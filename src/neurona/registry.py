@@ -19,6 +19,17 @@ import difflib
 import inspect
 
 
+def _edits(a: str, b: str) -> int:
+    r"""Edit distance with adjacent transpositions ('adma' is one edit from 'adam')."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
 class NotInNeurona(NotImplementedError, AttributeError):
     r"""A Keras name that neurona does not implement (an AttributeError too, so ``hasattr`` and
     ``getattr(module, name, default)`` work as usual)."""
@@ -99,7 +110,7 @@ class Registry:
         if key in self._classes:
             return self._classes[key]
         known = self.names()
-        close = difflib.get_close_matches(str(name), known, n=1)
+        close = sorted(difflib.get_close_matches(str(name), known, n=5), key=lambda k: _edits(str(name), k))
         hint = f" Did you mean {close[0]!r}?" if close else ""
         plural = self.kind + ("es" if self.kind.endswith("s") else "s")
         classes = f" (or by class name: {', '.join(self.class_names())})" if self._class_names else ""
