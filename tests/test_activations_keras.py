@@ -54,3 +54,22 @@ def test_hard_sigmoid_is_keras_3s():
 def test_gelu_config_round_trip():
     f = activations.get({"name": "gelu", "approximate": True})
     assert f.approximate is True and activations.get(f.get_config()) == f
+
+
+def test_function_forms_as_keras_passes_them():
+    import neurona as nr
+    z = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(activations.relu(z), np.maximum(z, 0))
+    np.testing.assert_allclose(activations.leaky_relu(z), np.where(z > 0, z, 0.2 * z))   # Keras's function default
+    assert isinstance(activations.get(activations.swish), activations.SiLU)
+    assert activations.get(activations.leaky_relu).negative_slope == 0.2
+    t = nr.autodiff.Variable(z)
+    with nr.autodiff.GradientTape() as tape:
+        y = nr.ops.sum(activations.mish(t))
+    np.testing.assert_allclose(tape.gradient(y, t), activations.Mish().derivative(z), rtol=1e-12)
+    layer = nr.layers.Dense(2, activation=activations.elu)
+    assert isinstance(layer.activation, activations.ELU)
+    with pytest.raises(TypeError, match="registered activation"):
+        activations.get(lambda x: x)
+    with pytest.raises(NotImplementedError, match="It has: .*gelu"):
+        activations.celu

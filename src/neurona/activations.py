@@ -19,7 +19,7 @@ import numpy as np
 
 import math
 
-from .registry import Configurable, Registry
+from .registry import Configurable, Registry, not_in_neurona
 from .validation import check_number
 
 
@@ -52,9 +52,16 @@ register = registry.register
 
 
 def get(identifier) -> Activation:
-    r"""An activation from a name, a config dict, an instance, or None (identity)."""
+    r"""An activation from a name, a class name, a config dict, an instance, one of this module's
+    functions (``activations.relu``, as Keras code passes them), or None (identity)."""
     if identifier is None:
         return Identity()
+    if callable(getattr(identifier, "activation_class", None)):
+        return identifier.activation_class(**identifier.keras_defaults)
+    if callable(identifier) and not isinstance(identifier, (Activation, type)):
+        raise TypeError(f"neurona's layers take a registered activation (their backward is written by hand); "
+                        f"got the function {getattr(identifier, '__name__', identifier)!r}. Use a name "
+                        f"({', '.join(registry.names())}) or a function of neurona.activations.")
     return registry.get(identifier)
 
 
@@ -422,3 +429,51 @@ class Mish(Activation):
 
 
 _sigmoid = Sigmoid()
+
+
+def _function_form(cls, name, **keras_defaults):
+    r"""Keras's function ``keras.activations.<name>(x, ...)``: the value on arrays, or the autodiff
+    form on Tensors (recorded on the tape); ``get`` turns it into the class."""
+    def activation(x, **arguments):
+        f = cls(**{**keras_defaults, **arguments})
+        from .autodiff.tensor import Tensor
+        if isinstance(x, Tensor):
+            from .autodiff.engine import activation as autodiff_form
+            return autodiff_form(f, x)
+        return f(x)
+
+    activation.__name__ = activation.__qualname__ = name
+    activation.__doc__ = f"Keras's ``activations.{name}``.\n\n{cls.__doc__}"
+    activation.activation_class = cls
+    activation.keras_defaults = keras_defaults
+    return activation
+
+
+linear = _function_form(Identity, "linear")
+sigmoid = _function_form(Sigmoid, "sigmoid")
+tanh = _function_form(Tanh, "tanh")
+relu = _function_form(ReLU, "relu")
+leaky_relu = _function_form(LeakyReLU, "leaky_relu", negative_slope=0.2)     # Keras's function default
+selu = _function_form(SELU, "selu")
+softplus = _function_form(Softplus, "softplus")
+softsign = _function_form(Softsign, "softsign")
+softmax = _function_form(Softmax, "softmax")
+elu = _function_form(ELU, "elu")
+gelu = _function_form(GELU, "gelu")
+silu = swish = _function_form(SiLU, "silu")
+hard_sigmoid = _function_form(HardSigmoid, "hard_sigmoid")
+hard_silu = hard_swish = _function_form(HardSiLU, "hard_silu")
+exponential = _function_form(Exponential, "exponential")
+relu6 = _function_form(ReLU6, "relu6")
+mish = _function_form(Mish, "mish")
+
+
+def serialize(activation) -> dict:
+    return get(activation).get_config()
+
+
+def deserialize(config) -> Activation:
+    return get(config)
+
+
+__getattr__ = not_in_neurona(__name__, "activation", lambda: registry.names())
