@@ -12,7 +12,7 @@ into such a graph on symbolic inputs the first time the model sees data.
 
 One training step on a batch (x, y) of m samples:
     forward     each layer, in topological order, computes its output from its inputs
-    cost        J = sum_k w_k loss_k(y_k, y_hat_k) + the regularizers' penalties (lambda / 2m ||W||^2, ...)
+    cost        J = sum_k w_k loss_k(y_k, y_hat_k) + the regularizers' penalties (l ||W||^2, or the slides' lambda / 2m ||W||^2)
     backward    dJ/dy_hat_k from each loss (or dJ/dz = (y_hat - y) / m fused with softmax / sigmoid),
                 then each layer, in reverse order, turns dJ/d(output) into dJ/d(input) and dJ/dW
     update      the optimizer moves every trainable parameter against its gradient
