@@ -22,7 +22,7 @@ import click
 import numpy as np
 
 from .. import metrics, saving
-from . import experiment, sources
+from . import experiment, paths, sources
 from .csvfile import read_csv
 from ..model import Sequential
 
@@ -53,7 +53,8 @@ def usage(work):
     r"""Run ``work()``; the input errors it raises become usage errors (exit code 2)."""
     try:
         return work()
-    except (experiment.SettingsError, sources.SourceError, saving.ModelFileError, ValueError) as error:
+    except (experiment.SettingsError, sources.SourceError, saving.ModelFileError, paths.PathError,
+            ValueError) as error:
         raise click.UsageError(str(error)) from None
     except OSError as error:
         raise click.UsageError(f"{error.filename}: {error.strerror}") from None
@@ -86,12 +87,12 @@ def train(config, **flags):
     if flags["layers"] is not None:
         flags["layers"] = usage(lambda: experiment.parse_layers(flags["layers"]))
     settings = usage(lambda: experiment.merge(experiment.read_toml(config) if config else {}, flags))
+    out, checkpoint = usage(lambda: _train_paths(config, settings))
     plot = _plot_module() if settings["plots"] else None
     source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
                                                settings["data_path"], settings["task"], settings["seed"]))
     x_train, x_test, y_train, y_test = usage(lambda: sources.split(source, settings["test_size"], settings["seed"]))
     usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
-    out, checkpoint = usage(lambda: _outputs(settings))
     x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
     model = usage(lambda: experiment.build_model(settings, source, x_train.shape[1]))
     _describe(source, settings, len(x_train), len(x_test))
@@ -102,29 +103,40 @@ def train(config, **flags):
         raise click.UsageError(f"cannot resume: {error}") from None
     if model.stop_reason:
         if os.path.exists(checkpoint):
-            os.unlink(checkpoint)           # resuming a diverged run would diverge again
+            os.unlink(checkpoint)           # ours (checked before training); resuming would diverge again
         raise Failure(f"training failed: {model.stop_reason}")
-    result = _report(model, source, x_test, y_test, plot, settings["plots"])
+    result, matrix = _report(model, source, x_test, y_test)
     model.metadata = _metadata(source, settings, scaler)
-    model.save(out)
+    model.save(out)                         # the model first: a plot that fails cannot lose it
     if os.path.exists(checkpoint):
         os.unlink(checkpoint)
+    if plot is not None:
+        try:
+            _write_plots(plot, settings["plots"], model, source, matrix)
+        except Exception as error:
+            raise Failure(f"saved the model to {out}, but writing the plots to {settings['plots']} "
+                          f"failed: {error}") from None
     print(f"Saved the model to {out}" + (f" and plots to {settings['plots']}" if plot else ""))
     return result
 
 
-def _outputs(settings):
+PLOT_FILES = ("learning_curves.png", "confusion_matrix.png")
+
+
+def _train_paths(config, settings) -> tuple[str, str]:
+    r"""(out, checkpoint), once every output is known to be safe to write (see ``paths``); an
+    existing checkpoint must be a neurona model file (it is resumed or replaced, never another
+    file)."""
     out = settings["out"]
-    for path in (out, settings["checkpoint"], settings["plots"]):
-        if path is not None:
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                raise experiment.SettingsError(f"cannot write {path!r}: the directory {parent!r} does not exist.")
-    if os.path.isdir(out):
-        raise experiment.SettingsError(f"--out {out!r} is a directory; give a file name such as model.safetensors.")
     checkpoint = settings["checkpoint"] or os.path.splitext(out)[0] + ".ckpt.safetensors"
-    if os.path.abspath(checkpoint) == os.path.abspath(out):
-        raise experiment.SettingsError(f"conflicting settings: --checkpoint and --out are the same file {out!r}.")
+    paths.check_paths(
+        inputs={"experiment": config, "--csv": settings["csv"],
+                "--data-path": paths.directory_files(settings["data_path"])},
+        outputs={"--out": out, "--checkpoint": checkpoint},
+        directories={"--plots": (settings["plots"], PLOT_FILES)})
+    if os.path.lexists(checkpoint) and not saving.is_model_file(checkpoint):
+        raise paths.PathError(f"--checkpoint {checkpoint!r} exists and is not a neurona checkpoint; it is "
+                              f"left alone. Move it, or give another --checkpoint path.")
     return out, checkpoint
 
 
@@ -153,23 +165,27 @@ def _plot_module():
 
 
 # -- reporting ----------------------------------------------------------------------------------
-def _report(model, source, x_test, y_test, plot=None, plots_dir=None) -> dict:
+def _report(model, source, x_test, y_test, split="test"):
+    r"""Print the loss and metrics on (x_test, y_test), named by ``split``; for classes also the
+    confusion matrix and the report. Returns (metrics, confusion matrix or None)."""
     result = model.evaluate(x_test, y_test)
-    shown = " - ".join(f"test {k}: {v:.4f}" for k, v in result.items() if k != "loss")
-    print(f"Test loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
-    if plot is not None:
-        os.makedirs(plots_dir, exist_ok=True)
-        plot.learning_curves(model.history, path=os.path.join(plots_dir, "learning_curves.png"))
+    shown = " - ".join(f"{split} {k}: {v:.4f}" for k, v in result.items() if k != "loss")
+    print(f"{split.capitalize()} loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
     if source.task != "classification":
-        return result
+        return result, None
     predicted = model.predict(x_test).argmax(axis=1)
     matrix = confusion_matrix(y_test, predicted, len(source.classes))
     print(_confusion_table(matrix, source.classes))
     print(metrics.classification_report(y_test, predicted, labels=list(range(len(source.classes))),
                                         target_names=source.classes, zero_division=0))
-    if plot is not None:
-        plot.confusion_matrix(matrix, labels=source.classes, path=os.path.join(plots_dir, "confusion_matrix.png"))
-    return result
+    return result, matrix
+
+
+def _write_plots(plot, directory, model, source, matrix):
+    os.makedirs(directory, exist_ok=True)
+    plot.learning_curves(model.history, path=os.path.join(directory, PLOT_FILES[0]))
+    if matrix is not None:
+        plot.confusion_matrix(matrix, labels=source.classes, path=os.path.join(directory, PLOT_FILES[1]))
 
 
 def confusion_matrix(y_true, y_pred, k) -> np.ndarray:
@@ -223,7 +239,7 @@ def evaluate(model_path, dataset, csv_path, target, data_path, split):
         saved = meta.get("split") or {}
         _, x, _, y = usage(lambda: sources.split(source, saved.get("test_size", 0.2), saved.get("seed", 0)))
     print(f"{source.description}: {len(x)} samples ({split})")
-    return _report(model, source, _scaled(model, x), y)
+    return _report(model, source, _scaled(model, x), y)[0]
 
 
 def _evaluation_source(model, dataset, csv_path, target, data_path):
@@ -257,10 +273,10 @@ def _evaluation_source(model, dataset, csv_path, target, data_path):
 def predict(model_path, input_path, output):
     r"""Predict the rows of INPUT.csv (the model's feature columns; other columns are ignored):
     class probabilities and the predicted class, or the predicted value."""
+    usage(lambda: paths.check_paths(inputs={"MODEL": model_path, "INPUT.csv": input_path},
+                                    outputs={"--output": output}))
     model = _load(model_path)
     meta = model.metadata
-    if output is not None:
-        usage(lambda: _outputs({"out": output, "checkpoint": None, "plots": None}))
     table = usage(lambda: read_csv(sources.check_file(input_path, "INPUT.csv"), features=meta["features"],
                                    target=meta.get("target"), require_target=False))
     outputs = model.predict(_scaled(model, table.x))
