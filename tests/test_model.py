@@ -407,3 +407,16 @@ def test_batch_logs_compute_a_metric_only_when_a_callback_reads_it(monkeypatch):
     auc, logs = reader.last
     assert sorted(logs) == ["auc", "batch_loss", "loss"] and logs["auc"] == auc
     assert auc == history.history["auc"][-1]               # the last batch's value is the epoch's
+
+
+def test_finite_inputs_that_overflow_the_models_dtype_are_refused_with_their_place():
+    model = nr.Sequential([nr.layers.Dense(2, activation="softmax")], input_dim=3, seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.zeros((5, 3))
+    x[3, 2] = -1e300                               # finite in float64, -inf in float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # no NumPy RuntimeWarning leaks out
+        for call in (lambda: model.predict(x), lambda: model.fit(x, np.zeros(5, int), verbose=0)):
+            with pytest.raises(ValueError, match=r"x holds 1 value\(s\) too large for float32 .* first -1e\+300 "
+                                                 r"at row 3, column 2"):
+                call()

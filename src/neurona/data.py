@@ -296,11 +296,21 @@ def batches(x, y=None, batch_size: int = 32, shuffle: bool = False, seed=None):
 
 # ---------------------------------------------------------------------------------- scalers
 
+def _float_array(x) -> np.ndarray:
+    r"""``x`` as a checked 2-D array, float32 and float64 kept as they are (no copy), anything
+    else as float64."""
+    array = np.asarray(x)
+    dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float64
+    return as_2d_array("x", array, dtype)
+
+
 class _Scaler:
-    r"""Fit per-feature statistics on training data; apply them to any data of the same width."""
+    r"""Fit per-feature statistics on training data; apply them to any data of the same width.
+    The statistics are float64; ``transform`` works in the dtype of its input (float32 stays
+    float32, in one pass and one new array)."""
 
     def fit(self, x):
-        x = as_2d_array("x", x, np.float64)
+        x = _float_array(x)
         self._fit(x)
         self.n_features_in_ = x.shape[1]
         return self
@@ -309,22 +319,54 @@ class _Scaler:
         name = type(self).__name__
         if not hasattr(self, "n_features_in_"):
             raise RuntimeError(f"Call {name}.fit(x_train) before {method}.")
-        array = as_2d_array("x", x, np.float64)
+        array = _float_array(x)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(f"{name} was fitted on {self.n_features_in_} features; x has {array.shape[1]}.")
-        given = np.asarray(x).dtype
-        return array, (given if np.issubdtype(given, np.floating) else np.float64)
+        return array
 
     def transform(self, x):
-        array, dtype = self._checked(x, "transform")
-        return ((array - self.offset_) / self.scale_).astype(dtype)
+        array = self._checked(x, "transform")
+        result = array - np.asarray(self.offset_, array.dtype)
+        result /= np.asarray(self.scale_, array.dtype)
+        return result
 
     def inverse_transform(self, x):
-        array, dtype = self._checked(x, "inverse_transform")
-        return (array * self.scale_ + self.offset_).astype(dtype)
+        array = self._checked(x, "inverse_transform")
+        result = array * np.asarray(self.scale_, array.dtype)
+        result += np.asarray(self.offset_, array.dtype)
+        return result
 
     def fit_transform(self, x):
         return self.fit(x).transform(x)
+
+
+def mean_and_std(x) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-column mean mu and standard deviation sigma of a 2-D float array, in float64, in one
+    pass over blocks of rows (no float64 copy of a float32 x):
+
+        K = the first row,   mu = K + mean(x - K),   sigma^2 = mean((x - K)^2) - mean(x - K)^2
+
+    The shift K keeps the one-pass variance accurate (x - K is of the order of sigma, not of mu).
+    Columns whose squares overflow (|x| of 1e154 and beyond) are measured again in units of
+    their largest |x - K|, so a column of +-1e300 gets sigma = 1e300, not inf."""
+    n, width = x.shape
+    shift = x[0].astype(np.float64)
+    total, squares = np.zeros(width), np.zeros(width)
+    rows = max(1, 2 ** 16 // max(width, 1))               # blocks of about 64k numbers
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, rows):
+            block = x[start:start + rows] - shift           # float64
+            total += np.add.reduce(block, axis=0)
+            block *= block
+            squares += np.add.reduce(block, axis=0)
+        centre = total / n
+        variance = squares / n - centre * centre
+    std = np.sqrt(np.clip(variance, 0.0, None))
+    for j in np.flatnonzero(~np.isfinite(variance)):
+        column = x[:, j].astype(np.float64) - shift[j]
+        unit = np.max(np.abs(column))
+        centre[j], std[j] = np.mean(column / unit) * unit, np.std(column / unit) * unit
+    return shift + centre, std
 
 
 class StandardScaler(_Scaler):
@@ -336,8 +378,7 @@ class StandardScaler(_Scaler):
     """
 
     def _fit(self, x):
-        self.mean_ = x.mean(axis=0)
-        std = x.std(axis=0)
+        self.mean_, std = mean_and_std(x)
         self.scale_ = np.where(std > 0, std, 1.0)
 
     @property

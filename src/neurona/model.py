@@ -22,7 +22,8 @@ import numpy as np
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers
-from .validation import as_2d_array, check_number, describe_nonfinite
+from .divergence import DivergenceDetector
+from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
 
 
 class NoGradientWarning(UserWarning):
@@ -186,10 +187,10 @@ class Sequential:
                  if layer.params or not layer.built]
         if stuck:
             name = self.layers[last].activation._registry_name
-            warnings.warn(f"No gradient flows through the {name!r} activation of layer {last}: its derivative "
+            warn_user(f"No gradient flows through the {name!r} activation of layer {last}: its derivative "
                           f"is 0 everywhere, so gradient descent cannot change {', '.join(stuck)}. Use sigmoid, "
                           f"tanh or relu to learn by gradient descent (the perceptron rule of "
-                          f"neurona.neurons learns with a step).", NoGradientWarning, stacklevel=3)
+                          f"neurona.neurons learns with a step).", NoGradientWarning)
 
     # -- data checks --------------------------------------------------------------------------
     def _check_x(self, x, name="x"):
@@ -302,7 +303,7 @@ class Sequential:
         initial_epoch = self._restore_backup(extra, history, initial_epoch)
         defaults = [history]
         if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
-            defaults.append(callbacks_module.TerminateOnNaN())
+            defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
         if verbose:
             defaults.append(callbacks_module.ProgressLogger(verbose))
         callback_list = callbacks_module.CallbackList(defaults + extra, self)

@@ -5,8 +5,22 @@ Errors follow one shape: "The 'learning_rate' argument of Adam must be a number 
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type = UserWarning) -> None:
+    r"""``warnings.warn`` pointing at the user's line: the first caller outside neurona (a warning
+    about the user's mistake shown at a line inside the library says nothing useful)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=False,
@@ -66,4 +80,20 @@ def as_2d_array(name: str, data, dtype) -> np.ndarray:
     problem = describe_nonfinite(name, array)
     if problem:
         raise ValueError(problem)
-    return np.ascontiguousarray(array, dtype=dtype)
+    with np.errstate(over="ignore"):
+        cast = np.ascontiguousarray(array, dtype=dtype)
+    if cast.dtype != array.dtype and cast.dtype.kind == "f" and describe_nonfinite(name, cast):
+        raise ValueError(overflow_message(name, array, cast.dtype))
+    return cast
+
+
+def overflow_message(name: str, array: np.ndarray, dtype) -> str:
+    r"""Where the finite ``array`` has values too large for ``dtype`` (they would become inf)."""
+    limit = np.finfo(dtype).max
+    with np.errstate(invalid="ignore"):
+        too_large = np.abs(array) > limit
+    count = int(too_large.sum())
+    row, column = (int(i) for i in np.argwhere(too_large.reshape(array.shape[0], -1))[0])
+    return (f"{name} holds {count} value(s) too large for {np.dtype(dtype).name} (largest {limit:.3g}), first "
+            f"{float(array.reshape(array.shape[0], -1)[row, column]):g} at row {row}, column {column}. Rescale the data "
+            f"(e.g. StandardScaler) or use a float64 model (dtype='float64').")

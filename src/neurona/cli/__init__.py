@@ -216,6 +216,22 @@ def _scaled(model, x):
     return x if scaler is None else scaler.transform(x)
 
 
+def _model_inputs(model, table, path):
+    r"""The CSV table's features as the model takes them (scaled as in training), checked to
+    fit the model's dtype: a finite 1e300 becomes inf in a float32 model and predicts NaN."""
+    x = _scaled(model, table.x)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(x) | (np.abs(x) > np.finfo(model.dtype).max)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        scaled = "" if x is table.x else f" ({x[row, column]:g} once scaled as in training)"
+        raise sources.SourceError(
+            f"{path}: line {table.lines[row]}, column {table.features[column]!r}: {table.x[row, column]:g}{scaled} "
+            f"is too large for the model's {model.dtype.name} inputs (largest {np.finfo(model.dtype).max:.3g}); "
+            f"{int(bad.sum())} value(s) in all.")
+    return x
+
+
 @cli.command()
 @click.argument("model_path", metavar="MODEL")
 @click.option("--dataset", help="a known dataset (see `neurona datasets`)")
@@ -279,7 +295,7 @@ def predict(model_path, input_path, output):
     meta = model.metadata
     table = usage(lambda: read_csv(sources.check_file(input_path, "INPUT.csv"), features=meta["features"],
                                    target=meta.get("target"), require_target=False))
-    outputs = model.predict(_scaled(model, table.x))
+    outputs = model.predict(usage(lambda: _model_inputs(model, table, input_path)))
     if meta["task"] == "classification":
         classes = meta["classes"]
         header = [f"p_{c}" for c in classes] + ["class"]

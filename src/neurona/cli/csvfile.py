@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,7 @@ class Table:
     target: np.ndarray | None
     features: list[str]
     target_name: str | None
+    lines: list[int] = field(default_factory=list)      # the file line of each row of x
 
 
 def read_csv(path, target: str | None = None, features: list[str] | None = None,
@@ -62,7 +63,7 @@ def read_csv(path, target: str | None = None, features: list[str] | None = None,
     target_values = None
     if has_target:
         target_values = _target_column(path, rows[1:], header.index(target), target)
-    return Table(x, target_values, list(features), target if has_target else None)
+    return Table(x, target_values, list(features), target if has_target else None, [line for line, _ in rows[1:]])
 
 
 def _rows(path) -> list[tuple[int, list[str]]]:
