@@ -17,7 +17,6 @@ from neurona.cli import sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-MNIST = ROOT.parent / "shared" / "data" / "mnist"
 ENV = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
@@ -85,10 +84,9 @@ def test_breast_cancer_example(tmp_path):
     assert (tmp_path / "breast_cancer.safetensors").exists()
 
 
-@pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(), reason=f"no MNIST files in {MNIST}")
-def test_mnist_example(tmp_path):
+def test_mnist_example(tmp_path, mnist_path):
     # the example's file, with a smaller network and one epoch to keep the test short
-    out = ok("train", EXAMPLES / "mnist_mlp.toml", "--data-path", MNIST, "--epochs", "1", "--layers", "32",
+    out = ok("train", EXAMPLES / "mnist_mlp.toml", "--data-path", mnist_path, "--epochs", "1", "--layers", "32",
              "--verbose", "0", cwd=tmp_path)
     assert "Dataset mnist: 60000 train / 10000 test samples, 784 features, 10 classes" in out
     assert "dropout_1 (Dropout, rate=0.2)" in out
