@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from .validation import as_2d_array, check_number
+from .validation import as_2d_array, check_number, one_seed
 
 
 def one_hot(labels, num_classes: int | None = None, dtype="float32") -> np.ndarray:
@@ -122,8 +122,11 @@ def _same_length(owner: str, arrays) -> int:
 
 # ------------------------------------------------------------------------------------ splits
 
-def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, seed=None, splitter=None):
+def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, seed=None, splitter=None,
+                     random_state=None):
     r"""(x_train, x_test, y_train, y_test).
+
+    seed       seeds the shuffle; ``random_state=`` (scikit-learn's name) is the same: give one.
 
     test_size  a fraction in (0, 1) (rounded to whole samples) or a sample count (the slides' breast
                cancer split: ``test_size=69`` leaves 500 of 569 to train).
@@ -131,6 +134,7 @@ def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, 
                of its share (see ``_shares``).
     splitter   any object with ``split(x, y)`` (neurona's or scikit-learn's): its first split is used.
     """
+    seed = one_seed("train_test_split", seed, random_state)
     x, y = np.asarray(x), np.asarray(y)
     n = _same_length("train_test_split", (x, y))
     if splitter is not None:
@@ -142,12 +146,13 @@ def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, 
 
 
 def train_val_test_split(x, y, train_size=0.8, val_size=0.1, test_size=0.1, stratify=None,
-                         shuffle: bool = True, seed=None):
+                         shuffle: bool = True, seed=None, random_state=None):
     r"""(x_train, x_val, x_test, y_train, y_val, y_test) with the given fractions of the samples.
 
     The fractions must sum to 1: the slides' 98/1/1 for big data (``0.98, 0.01, 0.01``) or 78/11/11.
     The validation set chooses hyperparameters; the test set is looked at once, at the end.
     """
+    seed = one_seed("train_val_test_split", seed, random_state)
     x, y = np.asarray(x), np.asarray(y)
     n = _same_length("train_val_test_split", (x, y))
     fractions = {"train_size": train_size, "val_size": val_size, "test_size": test_size}
@@ -191,6 +196,11 @@ class _Splitter:
     def get_n_splits(self, x=None, y=None, groups=None) -> int:
         return self.n_splits
 
+    @property
+    def random_state(self):
+        r"""scikit-learn's name of ``seed``."""
+        return self.seed
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
@@ -203,9 +213,9 @@ class KFold(_Splitter):
     (with ``seed``) before cutting the folds.
     """
 
-    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed=None):
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed=None, random_state=None):
         self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 2, integer=True)
-        self.shuffle, self.seed = bool(shuffle), seed
+        self.shuffle, self.seed = bool(shuffle), one_seed(type(self).__name__, seed, random_state)
 
     def _folds(self, x, y) -> list[np.ndarray]:
         n = len(x)
@@ -246,9 +256,9 @@ class ShuffleSplit(_Splitter):
 
     _stratified = False
 
-    def __init__(self, n_splits: int = 10, test_size=0.1, seed=None):
+    def __init__(self, n_splits: int = 10, test_size=0.1, seed=None, random_state=None):
         self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 1, integer=True)
-        self.test_size, self.seed = test_size, seed
+        self.test_size, self.seed = test_size, one_seed(type(self).__name__, seed, random_state)
 
     def split(self, x, y=None, groups=None):
         n = len(x)

@@ -43,6 +43,15 @@ def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=
     return value
 
 
+def one_seed(owner: str, seed, random_state):
+    r"""The seed given as neurona's ``seed=`` or scikit-learn's ``random_state=`` (the same thing;
+    giving both is an error)."""
+    if seed is not None and random_state is not None:
+        raise ValueError(f"{owner} takes seed= (neurona's name) or random_state= (scikit-learn's), which "
+                         f"mean the same; got both: seed={seed!r}, random_state={random_state!r}.")
+    return seed if random_state is None else random_state
+
+
 def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
     r"""A sentence saying how many NaN/inf values ``array`` holds and where, or None."""
     if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.complexfloating):
