@@ -300,7 +300,10 @@ class Sequential:
         end_epoch = initial_epoch + epochs
         if resume_from is not None:
             extra.append(callbacks_module.BackupAndRestore(resume_from))
+        restored = any(isinstance(c, callbacks_module.BackupAndRestore) and c.exists() for c in extra)
         initial_epoch = self._restore_backup(extra, history, initial_epoch)
+        if resume_from is not None:
+            self._say_how_resumed(resume_from, restored, initial_epoch, end_epoch, verbose)
         defaults = [history]
         if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
             defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
@@ -343,6 +346,18 @@ class Sequential:
         if self.history is not None:
             history.epoch, history.history = self.history.epoch, self.history.history
         return self.epoch
+
+    def _say_how_resumed(self, path, restored, first_epoch, end_epoch, verbose):
+        r"""Resuming is never silent: where it starts, or that there was nothing to resume."""
+        import os
+        path = os.fspath(path)
+        if restored and first_epoch >= end_epoch:
+            warn_user(f"The checkpoint {path} already holds {self.epoch} epochs, all of the {end_epoch} asked for: "
+                      f"nothing to train. Delete it to train again, or ask for more epochs.")
+        elif verbose and restored:
+            print(f"Resuming from epoch {first_epoch} of {end_epoch} (checkpoint {path}).")
+        elif verbose:
+            print(f"No checkpoint at {path}: starting afresh.")
 
     def _train_epoch(self, x, y, batch_size, shuffle, callback_list) -> dict:
         r"""One pass over (x, y) in mini-batches; returns the epoch's logs (mean cost, metrics)."""

@@ -430,7 +430,9 @@ def restore_state(model, path, contents=None) -> None:
     saved_layers = metadata["model"].get("layers")
     mine = json.loads(json.dumps([layer.get_config() for layer in model.layers]))
     if contents is None and saved_layers != mine:
-        raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")
+        raise ModelFileError(f"{path} holds the training state of a different model: "
+                             f"{_difference(saved_layers, mine)}. Delete the file (or choose another path) to "
+                             f"start over.")
     weights = _weights_from(model, tensors, path)
     epoch, iterations, rng_state, history = _training_from(metadata.get("training"), path)
     slots = {k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")}
@@ -449,6 +451,21 @@ def restore_state(model, path, contents=None) -> None:
                 saved_optimizer.get("learning_rate"), (int, float)):
             model.optimizer.learning_rate = saved_optimizer["learning_rate"]   # ReduceLROnPlateau's changes
     model.history = history
+
+
+def _difference(saved_layers, layers) -> str:
+    r"""The first setting in which two lists of layer configs differ, in words."""
+    if not isinstance(saved_layers, list) or len(saved_layers) != len(layers):
+        count = len(saved_layers) if isinstance(saved_layers, list) else "no"
+        return f"it has {count} layers, this model {len(layers)}"
+    for i, (saved, mine) in enumerate(zip(saved_layers, layers)):
+        if saved == mine:
+            continue
+        if not isinstance(saved, dict) or saved.get("name") != mine.get("name"):
+            return f"layer {i} is a {saved.get('name') if isinstance(saved, dict) else saved!r} there, a {mine['name']} here"
+        key = next(k for k in sorted(set(saved) | set(mine)) if saved.get(k) != mine.get(k))
+        return f"layer {i} ({mine['name']}) has {key} = {saved.get(key)!r} there, {mine.get(key)!r} here"
+    return "the layers differ"
 
 
 def _weights_from(model, tensors, path) -> list[np.ndarray]:

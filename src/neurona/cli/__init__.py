@@ -62,15 +62,33 @@ def usage(work):
 
 # -- train --------------------------------------------------------------------------------------
 def _train_options(function):
+    r"""One option per setting of ``experiment.SCHEMA``: what it takes, its default and its TOML key."""
+    choices = experiment.choices()
     for key in reversed([k for keys in experiment.SCHEMA.values() for k in keys]):
         kind, default = experiment.SCHEMA[experiment.SECTION_OF[key]][key]
-        help_text = f"[{experiment.SECTION_OF[key]}] {key} (default: {default})"
+        shown = experiment.DEFAULT_TEXT.get(key) or ("none" if default is None or default == [] else
+                                                      "on" if default is True else "off" if default is False
+                                                      else ",".join(map(str, default)) if isinstance(default, list)
+                                                      else default)
+        text = experiment.HELP[key]
+        if key == "dataset":
+            text += f" (one of {', '.join(sources.known_datasets())})"
+        help_text = f"{text}. Default: {shown}. TOML: [{experiment.SECTION_OF[key]}] {key}."
         if kind is bool:
             option = click.option(f"{experiment.flag(key)}/--no-{key.replace('_', '-')}", key, default=None,
                                   help=help_text)
         else:
-            types = {int: int, float: float, str: str, list: str}
-            option = click.option(experiment.flag(key), key, type=types[kind], default=None, help=help_text)
+            types = {int: click.INT, float: click.FLOAT, str: click.STRING, list: click.STRING, tuple: click.STRING}
+            # the allowed values shown as click shows a Choice; checked by experiment.check, whose
+            # errors suggest the closest name
+            kind_type = types[kind]
+            metavar = f"[{'|'.join(choices[key])}]" if key in choices else {"layers": "SIZES", "drop": "COLUMNS"}.get(key)
+            if metavar is None and key in ("csv", "out", "checkpoint"):
+                metavar = "FILE"
+            elif metavar is None and key in ("data_path", "plots"):
+                metavar = "DIR"
+            option = click.option(experiment.flag(key), key, type=kind_type, default=None, help=help_text,
+                                  metavar=metavar)
         function = option(function)
     return function
 
@@ -89,11 +107,18 @@ def train(config, **flags):
     settings = usage(lambda: experiment.merge(experiment.read_toml(config) if config else {}, flags))
     out, checkpoint = usage(lambda: _train_paths(config, settings))
     plot = _plot_module() if settings["plots"] else None
+    say = print if settings["verbose"] else (lambda *args, **kwargs: None)
+    say(f"Reading {settings['csv'] or 'dataset ' + settings['dataset']} ...", flush=True)
     source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
-                                               settings["data_path"], settings["task"], settings["seed"]))
+                                               settings["data_path"], settings["task"], settings["seed"],
+                                               drop=settings["drop"], fill=settings["fill"]))
     x_train, x_test, y_train, y_test = usage(lambda: sources.split(source, settings["test_size"], settings["seed"]))
     usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
-    x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
+    scale = experiment.scale_wanted(settings)
+    if scale:
+        say(f"Standardising {x_train.shape[1]} features with the mean and std of the {len(x_train)} training "
+            f"samples ...", flush=True)
+    x_train, x_test, scaler = experiment.prepare(x_train, x_test, scale)
     model = usage(lambda: experiment.build_model(settings, source, x_train.shape[1]))
     _describe(source, settings, len(x_train), len(x_test))
     model.summary()
@@ -145,6 +170,8 @@ def _describe(source, settings, n_train, n_test):
     test = " (test = the training samples)" if source.test is None and settings["test_size"] == 0 else ""
     print(f"{source.description}: {n_train} train / {n_test} test samples{test}, {len(source.features)} "
           f"features, {shape}")
+    if settings["csv"] is not None and settings["target"] is None:
+        print(f"Target: column {source.target!r}, the last one (--target NAME takes another).")
 
 
 def _metadata(source, settings, scaler) -> dict:
@@ -169,8 +196,12 @@ def _report(model, source, x_test, y_test, split="test"):
     r"""Print the loss and metrics on (x_test, y_test), named by ``split``; for classes also the
     confusion matrix and the report. Returns (metrics, confusion matrix or None)."""
     result = model.evaluate(x_test, y_test)
-    shown = " - ".join(f"{split} {k}: {v:.4f}" for k, v in result.items() if k != "loss")
-    print(f"{split.capitalize()} loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
+    if split == "test":
+        shown = " - ".join(f"test {k}: {v:.4f}" for k, v in result.items() if k != "loss")
+        print(f"Test loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
+    else:
+        text = " - ".join(f"{k} on {split} samples: {v:.4f}" for k, v in result.items())
+        print(text[0].upper() + text[1:])
     if source.task != "classification":
         return result, None
     predicted = model.predict(x_test).argmax(axis=1)
@@ -238,8 +269,10 @@ def _model_inputs(model, table, path):
 @click.option("--csv", "csv_path", help="a CSV file with the model's feature columns and its target column")
 @click.option("--target", help="the target column of --csv (default: the one the model was trained on)")
 @click.option("--data-path", help="directory of the IDX files (mnist, fashion_mnist)")
-@click.option("--split", type=click.Choice(["all", "test"]), default="all", show_default=True,
-              help="all samples, or the test part of the split made by `neurona train`")
+@click.option("--split", type=click.Choice(["test", "all"]), default=None,
+              help="test: the samples `neurona train` held out (its split, saved in the model); all: every "
+                   "sample. Default: test on the data the model was trained on (unless it was trained with "
+                   "--test-size 0), all on other data.")
 @debug_option
 def evaluate(model_path, dataset, csv_path, target, data_path, split):
     r"""Print a saved model's loss and metrics on a dataset or a CSV file."""
@@ -250,12 +283,22 @@ def evaluate(model_path, dataset, csv_path, target, data_path, split):
     model = _load(model_path)
     meta = model.metadata
     source = usage(lambda: _evaluation_source(model, dataset, csv_path, target, data_path))
-    x, y = source.x, source.y
+    saved = meta.get("split") or {}
+    test_size, seed = saved.get("test_size", 0.2), saved.get("seed", 0)
+    if split is None:               # the held-out part, if this is the data the model was trained on
+        trained_on = meta.get("source") == source.description
+        split = "test" if source.test is not None or (trained_on and test_size > 0) else "all"
     if split == "test":
-        saved = meta.get("split") or {}
-        _, x, _, y = usage(lambda: sources.split(source, saved.get("test_size", 0.2), saved.get("seed", 0)))
-    print(f"{source.description}: {len(x)} samples ({split})")
-    return _report(model, source, _scaled(model, x), y)[0]
+        _, x, _, y = usage(lambda: sources.split(source, test_size, seed))
+        how = ("the dataset's own test set" if source.test is not None else
+               f"the {test_size:g} held out by `neurona train`, seed {seed}")
+    else:
+        x, y = source.x, source.y
+        if source.test is not None:
+            x, y = np.concatenate([x, source.test[0]]), np.concatenate([y, source.test[1]])
+        how = "every sample"
+    print(f"{source.description}: {len(x)} samples ({split} split: {how})")
+    return usage(lambda: _report(model, source, _scaled(model, x), y, split))[0]
 
 
 def _evaluation_source(model, dataset, csv_path, target, data_path):
@@ -329,6 +372,12 @@ def info(model_path):
     if meta.get("features"):
         target = f"classes {', '.join(meta['classes'])}" if meta.get("classes") else f"target {meta.get('target')!r}"
         print(f"Trained on: {meta.get('source')}, {len(meta['features'])} features, {target}")
+        features = meta["features"]
+        shown = ", ".join(features) if len(features) <= 20 else f"{', '.join(features[:10])}, ... {features[-1]}"
+        print(f"Input columns ({len(features)}): {shown}")
+        what = f"{len(meta['classes'])} classes" if meta.get("classes") else "a value"
+        print(f"Target column: {meta.get('target')!r} ({meta.get('task')}, {what})"
+              + ("; inputs are standardised by the saved scaler" if meta.get("scaler") else ""))
     print(f"Epochs trained: {model.epoch}")
     history = model.history.history if model.history is not None else {}
     for key, values in history.items():
