@@ -51,13 +51,16 @@ def cli():
 
 def usage(work):
     r"""Run ``work()``; the input errors it raises become usage errors (exit code 2)."""
+    from ..datasets.download import DownloadError
     try:
         return work()
+    except DownloadError:
+        raise                   # the work itself failed (exit 1)
     except (experiment.SettingsError, sources.SourceError, saving.ModelFileError, paths.PathError,
             ValueError) as error:
         raise click.UsageError(str(error)) from None
     except OSError as error:
-        raise click.UsageError(f"{error.filename}: {error.strerror}") from None
+        raise click.UsageError(f"{error.filename}: {error.strerror}" if error.filename else str(error)) from None
 
 
 # -- train --------------------------------------------------------------------------------------

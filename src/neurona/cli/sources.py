@@ -136,6 +136,8 @@ def _from_idx(name, data_path) -> Source:
                           f"([data] data_path) naming the directory that holds them.")
     try:
         x, y, x_test, y_test = loader(data_path) if data_path is not None else loader()
+    except datasets.download.DownloadError:
+        raise                   # the work failed (exit 1), not the command line
     except (OSError, ValueError) as error:
         raise SourceError(f"cannot read dataset {name!r}: {error}") from None
     x, x_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
