@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -345,3 +346,41 @@ def test_csv_friction(tmp_path, monkeypatch, capsys):
     assert cli.main(["info", "model.safetensors"]) == 0
     info = capsys.readouterr().out
     assert "Input columns (2): u, v" in info and "Target column: 'kind' (classification, 2 classes)" in info
+
+
+def test_predict_refuses_values_that_overflow_the_model_and_names_line_and_column(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b,label\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(40)))
+    assert cli.main(["train", "--csv", "d.csv", "--layers", "4", "--epochs", "1", "--verbose", "0"]) == 0
+    (tmp_path / "new.csv").write_text("a,b\n1,2\n3,1e300\n")
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cli.main(["predict", "model.safetensors", "new.csv"]) == 2
+    captured = capsys.readouterr()
+    assert "new.csv: line 3, column 'b': 1e+300" in captured.err and "too large for the model's float32" in captured.err
+    assert "nan" not in captured.out
+
+
+def test_predict_with_malformed_user_metadata_names_the_file_and_key(tmp_path, monkeypatch, capsys):
+    import json
+    from safetensors.numpy import load, save
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b,label\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(40)))
+    assert cli.main(["train", "--csv", "d.csv", "--layers", "4", "--epochs", "1", "--verbose", "0"]) == 0
+    from safetensors import safe_open
+    with safe_open("model.safetensors", framework="numpy") as file:
+        metadata = dict(file.metadata())
+    tensors = load((tmp_path / "model.safetensors").read_bytes())
+    user = json.loads(metadata["user"]) | {"classes": 7}
+    (tmp_path / "bad.safetensors").write_bytes(save(tensors, metadata=metadata | {"user": json.dumps(user)}))
+    capsys.readouterr()
+    assert cli.main(["predict", "bad.safetensors", "d.csv"]) == 2
+    assert "bad.safetensors: metadata 'user' key 'classes' must be" in capsys.readouterr().err
+
+
+def test_mnist_is_not_standardised_by_default():
+    from neurona.cli import experiment
+    assert experiment.scale_wanted(experiment.merge({}, {"dataset": "mnist"})) is False
+    assert experiment.scale_wanted(experiment.merge({}, {"dataset": "mnist", "scale": True})) is True
+    assert experiment.scale_wanted(experiment.merge({}, {"dataset": "iris"})) is True
