@@ -462,3 +462,16 @@ def test_the_logged_epoch_loss_is_the_mean_cost_of_its_samples_with_the_penalty(
     expected = cross_entropy_of(model.predict(x), y) + penalty
     assert history.history["loss"][0] == pytest.approx(expected, rel=1e-12)
     assert model.evaluate(x, y)["loss"] == pytest.approx(expected - penalty, rel=1e-12)
+
+
+def test_warnings_about_the_users_mistakes_point_at_the_users_line(tmp_path):
+    x, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    model = nr.Sequential([nr.layers.Dense(2, activation="softmax")], input_dim=3, seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    checkpoint = nr.callbacks.ModelCheckpoint(tmp_path / "best.safetensors", monitor="val_loss", save_best_only=True)
+    with pytest.warns(UserWarning, match="monitors 'val_loss', which is not among the logged values") as caught:
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[checkpoint])
+    assert caught[0].filename == __file__
+    with pytest.warns(nr.model.NoGradientWarning) as caught:
+        nr.Sequential([nr.layers.Dense(2, activation="step")], input_dim=3).compile(optimizer="sgd", loss="mse")
+    assert caught[0].filename == __file__
