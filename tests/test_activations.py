@@ -297,3 +297,18 @@ def test_unknown_name_lists_the_known_ones():
     assert "relux" in message
     for name in registry.names():
         assert name in message
+
+
+def test_selu_values_and_constants_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    from neurona.autodiff import engine
+    from neurona.autodiff.tensor import Tensor
+    z = np.concatenate([np.linspace(-6, 6, 49), [-1e-3, 1e-3, -30.0]])
+    expected = torch.nn.functional.selu(torch.tensor(z, dtype=torch.float64)).numpy()
+    selu = activations.get("selu")
+    np.testing.assert_allclose(selu(z), expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(engine.ACTIVATIONS["selu"](selu, Tensor(z)).data, expected, rtol=1e-14, atol=1e-15)
+    # the derivative pinned by torch autograd as well (not only by differences of our own values)
+    tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.selu(tz).sum().backward()
+    np.testing.assert_allclose(selu.derivative(z), tz.grad.numpy(), rtol=1e-12)

@@ -369,12 +369,16 @@ def test_streaming_metrics_before_any_update_and_with_one_class():
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=1, max_size=60),
        cuts=st.lists(st.integers(1, 59), max_size=6))
-def test_streaming_mse_is_exact_for_any_batches(values, cuts):
+def test_streaming_mse_and_mae_are_exact_for_any_batches(values, cuts):
     # values of wildly different sizes: naive running sums would depend on where the batches end
     y_pred = np.asarray(values).reshape(-1, 1)
     y_true = np.zeros_like(y_pred)
     bounds = sorted({c for c in cuts if c < len(values)})
-    metric = M.get("mae")[1]
-    for part_true, part_pred in zip(np.split(y_true, bounds), np.split(y_pred, bounds)):
-        metric.update(part_true, part_pred)
-    assert metric.result() == M.mean_absolute_error(y_true, y_pred) == math.fsum(np.abs(values)) / len(values)
+    for name, whole_set, per_sample in (("mse", M.mean_squared_error, np.square),
+                                        ("mae", M.mean_absolute_error, np.abs)):
+        metric = M.get(name)[1]
+        for part_true, part_pred in zip(np.split(y_true, bounds), np.split(y_pred, bounds)):
+            metric.update(part_true, part_pred)
+        exact = math.fsum(per_sample(np.asarray(values))) / len(values)
+        assert metric.result() == pytest.approx(exact, rel=1e-15, abs=0), name
+        assert whole_set(y_true, y_pred) == pytest.approx(exact, rel=1e-15, abs=0), name

@@ -15,11 +15,15 @@ import warnings
 
 import numpy as np
 
-from .validation import check_number
+from .validation import check_number, warn_user
+
+#: what to do about a diverging run (TerminateOnNaN and neurona.divergence say it)
+DIVERGENCE_ADVICE = ("Diverging like this usually means unscaled inputs (standardise x: (x - mean) / std) "
+                     "or a learning rate that is too high (try 10x lower).")
 
 
 class DivergenceWarning(RuntimeWarning):
-    r"""The loss became NaN or infinite and training stopped."""
+    r"""Training diverged (a NaN or infinite loss, or the signs of ``neurona.divergence``) and stopped."""
 
 
 class Callback:
@@ -155,9 +159,9 @@ class _Monitor(Callback):
         value = (logs or {}).get(self.monitor)
         if value is None and not self._warned:
             self._warned = True
-            warnings.warn(f"{type(self).__name__} monitors {self.monitor!r}, which is not among the "
-                          f"logged values {sorted(logs or {})}; it does nothing. (val_ values need "
-                          f"validation_split or validation_data.)", stacklevel=2)
+            warn_user(f"{type(self).__name__} monitors {self.monitor!r}, which is not among the "
+                      f"logged values {sorted(logs or {})}; it does nothing. (val_ values need "
+                      f"validation_split or validation_data.)")
         return value
 
     def _improved(self, value, best):
@@ -403,11 +407,9 @@ class TerminateOnNaN(Callback):
         if loss is not None and not math.isfinite(loss):
             self.model.stop_training = True
             message = (f"The loss became {loss} at batch {batch + 1} of epoch {self._epoch + 1}; "
-                       f"training stopped and the weights are those before that batch. Diverging "
-                       f"like this usually means unscaled inputs (standardise x: "
-                       f"(x - mean) / std) or a learning rate that is too high (try 10x lower).")
+                       f"training stopped and the weights are those before that batch. {DIVERGENCE_ADVICE}")
             self.model.stop_reason = message
-            warnings.warn(message, DivergenceWarning, stacklevel=2)
+            warn_user(message, DivergenceWarning)
 
 
 from .progress import ProgressLogger  # noqa: E402  (re-exported here, as Keras users expect)

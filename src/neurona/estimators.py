@@ -33,7 +33,8 @@ class EngineEstimator(BaseEstimator):
     early_stopping      hold out ``validation_fraction`` and stop when its loss has not improved by
                         ``tol`` for ``n_iter_no_change`` epochs, keeping the best weights; without
                         it the training loss decides (``tol=None``: always run every epoch)
-    random_state        seeds the weights and the shuffling (scikit-learn's name for ``seed``)
+    random_state        seeds the weights and the shuffling (scikit-learn's name; ``seed=`` is neurona's,
+                        the same: give one)
     dtype               "float64" (default, as scikit-learn) or "float32" (about twice as fast)
     """
 
@@ -100,7 +101,7 @@ class EngineEstimator(BaseEstimator):
         return "glorot_uniform"
 
     def _seed(self):
-        return base.check_random_state(type(self).__name__, self.random_state)
+        return base.check_random_state(type(self).__name__, self.random_state, self.seed)
 
     def _train(self, X, Y, loss, activation, stratify=None, extra_callbacks=()):
         r"""Build, compile and fit the model; set ``model_``, ``loss_curve_``, ``n_iter_``."""
@@ -271,7 +272,7 @@ class NeuralClassifier(_MLP, EngineClassifier):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="adam", learning_rate=0.001,
                  momentum=0.0, epochs=200, batch_size=32, l1=0.0, l2=0.0, dropout=0.0, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None, dtype="float64",
-                 verbose=0):
+                 verbose=0, seed=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -289,6 +290,7 @@ class NeuralClassifier(_MLP, EngineClassifier):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.seed = seed
 
 
 class NeuralRegressor(_MLP, EngineRegressor):

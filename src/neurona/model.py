@@ -31,8 +31,9 @@ import numpy as np
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
+from .divergence import DivergenceDetector
 from .functional import Graph
-from .validation import as_2d_array, check_number, describe_nonfinite
+from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
 
 
 class NoGradientWarning(UserWarning):
@@ -468,10 +469,10 @@ class Model(layers_module.Layer):
         stuck = [layer.display_name(i) for i, layer in enumerate(self.layers[:last + 1]) if layer.params or not layer.built]
         if stuck:
             name = self.layers[last].activation._registry_name
-            warnings.warn(f"No gradient flows through the {name!r} activation of layer {last}: its derivative "
+            warn_user(f"No gradient flows through the {name!r} activation of layer {last}: its derivative "
                           f"is 0 everywhere, so gradient descent cannot change {', '.join(stuck)}. Use sigmoid, "
                           f"tanh or relu to learn by gradient descent (the perceptron rule of "
-                          f"neurona.neurons learns with a step).", NoGradientWarning, stacklevel=3)
+                          f"neurona.neurons learns with a step).", NoGradientWarning)
 
     # -- data checks --------------------------------------------------------------------------
     def _input_list(self, x, name="x") -> list:
@@ -709,10 +710,13 @@ class Model(layers_module.Layer):
         end_epoch = initial_epoch + epochs
         if resume_from is not None:
             extra.append(callbacks_module.BackupAndRestore(resume_from))
+        restored = any(isinstance(c, callbacks_module.BackupAndRestore) and c.exists() for c in extra)
         initial_epoch = self._restore_backup(extra, history, initial_epoch)
+        if resume_from is not None:
+            self._say_how_resumed(resume_from, restored, initial_epoch, end_epoch, verbose)
         defaults = [history]
         if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
-            defaults.append(callbacks_module.TerminateOnNaN())
+            defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
         if verbose:
             defaults.append(callbacks_module.ProgressLogger(verbose))
         callback_list = callbacks_module.CallbackList(defaults + extra, self)
@@ -790,6 +794,18 @@ class Model(layers_module.Layer):
         if self.history is not None:
             history.epoch, history.history = self.history.epoch, self.history.history
         return self.epoch
+
+    def _say_how_resumed(self, path, restored, first_epoch, end_epoch, verbose):
+        r"""Resuming is never silent: where it starts, or that there was nothing to resume."""
+        import os
+        path = os.fspath(path)
+        if restored and first_epoch >= end_epoch:
+            warn_user(f"The checkpoint {path} already holds {self.epoch} epochs, all of the {end_epoch} asked for: "
+                      f"nothing to train. Delete it to train again, or ask for more epochs.")
+        elif verbose and restored:
+            print(f"Resuming from epoch {first_epoch} of {end_epoch} (checkpoint {path}).")
+        elif verbose:
+            print(f"No checkpoint at {path}: starting afresh.")
 
     def _train_epoch(self, xs, ys, weights, batch_size, steps, shuffle, callback_list) -> dict:
         r"""One pass over the data in mini-batches; returns the epoch's logs (mean cost, metrics)."""

@@ -351,16 +351,30 @@ class Adam(Optimizer):
         self._c1 = (1.0 - self.beta_1) / (1.0 - self.beta_1 ** t)
         self._sqrt_c2 = math.sqrt((1.0 - self.beta_2) / (1.0 - self.beta_2 ** t))
 
+    #: why the last step was refused (squared gradients beyond the dtype's range), or None
+    overflow: str | None = None
+
     def _update(self, param, grad, slots, alpha):
         m_sum, v_sum, tmp = slots["m_sum"], slots["v_sum"], slots["_scratch"]
-        m_sum *= self.beta_1
-        m_sum += grad
-        v_sum *= self.beta_2
-        np.multiply(grad, grad, out=tmp)
-        v_sum += tmp
-        if self.amsgrad:
-            np.maximum(slots["v_max_sum"], v_sum, out=slots["v_max_sum"])
-            v_sum = slots["v_max_sum"]
+        # Overflow guard: a gradient above sqrt(max float) (1.3e154 in float64, 1.8e19 in float32)
+        # squares to inf, and v = inf freezes that weight for good (its step m / sqrt(v) is 0 from
+        # then on). Such a step is refused, the weights as they were, and ``overflow`` says why
+        # (fit stops on it: neurona.divergence). NumPy's overflow flag costs no extra pass.
+        with np.errstate(over="raise"):
+            try:
+                np.multiply(grad, grad, out=tmp)        # before any slot changes
+                m_sum *= self.beta_1
+                m_sum += grad
+                v_sum *= self.beta_2
+                v_sum += tmp
+                if self.amsgrad:
+                    np.maximum(slots["v_max_sum"], v_sum, out=slots["v_max_sum"])
+                    v_sum = slots["v_max_sum"]
+            except FloatingPointError:
+                self.overflow = (f"Adam's second moment overflowed at step {self.iterations}: gradients of "
+                                 f"{np.max(np.abs(grad)):.3g} have squares beyond the largest {param.dtype} "
+                                 f"({np.finfo(param.dtype).max:.3g}); that step was not applied")
+                return
         # alpha m_hat / (sqrt(v_hat) + eps) = (alpha c1 / sqrt(c2)) m_sum / (sqrt(v_sum) + eps / sqrt(c2))
         np.sqrt(v_sum, out=tmp)
         tmp += self.epsilon / self._sqrt_c2

@@ -25,7 +25,9 @@ directory): a crash at any moment leaves the old file or the new one, never a mi
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 import struct
 
 import numpy as np
@@ -125,55 +127,178 @@ def _numbers_only(history: dict) -> dict:
 
 
 # -- reading ----------------------------------------------------------------------------------
+#: a file declaring more numbers than this (in its tensors or its layers' shapes) is refused
+#: before anything is allocated: 2**31 parameters are 8 GiB of float32
+PARAMETER_BUDGET = 2 ** 31
+MAX_HEADER_BYTES = 100_000_000          # safetensors' own limit
+MAX_JSON_DEPTH = 64                     # a model config nests about 5 levels
+_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+           "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
+
+
 def read_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     r"""(metadata with its JSON values decoded, tensors) of a neurona model file; raises
-    ``ModelFileError`` for anything that is not one."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load
+    ``ModelFileError`` for anything that is not one.
 
+    Nothing is trusted before it is checked: the path must be a regular file (not a FIFO, a
+    device or a directory); the 8-byte header length and the JSON header are read first, every
+    tensor's dtype, shape and byte range are checked against each other and against the file's
+    size, and only then are the tensor bytes read."""
     path = os.fspath(path)
-    with open(path, "rb") as file:
-        data = file.read()
-    raw = _raw_metadata(path, data)
-    try:
-        tensors = load(data)
-    except (SafetensorError, ValueError, TypeError) as error:
-        raise ModelFileError(f"{path}: not a valid safetensors file ({error}).") from None
-    if raw.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a neurona model file (metadata 'format' is {raw.get('format')!r}, "
-                             f"expected {FORMAT!r}).")
-    if raw.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: model file format version {raw.get('format_version')!r} is not "
-                             f"supported (this neurona reads version {FORMAT_VERSION}).")
+    with _open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        header, data_size = _read_header(path, file, size)
+        raw = _neurona_metadata(path, header)
+        layout = _tensor_layout(path, header, data_size)
+        data = bytearray(data_size)
+        if file.readinto(data) != data_size:
+            raise ModelFileError(f"{path}: the file changed size while it was read.")
+    tensors = {name: np.frombuffer(data, dtype, count=count, offset=begin).reshape(shape)
+               for name, (dtype, shape, count, begin) in layout.items()}
     metadata = {}
     for key in ("model", "compile", "training", "user"):
         if key in raw:
-            try:
-                metadata[key] = json.loads(raw[key])
-            except (json.JSONDecodeError, TypeError) as error:
-                raise ModelFileError(f"{path}: metadata {key!r} is not valid JSON ({error}).") from None
+            if not isinstance(raw[key], str):
+                raise ModelFileError(f"{path}: metadata {key!r} must be a JSON string; got {raw[key]!r:.80}.")
+            metadata[key] = parse_json(path, raw[key], f"metadata {key!r}")
     if not isinstance(metadata.get("model"), dict):
         raise ModelFileError(f"{path}: metadata 'model' must be a JSON object describing the model.")
     return metadata, tensors
 
 
-def _raw_metadata(path, data: bytes) -> dict:
-    r"""The ``__metadata__`` string table of the safetensors JSON header."""
-    if len(data) < 8:
-        raise ModelFileError(f"{path}: truncated file ({len(data)} bytes; a safetensors file starts "
-                             f"with an 8-byte header length).")
-    (size,) = struct.unpack("<Q", data[:8])
-    if size > len(data) - 8:
-        raise ModelFileError(f"{path}: truncated file, or not a safetensors file (header of {size} "
-                             f"bytes announced, {len(data) - 8} present).")
+def is_model_file(path) -> bool:
+    r"""Whether ``path`` is a regular file with a neurona model file's header (the tensors are not
+    read)."""
     try:
-        header = json.loads(data[8:8 + size])
+        with _open_regular(os.fspath(path)) as file:
+            header, _ = _read_header(path, file, os.fstat(file.fileno()).st_size)
+            _neurona_metadata(path, header)
+    except (ModelFileError, OSError):
+        return False
+    return True
+
+
+def _open_regular(path):
+    r"""``path`` opened for reading, if it is a regular file. Opening does not block (a FIFO with
+    no writer would otherwise hang here)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "not a file")
+        raise ModelFileError(f"{path}: {kind}, not a regular file; a model file is a .safetensors file.")
+    return os.fdopen(fd, "rb")
+
+
+def _read_header(path, file, size) -> tuple[dict, int]:
+    r"""(the JSON header, the number of tensor bytes after it), the header length checked against
+    the file's size before the header is read."""
+    if size < 8:
+        raise ModelFileError(f"{path}: truncated file ({size} bytes; a safetensors file starts "
+                             f"with an 8-byte header length).")
+    (length,) = struct.unpack("<Q", file.read(8))
+    if length > size - 8:
+        raise ModelFileError(f"{path}: truncated file, or not a safetensors file (header of {length} "
+                             f"bytes announced, {size - 8} present).")
+    if length > MAX_HEADER_BYTES:
+        raise ModelFileError(f"{path}: a header of {length} bytes is more than the {MAX_HEADER_BYTES} a "
+                             f"safetensors file may have.")
+    header = parse_json(path, file.read(length), "the safetensors header", "is not JSON")
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{path}: the safetensors header must be a JSON object.")
+    return header, size - 8 - length
+
+
+def parse_json(path, text, what, invalid="is not valid JSON"):
+    r"""``json.loads(text)``; invalid or too deeply nested JSON is a ``ModelFileError`` naming
+    ``path`` and ``what``."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        depth = MAX_JSON_DEPTH + 1
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ModelFileError(f"{path}: the safetensors header is not JSON ({error}).") from None
-    metadata = header.get("__metadata__") if isinstance(header, dict) else None
-    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: {what} {invalid} ({error}).") from None
+    else:
+        depth = _depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise ModelFileError(f"{path}: {what} nests JSON more than {MAX_JSON_DEPTH} levels deep; a model "
+                             f"file never does.")
+    return value
+
+
+def _depth(value) -> int:
+    r"""How deeply lists and objects nest in ``value`` (walked without recursion; stops once past
+    MAX_JSON_DEPTH)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_JSON_DEPTH:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _neurona_metadata(path, header) -> dict:
+    r"""The ``__metadata__`` string table of the header, with neurona's format and version."""
+    raw = header.get("__metadata__")
+    if not isinstance(raw, dict):
         raise ModelFileError(f"{path}: no neurona metadata in the safetensors header.")
-    return metadata
+    if raw.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a neurona model file (metadata 'format' is {raw.get('format')!r:.80}, "
+                             f"expected {FORMAT!r}).")
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model file format version {raw.get('format_version')!r:.80} is not "
+                             f"supported (this neurona reads version {FORMAT_VERSION}).")
+    return raw
+
+
+def _tensor_layout(path, header, data_size) -> dict:
+    r"""name -> (NumPy dtype, shape, element count, byte offset) of every tensor the header
+    declares, checked: known dtype, a shape of whole numbers whose bytes are exactly the tensor's
+    byte range, ranges that tile the data after the header exactly, at most PARAMETER_BUDGET
+    numbers in all."""
+    layout, ranges, total = {}, [], 0
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        where = f"{path}: tensor {name!r:.80}"
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+            raise ModelFileError(f"{where} must be an object with dtype, shape and data_offsets.")
+        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+        if not isinstance(dtype, str) or dtype not in _DTYPES:
+            raise ModelFileError(f"{where} has dtype {dtype!r:.40}; known: {', '.join(_DTYPES)}.")
+        if not isinstance(shape, list) or not all(_whole(n) for n in shape):
+            raise ModelFileError(f"{where} has shape {shape!r:.80}; expected a list of integers >= 0.")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_whole(o) for o in offsets)
+                and offsets[0] <= offsets[1] <= data_size):
+            raise ModelFileError(f"{where} has data_offsets {offsets!r:.80}; expected [begin, end] within the "
+                                 f"{data_size} bytes after the header.")
+        count = math.prod(shape)
+        total += count
+        if total > PARAMETER_BUDGET:
+            raise ModelFileError(f"{path}: the tensors declare more than {PARAMETER_BUDGET} numbers (2**31).")
+        itemsize = np.dtype(_DTYPES[dtype]).itemsize
+        if count * itemsize != offsets[1] - offsets[0]:
+            raise ModelFileError(f"{where}: shape {shape} of {dtype} is {count * itemsize} bytes, but its "
+                                 f"data_offsets span {offsets[1] - offsets[0]}.")
+        layout[name] = (np.dtype(_DTYPES[dtype]), tuple(shape), count, offsets[0])
+        ranges.append(offsets)
+    end = 0
+    for begin, stop in sorted(ranges):
+        if begin != end:
+            raise ModelFileError(f"{path}: the tensors' byte ranges overlap or leave a gap at byte {end}.")
+        end = stop
+    if end != data_size:
+        raise ModelFileError(f"{path}: the tensors take {end} bytes, but {data_size} follow the header "
+                             f"(truncated, or not a safetensors file).")
+    return layout
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def load_model(path, compile: bool = True, custom_objects: dict | None = None):
@@ -193,10 +318,7 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
         _compile_from(model, metadata["compile"], path, custom_objects or {})
-    user = metadata.get("user") or {}
-    if not isinstance(user, dict):
-        raise ModelFileError(f"{path}: metadata 'user' must be a JSON object; got {user!r}.")
-    model.metadata = user
+    model.metadata = check_user_metadata(path, metadata.get("user") or {}, model)
     restore_state(model, path, (metadata, tensors))
     return model
 
@@ -271,6 +393,7 @@ def _check_budget(config, tensors):
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         return
     if config.get("class") == "functional":
+        _check_sizes(None, list(_leaf_configs(config["layers"])), tensors)
         for layer_config in _leaf_configs(config["layers"]):
             units = layer_config.get("units")
             if isinstance(units, int) and units > available:
@@ -285,15 +408,101 @@ def _check_budget(config, tensors):
     if isinstance(config.get("input_shape"), list):
         shape = config["input_shape"]
         width = int(np.prod(shape)) if all(isinstance(n, int) for n in shape) else None
-    for layer_config in config["layers"]:
+    _check_sizes(width, list(_leaf_configs(config["layers"])), tensors)
+
+
+def _check_sizes(input_dim, layer_configs, tensors):
+    r"""Refuse sizes that the file cannot back, before building allocates any weight (a hostile
+    config could otherwise ask for terabytes). Every layer's declared widths count, whether or
+    not the model's input_dim is given: a layer's parameters are at most
+    (inputs + 1) x units, and all of them together must fit the tensors the file holds and
+    PARAMETER_BUDGET."""
+    available = sum(t.size for t in tensors.values())
+    width, total = input_dim, 0
+    for i, layer_config in enumerate(layer_configs):
         if not isinstance(layer_config, dict):
-            raise ValueError(f"a layer config must be an object; got {layer_config!r}")
+            raise ValueError(f"a layer config must be an object; got {layer_config!r:.80}")
+        for key, value in layer_config.items():
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > PARAMETER_BUDGET:
+                raise ValueError(f"layer {i} declares {key} = {value}, more than the {PARAMETER_BUDGET} "
+                                 f"parameters a model file may hold")
+        declared = [w for w in (width, layer_config.get("input_dim")) if isinstance(w, int)]
         units = layer_config.get("units")
-        if isinstance(units, int) and isinstance(width, int):
-            if width * units > available:
-                raise ValueError(f"a layer of {width} x {units} weights is larger than all the "
+        if isinstance(units, int) and not isinstance(units, bool):
+            inputs = max(declared, default=0)
+            if inputs * units > available:
+                raise ValueError(f"layer {i} declares {inputs} x {units} weights, larger than all the "
                                  f"file's tensors ({available} numbers)")
+            total += (inputs + 1) * units
+            if total > PARAMETER_BUDGET:
+                raise ValueError(f"layer {i} ({inputs} inputs x {units} units) takes the model past "
+                                 f"{PARAMETER_BUDGET} parameters (2**31)")
             width = units
+        elif declared:
+            width = max(declared)
+
+
+#: the keys of ``model.metadata`` that ``neurona train`` writes and the other commands read
+DESCRIPTION_KEYS = ("task", "features", "target", "classes", "scaler", "split", "source")
+
+
+def check_user_metadata(path, user, model) -> dict:
+    r"""The ``user`` metadata (``model.metadata``), checked. Any JSON object is allowed, but the
+    keys with which ``neurona train`` describes the data (DESCRIPTION_KEYS) must be what it
+    writes, and agree with the model: one feature name per input, one class name per output, a
+    scaler with one finite mean and one positive scale per feature."""
+    if not isinstance(user, dict):
+        raise ModelFileError(f"{path}: metadata 'user' must be a JSON object; got {user!r:.80}.")
+
+    def bad(key, expected):
+        raise ModelFileError(f"{path}: metadata 'user' key {key!r} must be {expected}; got {user[key]!r:.80}.")
+
+    def names(key):
+        value = user[key]
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)
+                and len(set(value)) == len(value)):
+            bad(key, "a non-empty list of distinct names (strings)")
+        return value
+
+    if user.get("task") is not None and user["task"] not in ("classification", "regression"):
+        bad("task", "'classification' or 'regression'")
+    for key in ("target", "source"):
+        if user.get(key) is not None and not isinstance(user[key], str):
+            bad(key, "a string")
+    features = names("features") if user.get("features") is not None else None
+    if features is not None and model.input_dim is not None and len(features) != model.input_dim:
+        bad("features", f"{model.input_dim} names, one per input of the model")
+    if user.get("classes") is not None:
+        classes = names("classes")
+        outputs = model.layers[-1].output_dim if model.built and model.layers else None
+        if outputs is not None and len(classes) != outputs and not (len(classes) == 2 and outputs == 1):
+            bad("classes", f"{outputs} names, one per output of the model")
+    elif user.get("task") == "classification" and features is not None:
+        raise ModelFileError(f"{path}: metadata 'user' describes a classifier but has no 'classes'.")
+    if user.get("scaler") is not None:
+        scaler = user["scaler"]
+        width = len(features) if features is not None else model.input_dim
+        if not (isinstance(scaler, dict) and set(scaler) == {"mean", "scale"}
+                and all(_finite_list(scaler[k], width) for k in ("mean", "scale"))
+                and all(v > 0 for v in scaler["scale"])):
+            bad("scaler", f"{{'mean': [...], 'scale': [...]}} with {width or 'one per feature'} finite numbers "
+                          f"each, the scales > 0")
+    if user.get("split") is not None:
+        split = user["split"]
+        if not (isinstance(split, dict) and set(split) <= {"test_size", "seed"}
+                and (split.get("test_size") is None or (_number(split["test_size"]) and 0 <= split["test_size"] < 1))
+                and (split.get("seed") is None or _whole(split["seed"]))):
+            bad("split", "{'test_size': a fraction in [0, 1), 'seed': an integer >= 0}")
+    return user
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _finite_list(value, length) -> bool:
+    return (isinstance(value, list) and (length is None or len(value) == length)
+            and all(_number(v) for v in value))
 
 
 def _leaf_configs(configs):
@@ -347,7 +556,9 @@ def restore_state(model, path, contents=None) -> None:
     saved_layers = _upgrade_layers(metadata["model"]).get("layers")
     mine = json.loads(json.dumps([layer_config(layer) for layer in model.layers]))
     if contents is None and saved_layers != mine:
-        raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")
+        raise ModelFileError(f"{path} holds the training state of a different model: "
+                             f"{_difference(saved_layers, mine)}. Delete the file (or choose another path) to "
+                             f"start over.")
     weights = _weights_from(model, tensors, path)
     epoch, iterations, rng_state, history = _training_from(metadata.get("training"), path)
     slots = {k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")}
@@ -366,6 +577,21 @@ def restore_state(model, path, contents=None) -> None:
                 saved_optimizer.get("learning_rate"), (int, float)):
             model.optimizer.learning_rate = saved_optimizer["learning_rate"]   # ReduceLROnPlateau's changes
     model.history = history
+
+
+def _difference(saved_layers, layers) -> str:
+    r"""The first setting in which two lists of layer configs differ, in words."""
+    if not isinstance(saved_layers, list) or len(saved_layers) != len(layers):
+        count = len(saved_layers) if isinstance(saved_layers, list) else "no"
+        return f"it has {count} layers, this model {len(layers)}"
+    for i, (saved, mine) in enumerate(zip(saved_layers, layers)):
+        if saved == mine:
+            continue
+        if not isinstance(saved, dict) or saved.get("name") != mine.get("name"):
+            return f"layer {i} is a {saved.get('name') if isinstance(saved, dict) else saved!r} there, a {mine['name']} here"
+        key = next(k for k in sorted(set(saved) | set(mine)) if saved.get(k) != mine.get(k))
+        return f"layer {i} ({mine['name']}) has {key} = {saved.get(key)!r} there, {mine.get(key)!r} here"
+    return "the layers differ"
 
 
 def _weights_from(model, tensors, path) -> list[np.ndarray]:
@@ -410,19 +636,20 @@ def save_weights(model, path) -> None:
 def load_weights(model, path) -> None:
     r"""Put the weights of ``path`` (``save_weights``' file, or a whole model file) into ``model``,
     which must have the same architecture; checks everything before changing anything."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load
-
     path = os.fspath(path)
-    with open(path, "rb") as file:
-        data = file.read()
-    raw = _raw_metadata(path, data)
-    if raw.get("format") not in (FORMAT, WEIGHTS_FORMAT):
-        raise ModelFileError(f"{path}: not a neurona weights or model file (format {raw.get('format')!r}).")
-    try:
-        tensors = load(data)
-    except (SafetensorError, ValueError, TypeError) as error:
-        raise ModelFileError(f"{path}: not a valid safetensors file ({error}).") from None
+    with _open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        header, data_size = _read_header(path, file, size)
+        raw = header.get("__metadata__")
+        if not isinstance(raw, dict) or raw.get("format") not in (FORMAT, WEIGHTS_FORMAT) or \
+                raw.get("format_version") != FORMAT_VERSION:
+            raise ModelFileError(f"{path}: not a neurona weights or model file (format version {FORMAT_VERSION}).")
+        layout = _tensor_layout(path, header, data_size)
+        data = bytearray(data_size)
+        if file.readinto(data) != data_size:
+            raise ModelFileError(f"{path}: the file changed size while it was read.")
+    tensors = {name: np.frombuffer(data, dtype, count=count, offset=begin).reshape(shape)
+               for name, (dtype, shape, count, begin) in layout.items()}
     if not model.built:
         raise ValueError("load_weights needs a built model: build it (model.build((None, n))) or call it on data first.")
     _set_weight_items(model, _weights_from(model, tensors, path))

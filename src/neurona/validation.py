@@ -5,8 +5,22 @@ Errors follow one shape: "The 'learning_rate' argument of Adam must be a number 
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type = UserWarning) -> None:
+    r"""``warnings.warn`` pointing at the user's line: the first caller outside neurona (a warning
+    about the user's mistake shown at a line inside the library says nothing useful)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=False,
@@ -27,6 +41,15 @@ def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=
             high is not None and (value >= high if high_open else value > high)):
         raise ValueError(f"The {name!r} argument of {owner} must be {expectation}. Got {value!r}.")
     return value
+
+
+def one_seed(owner: str, seed, random_state):
+    r"""The seed given as neurona's ``seed=`` or scikit-learn's ``random_state=`` (the same thing;
+    giving both is an error)."""
+    if seed is not None and random_state is not None:
+        raise ValueError(f"{owner} takes seed= (neurona's name) or random_state= (scikit-learn's), which "
+                         f"mean the same; got both: seed={seed!r}, random_state={random_state!r}.")
+    return seed if random_state is None else random_state
 
 
 def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
@@ -66,4 +89,20 @@ def as_2d_array(name: str, data, dtype, allow_more_axes: bool = False) -> np.nda
     problem = describe_nonfinite(name, array)
     if problem:
         raise ValueError(problem)
-    return np.ascontiguousarray(array, dtype=dtype)
+    with np.errstate(over="ignore"):
+        cast = np.ascontiguousarray(array, dtype=dtype)
+    if cast.dtype != array.dtype and cast.dtype.kind == "f" and describe_nonfinite(name, cast):
+        raise ValueError(overflow_message(name, array, cast.dtype))
+    return cast
+
+
+def overflow_message(name: str, array: np.ndarray, dtype) -> str:
+    r"""Where the finite ``array`` has values too large for ``dtype`` (they would become inf)."""
+    limit = np.finfo(dtype).max
+    with np.errstate(invalid="ignore"):
+        too_large = np.abs(array) > limit
+    count = int(too_large.sum())
+    row, column = (int(i) for i in np.argwhere(too_large.reshape(array.shape[0], -1))[0])
+    return (f"{name} holds {count} value(s) too large for {np.dtype(dtype).name} (largest {limit:.3g}), first "
+            f"{float(array.reshape(array.shape[0], -1)[row, column]):g} at row {row}, column {column}. Rescale the data "
+            f"(e.g. StandardScaler) or use a float64 model (dtype='float64').")
