@@ -23,6 +23,7 @@ import inspect
 import json
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Mapping
 
@@ -94,7 +95,8 @@ class Model(layers_module.Layer):
             raise TypeError("Model takes inputs= and outputs= (or a subclass's call); give Sequential its "
                             "input shape instead.")
         layers_module.Layer.__init__(self, name, trainable=trainable, **keras_arguments)
-        self._init_model(seed, dtype, name or type(self).__name__.lower())
+        default = "functional" if type(self) is Model else re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+        self._init_model(seed, dtype, name or default)
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise TypeError("Model(inputs=..., outputs=...) needs both.")
@@ -437,8 +439,8 @@ class Model(layers_module.Layer):
             for k, entries in enumerate(self._metric_lists(given)):
                 for m in entries:
                     name, metric = metrics_module.get(m, self.output_losses[k])
-                    if weighted:
-                        name = f"weighted_{name}" if not self._metrics_given or name in dict(self.metrics) else name
+                    if weighted and any(existing == name for existing, _ in self.metrics):
+                        name = f"weighted_{name}"
                     if n > 1:
                         name = f"{names[k]}_{name}"
                     self.metrics.append((name, metric))
