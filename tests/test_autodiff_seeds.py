@@ -2,7 +2,6 @@ r"""Seed 004's programs written with neurona.autodiff in place of TensorFlow: li
 by the numerical slope, by the hand-derived gradient and by the tape; logistic regression on the
 breast cancer set with mini-batches and momentum; softmax regression on MNIST.
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +9,6 @@ import pytest
 import neurona as nr
 from neurona import autodiff as ad
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"       # ../shared/data/mnist, as test_mnist
 
 
 def linear_data(seed=0):
@@ -118,9 +116,8 @@ def test_seed_004_breast_cancer_logistic_regression_minibatches_momentum():
     assert accuracy >= 0.94
 
 
-@pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(), reason=f"MNIST IDX files not found in {MNIST}")
-def test_seed_004_softmax_regression_on_mnist():
-    x_train, y_train, x_test, y_test = nr.datasets.load_mnist(MNIST)          # (n, 784) in [0, 1], float32
+def test_seed_004_softmax_regression_on_mnist(mnist_path):
+    x_train, y_train, x_test, y_test = nr.datasets.load_mnist(mnist_path)         # (n, 784) in [0, 1], float32
     yc_train = nr.data.one_hot(y_train, 10)
     rng = np.random.default_rng(0)
     w = ad.Variable(rng.uniform(-1, 1, (784, 10)).astype(np.float32))

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +18,6 @@ from neurona.cli import sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-MNIST = ROOT.parent / "shared" / "data" / "mnist"
 ENV = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
@@ -45,7 +45,12 @@ def test_train_with_no_arguments_uses_the_bundled_default_and_saves_the_model(tm
     assert model.epoch == 30 and model.metadata["classes"] == [str(k) for k in range(10)]
     # `evaluate --split test` measures the same test samples as `train` did
     evaluated = ok("evaluate", "model.safetensors", "--dataset", "digits", "--split", "test", cwd=tmp_path)
-    assert "digits: 359 samples (test)" in evaluated
+    assert "digits: 359 samples (test split: the 0.2 held out by `neurona train`, seed 0)" in evaluated
+    # by default too: the held-out split the model file knows, named in the output
+    assert ok("evaluate", "model.safetensors", "--dataset", "digits", cwd=tmp_path) == evaluated
+    everything = ok("evaluate", "model.safetensors", "--dataset", "digits", "--split", "all", cwd=tmp_path)
+    assert "digits: 1797 samples (all split: every sample)" in everything
+    assert "Loss on all samples: " in everything and "accuracy on all samples: " in everything
     assert re.search(r"Test loss: .*", out).group() == re.search(r"Test loss: .*", evaluated).group()
     info = ok("info", "model.safetensors", cwd=tmp_path)
     assert "Total params: 6,570" in info and "Epochs trained: 30" in info and "val_accuracy: first" in info
@@ -85,10 +90,9 @@ def test_breast_cancer_example(tmp_path):
     assert (tmp_path / "breast_cancer.safetensors").exists()
 
 
-@pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(), reason=f"no MNIST files in {MNIST}")
-def test_mnist_example(tmp_path):
+def test_mnist_example(tmp_path, mnist_path):
     # the example's file, with a smaller network and one epoch to keep the test short
-    out = ok("train", EXAMPLES / "mnist_mlp.toml", "--data-path", MNIST, "--epochs", "1", "--layers", "32",
+    out = ok("train", EXAMPLES / "mnist_mlp.toml", "--data-path", mnist_path, "--epochs", "1", "--layers", "32",
              "--verbose", "0", cwd=tmp_path)
     assert "Dataset mnist: 60000 train / 10000 test samples, 784 features, 10 classes" in out
     assert "dropout_1 (Dropout, rate=0.2)" in out
@@ -123,7 +127,11 @@ def test_csv_with_class_names_train_evaluate_predict(tmp_path):
     assert "CSV iris.csv: 120 train / 30 test samples, 4 features, 3 classes" in out
     assert float(out.split("test accuracy: ")[1].split()[0]) > 0.85
     evaluated = ok("evaluate", "model.safetensors", "--csv", "iris.csv", cwd=tmp_path)
-    assert "iris.csv: 150 samples (all)" in evaluated and "versicolor" in evaluated
+    assert "iris.csv: 30 samples (test split: the 0.2 held out by `neurona train`, seed 0)" in evaluated
+    assert "versicolor" in evaluated
+    (tmp_path / "other.csv").write_text((tmp_path / "iris.csv").read_text())
+    assert "other.csv: 150 samples (all split: every sample)" in ok("evaluate", "model.safetensors", "--csv",
+                                                                       "other.csv", cwd=tmp_path)
     (tmp_path / "new.csv").write_text("petal width,petal length,sepal width,sepal length\n0.2,1.4,3.5,5.1\n")
     rows = ok("predict", "model.safetensors", "new.csv", cwd=tmp_path).splitlines()
     assert rows[0] == "p_setosa,p_versicolor,p_virginica,class" and rows[1].endswith(",setosa")
@@ -276,7 +284,103 @@ def test_resume_refuses_the_checkpoint_of_another_model(tmp_path, monkeypatch, c
     os.replace("a.safetensors", "b.ckpt.safetensors")       # stands for a killed run's checkpoint
     capsys.readouterr()
     assert cli.main([*small, "--layers", "5", "--out", "b.safetensors", "--resume"]) == 2
-    assert "cannot resume: b.ckpt.safetensors was written by a different model" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert ("cannot resume: b.ckpt.safetensors holds the training state of a different model: layer 0 (dense) "
+            "has units = 4 there, 5 here. Delete the file (or choose another path) to start over.") in err
+    assert "kernel_initializer" not in err                  # the setting that differs, not whole configs
     assert sorted(os.listdir(tmp_path)) == ["b.ckpt.safetensors"]
     assert cli.main([*small, "--layers", "4", "--out", "b.safetensors", "--resume"]) == 0
     assert sorted(os.listdir(tmp_path)) == ["b.safetensors"]
+
+
+def test_resuming_says_where_it_starts(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    small = ["train", "--dataset", "iris", "--layers", "4", "--verbose", "2"]
+    assert cli.main([*small, "--epochs", "2", "--resume"]) == 0
+    assert "No checkpoint at model.ckpt.safetensors: starting afresh." in capsys.readouterr().out
+    os.replace("model.safetensors", "model.ckpt.safetensors")       # a run killed after 2 epochs
+    assert cli.main([*small, "--epochs", "5", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "Resuming from epoch 2 of 5 (checkpoint model.ckpt.safetensors)." in out and "Epoch 3/5" in out
+    assert "Epoch 1/5" not in out
+
+
+def test_fit_resuming_a_finished_backup_says_so(tmp_path):
+    x, y = nr.datasets.load_iris()
+    model = nr.Sequential([nr.layers.Dense(3, activation="softmax")], input_dim=4, seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0, resume_from=tmp_path / "b.safetensors")
+    with pytest.warns(UserWarning, match="already holds 2 epochs, all of the 2 asked for: nothing to train") as caught:
+        model.fit(x, y, epochs=2, verbose=0, resume_from=tmp_path / "b.safetensors")
+    assert caught[0].filename == __file__
+
+
+def test_train_help_says_what_each_option_takes_and_its_default():
+    from click.testing import CliRunner
+    text = " ".join(CliRunner().invoke(cli.cli, ["train", "--help"], terminal_width=200).output.split())
+    assert "--task [auto|classification|regression] what to learn" in text
+    assert "--optimizer [adagrad|adam|adamax|adamw|nadam|rmsprop|sgd] the gradient-descent optimizer. Default: adam. TOML: [compile] optimizer." in text
+    assert "--fill [mean|median|zero]" in text and "--drop COLUMNS" in text
+    options = {param.name: param for param in cli.train.params if param.name not in ("config", "help", "debug")}
+    for name, option in options.items():
+        what, default = option.help.split(". Default: ")
+        assert len(what) > 15 and default.split(". TOML: [")[1].endswith(f"] {name}."), (name, option.help)
+
+def test_the_readme_spiral_command_learns_the_spiral(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--dataset", "spiral", "--layers", "16,16", "--seed", "3", "--verbose", "0"]) == 0
+    assert float(capsys.readouterr().out.split("test accuracy: ")[1].split()[0]) >= 0.95
+
+
+def test_csv_friction(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    rows = [f"{i},{(i * 3) % 7},{'' if i == 5 else i % 4},{'a' if i % 2 else 'b'}" for i in range(60)]
+    (tmp_path / "d.csv").write_text("id,u,v,kind\n" + "\n".join(rows) + "\n")
+    small = ["train", "--csv", "d.csv", "--layers", "4", "--epochs", "2", "--verbose", "0"]
+    assert cli.main(small) == 2
+    assert "line 7, column 'v': the cell is empty (a missing value)" in capsys.readouterr().err
+    assert cli.main([*small, "--drop", "id", "--fill", "median"]) == 0
+    out = capsys.readouterr().out
+    assert "3 features" not in out and "2 features" in out
+    assert "Target: column 'kind', the last one (--target NAME takes another)." in out
+    assert cli.main(["info", "model.safetensors"]) == 0
+    info = capsys.readouterr().out
+    assert "Input columns (2): u, v" in info and "Target column: 'kind' (classification, 2 classes)" in info
+
+
+def test_predict_refuses_values_that_overflow_the_model_and_names_line_and_column(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b,label\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(40)))
+    assert cli.main(["train", "--csv", "d.csv", "--layers", "4", "--epochs", "1", "--verbose", "0"]) == 0
+    (tmp_path / "new.csv").write_text("a,b\n1,2\n3,1e300\n")
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cli.main(["predict", "model.safetensors", "new.csv"]) == 2
+    captured = capsys.readouterr()
+    assert "new.csv: line 3, column 'b': 1e+300" in captured.err and "too large for the model's float32" in captured.err
+    assert "nan" not in captured.out
+
+
+def test_predict_with_malformed_user_metadata_names_the_file_and_key(tmp_path, monkeypatch, capsys):
+    import json
+    from safetensors.numpy import load, save
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b,label\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(40)))
+    assert cli.main(["train", "--csv", "d.csv", "--layers", "4", "--epochs", "1", "--verbose", "0"]) == 0
+    from safetensors import safe_open
+    with safe_open("model.safetensors", framework="numpy") as file:
+        metadata = dict(file.metadata())
+    tensors = load((tmp_path / "model.safetensors").read_bytes())
+    user = json.loads(metadata["user"]) | {"classes": 7}
+    (tmp_path / "bad.safetensors").write_bytes(save(tensors, metadata=metadata | {"user": json.dumps(user)}))
+    capsys.readouterr()
+    assert cli.main(["predict", "bad.safetensors", "d.csv"]) == 2
+    assert "bad.safetensors: metadata 'user' key 'classes' must be" in capsys.readouterr().err
+
+
+def test_mnist_is_not_standardised_by_default():
+    from neurona.cli import experiment
+    assert experiment.scale_wanted(experiment.merge({}, {"dataset": "mnist"})) is False
+    assert experiment.scale_wanted(experiment.merge({}, {"dataset": "mnist", "scale": True})) is True
+    assert experiment.scale_wanted(experiment.merge({}, {"dataset": "iris"})) is True

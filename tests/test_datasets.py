@@ -1,6 +1,5 @@
 import gzip
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,9 +7,7 @@ import pytest
 from neurona import datasets
 from neurona.datasets import idx
 
-# ../shared/data/mnist beside the checkout (or one level further up)
-MNIST_DIR = next((p / "shared" / "data" / "mnist" for p in Path(__file__).resolve().parents[2:4]
-                  if (p / "shared" / "data" / "mnist").is_dir()), Path("../shared/data/mnist"))
+from mnist_data import MNIST as MNIST_DIR  # where the real MNIST files are
 
 
 # ----------------------------------------------------------------- bundled data
@@ -196,7 +193,8 @@ MNIST_MD5 = {
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 
-needs_mnist = pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"MNIST not found at {MNIST_DIR}")
+#: skips without the real files, fails under CI=true (see mnist_data)
+needs_mnist = pytest.mark.usefixtures("mnist_path")
 
 
 @needs_mnist
@@ -217,3 +215,14 @@ def test_load_real_mnist():
     test_counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert np.bincount(y_train).tolist() == train_counts
     assert np.bincount(y_test).tolist() == test_counts
+
+
+def test_a_missing_mnist_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path):
+    import mnist_data
+    monkeypatch.setattr(mnist_data, "MNIST", tmp_path / "nowhere")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="under CI=true the MNIST tests must run"):
+        mnist_data.mnist_dir()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        mnist_data.mnist_dir()

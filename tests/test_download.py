@@ -207,3 +207,16 @@ def test_real_mnist_files_pass_the_download_check():
     wrong = dataclasses.replace(download.REMOTE["mnist"].files[0], md5="0" * 32)
     with pytest.raises(ValueError, match="checksum mismatch"):
         download._verify((MNIST_DIR / wrong.name).read_bytes(), wrong)
+
+
+def test_a_failed_download_in_the_command_line_is_a_failure_that_suggests_data_path(server, cache, monkeypatch,
+                                                                                       capsys, tmp_path):
+    from neurona import cli
+    serve(monkeypatch, server, "mnist", fake_set(), mirrors=("/a/",))
+    server.routes.clear()                                   # every mirror answers 404
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--dataset", "mnist", "--epochs", "1", "--verbose", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("neurona: error: Could not download") and "--data-path DIR" in err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"] and leftovers(cache / "mnist") == []

@@ -131,3 +131,14 @@ def test_optimizer_given_as_object_is_not_shared_between_fits():
     first = model.fit(x, y).coef_.copy()
     np.testing.assert_array_equal(model.fit(x, y).coef_, first)
     assert optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("make", [lambda **k: NeuralClassifier(hidden_layer_sizes=(4,), epochs=3, **k),
+                                  lambda **k: Perceptron(max_epochs=3, **k)])
+def test_estimators_take_seed_as_well_as_random_state(make):
+    x, y = nr.datasets.load_iris()
+    by_seed, by_random_state = make(seed=2).fit(x, y), make(random_state=2).fit(x, y)
+    np.testing.assert_array_equal(by_seed.predict(x), by_random_state.predict(x))
+    assert by_seed.get_params()["seed"] == 2 and by_random_state.get_params()["random_state"] == 2
+    with pytest.raises(ValueError, match="got both"):
+        make(seed=1, random_state=1).fit(x, y)

@@ -80,6 +80,7 @@ def test_parse_layers():
 #: a value other than the default for every key, as TOML and as the flag's text
 SAMPLES = {"dataset": ('"iris"', "iris"), "csv": ('"/d/a.csv"', "/d/a.csv"), "target": ('"y"', "y"),
            "data_path": ('"/d/idx"', "/d/idx"), "task": ('"regression"', "regression"),
+           "drop": ('["id", "name"]', "id,name"), "fill": ('"median"', "median"),
            "test_size": ("0.3", "0.3"), "scale": ("false", None), "layers": ("[8, 4]", "8,4"),
            "activation": ('"tanh"', "tanh"), "dropout": ("0.2", "0.2"), "optimizer": ('"sgd"', "sgd"),
            "learning_rate": ("0.05", "0.05"), "epochs": ("7", "7"), "batch_size": ("8", "8"),
@@ -95,7 +96,7 @@ def test_every_flag_of_train_is_a_toml_key_and_both_set_the_same_value(tmp_path)
     assert set(options) == set(experiment.SECTION_OF) == set(SAMPLES)
     for key, (toml_value, flag_value) in SAMPLES.items():
         assert experiment.flag(key) in options[key].opts
-        with_csv = key == "target"
+        with_csv = key in ("target", "drop", "fill")
         section = experiment.SECTION_OF[key]
         text = f"[{section}]\n{key} = {toml_value}\n" + ('csv = "/d/a.csv"\n' if with_csv else "")
         from_file = experiment.merge(experiment.read_toml(toml(tmp_path, text)), {})

@@ -10,6 +10,7 @@ import ast
 import os
 import pathlib
 import shutil
+import site
 import subprocess
 import sys
 import sysconfig
@@ -60,7 +61,10 @@ def installed(tmp_path_factory):
     python = base / "venv" / "bin" / "python"
     site_packages = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                    capture_output=True, text=True, check=True).stdout.strip()
-    installed_dirs = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    # a virtual environment that sees the system's packages has them in a second directory, listed
+    # first here so that its own older setuptools does not shadow the system's
+    installed_dirs = dict.fromkeys([*reversed(site.getsitepackages()), sysconfig.get_path("purelib"),
+                                    sysconfig.get_path("platlib")])
     pathlib.Path(site_packages, "installed-dependencies.pth").write_text("\n".join(installed_dirs) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",

@@ -1,5 +1,4 @@
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,8 +6,6 @@ import pytest
 import neurona as nr
 from neurona.linear import LinearRegression, LogisticRegression, NumericalSlopeModel, SoftmaxRegression
 
-# the MNIST IDX files lie at ../shared/data/mnist relative to the checkout
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 # seed 000, "Estudio del precio del chocolate": liking -> price the customer will pay, y = W x + 0
 CHOCOLATE_LIKING = np.array([1, 1.5, 2, 2.25, 3, 3.1, 3.5]).reshape(-1, 1)
@@ -161,10 +158,9 @@ def test_l1_drives_weights_to_zero_and_early_stopping_keeps_the_best():
     assert stopped.score(x_test, y_test) >= 0.9
 
 
-@pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(), reason=f"MNIST not found in {MNIST}")
-def test_softmax_regression_on_mnist():
+def test_softmax_regression_on_mnist(mnist_path):
     # seed 004: softmax regression, SGD with momentum 0.9, mini-batches of 50
-    x_train, y_train, x_test, y_test = nr.datasets.load_mnist(MNIST)
+    x_train, y_train, x_test, y_test = nr.datasets.load_mnist(mnist_path)
     model = SoftmaxRegression(optimizer="sgd", learning_rate=0.01, momentum=0.9, batch_size=50, epochs=5,
                               tol=None, random_state=0, dtype="float32").fit(x_train, y_train)
     accuracy = model.score(x_test, y_test)

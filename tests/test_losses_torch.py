@@ -297,3 +297,44 @@ def test_no_fused_gradient_for_other_pairs(loss, activation):
     act = activations.get(activation)
     y = one_hot(np.array([0, 1, 2, 0]), 3)
     assert loss.fused_gradient(act, y, act(z)) is None
+
+
+def numerical_gradient(loss, y_true, y_pred, h=1e-6):
+    grad = np.zeros_like(y_pred)
+    for index in np.ndindex(*y_pred.shape):
+        up, down = y_pred.copy(), y_pred.copy()
+        up[index] += h
+        down[index] -= h
+        grad[index] = (loss(y_true, up) - loss(y_true, down)) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_cross_entropy_gradient_in_the_clipped_region_is_the_slope_of_the_clipped_loss(name):
+    # predictions below eps and above 1 - eps (where the clip flattens the loss) beside ones inside
+    loss = losses.get({"name": name, "epsilon": 1e-3})
+    rng = np.random.default_rng(3)
+    y_pred = rng.choice([2e-4, 5e-4, 0.3, 0.6, 0.9995, 0.9998], size=(N, K))
+    y_true = rng.random((N, K)) if name == "binary_crossentropy" else np.eye(K)[rng.integers(0, K, N)]
+    expected = numerical_gradient(loss, y_true, y_pred)
+    np.testing.assert_allclose(loss.gradient(y_true, y_pred), expected, rtol=1e-5, atol=1e-9)
+    # binary cross-entropy clips p to [eps, 1 - eps]; categorical only from below (p <= 1 anyway)
+    flat = (y_pred < 1e-3) | ((y_pred > 1 - 1e-3) & (name == "binary_crossentropy"))
+    assert flat.any() and (loss.gradient(y_true, y_pred)[flat] == 0).all()
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_from_logits_gradient_for_targets_whose_rows_do_not_sum_to_one(name):
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(N, K)) * 3
+    y_true = rng.random((N, K)) * 0.5          # accepted targets in [0, 1], rows summing to anything
+    loss = losses.get({"name": name, "from_logits": True})
+    if name == "binary_crossentropy":
+        def reference(t, p):
+            return F.binary_cross_entropy_with_logits(p, t)
+    else:
+        def reference(t, p):
+            return -(t * F.log_softmax(p, dim=-1)).sum(dim=-1).mean()
+    value, gradient = torch_value_and_gradient(reference, y_true, z)
+    assert_close(loss(y_true, z), value)
+    assert_close(loss.gradient(y_true, z), gradient)

@@ -303,7 +303,8 @@ def test_streaming_equals_whole_set_exactly(seed):
                 metric = M.registry.get({"name": name, "average": average})
                 assert stream(metric, targets, q, batch) == quiet(whole, labels, q.argmax(1), average=average, zero_division=0)
         if np.unique(labels).size == k:
-            assert stream(M.get("auc")[1], targets, q, batch) == M.roc_auc(labels, q, multi_class="ovr")
+            # k outputs as k classes on request (Keras's default pools the outputs: test_metrics_keras)
+            assert stream(M.AUC(multi_class="ovr"), targets, q, batch) == M.roc_auc(labels, q, multi_class="ovr")
     # regression: exact float sums, so batch order does not change a bit
     t, r = rng.normal(size=(n, 2)).astype(np.float32), rng.normal(size=(n, 2)).astype(np.float32)
     assert stream(M.get("mse")[1], t, r, batch) == M.mean_squared_error(t, r)
@@ -318,7 +319,7 @@ def test_streaming_metrics_in_fit_and_evaluate():
                   metrics=["accuracy", "precision", "recall", "f1", "auc"])
     history = model.fit(x, y, epochs=3, batch_size=64, verbose=0)
     assert set(history.history) >= {"precision", "recall", "f1", "auc"}
-    result = model.evaluate(x, y, batch_size=50)            # 12 batches, streamed
+    result = model.evaluate(x, y, batch_size=50, return_dict=True)            # 12 batches, streamed
     p = model.predict(x, batch_size=50)[:, 0]               # the same batches, so the same numbers
     assert result["auc"] == M.roc_auc(y, p)
     assert result["f1"] == M.f1(y, (p >= 0.5).astype(int))
@@ -357,7 +358,8 @@ def test_streaming_metric_arguments_are_checked():
 
 
 def test_streaming_metrics_before_any_update_and_with_one_class():
-    assert np.isnan(M.get("precision")[1].result())
+    assert M.get("precision")[1].result() == 0.0                   # Keras's counts: 0 / 0 gives 0
+    assert np.isnan(M.Precision(average="macro").result())         # the classes' precision: undefined
     auc = M.get("auc")[1]
     auc.update(np.ones((4, 1)), np.full((4, 1), 0.7))
     assert np.isnan(auc.result())
@@ -367,12 +369,16 @@ def test_streaming_metrics_before_any_update_and_with_one_class():
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=1, max_size=60),
        cuts=st.lists(st.integers(1, 59), max_size=6))
-def test_streaming_mse_is_exact_for_any_batches(values, cuts):
+def test_streaming_mse_and_mae_are_exact_for_any_batches(values, cuts):
     # values of wildly different sizes: naive running sums would depend on where the batches end
     y_pred = np.asarray(values).reshape(-1, 1)
     y_true = np.zeros_like(y_pred)
     bounds = sorted({c for c in cuts if c < len(values)})
-    metric = M.get("mae")[1]
-    for part_true, part_pred in zip(np.split(y_true, bounds), np.split(y_pred, bounds)):
-        metric.update(part_true, part_pred)
-    assert metric.result() == M.mean_absolute_error(y_true, y_pred) == math.fsum(np.abs(values)) / len(values)
+    for name, whole_set, per_sample in (("mse", M.mean_squared_error, np.square),
+                                        ("mae", M.mean_absolute_error, np.abs)):
+        metric = M.get(name)[1]
+        for part_true, part_pred in zip(np.split(y_true, bounds), np.split(y_pred, bounds)):
+            metric.update(part_true, part_pred)
+        exact = math.fsum(per_sample(np.asarray(values))) / len(values)
+        assert metric.result() == pytest.approx(exact, rel=1e-15, abs=0), name
+        assert whole_set(y_true, y_pred) == pytest.approx(exact, rel=1e-15, abs=0), name

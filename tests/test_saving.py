@@ -34,10 +34,17 @@ for name in optimizers.registry.names():
 SCHEDULE_ARGUMENTS = {"step_decay": {"drop": 0.5, "step_size": 7}, "time_based_decay": {"decay_rate": 0.1},
                       "exponential_decay": {"decay_rate": 0.9, "decay_steps": 5},
                       "cosine_annealing": {"decay_steps": 40},
-                      "cosine_annealing_warm_restarts": {"first_decay_steps": 9, "t_mult": 2}}
+                      "cosine_annealing_warm_restarts": {"first_decay_steps": 9, "t_mult": 2},
+                      "inverse_time_decay": {"decay_steps": 3, "decay_rate": 0.5},
+                      "piecewise_constant_decay": {"boundaries": [4, 9], "values": [0.05, 0.02, 0.01]},
+                      "polynomial_decay": {"decay_steps": 20, "cycle": True},
+                      "cosine_decay": {"decay_steps": 20, "warmup_target": 0.1, "warmup_steps": 3},
+                      "cosine_decay_restarts": {"first_decay_steps": 5}}
 for name, arguments in SCHEDULE_ARGUMENTS.items():
-    OPTIMIZERS[f"sgd_{name}"] = lambda name=name, arguments=arguments: optimizers.SGD(
-        {"name": name, "initial_learning_rate": 0.05, **arguments}, momentum=0.9)
+    start = {} if "values" in arguments else {"initial_learning_rate": 0.05}
+    OPTIMIZERS[f"sgd_{name}"] = lambda name=name, arguments=arguments, start=start: optimizers.SGD(
+        {"name": name, **start, **arguments}, momentum=0.9)
+OPTIMIZERS["adam_amsgrad_clipped"] = lambda: optimizers.Adam(0.01, amsgrad=True, clipnorm=1.0, weight_decay=0.01)
 
 
 def test_every_schedule_has_a_round_trip_case():
@@ -46,19 +53,33 @@ def test_every_schedule_has_a_round_trip_case():
 
 #: constructor arguments of each registered layer type (a new type needs an entry here)
 LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation": {"activation": "relu"},
-                   "dropout": {"rate": 0.5}}
+                   "dropout": {"rate": 0.5}, "flatten": {}, "reshape": {"target_shape": (3, 1)},
+                   "normalization": {"mean": 0.5, "variance": 2.0}, "batch_normalization": {"momentum": 0.5},
+                   "softmax": {}, "relu": {}, "leaky_relu": {"negative_slope": 0.2}, "elu": {"alpha": 0.5},
+                   "op": {"function": "multiply", "constants": [None, 3.0]}}
+#: the merge layers, met in a graph of two branches
+MERGES = ["add", "subtract", "multiply", "average", "maximum", "concatenate"]
+#: layers that stand for something else in a model file
+NOT_STORED = {"input_layer"}
 
 
 def test_every_registered_layer_type_round_trips(tmp_path):
-    assert set(layers.registry.names()) <= set(LAYER_ARGUMENTS), "add the new layer type to LAYER_ARGUMENTS"
+    names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
+    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES), "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
+    stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features
     model = nr.Sequential([*stack, layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
-    model.compile("sgd", "sparse_categorical_crossentropy")
-    fit(model, 1)
-    model.save(tmp_path / "m.safetensors")
-    loaded = nr.load_model(tmp_path / "m.safetensors")
-    assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in model.layers]
-    assert np.array_equal(loaded.predict(X), model.predict(X))
+    inputs = nr.Input(shape=(6,))
+    a, b = layers.Dense(4, activation="tanh")(inputs), layers.Dense(4)(inputs)
+    merged = layers.Concatenate()([layers.get({"name": name})([a, b]) for name in MERGES if name != "concatenate"])
+    graph = nr.Model(inputs, layers.Dense(2, activation="softmax")(layers.concatenate([merged, a])), seed=2)
+    for net in (model, graph):
+        net.compile("sgd", "sparse_categorical_crossentropy")
+        fit(net, 1)
+        net.save(tmp_path / "m.keras")
+        loaded = nr.load_model(tmp_path / "m.keras")
+        assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in net.layers]
+        assert np.array_equal(loaded.predict(X), net.predict(X))
 
 
 def make(optimizer="adam", dtype="float32"):
@@ -378,3 +399,107 @@ def test_backup_removes_temporaries_of_writes_that_were_killed(tmp_path):
     (tmp_path / ".other.safetensors.x1y2.tmp").write_bytes(b"not ours")
     make().fit(X, Y, epochs=1, verbose=0, resume_from=tmp_path / "backup.safetensors")
     assert sorted(os.listdir(tmp_path)) == [".other.safetensors.x1y2.tmp", "backup.safetensors"]
+
+
+# -- hostile files: refused before anything large is read or allocated ---------------------------
+def load_within(path, seconds=10):
+    r"""load_model(path) in a thread: its exception, or an AssertionError if it hangs."""
+    import threading
+    outcome = {}
+
+    def target():
+        try:
+            nr.load_model(path)
+            outcome["error"] = None
+        except BaseException as error:       # noqa: BLE001 - reported to the test
+            outcome["error"] = error
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert "error" in outcome, f"load_model({path}) still running after {seconds} s"
+    return outcome["error"]
+
+
+def test_fifos_devices_and_directories_are_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / "fifo.safetensors")
+    os.symlink("/dev/zero", tmp_path / "zero.safetensors")
+    for path, kind in [(tmp_path / "fifo.safetensors", "a FIFO"), (tmp_path / "zero.safetensors", "a device"),
+                       (tmp_path, "a directory")]:
+        error = load_within(path)
+        assert isinstance(error, saving.ModelFileError) and f"{path}: {kind}, not a regular file" in str(error)
+    assert not saving.is_model_file(tmp_path / "fifo.safetensors")
+
+
+def test_sizes_are_checked_against_the_file_before_the_tensors_are_read(tmp_path, monkeypatch):
+    path, tensors, metadata = saved(tmp_path)
+    original = path.read_bytes()
+    with open(path, "r+b") as file:           # a sparse 64 GiB file: the header is a real model's
+        file.truncate(64 * 2 ** 30)
+    error = load_within(path)
+    assert isinstance(error, saving.ModelFileError) and "follow the header" in str(error), error
+    header = json.dumps({"w": {"dtype": "F32", "shape": [2 ** 34], "data_offsets": [0, 2 ** 36]},
+                         "__metadata__": metadata}).encode()
+    with open(path, "wb") as file:
+        file.write(struct.pack("<Q", len(header)) + header)
+        file.truncate(8 + len(header) + 2 ** 36)
+    error = load_within(path)
+    assert isinstance(error, saving.ModelFileError) and "more than 2147483648 numbers" in str(error), error
+    path.write_bytes(original)
+    for shape, offsets, message in [([3, -1], [0, 0], "list of integers >= 0"), ([3], [0, 8], "data_offsets span 8"),
+                                    ([1], [0, 10 ** 9], "within the")]:
+        header = json.dumps({"w": {"dtype": "F32", "shape": shape, "data_offsets": offsets},
+                             "__metadata__": metadata}).encode()
+        path.write_bytes(struct.pack("<Q", len(header)) + header + bytes(8))
+        with pytest.raises(saving.ModelFileError, match=message):
+            nr.load_model(path)
+
+
+def test_deeply_nested_json_is_a_model_file_error_naming_the_file(tmp_path):
+    path, tensors, metadata = saved(tmp_path)
+    deep = "[" * 100_000 + "]" * 100_000
+    path.write_bytes(st_save(tensors, metadata=metadata | {"user": deep}))
+    with pytest.raises(saving.ModelFileError, match=f"{path}: metadata 'user' nests JSON more than 64"):
+        nr.load_model(path)
+    header = ('{"__metadata__": {"format": "neurona"}, "x": ' + deep + "}").encode()
+    path.write_bytes(struct.pack("<Q", len(header)) + header)
+    with pytest.raises(saving.ModelFileError, match=f"{path}: the safetensors header nests JSON"):
+        nr.load_model(path)
+    from neurona import cli
+    assert cli.main(["info", str(path)]) == 2
+
+
+@pytest.mark.parametrize("model_input_dim", [None, "absent"])
+def test_declared_shapes_are_checked_whatever_path_the_config_takes(tmp_path, model_input_dim):
+    path, tensors, metadata = saved(tmp_path)
+    config = json.loads(metadata["model"])
+    if model_input_dim == "absent":
+        del config["input_dim"]
+    else:
+        config["input_dim"] = None
+    config["layers"][0] |= {"units": 10 ** 12, "input_dim": 3}
+    path.write_bytes(st_save(tensors, metadata=metadata | {"model": json.dumps(config)}))
+    with pytest.raises(saving.ModelFileError, match="layer 0 declares .*1000000000000"):
+        nr.load_model(path)
+    config["layers"][0] |= {"units": 10, "input_dim": 10 ** 12}
+    path.write_bytes(st_save(tensors, metadata=metadata | {"model": json.dumps(config)}))
+    with pytest.raises(saving.ModelFileError, match="more than the 2147483648 parameters"):
+        nr.load_model(path)
+
+
+def test_user_metadata_of_the_command_line_is_checked_when_loading(tmp_path):
+    path, tensors, metadata = saved(tmp_path)      # 6 inputs, 2 outputs
+    good = {"task": "classification", "features": [f"f{i}" for i in range(6)], "classes": ["a", "b"],
+            "scaler": {"mean": [0.0] * 6, "scale": [1.0] * 6}, "split": {"test_size": 0.2, "seed": 0},
+            "target": "y", "source": "CSV y.csv"}
+    path.write_bytes(st_save(tensors, metadata=metadata | {"user": json.dumps(good)}))
+    assert nr.load_model(path).metadata == good
+    for key, value in [("features", 3), ("features", ["a"]), ("features", [1, 2, 3, 4, 5, 6]),
+                       ("classes", "ab"), ("classes", ["a", "b", "c"]), ("classes", ["a", "a"]),
+                       ("scaler", {"mean": [0] * 6}), ("scaler", {"mean": [0] * 6, "scale": [0] * 6}),
+                       ("scaler", {"mean": [0] * 5, "scale": [1] * 5}), ("split", {"seed": -1}),
+                       ("task", "poetry"), ("target", 7)]:
+        path.write_bytes(st_save(tensors, metadata=metadata | {"user": json.dumps(good | {key: value})}))
+        with pytest.raises(saving.ModelFileError, match=f"{path}: metadata 'user' key {key!r} must be"):
+            nr.load_model(path)
+    path.write_bytes(st_save(tensors, metadata=metadata | {"user": json.dumps({"notes": [1, {"x": 2}]})}))
+    assert nr.load_model(path).metadata == {"notes": [1, {"x": 2}]}       # free annotations still load

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .validation import describe_nonfinite
+from .validation import describe_nonfinite, one_seed
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -161,9 +161,11 @@ class RegressorMixin:
 
 # -- input checks -----------------------------------------------------------------------------
 
-def check_random_state(owner: str, random_state):
-    r"""``random_state`` as a seed for ``numpy.random.default_rng``: None, an integer or a
-    Generator; a legacy ``RandomState`` (which scikit-learn's tools may hand over) draws one."""
+def check_random_state(owner: str, random_state, seed=None):
+    r"""``random_state`` (scikit-learn's name) or ``seed`` (neurona's: the same thing, give one) as
+    a seed for ``numpy.random.default_rng``: None, an integer or a Generator; a legacy
+    ``RandomState`` (which scikit-learn's tools may hand over) draws one."""
+    random_state = one_seed(owner, seed, random_state)
     if random_state is None or isinstance(random_state, np.random.Generator) or (
             isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         return random_state

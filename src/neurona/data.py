@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from .validation import as_2d_array, check_number
+from .validation import as_2d_array, check_number, one_seed
 
 
 def one_hot(labels, num_classes: int | None = None, dtype="float32") -> np.ndarray:
@@ -122,8 +122,11 @@ def _same_length(owner: str, arrays) -> int:
 
 # ------------------------------------------------------------------------------------ splits
 
-def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, seed=None, splitter=None):
+def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, seed=None, splitter=None,
+                     random_state=None):
     r"""(x_train, x_test, y_train, y_test).
+
+    seed       seeds the shuffle; ``random_state=`` (scikit-learn's name) is the same: give one.
 
     test_size  a fraction in (0, 1) (rounded to whole samples) or a sample count (the slides' breast
                cancer split: ``test_size=69`` leaves 500 of 569 to train).
@@ -131,6 +134,7 @@ def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, 
                of its share (see ``_shares``).
     splitter   any object with ``split(x, y)`` (neurona's or scikit-learn's): its first split is used.
     """
+    seed = one_seed("train_test_split", seed, random_state)
     x, y = np.asarray(x), np.asarray(y)
     n = _same_length("train_test_split", (x, y))
     if splitter is not None:
@@ -142,12 +146,13 @@ def train_test_split(x, y, test_size=0.25, stratify=None, shuffle: bool = True, 
 
 
 def train_val_test_split(x, y, train_size=0.8, val_size=0.1, test_size=0.1, stratify=None,
-                         shuffle: bool = True, seed=None):
+                         shuffle: bool = True, seed=None, random_state=None):
     r"""(x_train, x_val, x_test, y_train, y_val, y_test) with the given fractions of the samples.
 
     The fractions must sum to 1: the slides' 98/1/1 for big data (``0.98, 0.01, 0.01``) or 78/11/11.
     The validation set chooses hyperparameters; the test set is looked at once, at the end.
     """
+    seed = one_seed("train_val_test_split", seed, random_state)
     x, y = np.asarray(x), np.asarray(y)
     n = _same_length("train_val_test_split", (x, y))
     fractions = {"train_size": train_size, "val_size": val_size, "test_size": test_size}
@@ -191,6 +196,11 @@ class _Splitter:
     def get_n_splits(self, x=None, y=None, groups=None) -> int:
         return self.n_splits
 
+    @property
+    def random_state(self):
+        r"""scikit-learn's name of ``seed``."""
+        return self.seed
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
@@ -203,9 +213,9 @@ class KFold(_Splitter):
     (with ``seed``) before cutting the folds.
     """
 
-    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed=None):
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed=None, random_state=None):
         self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 2, integer=True)
-        self.shuffle, self.seed = bool(shuffle), seed
+        self.shuffle, self.seed = bool(shuffle), one_seed(type(self).__name__, seed, random_state)
 
     def _folds(self, x, y) -> list[np.ndarray]:
         n = len(x)
@@ -246,9 +256,9 @@ class ShuffleSplit(_Splitter):
 
     _stratified = False
 
-    def __init__(self, n_splits: int = 10, test_size=0.1, seed=None):
+    def __init__(self, n_splits: int = 10, test_size=0.1, seed=None, random_state=None):
         self.n_splits = check_number(type(self).__name__, "n_splits", n_splits, 1, integer=True)
-        self.test_size, self.seed = test_size, seed
+        self.test_size, self.seed = test_size, one_seed(type(self).__name__, seed, random_state)
 
     def split(self, x, y=None, groups=None):
         n = len(x)
@@ -296,11 +306,21 @@ def batches(x, y=None, batch_size: int = 32, shuffle: bool = False, seed=None):
 
 # ---------------------------------------------------------------------------------- scalers
 
+def _float_array(x) -> np.ndarray:
+    r"""``x`` as a checked 2-D array, float32 and float64 kept as they are (no copy), anything
+    else as float64."""
+    array = np.asarray(x)
+    dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float64
+    return as_2d_array("x", array, dtype)
+
+
 class _Scaler:
-    r"""Fit per-feature statistics on training data; apply them to any data of the same width."""
+    r"""Fit per-feature statistics on training data; apply them to any data of the same width.
+    The statistics are float64; ``transform`` works in the dtype of its input (float32 stays
+    float32, in one pass and one new array)."""
 
     def fit(self, x):
-        x = as_2d_array("x", x, np.float64)
+        x = _float_array(x)
         self._fit(x)
         self.n_features_in_ = x.shape[1]
         return self
@@ -309,22 +329,54 @@ class _Scaler:
         name = type(self).__name__
         if not hasattr(self, "n_features_in_"):
             raise RuntimeError(f"Call {name}.fit(x_train) before {method}.")
-        array = as_2d_array("x", x, np.float64)
+        array = _float_array(x)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(f"{name} was fitted on {self.n_features_in_} features; x has {array.shape[1]}.")
-        given = np.asarray(x).dtype
-        return array, (given if np.issubdtype(given, np.floating) else np.float64)
+        return array
 
     def transform(self, x):
-        array, dtype = self._checked(x, "transform")
-        return ((array - self.offset_) / self.scale_).astype(dtype)
+        array = self._checked(x, "transform")
+        result = array - np.asarray(self.offset_, array.dtype)
+        result /= np.asarray(self.scale_, array.dtype)
+        return result
 
     def inverse_transform(self, x):
-        array, dtype = self._checked(x, "inverse_transform")
-        return (array * self.scale_ + self.offset_).astype(dtype)
+        array = self._checked(x, "inverse_transform")
+        result = array * np.asarray(self.scale_, array.dtype)
+        result += np.asarray(self.offset_, array.dtype)
+        return result
 
     def fit_transform(self, x):
         return self.fit(x).transform(x)
+
+
+def mean_and_std(x) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-column mean mu and standard deviation sigma of a 2-D float array, in float64, in one
+    pass over blocks of rows (no float64 copy of a float32 x):
+
+        K = the first row,   mu = K + mean(x - K),   sigma^2 = mean((x - K)^2) - mean(x - K)^2
+
+    The shift K keeps the one-pass variance accurate (x - K is of the order of sigma, not of mu).
+    Columns whose squares overflow (|x| of 1e154 and beyond) are measured again in units of
+    their largest |x - K|, so a column of +-1e300 gets sigma = 1e300, not inf."""
+    n, width = x.shape
+    shift = x[0].astype(np.float64)
+    total, squares = np.zeros(width), np.zeros(width)
+    rows = max(1, 2 ** 16 // max(width, 1))               # blocks of about 64k numbers
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, rows):
+            block = x[start:start + rows] - shift           # float64
+            total += np.add.reduce(block, axis=0)
+            block *= block
+            squares += np.add.reduce(block, axis=0)
+        centre = total / n
+        variance = squares / n - centre * centre
+    std = np.sqrt(np.clip(variance, 0.0, None))
+    for j in np.flatnonzero(~np.isfinite(variance)):
+        column = x[:, j].astype(np.float64) - shift[j]
+        unit = np.max(np.abs(column))
+        centre[j], std[j] = np.mean(column / unit) * unit, np.std(column / unit) * unit
+    return shift + centre, std
 
 
 class StandardScaler(_Scaler):
@@ -336,8 +388,7 @@ class StandardScaler(_Scaler):
     """
 
     def _fit(self, x):
-        self.mean_ = x.mean(axis=0)
-        std = x.std(axis=0)
+        self.mean_, std = mean_and_std(x)
         self.scale_ = np.where(std > 0, std, 1.0)
 
     @property

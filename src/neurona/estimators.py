@@ -18,6 +18,7 @@ import numpy as np
 from . import base, callbacks, layers, optimizers, regularizers
 from .base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .data import one_hot, train_test_split
+from .mlp import hidden_layers
 from .model import Sequential
 from .validation import check_number
 
@@ -32,7 +33,8 @@ class EngineEstimator(BaseEstimator):
     early_stopping      hold out ``validation_fraction`` and stop when its loss has not improved by
                         ``tol`` for ``n_iter_no_change`` epochs, keeping the best weights; without
                         it the training loss decides (``tol=None``: always run every epoch)
-    random_state        seeds the weights and the shuffling (scikit-learn's name for ``seed``)
+    random_state        seeds the weights and the shuffling (scikit-learn's name; ``seed=`` is neurona's,
+                        the same: give one)
     dtype               "float64" (default, as scikit-learn) or "float32" (about twice as fast)
     """
 
@@ -80,7 +82,7 @@ class EngineEstimator(BaseEstimator):
 
     def _regularizer(self):
         if self.l1 or self.l2:
-            return regularizers.L1L2(l1=self.l1, l2=self.l2)
+            return regularizers.L1L2(l1=self.l1, l2=self.l2, convention="lectures")   # lambda / 2m, as documented
         return None
 
     def _build_model(self, n_inputs: int, n_outputs: int, activation: str) -> Sequential:
@@ -99,7 +101,7 @@ class EngineEstimator(BaseEstimator):
         return "glorot_uniform"
 
     def _seed(self):
-        return base.check_random_state(type(self).__name__, self.random_state)
+        return base.check_random_state(type(self).__name__, self.random_state, self.seed)
 
     def _train(self, X, Y, loss, activation, stratify=None, extra_callbacks=()):
         r"""Build, compile and fit the model; set ``model_``, ``loss_curve_``, ``n_iter_``."""
@@ -116,7 +118,8 @@ class EngineEstimator(BaseEstimator):
             stop = callbacks.EarlyStopping("loss", min_delta=self.tol, patience=self.n_iter_no_change)
         else:
             stop = None
-        history = model.fit(X, Y, epochs=self.epochs, batch_size=self.batch_size, verbose=self.verbose,
+        batch_size = len(X) if self.batch_size is None else self.batch_size      # None: batch gradient descent
+        history = model.fit(X, Y, epochs=self.epochs, batch_size=batch_size, verbose=self.verbose,
                             callbacks=[c for c in (stop, *extra_callbacks) if c is not None], **fit_args)
         self.model_ = model
         self.loss_curve_ = list(history.history.get("loss", []))
@@ -252,16 +255,7 @@ class _MLP:
         for size in sizes:
             check_number(name, "hidden_layer_sizes entry", size, 1, integer=True)
         check_number(name, "dropout", self.dropout, 0, 1, high_open=True)
-        stack = []
-        for size in sizes:
-            stack.append(layers.Dense(size, activation=self.activation, kernel_initializer=self._hidden_initializer(),
-                                      kernel_regularizer=self._regularizer()))
-            if self.dropout:
-                stack.append(layers.Dropout(self.dropout))
-        return stack
-
-    def _hidden_initializer(self):
-        return "he_uniform" if self.activation in ("relu", "leaky_relu") else "glorot_uniform"
+        return hidden_layers(sizes, self.activation, self.dropout, self._regularizer())
 
 
 _MLP_DOC = r"""
@@ -278,7 +272,7 @@ class NeuralClassifier(_MLP, EngineClassifier):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="adam", learning_rate=0.001,
                  momentum=0.0, epochs=200, batch_size=32, l1=0.0, l2=0.0, dropout=0.0, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None, dtype="float64",
-                 verbose=0):
+                 verbose=0, seed=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -296,6 +290,7 @@ class NeuralClassifier(_MLP, EngineClassifier):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.seed = seed
 
 
 class NeuralRegressor(_MLP, EngineRegressor):

@@ -85,7 +85,7 @@ class StepTrace(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         model = self.model
-        self.tracer(f"epoch {self.epoch + 1}, batch {batch + 1}: J = {num(logs['batch_loss'])}")
+        self.tracer(f"epoch {self.epoch + 1}, batch {batch + 1}: J = {num(logs.batch_loss)}")
         names = _parameter_names(model.layers[0])
         shifted = getattr(model, "last_shifted_costs", None)
         velocity = model._flat_params - self.before
@@ -93,7 +93,7 @@ class StepTrace(Callback):
             grad = model._flat_grads[k]
             if shifted:
                 slope = (f"slope_{name} = (J({name} + {num(model.delta)}) - J) / {num(model.delta)} = "
-                         f"({shifted[k]:.12g} - {logs['batch_loss']:.12g}) / {num(model.delta)} = {num(grad)}")
+                         f"({shifted[k]:.12g} - {logs.batch_loss:.12g}) / {num(model.delta)} = {num(grad)}")
             else:
                 slope = f"dJ/d{name} = {num(grad)}"
             self.tracer(f"  {slope} ; {self._step(name, grad, self.before[k], model._flat_params[k], k, velocity[k])}")
@@ -178,7 +178,7 @@ class LinearRegression(_OneLayer, EngineRegressor):
     def __init__(self, fit_intercept=True, solver="gradient", delta=1e-6, optimizer="sgd", learning_rate=0.01,
                  momentum=0.0, epochs=100, batch_size=32, l1=0.0, l2=0.0, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None, dtype="float64",
-                 verbose=0, trace=False):
+                 verbose=0, trace=False, seed=None):
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.delta = delta
@@ -197,6 +197,7 @@ class LinearRegression(_OneLayer, EngineRegressor):
         self.dtype = dtype
         self.verbose = verbose
         self.trace = trace
+        self.seed = seed
 
     def _dtype(self):
         if self.solver not in ("gradient", "numerical"):
@@ -226,7 +227,8 @@ class LinearRegression(_OneLayer, EngineRegressor):
 
 def _classifier_init(self, fit_intercept=True, optimizer="sgd", learning_rate=0.1, momentum=0.0, epochs=100,
                      batch_size=32, l1=0.0, l2=0.0, early_stopping=False, validation_fraction=0.1,
-                     n_iter_no_change=10, tol=1e-4, random_state=None, dtype="float64", verbose=0, trace=False):
+                     n_iter_no_change=10, tol=1e-4, random_state=None, dtype="float64", verbose=0, trace=False,
+                     seed=None):
     self.fit_intercept = fit_intercept
     self.optimizer = optimizer
     self.learning_rate = learning_rate
@@ -243,6 +245,7 @@ def _classifier_init(self, fit_intercept=True, optimizer="sgd", learning_rate=0.
     self.dtype = dtype
     self.verbose = verbose
     self.trace = trace
+    self.seed = seed
 
 
 class LogisticRegression(_OneLayer, EngineClassifier):

@@ -166,7 +166,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
         ``intercept_init`` if given, else from ``init``."""
         self._check_params()
         X, target, mode, classes = self._targets(X, y)
-        rng = np.random.default_rng(base.check_random_state(type(self).__name__, self.random_state))
+        rng = np.random.default_rng(base.check_random_state(type(self).__name__, self.random_state, self.seed))
         n_outputs = 1 if mode == "binary" else classes.size
         W, b = self._initial_weights(n_outputs, X.shape[1], coef_init, intercept_init, rng)
         self._start(W, b, mode, classes, X.shape[1], rng)
@@ -196,7 +196,7 @@ class _LinearUnits(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"classes must be passed on the first call to partial_fit "
                                  f"(every label {type(self).__name__} will ever see).")
             X, target, mode, classes = self._targets(X, y, None if classes is None else np.unique(classes))
-            rng = np.random.default_rng(base.check_random_state(type(self).__name__, self.random_state))
+            rng = np.random.default_rng(base.check_random_state(type(self).__name__, self.random_state, self.seed))
             n_outputs = 1 if mode == "binary" else classes.size
             self._start(*self._initial_weights(n_outputs, X.shape[1], None, None, rng), mode, classes, X.shape[1], rng)
             self.mistakes_, self.converged_ = [], False
@@ -324,7 +324,7 @@ class Perceptron(_LinearUnits):
     """
 
     def __init__(self, activation="step", learning_rate=1.0, max_epochs=100, tol=0.0, shuffle=True,
-                 init="zeros", fit_intercept=True, random_state=None, trace=False):
+                 init="zeros", fit_intercept=True, random_state=None, trace=False, seed=None):
         self.activation = activation
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
@@ -334,6 +334,7 @@ class Perceptron(_LinearUnits):
         self.fit_intercept = fit_intercept
         self.random_state = random_state
         self.trace = trace
+        self.seed = seed
 
     def _check_params(self):
         super()._check_params()
@@ -424,7 +425,7 @@ class MIRA(_LinearUnits):
     """
 
     def __init__(self, C=1.0, max_epochs=100, tol=0.0, shuffle=True, init="zeros", fit_intercept=True,
-                 random_state=None, trace=False):
+                 random_state=None, trace=False, seed=None):
         self.C = C
         self.max_epochs = max_epochs
         self.tol = tol
@@ -433,6 +434,7 @@ class MIRA(_LinearUnits):
         self.fit_intercept = fit_intercept
         self.random_state = random_state
         self.trace = trace
+        self.seed = seed
 
     def _check_params(self):
         super()._check_params()

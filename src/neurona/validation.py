@@ -5,8 +5,22 @@ Errors follow one shape: "The 'learning_rate' argument of Adam must be a number 
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type = UserWarning) -> None:
+    r"""``warnings.warn`` pointing at the user's line: the first caller outside neurona (a warning
+    about the user's mistake shown at a line inside the library says nothing useful)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=False,
@@ -29,6 +43,15 @@ def check_number(owner: str, name: str, value, low=None, high=None, *, low_open=
     return value
 
 
+def one_seed(owner: str, seed, random_state):
+    r"""The seed given as neurona's ``seed=`` or scikit-learn's ``random_state=`` (the same thing;
+    giving both is an error)."""
+    if seed is not None and random_state is not None:
+        raise ValueError(f"{owner} takes seed= (neurona's name) or random_state= (scikit-learn's), which "
+                         f"mean the same; got both: seed={seed!r}, random_state={random_state!r}.")
+    return seed if random_state is None else random_state
+
+
 def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
     r"""A sentence saying how many NaN/inf values ``array`` holds and where, or None."""
     if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.complexfloating):
@@ -48,9 +71,9 @@ def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
             f"first at index {places}{more}. Remove or impute them before training.")
 
 
-def as_2d_array(name: str, data, dtype) -> np.ndarray:
+def as_2d_array(name: str, data, dtype, allow_more_axes: bool = False) -> np.ndarray:
     r"""``data`` as a 2-D floating array (a 1-D array becomes one column), checked for emptiness
-    and non-finite values."""
+    and non-finite values; ``allow_more_axes`` accepts (samples, d_1, ..., d_k) too."""
     try:
         array = np.asarray(data)
     except Exception as error:  # ragged lists and the like
@@ -59,11 +82,27 @@ def as_2d_array(name: str, data, dtype) -> np.ndarray:
         raise TypeError(f"{name} must hold numbers; got an array of dtype {array.dtype}.")
     if array.ndim == 1:
         array = array.reshape(-1, 1)
-    if array.ndim != 2:
+    if array.ndim != 2 and not (allow_more_axes and array.ndim > 2):
         raise ValueError(f"{name} must be 2-D (samples, features); got shape {array.shape}.")
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); at least one sample is needed.")
     problem = describe_nonfinite(name, array)
     if problem:
         raise ValueError(problem)
-    return np.ascontiguousarray(array, dtype=dtype)
+    with np.errstate(over="ignore"):
+        cast = np.ascontiguousarray(array, dtype=dtype)
+    if cast.dtype != array.dtype and cast.dtype.kind == "f" and describe_nonfinite(name, cast):
+        raise ValueError(overflow_message(name, array, cast.dtype))
+    return cast
+
+
+def overflow_message(name: str, array: np.ndarray, dtype) -> str:
+    r"""Where the finite ``array`` has values too large for ``dtype`` (they would become inf)."""
+    limit = np.finfo(dtype).max
+    with np.errstate(invalid="ignore"):
+        too_large = np.abs(array) > limit
+    count = int(too_large.sum())
+    row, column = (int(i) for i in np.argwhere(too_large.reshape(array.shape[0], -1))[0])
+    return (f"{name} holds {count} value(s) too large for {np.dtype(dtype).name} (largest {limit:.3g}), first "
+            f"{float(array.reshape(array.shape[0], -1)[row, column]):g} at row {row}, column {column}. Rescale the data "
+            f"(e.g. StandardScaler) or use a float64 model (dtype='float64').")

@@ -22,9 +22,10 @@ import click
 import numpy as np
 
 from .. import metrics, saving
-from . import experiment, sources
+from . import experiment, paths, sources
 from .csvfile import read_csv
 from ..model import Sequential
+from ..mlp import class_probabilities
 
 _debug = False
 
@@ -51,25 +52,47 @@ def cli():
 
 def usage(work):
     r"""Run ``work()``; the input errors it raises become usage errors (exit code 2)."""
+    from ..datasets.download import DownloadError
     try:
         return work()
-    except (experiment.SettingsError, sources.SourceError, saving.ModelFileError, ValueError) as error:
+    except DownloadError:
+        raise                   # the work itself failed (exit 1)
+    except (experiment.SettingsError, sources.SourceError, saving.ModelFileError, paths.PathError,
+            ValueError) as error:
         raise click.UsageError(str(error)) from None
     except OSError as error:
-        raise click.UsageError(f"{error.filename}: {error.strerror}") from None
+        raise click.UsageError(f"{error.filename}: {error.strerror}" if error.filename else str(error)) from None
 
 
 # -- train --------------------------------------------------------------------------------------
 def _train_options(function):
+    r"""One option per setting of ``experiment.SCHEMA``: what it takes, its default and its TOML key."""
+    choices = experiment.choices()
     for key in reversed([k for keys in experiment.SCHEMA.values() for k in keys]):
         kind, default = experiment.SCHEMA[experiment.SECTION_OF[key]][key]
-        help_text = f"[{experiment.SECTION_OF[key]}] {key} (default: {default})"
+        shown = experiment.DEFAULT_TEXT.get(key) or ("none" if default is None or default == [] else
+                                                      "on" if default is True else "off" if default is False
+                                                      else ",".join(map(str, default)) if isinstance(default, list)
+                                                      else default)
+        text = experiment.HELP[key]
+        if key == "dataset":
+            text += f" (one of {', '.join(sources.known_datasets())})"
+        help_text = f"{text}. Default: {shown}. TOML: [{experiment.SECTION_OF[key]}] {key}."
         if kind is bool:
             option = click.option(f"{experiment.flag(key)}/--no-{key.replace('_', '-')}", key, default=None,
                                   help=help_text)
         else:
-            types = {int: int, float: float, str: str, list: str}
-            option = click.option(experiment.flag(key), key, type=types[kind], default=None, help=help_text)
+            types = {int: click.INT, float: click.FLOAT, str: click.STRING, list: click.STRING, tuple: click.STRING}
+            # the allowed values shown as click shows a Choice; checked by experiment.check, whose
+            # errors suggest the closest name
+            kind_type = types[kind]
+            metavar = f"[{'|'.join(choices[key])}]" if key in choices else {"layers": "SIZES", "drop": "COLUMNS"}.get(key)
+            if metavar is None and key in ("csv", "out", "checkpoint"):
+                metavar = "FILE"
+            elif metavar is None and key in ("data_path", "plots"):
+                metavar = "DIR"
+            option = click.option(experiment.flag(key), key, type=kind_type, default=None, help=help_text,
+                                  metavar=metavar)
         function = option(function)
     return function
 
@@ -86,13 +109,20 @@ def train(config, **flags):
     if flags["layers"] is not None:
         flags["layers"] = usage(lambda: experiment.parse_layers(flags["layers"]))
     settings = usage(lambda: experiment.merge(experiment.read_toml(config) if config else {}, flags))
+    out, checkpoint = usage(lambda: _train_paths(config, settings))
     plot = _plot_module() if settings["plots"] else None
+    say = print if settings["verbose"] else (lambda *args, **kwargs: None)
+    say(f"Reading {settings['csv'] or 'dataset ' + settings['dataset']} ...", flush=True)
     source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
-                                               settings["data_path"], settings["task"], settings["seed"]))
+                                               settings["data_path"], settings["task"], settings["seed"],
+                                               drop=settings["drop"], fill=settings["fill"]))
     x_train, x_test, y_train, y_test = usage(lambda: sources.split(source, settings["test_size"], settings["seed"]))
     usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
-    out, checkpoint = usage(lambda: _outputs(settings))
-    x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
+    scale = experiment.scale_wanted(settings)
+    if scale:
+        say(f"Standardising {x_train.shape[1]} features with the mean and std of the {len(x_train)} training "
+            f"samples ...", flush=True)
+    x_train, x_test, scaler = experiment.prepare(x_train, x_test, scale)
     model = usage(lambda: experiment.build_model(settings, source, x_train.shape[1]))
     _describe(source, settings, len(x_train), len(x_test))
     model.summary()
@@ -102,29 +132,40 @@ def train(config, **flags):
         raise click.UsageError(f"cannot resume: {error}") from None
     if model.stop_reason:
         if os.path.exists(checkpoint):
-            os.unlink(checkpoint)           # resuming a diverged run would diverge again
+            os.unlink(checkpoint)           # ours (checked before training); resuming would diverge again
         raise Failure(f"training failed: {model.stop_reason}")
-    result = _report(model, source, x_test, y_test, plot, settings["plots"])
+    result, matrix = _report(model, source, x_test, y_test)
     model.metadata = _metadata(source, settings, scaler)
-    model.save(out)
+    model.save(out)                         # the model first: a plot that fails cannot lose it
     if os.path.exists(checkpoint):
         os.unlink(checkpoint)
+    if plot is not None:
+        try:
+            _write_plots(plot, settings["plots"], model, source, matrix)
+        except Exception as error:
+            raise Failure(f"saved the model to {out}, but writing the plots to {settings['plots']} "
+                          f"failed: {error}") from None
     print(f"Saved the model to {out}" + (f" and plots to {settings['plots']}" if plot else ""))
     return result
 
 
-def _outputs(settings):
+PLOT_FILES = ("learning_curves.png", "confusion_matrix.png")
+
+
+def _train_paths(config, settings) -> tuple[str, str]:
+    r"""(out, checkpoint), once every output is known to be safe to write (see ``paths``); an
+    existing checkpoint must be a neurona model file (it is resumed or replaced, never another
+    file)."""
     out = settings["out"]
-    for path in (out, settings["checkpoint"], settings["plots"]):
-        if path is not None:
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                raise experiment.SettingsError(f"cannot write {path!r}: the directory {parent!r} does not exist.")
-    if os.path.isdir(out):
-        raise experiment.SettingsError(f"--out {out!r} is a directory; give a file name such as model.safetensors.")
     checkpoint = settings["checkpoint"] or os.path.splitext(out)[0] + ".ckpt.safetensors"
-    if os.path.abspath(checkpoint) == os.path.abspath(out):
-        raise experiment.SettingsError(f"conflicting settings: --checkpoint and --out are the same file {out!r}.")
+    paths.check_paths(
+        inputs={"experiment": config, "--csv": settings["csv"],
+                "--data-path": paths.directory_files(settings["data_path"])},
+        outputs={"--out": out, "--checkpoint": checkpoint},
+        directories={"--plots": (settings["plots"], PLOT_FILES)})
+    if os.path.lexists(checkpoint) and not saving.is_model_file(checkpoint):
+        raise paths.PathError(f"--checkpoint {checkpoint!r} exists and is not a neurona checkpoint; it is "
+                              f"left alone. Move it, or give another --checkpoint path.")
     return out, checkpoint
 
 
@@ -133,6 +174,8 @@ def _describe(source, settings, n_train, n_test):
     test = " (test = the training samples)" if source.test is None and settings["test_size"] == 0 else ""
     print(f"{source.description}: {n_train} train / {n_test} test samples{test}, {len(source.features)} "
           f"features, {shape}")
+    if settings["csv"] is not None and settings["target"] is None:
+        print(f"Target: column {source.target!r}, the last one (--target NAME takes another).")
 
 
 def _metadata(source, settings, scaler) -> dict:
@@ -153,23 +196,31 @@ def _plot_module():
 
 
 # -- reporting ----------------------------------------------------------------------------------
-def _report(model, source, x_test, y_test, plot=None, plots_dir=None) -> dict:
-    result = model.evaluate(x_test, y_test)
-    shown = " - ".join(f"test {k}: {v:.4f}" for k, v in result.items() if k != "loss")
-    print(f"Test loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
-    if plot is not None:
-        os.makedirs(plots_dir, exist_ok=True)
-        plot.learning_curves(model.history, path=os.path.join(plots_dir, "learning_curves.png"))
+def _report(model, source, x_test, y_test, split="test"):
+    r"""Print the loss and metrics on (x_test, y_test), named by ``split``; for classes also the
+    confusion matrix and the report. Returns (metrics, confusion matrix or None)."""
+    result = model.evaluate(x_test, y_test, return_dict=True)
+    if split == "test":
+        shown = " - ".join(f"test {k}: {v:.4f}" for k, v in result.items() if k != "loss")
+        print(f"Test loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
+    else:
+        text = " - ".join(f"{k} on {split} samples: {v:.4f}" for k, v in result.items())
+        print(text[0].upper() + text[1:])
     if source.task != "classification":
-        return result
-    predicted = model.predict(x_test).argmax(axis=1)
+        return result, None
+    predicted = class_probabilities(model.predict(x_test)).argmax(axis=1)
     matrix = confusion_matrix(y_test, predicted, len(source.classes))
     print(_confusion_table(matrix, source.classes))
     print(metrics.classification_report(y_test, predicted, labels=list(range(len(source.classes))),
                                         target_names=source.classes, zero_division=0))
-    if plot is not None:
-        plot.confusion_matrix(matrix, labels=source.classes, path=os.path.join(plots_dir, "confusion_matrix.png"))
-    return result
+    return result, matrix
+
+
+def _write_plots(plot, directory, model, source, matrix):
+    os.makedirs(directory, exist_ok=True)
+    plot.learning_curves(model.history, path=os.path.join(directory, PLOT_FILES[0]))
+    if matrix is not None:
+        plot.confusion_matrix(matrix, labels=source.classes, path=os.path.join(directory, PLOT_FILES[1]))
 
 
 def confusion_matrix(y_true, y_pred, k) -> np.ndarray:
@@ -200,14 +251,32 @@ def _scaled(model, x):
     return x if scaler is None else scaler.transform(x)
 
 
+def _model_inputs(model, table, path):
+    r"""The CSV table's features as the model takes them (scaled as in training), checked to
+    fit the model's dtype: a finite 1e300 becomes inf in a float32 model and predicts NaN."""
+    x = _scaled(model, table.x)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(x) | (np.abs(x) > np.finfo(model.dtype).max)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        scaled = "" if x is table.x else f" ({x[row, column]:g} once scaled as in training)"
+        raise sources.SourceError(
+            f"{path}: line {table.lines[row]}, column {table.features[column]!r}: {table.x[row, column]:g}{scaled} "
+            f"is too large for the model's {model.dtype.name} inputs (largest {np.finfo(model.dtype).max:.3g}); "
+            f"{int(bad.sum())} value(s) in all.")
+    return x
+
+
 @cli.command()
 @click.argument("model_path", metavar="MODEL")
 @click.option("--dataset", help="a known dataset (see `neurona datasets`)")
 @click.option("--csv", "csv_path", help="a CSV file with the model's feature columns and its target column")
 @click.option("--target", help="the target column of --csv (default: the one the model was trained on)")
 @click.option("--data-path", help="directory of the IDX files (mnist, fashion_mnist)")
-@click.option("--split", type=click.Choice(["all", "test"]), default="all", show_default=True,
-              help="all samples, or the test part of the split made by `neurona train`")
+@click.option("--split", type=click.Choice(["test", "all"]), default=None,
+              help="test: the samples `neurona train` held out (its split, saved in the model); all: every "
+                   "sample. Default: test on the data the model was trained on (unless it was trained with "
+                   "--test-size 0), all on other data.")
 @debug_option
 def evaluate(model_path, dataset, csv_path, target, data_path, split):
     r"""Print a saved model's loss and metrics on a dataset or a CSV file."""
@@ -218,12 +287,22 @@ def evaluate(model_path, dataset, csv_path, target, data_path, split):
     model = _load(model_path)
     meta = model.metadata
     source = usage(lambda: _evaluation_source(model, dataset, csv_path, target, data_path))
-    x, y = source.x, source.y
+    saved = meta.get("split") or {}
+    test_size, seed = saved.get("test_size", 0.2), saved.get("seed", 0)
+    if split is None:               # the held-out part, if this is the data the model was trained on
+        trained_on = meta.get("source") == source.description
+        split = "test" if source.test is not None or (trained_on and test_size > 0) else "all"
     if split == "test":
-        saved = meta.get("split") or {}
-        _, x, _, y = usage(lambda: sources.split(source, saved.get("test_size", 0.2), saved.get("seed", 0)))
-    print(f"{source.description}: {len(x)} samples ({split})")
-    return _report(model, source, _scaled(model, x), y)
+        _, x, _, y = usage(lambda: sources.split(source, test_size, seed))
+        how = ("the dataset's own test set" if source.test is not None else
+               f"the {test_size:g} held out by `neurona train`, seed {seed}")
+    else:
+        x, y = source.x, source.y
+        if source.test is not None:
+            x, y = np.concatenate([x, source.test[0]]), np.concatenate([y, source.test[1]])
+        how = "every sample"
+    print(f"{source.description}: {len(x)} samples ({split} split: {how})")
+    return usage(lambda: _report(model, source, _scaled(model, x), y, split))[0]
 
 
 def _evaluation_source(model, dataset, csv_path, target, data_path):
@@ -257,14 +336,15 @@ def _evaluation_source(model, dataset, csv_path, target, data_path):
 def predict(model_path, input_path, output):
     r"""Predict the rows of INPUT.csv (the model's feature columns; other columns are ignored):
     class probabilities and the predicted class, or the predicted value."""
+    usage(lambda: paths.check_paths(inputs={"MODEL": model_path, "INPUT.csv": input_path},
+                                    outputs={"--output": output}))
     model = _load(model_path)
     meta = model.metadata
-    if output is not None:
-        usage(lambda: _outputs({"out": output, "checkpoint": None, "plots": None}))
     table = usage(lambda: read_csv(sources.check_file(input_path, "INPUT.csv"), features=meta["features"],
                                    target=meta.get("target"), require_target=False))
-    outputs = model.predict(_scaled(model, table.x))
+    outputs = model.predict(usage(lambda: _model_inputs(model, table, input_path)))
     if meta["task"] == "classification":
+        outputs = class_probabilities(outputs)
         classes = meta["classes"]
         header = [f"p_{c}" for c in classes] + ["class"]
         rows = [[f"{p:.6g}" for p in row] + [classes[int(np.argmax(row))]] for row in outputs]
@@ -297,6 +377,12 @@ def info(model_path):
     if meta.get("features"):
         target = f"classes {', '.join(meta['classes'])}" if meta.get("classes") else f"target {meta.get('target')!r}"
         print(f"Trained on: {meta.get('source')}, {len(meta['features'])} features, {target}")
+        features = meta["features"]
+        shown = ", ".join(features) if len(features) <= 20 else f"{', '.join(features[:10])}, ... {features[-1]}"
+        print(f"Input columns ({len(features)}): {shown}")
+        what = f"{len(meta['classes'])} classes" if meta.get("classes") else "a value"
+        print(f"Target column: {meta.get('target')!r} ({meta.get('task')}, {what})"
+              + ("; inputs are standardised by the saved scaler" if meta.get("scaler") else ""))
     print(f"Epochs trained: {model.epoch}")
     history = model.history.history if model.history is not None else {}
     for key, values in history.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,26 +27,48 @@ class Table:
     target: np.ndarray | None
     features: list[str]
     target_name: str | None
+    lines: list[int] = field(default_factory=list)      # the file line of each row of x
+
+
+FILLS = ("mean", "median", "zero")
 
 
 def read_csv(path, target: str | None = None, features: list[str] | None = None,
-             require_target: bool = True) -> Table:
-    r"""Read ``path``. ``target`` names the target column (default: the last one). ``features``
-    selects and orders the feature columns (default: every column but the target). With
-    ``require_target=False`` a missing target column is allowed (inputs for prediction)."""
+             require_target: bool = True, drop=(), fill: str | None = None) -> Table:
+    r"""Read ``path``. ``target`` names the target column (default: the last one that is not
+    dropped). ``features`` selects and orders the feature columns (default: every column but the
+    target and the ``drop`` columns). With ``require_target=False`` a missing target column is
+    allowed (inputs for prediction). An empty feature cell is a missing value: an error naming
+    its line and column, or, with ``fill`` = "mean", "median" or "zero", replaced by the mean or
+    median of the column's other values in the file, or by 0."""
     path = os.fspath(path)
+    if fill not in (None, *FILLS):
+        raise ValueError(f"fill must be one of {', '.join(FILLS)} or None; got {fill!r}.")
     rows = _rows(path)
     header = [name.strip() for name in rows[0][1]]
+    numbers = [name for name in header if _is_number(name)]
+    if len(numbers) > len(header) / 2:         # column names are words; a row of samples is numbers
+        raise CSVError(f"{path}: line 1 holds numbers ({', '.join(numbers[:4])}{', ...' if len(numbers) > 4 else ''}), "
+                       f"not column names: the file seems to have no header row. Add a first line naming "
+                       f"the columns, e.g. {','.join(f'x{j}' for j in range(len(header) - 1))},label.")
     if len(set(header)) != len(header):
         repeated = sorted({name for name in header if header.count(name) > 1})
         raise CSVError(f"{path}: line 1 repeats the column name(s) {repeated}.")
+    unknown = [name for name in drop if name not in header]
+    if unknown:
+        raise CSVError(f"{path}: cannot drop the column(s) {unknown}: no such column; the columns are {header}.")
+    if target is not None and target in drop:
+        raise CSVError(f"{path}: the target column {target!r} is also among the dropped columns.")
+    kept = [name for name in header if name not in drop]
     if target is None and require_target:
-        target = header[-1]
+        if not kept:
+            raise CSVError(f"{path}: every column is dropped.")
+        target = kept[-1]
     if target is not None and target not in header and require_target:
         raise CSVError(f"{path}: no target column {target!r}; the columns are {header}.")
     has_target = target in header
     if features is None:
-        features = [name for name in header if name != target]
+        features = [name for name in kept if name != target]
     missing = [name for name in features if name not in header]
     if missing:
         raise CSVError(f"{path}: missing feature column(s) {missing}; the columns are {header}.")
@@ -58,11 +80,13 @@ def read_csv(path, target: str | None = None, features: list[str] | None = None,
         if len(row) != len(header):
             raise CSVError(f"{path}: line {line} has {len(row)} values; the header has {len(header)}.")
         for j, column in enumerate(columns):
-            x[i, j] = _number(path, line, header[column], row[column])
+            x[i, j] = _number(path, line, header[column], row[column], fill)
+    if fill is not None:
+        _fill_missing(x, fill)
     target_values = None
     if has_target:
         target_values = _target_column(path, rows[1:], header.index(target), target)
-    return Table(x, target_values, list(features), target if has_target else None)
+    return Table(x, target_values, list(features), target if has_target else None, [line for line, _ in rows[1:]])
 
 
 def _rows(path) -> list[tuple[int, list[str]]]:
@@ -82,7 +106,20 @@ def _rows(path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _number(path, line, column, text) -> float:
+def _is_number(text) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return bool(text.strip())
+
+
+def _number(path, line, column, text, fill=None) -> float:
+    if not text.strip():
+        if fill is not None:
+            return np.nan                     # filled once the whole column is read
+        raise CSVError(f"{path}: line {line}, column {column!r}: the cell is empty (a missing value). Fill it in, "
+                       f"drop the row or the column (--drop {column}), or give --fill mean, median or zero.")
     try:
         value = float(text)
     except ValueError:
@@ -90,6 +127,20 @@ def _number(path, line, column, text) -> float:
     if not np.isfinite(value):
         raise CSVError(f"{path}: line {line}, column {column!r}: {text.strip()!r} is not a finite number.")
     return value
+
+
+def _fill_missing(x, fill) -> None:
+    r"""Replace the NaN of each column (its empty cells) by the column's mean or median, or 0."""
+    for j in np.flatnonzero(np.isnan(x).any(axis=0)):
+        column = x[:, j]
+        missing = np.isnan(column)
+        if fill == "zero":
+            value = 0.0
+        elif missing.all():
+            value = 0.0                       # nothing to average: the column carries no information
+        else:
+            value = float(np.mean(column[~missing]) if fill == "mean" else np.median(column[~missing]))
+        column[missing] = value
 
 
 def _target_column(path, rows, index, name) -> np.ndarray:

@@ -36,7 +36,8 @@ class SettingsError(ValueError):
 #: section -> key -> (type, default)
 SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
     "data": {"dataset": (str, "digits"), "csv": (str, None), "target": (str, None), "data_path": (str, None),
-             "task": (str, "auto"), "test_size": (float, 0.2), "scale": (bool, True)},
+             "drop": (tuple, []), "fill": (str, None),
+             "task": (str, "auto"), "test_size": (float, 0.2), "scale": (bool, None)},
     "model": {"layers": (list, [64, 32]), "activation": (str, "relu"), "dropout": (float, 0.0)},
     "compile": {"optimizer": (str, "adam"), "learning_rate": (float, 1e-3)},
     "fit": {"epochs": (int, 30), "batch_size": (int, 32), "validation_split": (float, 0.1), "seed": (int, 0),
@@ -46,6 +47,49 @@ SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
 }
 SECTION_OF = {key: section for section, keys in SCHEMA.items() for key in keys}
 TASKS = ("auto", "classification", "regression")
+FILLS = ("mean", "median", "zero")
+
+#: what each setting takes, for ``neurona train --help`` (the default and the TOML key are added)
+HELP = {
+    "dataset": "a known dataset: bundled, generated or IDX (`neurona datasets` lists them)",
+    "csv": "a CSV file with a header row: numeric feature columns and one target column",
+    "target": "the target column of --csv",
+    "data_path": "directory holding the four IDX .gz files of mnist / fashion_mnist",
+    "drop": "comma-separated columns of --csv to leave out (an id column, ...)",
+    "fill": "fill empty feature cells of --csv with the column's mean, median or zero",
+    "task": "what to learn; auto: text or at most 20 distinct integers are classes, other numbers a value",
+    "test_size": "fraction of the samples held out for the final test (0: test on the training samples)",
+    "scale": "standardise the features with the training part's mean and std",
+    "layers": "comma-separated sizes of the hidden layers, e.g. 64,32; 'none' for a linear or logistic model",
+    "activation": "activation of the hidden layers",
+    "dropout": "dropout rate after each hidden layer, in [0, 1)",
+    "optimizer": "the gradient-descent optimizer",
+    "learning_rate": "the optimizer's step size alpha, > 0",
+    "epochs": "passes over the training data, >= 1",
+    "batch_size": "samples per gradient step, >= 1",
+    "validation_split": "fraction of the training part used to validate after each epoch, in [0, 1)",
+    "seed": "seeds the split, the weights, the shuffling and the generated datasets (integer >= 0)",
+    "verbose": "0 silent, 1 progress bar, 2 one line per epoch",
+    "out": "the model file to write",
+    "checkpoint": "where the whole training state goes at each epoch end",
+    "resume": "continue from the checkpoint if there is one",
+    "plots": "directory for learning_curves.png and confusion_matrix.png (needs matplotlib)",
+}
+
+#: defaults that depend on other settings, in words
+DEFAULT_TEXT = {"target": "the last column", "fill": "none (an empty cell is an error)",
+                "scale": "on, off for mnist and fashion_mnist (pixels already in [0, 1])",
+                "checkpoint": "OUT with .ckpt.safetensors", "dropout": "0 (none)", "drop": "none",
+                "epochs": "30 (100 for the 2-D sets circle, xor, gauss, spiral)",
+                "learning_rate": "0.001 (0.02 for the 2-D sets circle, xor, gauss, spiral)"}
+
+
+#: the keys whose values are one of a list, that list
+def choices() -> dict[str, tuple[str, ...]]:
+    from .. import activations, optimizers
+    return {"task": TASKS, "fill": FILLS, "activation": tuple(activations.registry.names()),
+            "optimizer": tuple(optimizers.registry.names())}
+
 _PATHS_IN_FILE = ("csv", "data_path")
 
 
@@ -109,6 +153,9 @@ def _typed(key, value, where, path=None):
     if kind is list:
         if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise SettingsError(f"{prefix}{where} must be a list of integers such as [64, 32]; got {value!r}.")
+    elif kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{prefix}{where} must be a list of column names such as [\"id\"]; got {value!r}.")
     elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise SettingsError(f"{prefix}{where} must be {kind.__name__}; got {value!r} ({type(value).__name__}).")
     return value
@@ -117,6 +164,8 @@ def _typed(key, value, where, path=None):
 def merge(file_settings: dict, flags: dict) -> dict:
     r"""defaults < file < flags (a flag left out is None), with the conflicts between them checked."""
     flags = {k: v for k, v in flags.items() if v is not None}
+    if isinstance(flags.get("drop"), str):
+        flags["drop"] = [name.strip() for name in flags["drop"].split(",") if name.strip()]
     for level, given in (("flags", flags), ("the experiment file", file_settings)):
         if given.get("dataset") is not None and given.get("csv") is not None:
             names = f"{flag('dataset')} and {flag('csv')}" if level == "flags" else "dataset and csv"
@@ -131,8 +180,19 @@ def merge(file_settings: dict, flags: dict) -> dict:
     settings.update(flags)
     if settings["csv"] is not None:
         settings["dataset"] = None
+    for key, value in dataset_defaults(settings["dataset"]).items():
+        if key not in file_settings and key not in flags:
+            settings[key] = value
     check(settings)
     return settings
+
+
+def dataset_defaults(dataset) -> dict:
+    r"""The settings a generated dataset needs beyond the general defaults (they still yield to
+    the file and the flags)."""
+    from .sources import GENERATED
+    recipe = GENERATED.get(dataset)
+    return dict(recipe.defaults) if recipe is not None else {}
 
 
 def check(settings: dict) -> None:
@@ -140,8 +200,12 @@ def check(settings: dict) -> None:
     if settings["target"] is not None and settings["csv"] is None:
         raise SettingsError(f"conflicting settings: {flag('target')} names a column of {flag('csv')} FILE, "
                             f"but no CSV file is given.")
-    if settings["task"] not in TASKS:
-        raise SettingsError(f"{_names('task')} must be one of {', '.join(TASKS)}; got {settings['task']!r}.")
+    for key, allowed in (("task", TASKS), ("fill", FILLS)):    # names of registries: build_model's lookup
+        if settings[key] is not None and settings[key] not in allowed:
+            raise SettingsError(f"{_names(key)} must be one of {', '.join(allowed)}; got {settings[key]!r}.")
+    if (settings["drop"] or settings["fill"]) and settings["csv"] is None:
+        raise SettingsError(f"conflicting settings: {flag('drop')} and {flag('fill')} apply to {flag('csv')} FILE, "
+                            f"but no CSV file is given.")
     ranges = {"test_size": (0, 1, False), "dropout": (0, 1, False), "validation_split": (0, 1, False),
               "learning_rate": (0, None, True), "epochs": (1, None, False), "batch_size": (1, None, False),
               "seed": (0, None, False)}
@@ -183,6 +247,13 @@ def parse_layers(text: str) -> list[int]:
 
 
 # -- from settings to a trained model -------------------------------------------------------------
+def scale_wanted(settings) -> bool:
+    r"""--scale as given, else on for every dataset but the IDX image sets (pixels in [0, 1])."""
+    if settings["scale"] is not None:
+        return settings["scale"]
+    return settings["dataset"] not in ("mnist", "fashion_mnist")
+
+
 def prepare(x_train, x_test, scale: bool):
     r"""Standardise with the mean and standard deviation of the training part only."""
     if not scale:
@@ -193,28 +264,21 @@ def prepare(x_train, x_test, scale: bool):
 
 
 def build_model(settings: dict, source, n_features: int):
-    r"""Hidden Dense layers (He initialisation for the ReLU family, Glorot otherwise), optional
-    dropout after each, and the output the task needs: softmax + cross-entropy for classes, a
-    linear unit + MSE for a value. The names are checked before anything is built."""
-    from .. import activations, layers, optimizers
-    from ..model import Sequential
+    r"""The MLP of ``neurona.mlp.build_mlp``: hidden Dense layers (He initialisation for the ReLU
+    family, Glorot otherwise), optional dropout after each, and the output the task needs
+    (``output_for``: one sigmoid unit for two classes, softmax for more, a linear unit for a
+    value). The names are checked before anything is built."""
+    from .. import activations, optimizers
+    from ..mlp import build_mlp, output_for
 
     activation = settings["activation"]
     activations.registry.lookup(activation)
     optimizers.registry.lookup(settings["optimizer"])
-    initializer = "he_normal" if activation in ("relu", "leaky_relu") else "glorot_uniform"
-    stack = []
-    for units in settings["layers"]:
-        stack.append(layers.Dense(units, activation=activation, kernel_initializer=initializer))
-        if settings["dropout"]:
-            stack.append(layers.Dropout(settings["dropout"]))
-    if source.task == "classification":
-        stack.append(layers.Dense(len(source.classes), activation="softmax"))
-        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
-    else:
-        stack.append(layers.Dense(1))
-        loss, metrics = "mse", ["mae"]
-    model = Sequential(stack, input_dim=n_features, seed=settings["seed"])
+    classes = len(source.classes) if source.task == "classification" else None
+    units, output_activation, loss = output_for(source.task, classes)
+    metrics = ["accuracy"] if source.task == "classification" else ["mae"]
+    model = build_mlp(n_features, settings["layers"], units, activation=activation,
+                      output_activation=output_activation, dropout=settings["dropout"], seed=settings["seed"])
     optimizer = optimizers.get({"name": settings["optimizer"], "learning_rate": settings["learning_rate"]})
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
@@ -230,8 +294,6 @@ def fit_model(model, settings: dict, x_train, y_train, checkpoint: str, resume: 
     # shuffle once so that validation_split's last samples are a random part of the training set
     order = np.random.default_rng(settings["seed"]).permutation(len(x_train))
     x_train, y_train = x_train[order], y_train[order]
-    if resume and not os.path.exists(checkpoint):
-        print(f"No checkpoint at {checkpoint}; training from the start.")
     extra = {} if resume else {"callbacks": [callbacks.BackupAndRestore(checkpoint)]}
     if resume:
         extra["resume_from"] = checkpoint

@@ -122,7 +122,9 @@ def _download(dataset: RemoteDataset, remote: RemoteFile, directory: Path, progr
             if os.path.exists(temporary):
                 os.unlink(temporary)
     raise DownloadError(f"Could not download {remote.name} of {dataset.name}; nothing was kept in "
-                        f"{os.fspath(directory)!r}. Tried:\n  " + "\n  ".join(failures))
+                        f"{os.fspath(directory)!r}. If you have the four IDX .gz files, give their folder "
+                        f"(`neurona train --data-path DIR`, or path=DIR in Python) or copy them into that "
+                        f"cache directory. Tried:\n  " + "\n  ".join(failures))
 
 
 def _stream(url: str, out, label: str, progress: bool):
