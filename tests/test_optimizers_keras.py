@@ -65,6 +65,8 @@ KERAS = {
     # Keras adds Adam's epsilon to sqrt(v), PyTorch and neurona to sqrt(v_hat): a tiny epsilon compares the rest
     "adam_clipnorm": lambda m: m.Adam(learning_rate=0.01, clipnorm=1.5, epsilon=1e-12),
     "sgd_clipvalue": lambda m: m.SGD(learning_rate=0.05, momentum=0.9, clipvalue=0.5),
+    "sgd_nesterov_schedule": lambda m: m.SGD(learning_rate=m.schedules.PiecewiseConstantDecay([20, 50], [0.1, 0.03, 0.01]),
+                                             momentum=0.8, nesterov=True),
     "rmsprop_global_clipnorm": lambda m: m.RMSprop(learning_rate=0.01, global_clipnorm=2.0, epsilon=1e-12),
     "adamw_schedule": lambda m: m.AdamW(learning_rate=m.schedules.ExponentialDecay(0.02, 10, 0.9), weight_decay=0.01,
                                                epsilon=1e-12),
@@ -122,7 +124,7 @@ def test_apply_gradients_skips_none_and_checks_its_input():
 def test_slots_are_declared():
     assert optimizers.Adam().slot_names() == ["m_sum", "v_sum"]
     assert optimizers.Adam(amsgrad=True).slot_names() == ["m_sum", "v_sum", "v_max_sum"]
-    assert optimizers.SGD().slot_names() == [] and optimizers.SGD(momentum=0.9).slot_names() == ["velocity"]
+    assert optimizers.SGD().slot_names() == [] and optimizers.SGD(momentum=0.9).slot_names() == ["step_velocity"]
     assert optimizers.Adagrad().slot_names() == ["accumulator"]
 
 

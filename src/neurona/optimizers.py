@@ -90,7 +90,7 @@ class Optimizer(Configurable):
 
     def slot_names(self) -> list[str]:
         r"""The names of the state arrays this optimizer keeps per parameter array (what a
-        checkpoint saves): SGD's "velocity", Adam's "m_sum" and "v_sum", ..."""
+        checkpoint saves): SGD's "step_velocity", Adam's "m_sum" and "v_sum", ..."""
         return [k for k in self._new_slots(np.zeros(1)) if not k.startswith("_")]
 
     def _clip(self, grads):
@@ -194,19 +194,18 @@ get = registry.get
 
 @register("sgd")
 class SGD(Optimizer):
-    r"""Stochastic gradient descent, with optional momentum (PyTorch's formulation):
+    r"""Stochastic gradient descent, with optional momentum mu, in Keras's velocity form (seed 004):
 
-        v <- mu v + (1 - dampening) dw          (v starts at 0)
-        w <- w - alpha (dw + mu v)    if nesterov
-        w <- w - alpha v              otherwise   (w <- w - alpha dw when mu = 0)
+        v <- mu v - alpha_t dw                  (v starts at 0)
+        w <- w + mu v - alpha_t dw    if nesterov
+        w <- w + v                    otherwise   (w <- w - alpha_t dw when mu = 0)
 
-    dampening = mu gives the slides' exponentially weighted average (seed 001)
-        V_dw = beta V_dw + (1 - beta) dw,  w <- w - alpha V_dw;
-    dampening = 0 gives the velocity form of seed 004,
-        v = mu v - alpha dw,  w <- w + v,
-    which is the same update while alpha is constant. (PyTorch sets v = dw at the first step
-    whatever the dampening; neurona starts every form from v = 0, so the two agree exactly for
-    dampening = 0, and the EWMA form matches the slides' V_1 = (1 - beta) theta_1.)
+    While alpha is constant this is PyTorch's v <- mu v + dw, w <- w - alpha v (its v is ours over
+    -alpha); with a schedule, Keras's form (followed here) folds each step's alpha_t into v.
+
+    dampening = beta > 0 gives the slides' exponentially weighted average (seed 001)
+        V_dw = beta V_dw + (1 - beta) dw,  w <- w - alpha V_dw,
+    with V_1 = (1 - beta) theta_1 (PyTorch's dampened form, which sets V_1 = dw instead).
     """
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False,
@@ -222,27 +221,39 @@ class SGD(Optimizer):
     def _new_slots(self, param):
         if self.momentum == 0:
             return {"_scratch": np.empty_like(param)}
-        return {"velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        if self.dampening:
+            return {"velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        return {"step_velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+
+    def upgrade_slots(self, slots: dict) -> dict:
+        r"""Files written before the velocity form hold PyTorch's v ("velocity"): ours is -alpha v
+        (exact for a constant learning rate)."""
+        if not self.dampening and set(slots) == {"velocity"}:
+            return {"step_velocity": -self.current_learning_rate * slots["velocity"]}
+        return slots
 
     def _update(self, param, grad, slots, alpha):
         step = slots["_scratch"]
         if self.momentum == 0:
             np.multiply(grad, alpha, out=step)
-        else:
+            param -= step
+        elif self.dampening:
             v = slots["velocity"]
             v *= self.momentum
-            if self.dampening:
-                np.multiply(grad, 1.0 - self.dampening, out=step)
-                v += step
-            else:
-                v += grad
+            np.multiply(grad, 1.0 - self.dampening, out=step)
+            v += step
+            np.multiply(v, alpha, out=step)
+            param -= step
+        else:
+            v = slots["step_velocity"]
+            v *= self.momentum
+            np.multiply(grad, alpha, out=step)
+            v -= step
             if self.nesterov:
-                np.multiply(v, self.momentum, out=step)
-                step += grad
-                step *= alpha
+                param -= step
+                param += self.momentum * v
             else:
-                np.multiply(v, alpha, out=step)
-        param -= step
+                param += v
 
 
 @register("rmsprop")

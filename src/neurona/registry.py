@@ -66,6 +66,16 @@ class Configurable:
             config[self._config_keys.get(name, name)] = value
         return config
 
+    @classmethod
+    def from_config(cls, config: dict):
+        r"""The object of ``get_config()`` (Keras's ``from_config``): the arguments of the config,
+        its type key dropped; a renamed argument (a metric's "display_name") back under its own name."""
+        config = {k: v for k, v in config.items() if k != "name"}
+        for argument, key in cls._config_keys.items():
+            if key in config:
+                config[argument] = config.pop(key)
+        return cls(**config)
+
     def __repr__(self) -> str:
         config = self.get_config()
         name = config.pop("name")

@@ -40,11 +40,6 @@ class Schedule(Configurable):
     def __call__(self, step: int) -> float:
         raise NotImplementedError
 
-    @classmethod
-    def from_config(cls, config: dict):
-        config = {k: v for k, v in config.items() if k != "name"}
-        return cls(**config)
-
 
 registry = Registry("schedule", Schedule)
 register = registry.register

@@ -26,6 +26,7 @@ from ..registry import Configurable, Registry
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 _MEANS = ("sum_over_batch_size", "mean")
+_AS_MEAN = _MEANS + ("none", None)             # reductions whose gradient is that of the mean
 
 
 def check_reduction(owner, reduction):
@@ -124,13 +125,18 @@ class Loss(Configurable):
         if self._is_custom():
             from ..autodiff.custom import loss_gradient
             return loss_gradient(self, y_true, y_pred, sample_weight)
-        return self._reweigh(self._mean_gradient(y_true, y_pred), sample_weight)
+        g = self._mean_gradient(y_true, y_pred)
+        if sample_weight is None and self.reduction in _AS_MEAN:
+            return g
+        return self._reweigh(g, sample_weight)
 
     def fused_gradient(self, activation, y_true, a, sample_weight=None):
         r"""dJ/dz straight from the output activation's value ``a``, or None when this loss and
         activation have no simpler combined form."""
         g = self._fused_mean_gradient(activation, y_true, a)
-        return None if g is None else self._reweigh(g, sample_weight)
+        if g is None or (sample_weight is None and self.reduction in _AS_MEAN):
+            return g
+        return self._reweigh(g, sample_weight)
 
     def _fused_mean_gradient(self, activation, y_true, a):
         return None
@@ -138,7 +144,7 @@ class Loss(Configurable):
     def _reweigh(self, mean_gradient, sample_weight):
         r"""The gradient of the default reduction turned into that of this one: row n of the
         mean's gradient is (1/N) dl_n/dy_pred_n, so J's is w_n N / divisor times it."""
-        if sample_weight is None and self.reduction in _MEANS + ("none", None):
+        if sample_weight is None and self.reduction in _AS_MEAN:
             return mean_gradient
         n = mean_gradient.shape[0]
         scale = n / (float(n) if self.reduction in ("none", None) else self._divisor(n, sample_weight))

@@ -50,9 +50,9 @@ class _CrossEntropy(Loss):
         self.epsilon = check_number(owner, "epsilon", epsilon, 0, 0.5, high_open=True)
 
     def _smooth(self, y_true, y_pred):
-        y = np.asarray(y_true)
         if not self.label_smoothing:
-            return y
+            return y_true
+        y = np.asarray(y_true)
         k = 2 if isinstance(self, BinaryCrossentropy) else np.shape(y_pred)[-1]
         return y * (1.0 - self.label_smoothing) + self.label_smoothing / k
 
@@ -147,7 +147,7 @@ class CategoricalCrossentropy(_CrossEntropy):
 
     def _mean(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
-        y_true = self._smooth(y_true, y_pred)
+        y_true = np.asarray(self._smooth(y_true, y_pred))
         log_p = self._log_p(y_pred)
         total = np.vdot(y_true, log_p) if y_true.shape == log_p.shape else np.sum(y_true * log_p)
         nats = -total / y_pred.shape[0]
@@ -155,7 +155,7 @@ class CategoricalCrossentropy(_CrossEntropy):
 
     def _mean_gradient(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
-        y_true = self._smooth(y_true, y_pred)
+        y_true = np.asarray(self._smooth(y_true, y_pred))
         scale = 1.0 / (y_pred.shape[0] * math.log(self.log_base))
         if self.from_logits:
             return (_softmax(y_pred) * y_true.sum(axis=-1, keepdims=True) - y_true) * scale

@@ -76,13 +76,6 @@ class Metric(Configurable):
             config.pop("display_name", None)
         return config
 
-    @classmethod
-    def from_config(cls, config: dict):
-        config = dict(config)
-        config.pop("name", None)
-        if "display_name" in config:
-            config["name"] = config.pop("display_name")
-        return cls(**config)
 
 
 registry = Registry("metric", Metric)
