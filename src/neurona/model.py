@@ -422,9 +422,9 @@ class Sequential:
         saving.save_model(self, path, include_optimizer=include_optimizer)
 
     # -- description --------------------------------------------------------------------------
-    def summary(self, print_fn=print) -> str:
-        r"""A table of the layers, their output shapes and parameter counts (printed and returned)."""
-        rows = [("Layer (type)", "Output Shape", "Param #")]
+    def summary_rows(self) -> list[tuple[str, str, str]]:
+        r"""(layer (type), output shape, parameters) of each layer, as ``summary`` shows them."""
+        rows = []
         for i, layer in enumerate(self.layers):
             kind = type(layer).__name__
             extra = ""
@@ -435,6 +435,11 @@ class Sequential:
             name = layer.name or f"{kind.lower()}_{i}"
             shape = f"(None, {layer.output_dim})" if layer.built else "(unbuilt)"
             rows.append((f"{name} ({kind}{extra})", shape, f"{layer.count_params():,}"))
+        return rows
+
+    def summary_text(self) -> str:
+        r"""The table ``summary`` prints: the layers, their output shapes and parameter counts."""
+        rows = [("Layer (type)", "Output Shape", "Param #")] + self.summary_rows()
         widths = [max(len(r[c]) for r in rows) + 2 for c in range(3)]
         rule = "=" * sum(widths)
         lines = [f'Model: "{self.name}"', rule]
@@ -443,10 +448,16 @@ class Sequential:
             lines.append(rule if k == 0 else "-" * sum(widths) if k < len(rows) - 1 else rule)
         total = self.count_params()
         lines += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0"]
-        text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        return "\n".join(lines)
+
+    def summary(self, print_fn=None) -> None:
+        r"""Print the layer table (``summary_text()`` gives it as a string); ``print_fn`` receives
+        it instead of ``print``. Returns None, as Keras does."""
+        (print_fn or print)(self.summary_text())
+
+    def _repr_html_(self) -> str:
+        from .notebook import model_html
+        return model_html(self.name, self.summary_rows(), self.count_params(), self.count_params())
 
     def explain(self, x, y, print_fn=print) -> dict:
         r"""One forward and backward pass on (x, y), printed as the chain rule with every z, a,
