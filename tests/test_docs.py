@@ -5,10 +5,11 @@ import sys
 
 import pytest
 
-from notebooks import ROOT
-
+pytest.importorskip("nbclient")
 pytest.importorskip("mkdocs")
 pytest.importorskip("latex2mathml")
+from notebooks import ROOT  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 import formulas  # noqa: E402
 

@@ -1,17 +1,21 @@
 """neurona in a real Jupyter kernel: the training log, the plots, summary() and the HTML of a model,
 a History and a classification report, as the saved notebook and its HTML keep them."""
 import re
+from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbconvert import HTMLExporter
 
-from notebooks import execute, notebook, outputs_of, stream_text
-
+pytest.importorskip("nbclient")
 pytest.importorskip("matplotlib")
 
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
+
+from notebooks import execute, notebook, outputs_of, stream_text  # noqa: E402
+
 EPOCHS = 3
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 LINE = re.compile(r"^(\d+)/\1 ━{20} \d+s \d+(ms|us)/step - accuracy: \d\.\d{4} - loss: \d+\.\d{4} "
@@ -145,8 +149,10 @@ def test_the_html_of_the_saved_notebook_shows_the_log_and_the_plots(executed, tm
     page, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(executed))
     (tmp_path / "page.html").write_text(page, encoding="utf-8")
     sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             view = browser.new_page()
             view.goto((tmp_path / "page.html").as_uri())

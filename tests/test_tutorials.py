@@ -1,9 +1,12 @@
 """The tutorials (one notebook per lecture) run top to bottom in a real kernel; a failing cell fails
 the suite. They are stored without outputs, which the docs build and the tests regenerate."""
-import nbformat
 import pytest
 
-from notebooks import TUTORIALS, outputs_of, stream_text
+pytest.importorskip("nbclient")
+
+import nbformat  # noqa: E402
+
+from notebooks import TUTORIALS, outputs_of, stream_text  # noqa: E402
 
 NAMES = sorted(p.name for p in TUTORIALS.glob("*.ipynb"))
 LECTURES = ["000", "001", "002", "003", "004"]
