@@ -170,12 +170,13 @@ class ProgressLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.display.line(f"Epoch {epoch + 1}/{self.epochs}")
-        self._start = time.perf_counter()
+        self._start, self._done = time.perf_counter(), 0
         if self.verbose == 1:
             self.display.start(self.steps)
             self._logs_shown_at = -math.inf if isinstance(self.display, _RichBar) else self._start
 
     def on_train_batch_end(self, batch, logs=None):
+        self._done = batch + 1
         if self.verbose != 1:
             return
         now = time.perf_counter()
@@ -186,7 +187,7 @@ class ProgressLogger(Callback):
             self.display.update(batch + 1, None)
 
     def on_epoch_end(self, epoch, logs=None):
-        done = self.model._fit_steps_done
+        done = self._done
         if self.verbose == 1:
             self.display.finish(done, dict(logs or {}))
             return
