@@ -115,6 +115,16 @@ def test_progress_bar_is_drawn(server, cache, monkeypatch, capsys):
     assert "Downloading mnist/train-images-idx3-ubyte.gz" in output.out + output.err
 
 
+def test_in_a_notebook_the_download_prints_plain_lines(server, cache, monkeypatch, capsys):
+    serve(monkeypatch, server, "mnist", fake_set())
+    monkeypatch.setattr(download, "in_notebook", lambda: True)
+    datasets.load_mnist(progress=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["Downloading mnist/train-images-idx3-ubyte.gz ...",
+                         "Downloaded mnist/train-images-idx3-ubyte.gz: 0.0 MiB"]
+    assert len(lines) == 8 and not any("━" in line for line in lines)
+
+
 def test_first_mirror_down_second_used(server, cache, monkeypatch):
     files = fake_set()
     dataset = serve(monkeypatch, server, "mnist", files, mirrors=("/b/",))

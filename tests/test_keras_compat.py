@@ -304,7 +304,7 @@ def test_overfit_and_underfit_tutorial():
     history = model.fit(X_TAB, Y_BIN, validation_split=0.25, epochs=40, batch_size=32, verbose=0, callbacks=[stop])
     assert history.history["val_accuracy"][-1] > 0.8
     assert [w.shape for w in model.layers[1].non_trainable_weights] == [(32,), (32,)]
-    summary = model.summary(print_fn=None)
+    summary = model.summary_text()
     assert "Non-trainable params: 64" in summary
 
 

@@ -177,7 +177,7 @@ def test_summary_lists_layers_and_parameter_counts():
     model = nr.Sequential([nr.layers.Dense(256, activation="relu"), nr.layers.Dropout(0.2),
                            nr.layers.Dense(128, activation="relu"), nr.layers.Dense(10, activation="softmax")],
                           input_dim=784)
-    text = model.summary(print_fn=None)
+    text = model.summary_text()
     assert "Total params: 235,146" in text
     assert "(None, 256)" in text and "200,960" in text and "Dropout" in text
     assert model.count_params() == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10

@@ -136,6 +136,10 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
+    def _repr_html_(self):
+        from .notebook import history_html
+        return history_html(self.history)
+
 
 def _auto_mode(monitor: str, mode: str) -> str:
     if mode not in ("auto", "min", "max"):

@@ -1015,13 +1015,17 @@ class Model(layers_module.Layer):
         saving.load_weights(self, filepath)
 
     # -- description --------------------------------------------------------------------------
-    def summary(self, print_fn=print, line_length=None, positions=None, expand_nested=False,
-                show_trainable=False, layer_range=None) -> str:
-        r"""A table of the layers, their output shapes and parameter counts (printed and returned)."""
-        rows = [("Layer (type)", "Output Shape", "Param #")]
+    def summary_rows(self) -> list[tuple[str, str, str]]:
+        r"""(layer (type), output shape, parameters) of each layer, as ``summary`` shows them."""
+        rows = []
         for i, layer in enumerate(self.layers):
             shape = f"(None, {', '.join(map(str, layer.sample_output_shape))})" if layer.built else "(unbuilt)"
             rows.append((f"{layer.display_name(i)} ({layer.describe()})", shape, f"{layer.count_params():,}"))
+        return rows
+
+    def summary_text(self) -> str:
+        r"""The table ``summary`` prints: the layers, their output shapes and parameter counts."""
+        rows = [("Layer (type)", "Output Shape", "Param #")] + self.summary_rows()
         widths = [max(len(r[c]) for r in rows) + 2 for c in range(3)]
         rule = "=" * sum(widths)
         lines = [f'Model: "{self.name}"', rule]
@@ -1032,10 +1036,19 @@ class Model(layers_module.Layer):
         frozen = sum(w.size for w in self.non_trainable_weights)
         lines += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
                   f"Non-trainable params: {frozen:,}"]
-        text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        return "\n".join(lines)
+
+    def summary(self, print_fn=None, line_length=None, positions=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> None:
+        r"""Print the layer table (``summary_text()`` gives it as a string); ``print_fn`` receives
+        it instead of ``print``. Returns None, as Keras does."""
+        (print_fn or print)(self.summary_text())
+
+    def _repr_html_(self) -> str:
+        from .notebook import model_html
+        trainable = sum(p.size for p in self.trainable_weights)
+        frozen = sum(w.size for w in self.non_trainable_weights)
+        return model_html(self.name, self.summary_rows(), trainable + frozen, trainable)
 
     def explain(self, x, y, print_fn=print) -> dict:
         r"""One forward and backward pass on (x, y), printed as the chain rule with every z, a,

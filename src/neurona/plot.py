@@ -6,13 +6,15 @@ r"""Pictures of training and evaluation, drawn with matplotlib (the optional ext
     plot.confusion_matrix(cm, labels)             the matrix as a heat map with its numbers
     plot.roc_curve(y_true, y_score)               TPR against FPR, with the AUC
 
-Each returns a ``matplotlib.figure.Figure`` (shown inline by Jupyter) and, given ``path``, also
-writes it there (the format from the extension: .png, .svg, .pdf, ...), atomically. The figures
-are made without pyplot, so they work on any backend, headless servers included.
+Each returns a ``matplotlib.figure.Figure`` and, given ``path``, also writes it there (the format
+from the extension: .png, .svg, .pdf, ...), atomically. In Jupyter a returned figure is drawn
+inline, once. The figures are made without pyplot, so they work on any backend, headless servers
+included; when pyplot is in use (imported), they are made through it, so ``plt.show()`` shows them.
 """
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +22,51 @@ import numpy as np
 from . import metrics as metrics_module
 from .metrics.classification import _as_labels
 from .atomicfile import write_atomic
+from .notebook import show_in_notebook
 
 _MISSING = ("neurona.plot needs matplotlib, which is not installed. Install it with "
             "pip install \"neurona[plot]\" (or pip install matplotlib).")
 
 
-def _new_figure(width: float, height: float):
+_figure_class = None
+
+
+def _figure_type():
+    r"""``matplotlib.figure.Figure`` with a PNG for notebooks (matplotlib is imported on first use)."""
+    global _figure_class
     try:
         from matplotlib.figure import Figure
     except ImportError as error:
         raise ImportError(_MISSING) from error
-    return Figure(figsize=(width, height), layout="constrained")
+    if _figure_class is None:
+        class NeuronaFigure(Figure):
+            r"""A Figure that Jupyter draws inline when a cell returns it. Under pyplot's inline
+            backend the figure is also closed there, so the end of the cell does not draw it again."""
+
+            def _repr_png_(self):
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png")
+                pyplot = sys.modules.get("matplotlib.pyplot")
+                if pyplot is not None and self.canvas.manager is not None and "inline" in pyplot.get_backend():
+                    pyplot.close(self)
+                return buffer.getvalue()
+
+        _figure_class = NeuronaFigure
+    show_in_notebook(_figure_class, "image/png")
+    return _figure_class
+
+
+def _new_figure(width: float, height: float):
+    figure_type = _figure_type()
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:          # pyplot in use: make the figure through it, so that plt.show() shows it
+        return pyplot.figure(figsize=(width, height), layout="constrained", FigureClass=figure_type)
+    return figure_type(figsize=(width, height), layout="constrained")
+
+
+def _integer_ticks(ax):
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _finish(figure, path):
@@ -70,6 +106,7 @@ def learning_curves(history, path=None, metrics=None):
                 values = logs[key]
                 ax.plot(np.arange(1, len(values) + 1), values, marker="." if len(values) < 30 else None, label=label)
         ax.set(title=name, xlabel="epoch")
+        _integer_ticks(ax)
         ax.grid(alpha=0.3)
         ax.legend()
     return _finish(figure, path)

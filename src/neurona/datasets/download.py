@@ -22,6 +22,8 @@ from pathlib import Path
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from ..notebook import in_notebook
+
 
 class DownloadError(OSError):
     r"""No mirror gave a complete file with the expected checksum."""
@@ -133,13 +135,18 @@ def _stream(url: str, out, label: str, progress: bool):
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-        with Progress(*columns, disable=not progress, transient=False) as bar:
+        plain = progress and in_notebook()      # in Jupyter rich's bar needs ipywidgets and a saved
+        if plain:                               # notebook loses it: two plain lines instead
+            print(f"Downloading {label} ...", flush=True)
+        with Progress(*columns, disable=not progress or plain, transient=False) as bar:
             task = bar.add_task(f"Downloading {label}", total=total)
             received = 0
             while chunk := response.read(1 << 16):
                 out.write(chunk)
                 received += len(chunk)
                 bar.update(task, advance=len(chunk))
+        if plain:
+            print(f"Downloaded {label}: {received / 2 ** 20:.1f} MiB", flush=True)
     if total is not None and received != total:
         raise ValueError(f"truncated download: got {received} of {total} bytes")
 

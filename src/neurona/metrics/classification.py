@@ -266,7 +266,24 @@ def classification_report(y_true, y_pred, labels=None, target_names=None, digits
     for average in (["micro"] if micro else []) + ["macro", "weighted"]:
         scores = precision_recall_f1_support(y_true, y_pred, labels, None, average, zero_division)[:3]
         rows[f"{average} avg"] = dict(zip(columns, (*scores, int(support.sum()))))
-    return rows if output_dict else _report_text(rows, digits)
+    return rows if output_dict else ClassificationReport(_report_text(rows, digits), rows, digits)
+
+
+class ClassificationReport(str):
+    r"""The report's text (a ``str``: print it, compare it, write it), which Jupyter shows as a
+    table; ``.rows`` holds the ``output_dict=True`` form."""
+
+    def __new__(cls, text: str, rows: dict, digits: int):
+        report = super().__new__(cls, text)
+        report.rows, report.digits = rows, digits
+        return report
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from ..notebook import report_html
+        return report_html(self.rows, self.digits)
 
 
 def _report_text(rows: dict, digits: int) -> str:
