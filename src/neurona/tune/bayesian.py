@@ -77,7 +77,7 @@ class BayesianOptimizationOracle(Oracle):
         mu, sigma = self.gaussian_process.predict(points)
         return mu - self.beta * sigma
 
-    def _minimise_acquisition(self, rng, dim, n_random=2000, n_local=20, rounds=6):
+    def _minimise_acquisition(self, rng, dim, n_random=1000, n_local=20, rounds=5):
         r"""Random points of the cube, then shrinking Gaussian steps around the best of them."""
         points = rng.random((n_random, dim))
         values = self._acquisition(points)

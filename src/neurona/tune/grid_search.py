@@ -1,6 +1,6 @@
 r"""Grid search: every combination of the parameters' values, in odometer order.
 
-The first trial takes every default; then the last parameter of the space turns fastest, as the
+The first trial takes every default (that is on the grid); then the last parameter of the space turns fastest, as the
 digits of an odometer. A parameter inside a conditional scope joins the product only under the
 values of its parent that make it active, so each condition is visited with all of its own
 combinations and none is repeated. A Float without a step (and a log-sampled Int without one)
@@ -12,10 +12,12 @@ from .oracle import RUNNING, STOPPED, Oracle, values_hash
 
 
 def ordered_values(hp) -> list:
-    r"""The values of ``hp`` a grid visits: its default first, then the others in their order."""
+    r"""The values of ``hp`` a grid visits: its default first when it is one of them, then the others
+    in their order (a Float without a step: its 10 values, whatever its default)."""
     values = list(hp.values)
-    if hp.default in values:
-        values.remove(hp.default)
+    if hp.default not in values:
+        return values
+    values.remove(hp.default)
     return [hp.default, *values]
 
 
