@@ -185,8 +185,9 @@ class Tuner:
             executor.shutdown()
 
     def _end_trial(self, trial: Trial, result: dict) -> None:
-        if "space" in result:
-            self.oracle.update_space(HyperParameters.from_config(result["space"]))
+        if "space" in result:       # the values of parameters first met in this trial's build or fit
+            trial.hyperparameters = HyperParameters.from_config(result["space"])
+            self.oracle.update_space(trial.hyperparameters)
         try:
             self.oracle.end_trial(trial, result)
         finally:
