@@ -16,7 +16,7 @@ Modules: ``hyperparameters`` (the space), ``objective``, ``trial`` (trials and t
 ``optuna_search``, ``runner`` (one trial in a worker), ``executors`` (local, processes, futures,
 Dask), ``tuner`` (the loop), ``tuners`` (the named tuners), ``compare`` (A/B runs), ``plot``.
 """
-from . import hyperparameters, objective as objectives, oracle as oracles
+from . import hyperparameters, objective as objectives, oracle as oracles, plot
 from .bayesian import BayesianOptimizationOracle
 from .compare import compare
 from .grid_search import GridSearchOracle
@@ -32,11 +32,5 @@ from .tuners import BayesianOptimization, GridSearch, Hyperband, OptunaSearch, R
 __all__ = ["HyperParameters", "HyperModel", "Objective", "Tuner", "RandomSearch", "GridSearch",
            "BayesianOptimization", "Hyperband", "OptunaSearch", "Oracle", "RandomSearchOracle", "GridSearchOracle",
            "BayesianOptimizationOracle", "HyperbandOracle", "Trial", "TrialStatus", "SearchStopped", "compare",
-           "Int", "Float", "Choice", "Boolean", "Fixed", "hyperparameters", "objectives", "oracles"]
+           "Int", "Float", "Choice", "Boolean", "Fixed", "hyperparameters", "objectives", "oracles", "plot"]
 
-
-def __getattr__(name):
-    if name == "plot":          # matplotlib is imported only when plots are asked for
-        from . import plot
-        return plot
-    raise AttributeError(f"module 'neurona.tune' has no attribute {name!r}")
