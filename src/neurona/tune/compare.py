@@ -69,9 +69,7 @@ def _build(build_model, values: dict):
         return build_model(**values)
     hp = HyperParameters()
     for name, value in values.items():
-        hp.space.append(Fixed(name, value))
-        hp._by_name[name] = hp.space[-1]
-        hp._values[name] = value
+        hp.ask(Fixed(name, value))
     return build_model(hp)
 
 

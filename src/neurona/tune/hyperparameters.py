@@ -414,6 +414,14 @@ class HyperParameters:
     def Fixed(self, name, value, parent_name=None, parent_values=None):
         return self._register(Fixed, name, parent_name, parent_values, value=value)
 
+    def ask(self, hp: HyperParameter):
+        r"""Register the parameter object ``hp`` (if its name is new) and return its value."""
+        if not isinstance(hp, HyperParameter):
+            raise TypeError(f"ask takes a hyperparameter (Int, Float, Choice, ...); got {hp!r}.")
+        if hp.name not in self._by_name:
+            self._add(hp)
+        return self.get(hp.name) if self.is_active(hp.name) else None
+
     # -- values ------------------------------------------------------------------------------
     def is_active(self, hp) -> bool:
         r"""Whether every condition on ``hp`` (a parameter or a name) holds, its parents active too."""

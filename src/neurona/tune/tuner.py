@@ -44,6 +44,7 @@ class Tuner:
         self.project_name = project_name or "untitled_project"
         self.storage = Storage(os.path.join(self.directory, self.project_name))
         self.overhead: list[float] = []     # seconds of bookkeeping (oracle, files) per finished trial
+        self.on_trial_end = None            # called with each finished trial (the CLI's live table)
         self._populate_initial_space()
         self._build_space = self.oracle.hyperparameters.space_config()
         if overwrite:
@@ -138,9 +139,7 @@ class Tuner:
         tuned = HyperParameters()
         for value in fit_kwargs.values():
             if isinstance(value, HyperParameter):
-                tuned.space.append(value)
-                tuned._by_name[value.name] = value
-                tuned._values[value.name] = value.default
+                tuned.ask(value)
         self._fit_space = tuned.space_config()
         self.oracle.update_space(tuned)
 
@@ -179,6 +178,8 @@ class Tuner:
                     self.overhead.append(time.perf_counter() - tick + getattr(self, "_submitted", 0.0))
                     if verbose:
                         self._report(trial, started)
+                    if self.on_trial_end is not None:
+                        self.on_trial_end(trial)
         finally:
             for future in running:
                 future.cancel()
