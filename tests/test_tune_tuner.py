@@ -1,4 +1,5 @@
 import csv
+import gc
 import json
 import math
 import os
@@ -194,22 +195,55 @@ MEMORY = []
 
 
 class Measured(tune.HyperModel):
+    r"""A model of 0.5 to 1 MB (weights, gradients, Adam's slots): one kept per trial would show."""
+
     def build(self, hp):
-        return build_model(hp)
+        model = nr.Sequential([layers.Dense(hp.Int("units", 512, 1024, step=32), activation="relu"),
+                               layers.Dense(10, activation="softmax")], input_dim=64, seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
 
     def fit(self, hp, model, *args, **kwargs):
+        gc.collect()
         MEMORY.append(tracemalloc.get_traced_memory()[0])
         return model.fit(*args, **kwargs)
 
 
 def test_memory_does_not_grow_from_trial_to_trial(tmp_path):
-    x, y, x_val, y_val = digits(200, 100)
+    x, y, x_val, y_val = digits(100, 50)
     del MEMORY[:]
     tracemalloc.start()
     try:
-        tuner = tune.RandomSearch(Measured(), objective="val_loss", max_trials=24, directory=tmp_path)
+        tuner = tune.RandomSearch(Measured(), objective="val_loss", max_trials=10, directory=tmp_path)
         tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
     finally:
         tracemalloc.stop()
-    growth = (MEMORY[-1] - MEMORY[4]) / (len(MEMORY) - 5)
-    assert growth < 20_000, f"{growth:.0f} bytes per trial"      # a trial's own record is a few kB
+    growth = (MEMORY[-1] - MEMORY[3]) / (len(MEMORY) - 4)
+    assert growth < 50_000, f"{growth:.0f} bytes per trial"      # a trial's record is a few kB, a model 0.5 MB
+
+
+class SlowOrFast(tune.HyperModel):
+    r"""A learning rate of 1e-5 barely learns: a pruner should stop such trials early."""
+
+    def build(self, hp):
+        model = nr.Sequential([layers.Dense(16, activation="relu"), layers.Dense(10, activation="softmax")],
+                              input_dim=64, seed=0)
+        model.compile(optimizer=optimizers.Adam(hp.Choice("learning_rate", [1e-2, 1e-5])),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+
+def test_optuna_search_with_a_median_pruner(tmp_path):
+    optuna = pytest.importorskip("optuna")
+    x, y, x_val, y_val = digits(300, 150)
+    tuner = tune.OptunaSearch(SlowOrFast(), objective="val_loss", max_trials=8, directory=tmp_path,
+                              sampler=optuna.samplers.RandomSampler(seed=0),
+                              pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0))
+    tuner.search(x, y, epochs=6, validation_data=(x_val, y_val), verbose=0)
+    trials = list(tuner.oracle.trials.values())
+    stopped = [t for t in trials if t.status == TrialStatus.STOPPED]
+    assert len(trials) == 8 and stopped
+    assert all(t.values["learning_rate"] == 1e-5 and len(t.metrics[0]) < 6 for t in stopped)
+    assert tuner.get_best_hyperparameters()[0]["learning_rate"] == 1e-2
+    states = [s.state for s in tuner.oracle.study.trials]
+    assert states.count(optuna.trial.TrialState.PRUNED) == len(stopped)

@@ -14,10 +14,10 @@ trial's score is their mean. The model file holds the best execution at its best
 from __future__ import annotations
 
 import copy
-import gc
 import math
 import os
 import socket
+import sys
 import time
 import traceback
 
@@ -123,11 +123,13 @@ def _epochs_of(returned, recorder: EpochRecorder, objective: Objective) -> tuple
 
 
 def worker_name() -> str:
-    try:
-        from distributed import get_worker
-        return get_worker().address
-    except (ImportError, ValueError):
-        return f"{socket.gethostname()}:{os.getpid()}"
+    r"""The Dask worker's address inside a Dask worker, else host:pid."""
+    if "distributed" in sys.modules:
+        try:
+            return sys.modules["distributed"].get_worker().address
+        except ValueError:
+            pass
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_trial(task: dict, payload: dict, report=None) -> dict:
@@ -153,7 +155,6 @@ def run_trial(task: dict, payload: dict, report=None) -> dict:
                       traceback=traceback.format_exc(limit=-3))
     result["space"] = hp.get_config()
     result["seconds"] = time.perf_counter() - start
-    gc.collect()
     return result
 
 

@@ -6,6 +6,10 @@ r"""One trial (a point of the search space, trained and scored) and the files th
         trial_<id>/model.safetensors   the model at its best epoch (neurona's model file)
 
 Every file is written atomically: a search killed at any moment leaves each file whole, old or new.
+These files are rewritten around every trial, so they are not fsync'ed one by one (that would
+cost the tuner about 15 ms a trial here): a killed search loses nothing (the rename is atomic and
+the page cache outlives the process), and the search flushes them all to the disk once, at its
+end. Model files are written by ``save_model``, fsync'ed.
 """
 from __future__ import annotations
 
@@ -103,7 +107,7 @@ class Storage:
 
     def write_oracle(self, state: dict) -> None:
         os.makedirs(self.path, exist_ok=True)
-        write_atomic(self.oracle_file, json.dumps(state, indent=1).encode())
+        write_atomic(self.oracle_file, json.dumps(state, indent=1).encode(), durable=False)
 
     def read_oracle(self) -> dict:
         remove_stale_temporaries(self.oracle_file)
@@ -117,7 +121,12 @@ class Storage:
     def write_trial(self, trial: Trial) -> None:
         os.makedirs(self.trial_dir(trial.trial_id), exist_ok=True)
         write_atomic(os.path.join(self.trial_dir(trial.trial_id), "trial.json"),
-                     json.dumps(trial.get_state(), indent=1).encode())
+                     json.dumps(trial.get_state(), indent=1).encode(), durable=False)
+
+    def flush(self) -> None:
+        r"""Bring the search's files to the disk (one sync for the whole search)."""
+        if hasattr(os, "sync"):
+            os.sync()
 
     def read_trial(self, trial_id: str) -> Trial | None:
         path = os.path.join(self.trial_dir(trial_id), "trial.json")

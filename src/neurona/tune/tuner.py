@@ -184,6 +184,7 @@ class Tuner:
             for future in running:
                 future.cancel()
             executor.shutdown()
+            self.storage.flush()
 
     def _end_trial(self, trial: Trial, result: dict) -> None:
         if "space" in result:       # the values of parameters first met in this trial's build or fit
