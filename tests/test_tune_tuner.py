@@ -247,3 +247,63 @@ def test_optuna_search_with_a_median_pruner(tmp_path):
     assert tuner.get_best_hyperparameters()[0]["learning_rate"] == 1e-2
     states = [s.state for s in tuner.oracle.study.trials]
     assert states.count(optuna.trial.TrialState.PRUNED) == len(stopped)
+
+
+class TuneAnything(tune.RandomSearch):
+    r"""Keras Tuner's "tune anything" pattern: run_trial overridden, no hypermodel, a number returned."""
+
+    def run_trial(self, trial, *args, **kwargs):
+        x = trial.hyperparameters.Float("x", -1.0, 1.0)
+        return x * x + 1
+
+
+def test_a_tuner_with_its_own_run_trial(tmp_path):
+    tuner = TuneAnything(max_trials=12, directory=tmp_path, project_name="anything", seed=0)
+    tuner.search(verbose=0)
+    trials = list(tuner.oracle.trials.values())
+    assert len(trials) == 12 and all(t.status == TrialStatus.COMPLETED for t in trials)
+    best = tuner.get_best_hyperparameters()[0].get("x")
+    assert all(abs(best) <= abs(t.values["x"]) for t in trials) and abs(best) < 0.3
+    assert tuner.oracle.objective.name == "default_objective"
+    with pytest.raises(TypeError, match="needs a hypermodel"):
+        tune.RandomSearch(max_trials=2, directory=tmp_path)
+
+
+class DictScores(tune.HyperModel):
+    def build(self, hp):
+        return build_model(hp)
+
+    def fit(self, hp, model, x, y, validation_data, callbacks=None, **kwargs):
+        model.fit(x, y, callbacks=callbacks, **kwargs)
+        x_val, y_val = validation_data
+        return {"metric_a": -accuracy(model, x_val, y_val), "metric_b": hp["units"]}
+
+
+class Counting(callbacks.Callback):
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+def test_fit_returning_a_dict_and_callbacks_copied_per_execution(tmp_path):
+    x, y, x_val, y_val = digits(200, 100)
+    counter = Counting()
+    tuner = tune.RandomSearch(DictScores(), objective=tune.Objective("metric_a", "min"), max_trials=2,
+                              executions_per_trial=2, directory=tmp_path, seed=0)
+    tuner.search(x, y, epochs=2, validation_data=(x_val, y_val), callbacks=[counter], verbose=0)
+    assert counter.epochs == 0                    # each execution trained with its own copy
+    trial = tuner.oracle.get_best_trials(1)[0]
+    assert trial.score < -0.5 and trial.best_metrics["metric_b"] == trial.values["units"]
+
+
+def test_bookkeeping_writes_are_atomic_without_fsync(tmp_path, monkeypatch):
+    from neurona import atomicfile
+    synced = []
+    monkeypatch.setattr(atomicfile.os, "fsync", lambda fd: synced.append(fd))
+    atomicfile.write_atomic(tmp_path / "a.json", b"{}", durable=False)
+    assert synced == [] and (tmp_path / "a.json").read_bytes() == b"{}"
+    atomicfile.write_atomic(tmp_path / "a.json", b"[]")
+    assert len(synced) == 2 and (tmp_path / "a.json").read_bytes() == b"[]"     # the file, then the directory
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]

@@ -69,6 +69,20 @@ class InProcess:
         self.payload = None
 
 
+class CustomInProcess(InProcess):
+    r"""A Tuner subclass's own ``run_trial``, called here with search()'s arguments."""
+
+    def __init__(self, tuner, args, kwargs):
+        super().__init__()
+        self.tuner, self.args, self.kwargs = tuner, args, kwargs
+
+    def submit(self, trial):
+        future = cf.Future()
+        future.set_result(runner.run_custom_trial(self.tuner.run_trial, trial, self.tuner.oracle.objective,
+                                                  self.args, self.kwargs))
+        return future
+
+
 _worker_payload = None
 
 

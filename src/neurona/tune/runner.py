@@ -106,7 +106,7 @@ def _epochs_of(returned, recorder: EpochRecorder, objective: Objective) -> tuple
     r"""The (epoch numbers, logs) a fit gave back: a History, a dict, a number, or None (the recorder's)."""
     if returned is None:
         if not recorder.logs:
-            raise ValueError("HyperModel.fit returned None and trained no epoch: return the History, a dict "
+            raise ValueError("fit / run_trial returned None and trained no epoch: return the History, a dict "
                              "of values or the objective's value.")
         return recorder.epochs, recorder.logs
     if hasattr(returned, "history") and isinstance(returned.history, dict):
@@ -172,19 +172,53 @@ def _execute(payload, hp, objective, task, report) -> dict:
     kwargs["callbacks"] = [*copy.deepcopy(list(kwargs.get("callbacks") or [])), recorder]
     returned = hypermodel.fit(hp, model, *payload["args"], **kwargs)
     epochs, logs = _epochs_of(returned, recorder, objective)
-    values = [epoch_value(objective, entry) for entry in logs]
-    finite = [i for i, v in enumerate(values) if not math.isnan(v)]
-    if not finite:
-        return {"score": math.nan, "best_epoch": None, "logs": logs, "best_logs": {}, "model": None,
+    score, best = best_epoch(objective, logs)
+    if best is None:
+        return {"score": score, "best_epoch": None, "logs": logs, "best_logs": {}, "model": None,
                 "pruned": recorder.pruned}
-    best = min(finite, key=lambda i: objective.sort_key(values[i]))
     if recorder.best_weights is not None and recorder.best_epoch == epochs[best]:
         model.set_weights(recorder.best_weights)
     model_to_save = model if hasattr(model, "save") else None
     if model_to_save is not None and hasattr(model_to_save, "epoch"):
         model_to_save.epoch = epochs[best] + 1
-    return {"score": values[best], "best_epoch": int(epochs[best]), "logs": logs, "best_logs": logs[best],
+    return {"score": score, "best_epoch": int(epochs[best]), "logs": logs, "best_logs": logs[best],
             "model": model_to_save, "pruned": recorder.pruned}
+
+
+def best_epoch(objective: Objective, logs: list[dict]) -> tuple[float, int | None]:
+    r"""(the objective at the best epoch, that epoch's index); (NaN, None) if no epoch has a number."""
+    values = [epoch_value(objective, entry) for entry in logs]
+    finite = [i for i, v in enumerate(values) if not math.isnan(v)]
+    if not finite:
+        return math.nan, None
+    best = min(finite, key=lambda i: objective.sort_key(values[i]))
+    return values[best], best
+
+
+def run_custom_trial(run, trial, objective: Objective, args, kwargs) -> dict:
+    r"""A Tuner subclass's own ``run_trial(trial, *args, **kwargs)``, returning a number, a dict, a
+    History or a list of them (one per execution, averaged)."""
+    start = time.perf_counter()
+    result = {"worker": worker_name()}
+    try:
+        returned = run(trial, *args, **kwargs)
+        runs = returned if isinstance(returned, list) else [returned]
+        scored = []
+        for one in runs:
+            epochs, logs = _epochs_of(one, EpochRecorder(objective), objective)
+            score, best = best_epoch(objective, logs)
+            scored.append((score, None if best is None else int(epochs[best]), logs, {} if best is None else logs[best]))
+        scores = [s for s, _, _, _ in scored]
+        chosen = min(scored, key=lambda item: objective.sort_key(item[0]))
+        result.update(status=TrialStatus.COMPLETED, score=sum(scores) / len(scores), best_epoch=chosen[1],
+                      metrics=[logs for _, _, logs, _ in scored], best_metrics=_mean_logs([b for *_, b in scored]),
+                      message=None)
+    except Exception as error:
+        result.update(status=TrialStatus.FAILED, score=None, message=f"{type(error).__name__}: {error}",
+                      traceback=traceback.format_exc(limit=-3))
+    result["space"] = trial.hyperparameters.get_config()
+    result["seconds"] = time.perf_counter() - start
+    return result
 
 
 def _load_parent(model, path) -> None:

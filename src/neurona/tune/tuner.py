@@ -24,7 +24,7 @@ from ..atomicfile import write_atomic
 from . import executors as executors_module
 from .hyperparameters import HyperParameter, HyperParameters
 from .oracle import IDLE, STOPPED, SearchStopped
-from .runner import as_hypermodel, fit_overrides, run_trial
+from .runner import as_hypermodel, fit_overrides
 from .trial import Storage, Trial, TrialStatus
 
 
@@ -34,7 +34,10 @@ class Tuner:
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
                  executions_per_trial=1, executor=None, verbose=1):
         self.oracle = oracle
-        self.hypermodel = as_hypermodel(hypermodel)
+        if hypermodel is None and not self._custom_run_trial():
+            raise TypeError(f"{type(self).__name__} needs a hypermodel (a build_model(hp) function or a HyperModel), "
+                            f"unless a subclass overrides run_trial(trial, *args, **kwargs).")
+        self.hypermodel = None if hypermodel is None else as_hypermodel(hypermodel)
         if isinstance(executions_per_trial, bool) or not isinstance(executions_per_trial, int) or executions_per_trial < 1:
             raise ValueError(f"executions_per_trial must be a positive integer; got {executions_per_trial!r}.")
         self.executions_per_trial = executions_per_trial
@@ -53,8 +56,20 @@ class Tuner:
             self._reload(check_fit_space=False)
 
     # -- the space ---------------------------------------------------------------------------
+    def _custom_run_trial(self) -> bool:
+        return type(self).run_trial is not Tuner.run_trial
+
+    def run_trial(self, trial, *args, **kwargs):
+        r"""Override to train and score a trial yourself (Keras Tuner's pattern): use
+        ``trial.hyperparameters`` and return a number (minimised when no objective is given), a dict
+        of values, a History, or a list of them. Such trials run in this process."""
+        raise NotImplementedError
+
     def _populate_initial_space(self):
         hp = self.oracle.get_space()
+        if self.hypermodel is None:
+            self.oracle.update_space(hp)
+            return
         self.hypermodel.declare_hyperparameters(hp)
         self.hypermodel.build(hp)
         explored: set = set()
@@ -149,8 +164,11 @@ class Tuner:
         self._register_fit_hyperparameters(fit_kwargs)
         if self.storage.exists():
             self._reload(check_fit_space=True)
-        executor = executors_module.make(self.executor, getattr(self.oracle, "report", None))
-        executor.start({"hypermodel": self.hypermodel, "args": fit_args, "kwargs": fit_kwargs})
+        if self._custom_run_trial():
+            executor = executors_module.CustomInProcess(self, fit_args, fit_kwargs)
+        else:
+            executor = executors_module.make(self.executor, getattr(self.oracle, "report", None))
+            executor.start({"hypermodel": self.hypermodel, "args": fit_args, "kwargs": fit_kwargs})
         running: dict = {}
         started = time.perf_counter()
         try:
@@ -164,7 +182,7 @@ class Tuner:
                     self.storage.write_trial(trial)
                     self._save_oracle()
                     self._submitted = time.perf_counter() - tick
-                    running[executor.submit(self._task(trial))] = trial
+                    running[executor.submit(trial if self._custom_run_trial() else self._task(trial))] = trial
                 if not running:
                     break
                 for future in executor.wait(running):
@@ -273,4 +291,4 @@ def _short(value):
     return f"{value:.4g}" if isinstance(value, float) and math.isfinite(value) else value
 
 
-__all__ = ["Tuner", "SearchStopped", "run_trial"]
+__all__ = ["Tuner", "SearchStopped"]
