@@ -16,6 +16,7 @@ from rich.console import Console
 import neurona as nr
 from neurona import activations, autodiff as ad, layers, losses, regularizers
 from neurona.autodiff import engine
+from neurona.gradcheck import check_gradients
 from neurona.layers import Activation, Dense, Dropout
 from neurona.losses import Loss
 
@@ -33,7 +34,7 @@ def data(seed=0, n=6, d=3):
 def check(model_layers, loss, x, y, **kwargs):
     model = nr.Sequential(model_layers, input_dim=x.shape[1], seed=1, dtype="float64")
     model.compile(optimizer="sgd", loss=loss)
-    report = ad.check_gradients(model, x, y, **kwargs)
+    report = check_gradients(model, x, y, **kwargs)
     assert report.rows and report.passed, str(report)
     for row in report.rows:
         assert row.autodiff is not None
@@ -120,7 +121,7 @@ def test_report_is_readable_and_its_numbers_are_data():
     weights = model.get_weights()
     y = one_hot_targets(np.random.default_rng(0))
     printed = []
-    report = ad.check_gradients(model, data(), y, print_fn=printed.append)
+    report = check_gradients(model, data(), y, print_fn=printed.append)
     assert printed == [report] and report.passed
     text = str(report)
     for words in ("layer", "parameter", "backward vs numerical", "autodiff vs numerical", "dense_0", "kernel",
@@ -138,7 +139,7 @@ def test_report_is_readable_and_its_numbers_are_data():
 
 def test_a_wrong_backward_is_caught(monkeypatch):
     monkeypatch.setattr(activations.Tanh, "backward", lambda self, grad, z, a: grad * (1.0 - a))
-    report = ad.check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)))
+    report = check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)))
     assert not report.passed and "WRONG" in str(report) and "DISAGREE" in str(report)
     first = report.rows[0]
     assert first.error_backward_numerical > 1e-3 and first.error_autodiff_numerical < 1e-7
@@ -147,21 +148,21 @@ def test_a_wrong_backward_is_caught(monkeypatch):
 def test_a_piece_without_autodiff_form_still_gets_backward_against_numerical(monkeypatch):
     monkeypatch.delitem(engine.ACTIVATIONS, "tanh")
     assert engine.missing() == ["activation 'tanh'"]
-    report = ad.check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)))
+    report = check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)))
     assert report.passed and all(r.autodiff is None and r.error_autodiff_numerical is None for r in report.rows)
     assert "No autodiff form for 'tanh'" in str(report)
 
 
 def test_check_gradients_bad_input():
-    with pytest.raises(TypeError, match="Sequential; got LinearRegression"):
-        ad.check_gradients(nr.linear.LinearRegression(), data(), np.zeros(6))
+    with pytest.raises(TypeError, match="neurona model; got LinearRegression"):
+        check_gradients(nr.linear.LinearRegression(), data(), np.zeros(6))
     model = nr.Sequential([Dense(2)], input_dim=3)
     with pytest.raises(RuntimeError, match="compile"):
-        ad.check_gradients(model, data(), np.zeros((6, 2)))
+        check_gradients(model, data(), np.zeros((6, 2)))
     with pytest.raises(ValueError, match="features"):
-        ad.check_gradients(small_model(), data(d=4), one_hot_targets(np.random.default_rng(0)))
+        check_gradients(small_model(), data(d=4), one_hot_targets(np.random.default_rng(0)))
     with pytest.raises(ValueError, match="'delta' argument of check_gradients"):
-        ad.check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)), delta=-1.0)
+        check_gradients(small_model(), data(), one_hot_targets(np.random.default_rng(0)), delta=-1.0)
 
 
 # ------------------------------------------------------------------ custom losses and metrics
@@ -217,7 +218,7 @@ def test_custom_loss_in_float32_and_its_gradient_check():
     model, history = train(huber, dtype="float32")
     assert model.get_weights()[0].dtype == np.float32 and np.isfinite(history.history["loss"]).all()
     x, y = regression_with_outliers()
-    report = ad.check_gradients(model, x[:10], y[:10])
+    report = check_gradients(model, x[:10], y[:10])
     assert report.passed, str(report)
 
 
@@ -245,7 +246,7 @@ def test_custom_metric_functions_in_compile():
     np.testing.assert_allclose(logs["absolute_error"], logs["mae"], rtol=1e-12)
     np.testing.assert_allclose(logs["batch_mae"], logs["mae"], rtol=1e-12)
     x, y = regression_with_outliers()
-    result = model.evaluate(x, y)
+    result = model.evaluate(x, y, return_dict=True)
     assert result["batch_mae"] == pytest.approx(np.mean(np.abs(model.predict(x) - y)), rel=1e-12)
 
 
@@ -269,7 +270,7 @@ def test_custom_loss_with_accuracy():
         nr.Sequential([Dense(1)], input_dim=3).compile(loss=bce, metrics=["accuracy"])
     with pytest.raises(ValueError, match="accuracy_kind"):
         ad.FunctionLoss(bce, accuracy_kind="multiclass")
-    assert math.isfinite(model.evaluate(x, y)["loss"])
+    assert math.isfinite(model.evaluate(x, y, return_dict=True)["loss"])
 
 
 def test_custom_loss_on_class_labels_trains_like_sparse_categorical_crossentropy():
@@ -288,6 +289,6 @@ def test_custom_loss_on_class_labels_trains_like_sparse_categorical_crossentropy
     np.testing.assert_allclose(custom.get_weights()[0], reference.get_weights()[0], rtol=1e-9)
     np.testing.assert_allclose(history.history["accuracy"], reference_history.history["accuracy"])
     assert history.history["accuracy"][-1] >= 0.9
-    assert ad.check_gradients(custom, x[:6], labels[:6]).passed
+    assert check_gradients(custom, x[:6], labels[:6]).passed
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\].*to 3"):
         custom.fit(x, labels + 1, epochs=1, verbose=0)

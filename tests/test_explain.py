@@ -107,8 +107,12 @@ class _Doubling(nr.layers.Layer):
         return 2 * grad
 
 
-def test_explain_refuses_a_layer_it_cannot_write_out():
+def test_explain_writes_out_any_layer_through_its_own_backward():
     model = nr.Sequential([Dense(2), _Doubling(), Dense(1, activation="sigmoid")], input_dim=3, dtype="float64")
     model.compile(optimizer="sgd", loss="bce")
-    with pytest.raises(TypeError, match="Dense, Activation and Dropout layers; layer 2 is a _Doubling"):
-        model.explain(X, np.ones(5), print_fn=None)
+    lines = []
+    result = model.explain(X, np.ones(5), print_fn=lines.append)
+    doubling = result["layers"][1]
+    np.testing.assert_array_equal(doubling["a"], 2 * doubling["a_prev"])
+    np.testing.assert_array_equal(doubling["dL/da_prev"], 2 * doubling["dL/da"])
+    assert "_Doubling's backward of dL/da[2]" in lines[0]

@@ -361,6 +361,9 @@ REQUIRED_ARGUMENTS = {
     ("layers", "dense"): {"units": 4},
     ("layers", "activation"): {"activation": "tanh"},
     ("layers", "dropout"): {"rate": 0.25},
+    ("layers", "reshape"): {"target_shape": (2, -1)},
+    ("layers", "op"): {"function": "multiply", "constants": [None, 2.0]},
+    ("layers", "input_layer"): {"shape": (3,)},
 }
 
 #: objects with arguments other than the defaults, nested configs among them
@@ -379,6 +382,10 @@ EXTRA_EXAMPLES = [
                      kernel_regularizer=L2(0.01), bias_regularizer=L1(0.1), input_dim=3, name="hidden")),
     ("layers", Activation("softmax", name="probabilities")),
     ("metrics", metrics.BinaryAccuracy(threshold=0.7)),
+    ("layers", layers.Normalization(mean=[0.5, 1.0], variance=[2.0, 4.0], invert=True)),
+    ("layers", layers.BatchNormalization(momentum=0.9, center=False, name="bn")),
+    ("layers", layers.LeakyReLU(0.2)),
+    ("layers", layers.Op("mean", keywords={"axis": -1, "keepdims": True})),
 ]
 
 

@@ -318,7 +318,7 @@ def test_streaming_metrics_in_fit_and_evaluate():
                   metrics=["accuracy", "precision", "recall", "f1", "auc"])
     history = model.fit(x, y, epochs=3, batch_size=64, verbose=0)
     assert set(history.history) >= {"precision", "recall", "f1", "auc"}
-    result = model.evaluate(x, y, batch_size=50)            # 12 batches, streamed
+    result = model.evaluate(x, y, batch_size=50, return_dict=True)            # 12 batches, streamed
     p = model.predict(x, batch_size=50)[:, 0]               # the same batches, so the same numbers
     assert result["auc"] == M.roc_auc(y, p)
     assert result["f1"] == M.f1(y, (p >= 0.5).astype(int))

@@ -29,7 +29,7 @@ def train_the_readme_mlp(mnist, seed):
                   loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x_train, y_train, epochs=10, batch_size=128, validation_split=0.1, verbose=0,
                         callbacks=[nr.callbacks.EarlyStopping(patience=3, restore_best_weights=True)])
-    return model, history, model.evaluate(x_test, y_test)
+    return model, history, model.evaluate(x_test, y_test, return_dict=True)
 
 
 def test_mlp_reaches_97_8_percent_within_10_epochs(mnist):

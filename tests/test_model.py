@@ -34,7 +34,7 @@ def test_xor_is_learned_by_a_small_mlp():
                           input_dim=2, seed=1)
     model.compile(optimizer=nr.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=500, batch_size=4, verbose=0)
-    assert model.evaluate(x, y)["accuracy"] == 1.0
+    assert model.evaluate(x, y, return_dict=True)["accuracy"] == 1.0
     np.testing.assert_array_equal(model.predict(x) >= 0.5, y == 1)
 
 
@@ -45,7 +45,7 @@ def test_xor_cannot_be_learned_by_one_layer():
         model = nr.Sequential([nr.layers.Dense(1, activation="sigmoid")], input_dim=2, seed=seed)
         model.compile(optimizer=nr.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
         model.fit(x, y, epochs=300, batch_size=4, verbose=0)
-        assert model.evaluate(x, y)["accuracy"] <= 0.75
+        assert model.evaluate(x, y, return_dict=True)["accuracy"] <= 0.75
 
 
 @pytest.mark.parametrize("output, loss, y_of, bar", [
@@ -63,7 +63,7 @@ def test_classification_output_kinds_learn_iris(output, loss, y_of, bar):
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     history = model.fit(x, target, epochs=60, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0] / 3
-    assert model.evaluate(x, target)["accuracy"] >= bar
+    assert model.evaluate(x, target, return_dict=True)["accuracy"] >= bar
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae"])
@@ -74,7 +74,7 @@ def test_regression_with_two_outputs(loss):
     model = nr.Sequential([nr.layers.Dense(32, activation="tanh"), nr.layers.Dense(2)], input_dim=3, seed=0)
     model.compile(optimizer=nr.optimizers.Adam(0.01), loss=loss, metrics=["mae"])
     model.fit(x, y, epochs=100, batch_size=32, verbose=0)
-    assert model.evaluate(x, y)["mae"] < 0.1
+    assert model.evaluate(x, y, return_dict=True)["mae"] < 0.1
 
 
 def test_batch_minibatch_and_stochastic_descent_all_converge():
@@ -130,7 +130,7 @@ def test_history_and_validation_logs():
     assert all(len(v) == 3 for v in history.history.values())
     assert history.epoch == [0, 1, 2]
     assert model.history is history
-    assert math.isclose(history.history["val_loss"][-1], model.evaluate(x[:30], y[:30])["loss"], rel_tol=1e-6)
+    assert math.isclose(history.history["val_loss"][-1], model.evaluate(x[:30], y[:30], return_dict=True)["loss"], rel_tol=1e-6)
 
 
 def test_validation_split_takes_the_last_samples():
@@ -139,7 +139,7 @@ def test_validation_split_takes_the_last_samples():
     x, y = x[order], y[order]
     model = small_classifier()
     history = model.fit(x, y, epochs=1, validation_split=0.1, verbose=0)
-    val = model.evaluate(x[-15:], y[-15:])
+    val = model.evaluate(x[-15:], y[-15:], return_dict=True)
     assert math.isclose(history.history["val_loss"][0], val["loss"], rel_tol=1e-6)
 
 
@@ -147,7 +147,7 @@ def test_evaluate_and_predict():
     x, y = iris()
     model = small_classifier()
     model.fit(x, y, epochs=20, batch_size=8, verbose=0)
-    result = model.evaluate(x, y)
+    result = model.evaluate(x, y, return_dict=True)
     assert set(result) == {"loss", "accuracy"}
     p = model.predict(x[:5])
     assert p.shape == (5, 3)
@@ -355,7 +355,7 @@ def test_fit_before_compile_and_unknown_names():
     with pytest.raises(RuntimeError, match="compile"):
         model.fit(x, y)
     with pytest.raises(RuntimeError, match="compile"):
-        model.evaluate(x, y)
+        model.evaluate(x, y, return_dict=True)
     with pytest.raises(ValueError, match="Unknown optimizer 'adamw?'.*adam.*rmsprop.*sgd"):
         model.compile(optimizer="adamw", loss="mse")
     with pytest.raises(ValueError, match="Unknown loss 'categorical_crossentropi'. Did you mean 'categorical_crossentropy'"):
@@ -405,5 +405,5 @@ def test_batch_logs_compute_a_metric_only_when_a_callback_reads_it(monkeypatch):
     reader = ReadsAUC()
     history = model.fit(x, y, epochs=1, batch_size=64, verbose=0, callbacks=[reader])
     auc, logs = reader.last
-    assert sorted(logs) == ["auc", "batch_loss", "loss"] and logs["auc"] == auc
+    assert sorted(logs) == ["auc", "loss"] and logs["auc"] == auc
     assert auc == history.history["auc"][-1]               # the last batch's value is the epoch's

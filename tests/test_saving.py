@@ -46,19 +46,33 @@ def test_every_schedule_has_a_round_trip_case():
 
 #: constructor arguments of each registered layer type (a new type needs an entry here)
 LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation": {"activation": "relu"},
-                   "dropout": {"rate": 0.5}}
+                   "dropout": {"rate": 0.5}, "flatten": {}, "reshape": {"target_shape": (3, 1)},
+                   "normalization": {"mean": 0.5, "variance": 2.0}, "batch_normalization": {"momentum": 0.5},
+                   "softmax": {}, "relu": {}, "leaky_relu": {"negative_slope": 0.2}, "elu": {"alpha": 0.5},
+                   "op": {"function": "multiply", "constants": [None, 3.0]}}
+#: the merge layers, met in a graph of two branches
+MERGES = ["add", "subtract", "multiply", "average", "maximum", "concatenate"]
+#: layers that stand for something else in a model file
+NOT_STORED = {"input_layer"}
 
 
 def test_every_registered_layer_type_round_trips(tmp_path):
-    assert set(layers.registry.names()) <= set(LAYER_ARGUMENTS), "add the new layer type to LAYER_ARGUMENTS"
+    names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
+    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES), "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
+    stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features
     model = nr.Sequential([*stack, layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
-    model.compile("sgd", "sparse_categorical_crossentropy")
-    fit(model, 1)
-    model.save(tmp_path / "m.safetensors")
-    loaded = nr.load_model(tmp_path / "m.safetensors")
-    assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in model.layers]
-    assert np.array_equal(loaded.predict(X), model.predict(X))
+    inputs = nr.Input(shape=(6,))
+    a, b = layers.Dense(4, activation="tanh")(inputs), layers.Dense(4)(inputs)
+    merged = layers.Concatenate()([layers.get({"name": name})([a, b]) for name in MERGES if name != "concatenate"])
+    graph = nr.Model(inputs, layers.Dense(2, activation="softmax")(layers.concatenate([merged, a])), seed=2)
+    for net in (model, graph):
+        net.compile("sgd", "sparse_categorical_crossentropy")
+        fit(net, 1)
+        net.save(tmp_path / "m.keras")
+        loaded = nr.load_model(tmp_path / "m.keras")
+        assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in net.layers]
+        assert np.array_equal(loaded.predict(X), net.predict(X))
 
 
 def make(optimizer="adam", dtype="float32"):

@@ -45,7 +45,7 @@ def best_linear_accuracy(x, y):
     model = nr.Sequential([nr.layers.Dense(1, activation="sigmoid")], input_dim=2, seed=0)
     model.compile(optimizer=nr.optimizers.Adam(0.1), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=300, batch_size=len(y), verbose=0)
-    return model.evaluate(x, y)["accuracy"]
+    return model.evaluate(x, y, return_dict=True)["accuracy"]
 
 
 def test_xor_is_not_linearly_separable_and_and_or_are():
@@ -98,4 +98,4 @@ def test_an_mlp_learns_the_circle_a_line_does_not():
                           input_dim=2, seed=0)
     model.compile(optimizer=nr.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x / 5, y, epochs=100, batch_size=32, verbose=0)
-    assert model.evaluate(x / 5, y)["accuracy"] >= 0.98
+    assert model.evaluate(x / 5, y, return_dict=True)["accuracy"] >= 0.98

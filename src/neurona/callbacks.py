@@ -23,19 +23,45 @@ class DivergenceWarning(RuntimeWarning):
 
 
 class Callback:
-    r"""Base class: override any of the hooks. ``self.model`` is set by ``fit``."""
+    r"""Base class: override any of the hooks. ``self.model`` is set by ``set_model`` and
+    ``self.params`` ({"verbose", "epochs", "steps"}) by ``set_params`` before the first hook.
+    Every hook receives a logs dict: the running loss and metrics at the end of a training batch,
+    the epoch's at its end (with the ``val_`` values), the results at the end of an evaluation,
+    ``{"outputs": ...}`` at the end of a prediction batch, and ``{}`` at the beginnings."""
 
     model = None
+    params: dict = {}
 
     def set_model(self, model):
         self.model = model
+
+    def set_params(self, params):
+        self.params = params
 
     def on_train_begin(self, logs=None): pass
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)          # Keras' older name of the hook
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
+
+#: hooks that also run when only their older alias is overridden
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class CallbackList:
@@ -46,17 +72,49 @@ class CallbackList:
         for callback in self.callbacks:
             callback.set_model(model)
 
+    def set_params(self, params):
+        for callback in self.callbacks:
+            callback.set_params(params)
+
     def __getattr__(self, hook):
         if not hook.startswith("on_"):
             raise AttributeError(hook)
         # only the callbacks that override the hook: fit calls two hooks per batch
-        targets = [getattr(c, hook) for c in self.callbacks if getattr(type(c), hook) is not getattr(Callback, hook)]
+        alias = _ALIASES.get(hook)
+        targets = [getattr(c, hook) for c in self.callbacks
+                   if _overrides(c, hook) or (alias and _overrides(c, alias))]
 
         def call(*args, **kwargs):
             for target in targets:
                 target(*args, **kwargs)
         setattr(self, hook, call)           # looked up once per hook
         return call
+
+
+def _overrides(callback, hook) -> bool:
+    return getattr(getattr(callback, hook), "__func__", None) is not getattr(Callback, hook)
+
+
+class LambdaCallback(Callback):
+    r"""A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch))``.
+    Each argument is one hook (on_train_begin(logs), on_epoch_end(epoch, logs), on_train_batch_end(batch,
+    logs), ...; the older on_batch_begin / on_batch_end too)."""
+
+    _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin",
+              "on_batch_end", "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+              "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+              "on_predict_batch_begin", "on_predict_batch_end")
+
+    def __init__(self, **hooks):
+        unknown = sorted(set(hooks) - set(self._HOOKS))
+        if unknown:
+            raise TypeError(f"LambdaCallback got unknown hook(s) {unknown}; the hooks are {list(self._HOOKS)}.")
+        for name, function in hooks.items():
+            if function is not None and not callable(function):
+                raise TypeError(f"LambdaCallback: {name} must be a function; got {function!r}.")
+        self._functions = {name: f for name, f in hooks.items() if f is not None}
+        for name, function in self._functions.items():
+            setattr(self, name, function)
 
 
 class History(Callback):
@@ -246,39 +304,62 @@ class CSVLogger(Callback):
 
 
 class ModelCheckpoint(_Monitor):
-    r"""Save the model every ``every_n_epochs`` epochs (or, with ``save_best_only``, only when
-    ``monitor`` improves) to ``filepath``, which may name the epoch and logged values:
-    ``"ckpt-{epoch:03d}-{val_loss:.3f}.safetensors"``. Each file holds the whole training state
-    and is written atomically: a kill at any moment leaves the previous or the new file whole.
+    r"""Save the model every epoch (``save_freq="epoch"``; every ``every_n_epochs`` epochs), or
+    every ``save_freq`` batches, or with ``save_best_only`` only when ``monitor`` improves, to
+    ``filepath``, which may name the epoch and logged values: ``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``.
+    ``save_weights_only=True`` writes ``model.save_weights`` files. Each file holds the whole
+    training state (or the weights) and is written atomically: a kill at any moment leaves the
+    previous or the new file whole.
     """
 
-    def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False,
-                 every_n_epochs: int = 1, mode: str = "auto", save_optimizer: bool = True,
-                 verbose: int = 0):
+    def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
+                 save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
+                 initial_value_threshold=None, every_n_epochs: int = 1, save_optimizer: bool = True):
         super().__init__(monitor, mode, 0.0)
         self.filepath = os.fspath(filepath)
         self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
+        if save_freq != "epoch":
+            check_number("ModelCheckpoint", "save_freq", save_freq, 1, integer=True)
+        self.save_freq = save_freq
         self.every_n_epochs = check_number("ModelCheckpoint", "every_n_epochs", every_n_epochs, 1, integer=True)
         self.save_optimizer = bool(save_optimizer)
         self.verbose = verbose
-        self.best = None
+        self.best = initial_value_threshold
+        self._batches, self._epoch = 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches += 1
+        if self._batches % self.save_freq == 0:
+            self._save(self._epoch, dict(logs or {}), f"batch {batch + 1} of epoch {self._epoch + 1}")
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_n_epochs:
+        if self.save_freq != "epoch" or (epoch + 1) % self.every_n_epochs:
             return
+        self._save(epoch, logs or {}, f"epoch {epoch + 1}")
+
+    def _save(self, epoch, logs, when):
         if self.save_best_only:
             value = self._current(logs)
             if value is None or not self._improved(value, self.best):
                 return
             self.best = value
         try:
-            path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+            path = self.filepath.format(epoch=epoch + 1, batch=self._batches, **logs)
         except (KeyError, IndexError, ValueError) as error:
             raise ValueError(f"ModelCheckpoint cannot fill in the file name {self.filepath!r} ({error!r}); "
-                             f"it may use {{epoch}} and the logged values {sorted(logs or {})}.") from None
-        self.model.save(path, include_optimizer=self.save_optimizer)
+                             f"it may use {{epoch}} and the logged values {sorted(logs)}.") from None
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path, include_optimizer=self.save_optimizer)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: saved the model to {path}.")
+            print(f"{when[0].upper()}{when[1:]}: saved the {'weights' if self.save_weights_only else 'model'} to {path}.")
 
 
 class BackupAndRestore(Callback):
@@ -310,11 +391,18 @@ class TerminateOnNaN(Callback):
     ``fit`` does not apply the update of that batch, so the model keeps the last finite weights.
     """
 
+    _epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
     def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("batch_loss")
+        loss = getattr(logs, "batch_loss", None)
+        if loss is None:
+            loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
             self.model.stop_training = True
-            message = (f"The loss became {loss} at batch {batch + 1} of epoch {self.model._epoch + 1}; "
+            message = (f"The loss became {loss} at batch {batch + 1} of epoch {self._epoch + 1}; "
                        f"training stopped and the weights are those before that batch. Diverging "
                        f"like this usually means unscaled inputs (standardise x: "
                        f"(x - mean) / std) or a learning rate that is too high (try 10x lower).")
@@ -324,7 +412,7 @@ class TerminateOnNaN(Callback):
 
 from .progress import ProgressLogger  # noqa: E402  (re-exported here, as Keras users expect)
 
-__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",
+__all__ = ["Callback", "CallbackList", "LambdaCallback", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",
            "BackupAndRestore",
            "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
            "DivergenceWarning"]

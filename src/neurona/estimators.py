@@ -18,6 +18,7 @@ import numpy as np
 from . import base, callbacks, layers, optimizers, regularizers
 from .base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .data import one_hot, train_test_split
+from .mlp import hidden_layers
 from .model import Sequential
 from .validation import check_number
 
@@ -116,7 +117,8 @@ class EngineEstimator(BaseEstimator):
             stop = callbacks.EarlyStopping("loss", min_delta=self.tol, patience=self.n_iter_no_change)
         else:
             stop = None
-        history = model.fit(X, Y, epochs=self.epochs, batch_size=self.batch_size, verbose=self.verbose,
+        batch_size = len(X) if self.batch_size is None else self.batch_size      # None: batch gradient descent
+        history = model.fit(X, Y, epochs=self.epochs, batch_size=batch_size, verbose=self.verbose,
                             callbacks=[c for c in (stop, *extra_callbacks) if c is not None], **fit_args)
         self.model_ = model
         self.loss_curve_ = list(history.history.get("loss", []))
@@ -252,16 +254,7 @@ class _MLP:
         for size in sizes:
             check_number(name, "hidden_layer_sizes entry", size, 1, integer=True)
         check_number(name, "dropout", self.dropout, 0, 1, high_open=True)
-        stack = []
-        for size in sizes:
-            stack.append(layers.Dense(size, activation=self.activation, kernel_initializer=self._hidden_initializer(),
-                                      kernel_regularizer=self._regularizer()))
-            if self.dropout:
-                stack.append(layers.Dropout(self.dropout))
-        return stack
-
-    def _hidden_initializer(self):
-        return "he_uniform" if self.activation in ("relu", "leaky_relu") else "glorot_uniform"
+        return hidden_layers(sizes, self.activation, self.dropout, self._regularizer())
 
 
 _MLP_DOC = r"""

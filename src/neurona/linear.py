@@ -85,7 +85,7 @@ class StepTrace(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         model = self.model
-        self.tracer(f"epoch {self.epoch + 1}, batch {batch + 1}: J = {num(logs['batch_loss'])}")
+        self.tracer(f"epoch {self.epoch + 1}, batch {batch + 1}: J = {num(logs.batch_loss)}")
         names = _parameter_names(model.layers[0])
         shifted = getattr(model, "last_shifted_costs", None)
         velocity = model._flat_params - self.before
@@ -93,7 +93,7 @@ class StepTrace(Callback):
             grad = model._flat_grads[k]
             if shifted:
                 slope = (f"slope_{name} = (J({name} + {num(model.delta)}) - J) / {num(model.delta)} = "
-                         f"({shifted[k]:.12g} - {logs['batch_loss']:.12g}) / {num(model.delta)} = {num(grad)}")
+                         f"({shifted[k]:.12g} - {logs.batch_loss:.12g}) / {num(model.delta)} = {num(grad)}")
             else:
                 slope = f"dJ/d{name} = {num(grad)}"
             self.tracer(f"  {slope} ; {self._step(name, grad, self.before[k], model._flat_params[k], k, velocity[k])}")

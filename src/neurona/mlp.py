@@ -35,6 +35,15 @@ def output_for(task: str, n_classes: int | None = None) -> tuple[int, str | None
     return n, "softmax", "sparse_categorical_crossentropy"
 
 
+def class_probabilities(outputs):
+    r"""(samples, classes) probabilities from the outputs of ``output_for``'s layer: a single
+    sigmoid unit p gives the two columns 1 - p, p; softmax outputs are already one column per class."""
+    import numpy as np
+
+    outputs = np.asarray(outputs)
+    return np.concatenate([1.0 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
+
+
 def default_initializer(activation) -> str:
     r"""He (uniform) for the ReLU family, Glorot (uniform) otherwise."""
     name = activation if isinstance(activation, str) else getattr(activation, "_registry_name", None)

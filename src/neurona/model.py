@@ -1,19 +1,28 @@
-r"""Sequential: a stack of layers trained by mini-batch gradient descent.
+r"""Model: layers trained by mini-batch gradient descent, with Keras' compile / fit / evaluate / predict.
 
-    model = Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")], input_dim=784, seed=0)
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    inputs = neurona.Input(shape=(784,))
+    h = layers.Dense(64, activation="relu")(inputs)
+    model = neurona.Model(inputs, layers.Dense(10, activation="softmax")(h))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=10, batch_size=128, validation_split=0.1)
 
+Three ways to make one, one engine: ``Sequential`` (a chain of layers), ``Model(inputs, outputs)``
+(a graph of layers, ``neurona.functional``) and a subclass of ``Model`` whose ``call`` is traced
+into such a graph on symbolic inputs the first time the model sees data.
+
 One training step on a batch (x, y) of m samples:
-    forward     a^[0] = x,  a^[l] = layer_l(a^[l-1]),  y_hat = a^[L]
-    cost        J = loss(y, y_hat) + sum of the regularizers' penalties (lambda / 2m ||W||^2, ...)
-    backward    dJ/dy_hat from the loss (or dJ/dz = (y_hat - y) / m fused with softmax / sigmoid),
-                then each layer, last to first, turns dJ/d(output) into dJ/d(input) and dJ/dW
-    update      the optimizer moves every parameter against its gradient
+    forward     each layer, in topological order, computes its output from its inputs
+    cost        J = sum_k w_k loss_k(y_k, y_hat_k) + the regularizers' penalties (lambda / 2m ||W||^2, ...)
+    backward    dJ/dy_hat_k from each loss (or dJ/dz = (y_hat - y) / m fused with softmax / sigmoid),
+                then each layer, in reverse order, turns dJ/d(output) into dJ/d(input) and dJ/dW
+    update      the optimizer moves every trainable parameter against its gradient
 """
 from __future__ import annotations
 
+import inspect
+import json
 import math
+import numbers
 import warnings
 from collections.abc import Mapping
 
@@ -21,7 +30,8 @@ import numpy as np
 
 from . import callbacks as callbacks_module
 from . import layers as layers_module
-from . import losses, metrics as metrics_module, optimizers
+from . import losses, metrics as metrics_module, optimizers, symbolic
+from .functional import Graph
 from .validation import as_2d_array, check_number, describe_nonfinite
 
 
@@ -30,12 +40,14 @@ class NoGradientWarning(UserWarning):
 
 
 class BatchLogs(Mapping):
-    r"""The logs of a batch ("loss", "batch_loss" and each metric), each metric computed only when
-    read. A streaming AUC over every sample seen so far costs a sort: computing it after each batch
-    would make an epoch quadratic in its length, while most callbacks read only the loss."""
+    r"""The logs of a batch ("loss" and each metric), each metric computed only when read. A
+    streaming AUC over every sample seen so far costs a sort: computing it after each batch would
+    make an epoch quadratic in its length, while most callbacks read only the loss. ``batch_loss``
+    (the cost of this batch alone) is an attribute, not a key: Keras' logs hold running means."""
 
     def __init__(self, loss, batch_loss, metric_by_name):
-        self._values = {"loss": loss, "batch_loss": batch_loss}
+        self._values = {"loss": loss}
+        self.batch_loss = batch_loss
         self._metrics = metric_by_name
 
     def __getitem__(self, key):
@@ -44,86 +56,302 @@ class BatchLogs(Mapping):
         return self._metrics[key].result()
 
     def __iter__(self):
-        return iter(["loss", *self._metrics, "batch_loss"])
+        return iter([*self._values, *self._metrics])
 
     def __len__(self):
-        return 2 + len(self._metrics)
+        return len(self._values) + len(self._metrics)
+
+    def __repr__(self):
+        return repr(dict(self))
 
 
-class Sequential:
-    r"""A linear stack of layers.
+def _verbosity(owner, verbose, auto):
+    if verbose == "auto" or verbose is None:
+        return auto
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"{owner}: verbose must be 'auto', 0 (silent), 1 (progress bar) or 2 (one line per "
+                         f"epoch); got {verbose!r}.")
+    return verbose
 
-    layers     list of layers (``neurona.layers.Dense`` ...); more can be added with ``add``
-    input_dim  number of input features; if None, taken from the data at the first ``fit``
-    seed       seeds the initial weights, shuffling and dropout: the same seed gives the same run,
-               bit for bit
-    dtype      "float32" (default, fast) or "float64" (exact arithmetic for gradient checks)
+
+class Model(layers_module.Layer):
+    r"""A model: a graph of layers with the Keras training methods.
+
+    Model(inputs, outputs)   the functional API: ``inputs`` are ``neurona.Input`` tensors,
+                             ``outputs`` the tensors of layers called on them (one or a list)
+    class M(Model): ...      subclassing: build layers in ``__init__``, compose them in ``call``
+    seed                     seeds the initial weights, shuffling and dropout: the same seed gives the
+                             same run, bit for bit
+    dtype                    "float32" (default, fast) or "float64" (exact arithmetic for gradient checks)
     """
 
-    def __init__(self, layers=None, input_dim: int | None = None, seed: int | None = None,
-                 dtype="float32", name: str | None = None):
+    _config_keys = {"name": "layer_name"}
+
+    def __init__(self, inputs=None, outputs=None, name: str | None = None, seed: int | None = None,
+                 dtype="float32", trainable: bool = True, **keras_arguments):
+        if "input_shape" in keras_arguments or "input_dim" in keras_arguments:
+            raise TypeError("Model takes inputs= and outputs= (or a subclass's call); give Sequential its "
+                            "input shape instead.")
+        layers_module.Layer.__init__(self, name, trainable=trainable, **keras_arguments)
+        self._init_model(seed, dtype, name or type(self).__name__.lower())
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise TypeError("Model(inputs=..., outputs=...) needs both.")
+            self._set_graph(Graph(inputs, outputs), rebuild=seed is not None or self.dtype != np.float32)
+            self._many_outputs = isinstance(outputs, (list, tuple, dict))
+            self._many_inputs = isinstance(inputs, (list, tuple, dict))
+
+    def _init_model(self, seed, dtype, name):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self.name = name or "sequential"
-        self.layers: list[layers_module.Layer] = []
-        self.input_dim = None if input_dim is None else check_number("Sequential", "input_dim", input_dim, 1, integer=True)
-        self.built = False
+        self.name = name
+        self._graph = None
+        self._many_outputs = self._many_inputs = False
         self.optimizer = self.loss = None
         self.metrics: list[tuple[str, metrics_module.Metric]] = []
+        self._metric_outputs: list[int] = []
+        self._weighted_names: set[str] = set()
         self.compiled = False
         self.stop_training = False
         self.stop_reason: str | None = None
         self.history = None
         self.epoch = 0          # epochs trained so far (saved with the model; resumed runs continue from it)
         self.metadata: dict = {}    # JSON-serialisable annotations saved with the model (class names, ...)
-        for layer in layers or []:
-            self.add(layer)
+        self._flat_params = None
 
-    # -- building -----------------------------------------------------------------------------
-    def add(self, layer):
-        if not isinstance(layer, layers_module.Layer):
-            raise TypeError(f"Sequential.add takes a layer (e.g. neurona.layers.Dense(10)); got {layer!r}.")
-        if not self.layers and self.input_dim is None and getattr(layer, "input_dim", None):
-            self.input_dim = layer.input_dim
-        self.layers.append(layer)
-        if self.input_dim is not None:
-            self.build(self.input_dim)
-
-    def build(self, input_dim: int | None = None):
-        r"""Create every layer's weights for ``input_dim`` input features."""
-        input_dim = input_dim or self.input_dim
-        if input_dim is None:
-            raise ValueError("The model does not know its input size yet: give input_dim= or call fit first.")
-        width = input_dim
-        for layer in self.layers:
-            if not layer.built:
-                layer.build(width, self.rng, self.dtype)
-            width = layer.output_dim
-        self.input_dim = input_dim
-        self.built = bool(self.layers)
+    # -- structure -------------------------------------------------------------------------------
+    def _set_graph(self, graph: Graph, rebuild: bool = False):
+        self._graph = graph
+        if rebuild:
+            for layer in graph.layers:
+                shape = layer.sample_input_shape
+                layer.build((None, *shape) if layer.n_inputs == 1 else [(None, *s) for s in shape], self.rng,
+                            self.dtype)
+        self.built = True
+        self.sample_input_shape = graph.inputs[0].sample_shape if len(graph.inputs) == 1 else \
+            [t.sample_shape for t in graph.inputs]
+        self.sample_output_shape = graph.outputs[0].sample_shape
+        self.input_dim = graph.inputs[0].sample_shape[-1]
+        self.output_dim = graph.outputs[0].sample_shape[-1]
         self._pack_parameters()
 
-    def _pack_parameters(self, rebuild_optimizer: bool = True):
-        r"""Keep all parameters in one contiguous vector and all gradients in another; each layer
-        holds reshaped views of its part. The (elementwise) optimizer then updates the whole model
-        with a few whole-vector operations per step instead of a few per array."""
-        params = self.params
-        total = sum(p.size for p in params)
-        self._flat_params = np.empty(total, self.dtype)
-        self._flat_grads = np.zeros(total, self.dtype)
-        offset = 0
+    @property
+    def layers(self) -> list:
+        if self._graph is None:
+            return []
+        return list(self._graph.layers)
+
+    @property
+    def inputs(self):
+        return None if self._graph is None else list(self._graph.inputs)
+
+    @property
+    def outputs(self):
+        return None if self._graph is None else list(self._graph.outputs)
+
+    @property
+    def output_names(self) -> list[str]:
+        names = []
+        for k in range(self._n_outputs()):
+            layer = self._output_layer(k)
+            names.append(layer.display_name(self._layer_index(layer)) if layer is not None else f"output_{k}")
+        return names
+
+    def _layer_index(self, layer):
+        for i, other in enumerate(self.layers):
+            if other is layer:
+                return i
+        return None
+
+    def _n_outputs(self) -> int:
+        return 1 if self._graph is None else len(self._graph.outputs)
+
+    def _n_inputs(self) -> int:
+        return 1 if self._graph is None else len(self._graph.inputs)
+
+    def _output_layer(self, k):
+        return self._graph.output_layer(k)
+
+    def _fusable(self, k) -> bool:
+        return self._graph.fusable(k)
+
+    def call(self, inputs, training=None):
+        r"""A subclass composes its layers here (traced once on symbolic inputs)."""
+        raise NotImplementedError(f"{type(self).__name__} has no graph: give Model(inputs=, outputs=), or define "
+                                  f"call(self, inputs) in a subclass.")
+
+    def _is_subclassed(self) -> bool:
+        return type(self).call is not Model.call
+
+    def build(self, input_shape=None, rng=None, dtype=None):
+        r"""Create the weights for inputs of ``input_shape`` (e.g. (None, 4)). A subclassed model's
+        ``call`` is traced on symbolic inputs of that shape into the model's graph."""
+        if self._graph is not None:
+            if rng is not None or dtype is not None:       # a model nested in another one
+                if rng is not None:
+                    self.rng = rng
+                if dtype is not None and np.dtype(dtype) != self.dtype:
+                    self.dtype = np.dtype(dtype)
+                self._set_graph(self._graph, rebuild=True)
+            return self.sample_output_shape
+        if not self._is_subclassed():
+            raise ValueError("This Model has no layers: give Model(inputs=, outputs=) or subclass it with call().")
+        if input_shape is None:
+            raise ValueError(f"{type(self).__name__}.build needs input_shape=, e.g. (None, 4).")
+        if rng is not None:
+            self.rng = rng
+        if dtype is not None:
+            self.dtype = np.dtype(dtype)
+        many = isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list))
+        shapes = input_shape if many else [input_shape]
+        inputs = [symbolic.Input(shape=layers_module.sample_shape(type(self).__name__, s), dtype=self.dtype)
+                  for s in shapes]
+        traced = self._trace_call(inputs if many else inputs[0])
+        self._many_outputs = isinstance(traced, (list, tuple, dict))
+        self._many_inputs = bool(many)
+        graph = Graph(inputs, traced)
+        self._set_graph(graph, rebuild=True)
+        return self.sample_output_shape
+
+    def _trace_call(self, inputs):
+        params = inspect.signature(self.call).parameters
+        try:
+            outputs = self.call(inputs, training=None) if "training" in params else self.call(inputs)
+        except TypeError as error:
+            raise TypeError(f"Tracing {type(self).__name__}.call on symbolic inputs failed: {error}. neurona runs "
+                            f"call once on neurona.Input tensors; use layers and neurona.ops there, not "
+                            f"NumPy functions.") from None
+        if not symbolic.is_symbolic(outputs if not isinstance(outputs, dict) else list(outputs.values())):
+            raise TypeError(f"{type(self).__name__}.call must return the result of layers or neurona.ops applied "
+                            f"to its inputs; got {type(outputs).__name__}.")
+        return outputs
+
+    # -- the Layer protocol (a model used as a layer of another) ---------------------------------
+    @property
+    def activation(self):
+        return None
+
+    def _leaves(self, trainable: bool = True):
+        r"""(layer, trainable) for every layer that holds arrays, through nested models."""
         for layer in self.layers:
+            effective = trainable and layer.trainable
+            if isinstance(layer, Model):
+                yield from layer._leaves(effective)
+            else:
+                yield layer, effective
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [p for layer, _ in self._leaves() for p in layer.params]
+
+    @params.setter
+    def params(self, value):
+        pass                       # a model's params are its layers'
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [g for layer, _ in self._leaves() for g in layer.grads]
+
+    @grads.setter
+    def grads(self, value):
+        pass
+
+    @property
+    def state(self) -> dict:
+        return {}
+
+    @property
+    def param_names(self):
+        return [f"layers.{i}.{n}" for i, layer in enumerate(self.layers) for n in layer.param_names]
+
+    @param_names.setter
+    def param_names(self, value):
+        pass
+
+    @property
+    def state_names(self):
+        return []
+
+    @state_names.setter
+    def state_names(self, value):
+        pass
+
+    def weight_items(self) -> list[tuple[str, np.ndarray]]:
+        return [(f"layers.{i}.{name}", array) for i, layer in enumerate(self.layers)
+                for name, array in layer.weight_items()]
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        return [p for layer, t in self._leaves(self.trainable) if t for p in layer.params]
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        return [w for layer, t in self._leaves(self.trainable) for w in
+                ([] if t else list(layer.params)) + list(layer.state.values())]
+
+    def set_param_arrays(self, params, grads):
+        params, grads = list(params), list(grads)
+        k = 0
+        for layer in self.layers:
+            n = len(layer.params)
+            if n:
+                layer.set_param_arrays(params[k:k + n], grads[k:k + n])
+            k += n
+
+    def forward(self, x, training=False):
+        return self._forward(x, training)
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        result = self._graph.backward([grad], [pre_activation], need_input_grads=need_input_grad)
+        return result[0] if need_input_grad else None
+
+    def penalty(self, m):
+        return sum(layer.penalty(m) for layer in self.layers)
+
+    def describe(self):
+        return type(self).__name__
+
+    def get_layer(self, name: str | None = None, index: int | None = None):
+        r"""The layer called ``name`` (or at ``index``)."""
+        if index is not None:
+            if not isinstance(index, int) or not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"get_layer: index {index!r} is out of range; the model has {len(self.layers)} layers.")
+            return self.layers[index]
+        names = [layer.display_name(i) for i, layer in enumerate(self.layers)]
+        for layer, display in zip(self.layers, names):
+            if display == name:
+                return layer
+        raise ValueError(f"No layer named {name!r}; the model's layers are {names}.")
+
+    # -- parameters ----------------------------------------------------------------------------
+    def _pack_parameters(self, rebuild_optimizer: bool = True):
+        r"""Keep all trainable parameters in one contiguous vector and their gradients in another;
+        each layer holds reshaped views of its part. The (elementwise) optimizer then updates the
+        whole model with a few whole-vector operations per step instead of a few per array. Frozen
+        layers (``trainable=False``) keep their own arrays and are left out."""
+        trainable = [(layer, t) for layer, t in self._leaves(self.trainable)]
+        total = sum(p.size for layer, t in trainable if t for p in layer.params)
+        flat_params = np.empty(total, self.dtype)
+        flat_grads = np.zeros(total, self.dtype)
+        offset = 0
+        for layer, t in trainable:
+            if not t or not layer.params:
+                continue
             views, grad_views = [], []
             for p in layer.params:
-                views.append(self._flat_params[offset:offset + p.size].reshape(p.shape))
-                grad_views.append(self._flat_grads[offset:offset + p.size].reshape(p.shape))
+                views.append(flat_params[offset:offset + p.size].reshape(p.shape))
+                grad_views.append(flat_grads[offset:offset + p.size].reshape(p.shape))
                 views[-1][...] = p
                 offset += p.size
-            if views:
-                layer.set_param_arrays(views, grad_views)
+            layer.set_param_arrays(views, grad_views)
+        self._flat_params, self._flat_grads = flat_params, flat_grads
         if self.optimizer is not None and rebuild_optimizer:
             self.optimizer.build([self._flat_params])
 
@@ -134,56 +362,105 @@ class Sequential:
         if getattr(self, "_flat_params", None) is not None:
             self._pack_parameters(rebuild_optimizer=False)
 
-    @property
-    def output_dim(self) -> int:
-        return self.layers[-1].output_dim
-
-    @property
-    def params(self) -> list[np.ndarray]:
-        return [p for layer in self.layers for p in layer.params]
-
-    @property
-    def grads(self) -> list[np.ndarray]:
-        return [g for layer in self.layers for g in layer.grads]
-
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self.layers)
 
     def get_weights(self) -> list[np.ndarray]:
-        r"""Copies of all parameters in layer order (Dense: kernel (inputs, units), then bias (units,))."""
-        return [p.copy() for p in self.params]
+        r"""Copies of all weights in layer order (Dense: kernel (inputs, units), then bias (units,);
+        then each layer's non-trainable state, e.g. BatchNormalization's moving statistics)."""
+        return [w.copy() for w in self.weights]
 
     def set_weights(self, weights):
         r"""Load arrays of the same shapes as ``get_weights()`` returns; changes nothing on a mismatch."""
-        params = self.params
+        mine = self.weights
         weights = list(weights)
-        if len(weights) != len(params):
-            raise ValueError(f"set_weights needs {len(params)} arrays (one per parameter); got {len(weights)}.")
-        for i, (p, w) in enumerate(zip(params, weights)):
+        if len(weights) != len(mine):
+            raise ValueError(f"set_weights needs {len(mine)} arrays (one per weight); got {len(weights)}.")
+        for i, (p, w) in enumerate(zip(mine, weights)):
             if np.shape(w) != p.shape:
                 raise ValueError(f"set_weights: array {i} must have shape {p.shape}; got {np.shape(w)}.")
-        for p, w in zip(params, weights):
+        for p, w in zip(mine, weights):
             p[...] = w
 
     # -- compiling ----------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        r"""Choose the optimizer, the loss and the metrics to report."""
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, steps_per_execution=1, jit_compile=None, auto_scale_loss=None):
+        r"""Choose the optimizer, the loss (one, or one per output as a list or a dict by output
+        name, with ``loss_weights``) and the metrics to report (``weighted_metrics`` are weighted by
+        ``sample_weight`` / ``class_weight``). ``run_eagerly``, ``steps_per_execution`` and
+        ``jit_compile`` are accepted for Keras code and change nothing: neurona always runs NumPy."""
         if loss is None:
             raise ValueError(f"compile needs a loss, e.g. loss='mse'. Known losses: {', '.join(losses.registry.names())}.")
         self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
-        self.metrics = [metrics_module.get(m, self.loss) for m in (metrics or [])]
+        self._loss_given, self._metrics_given = loss, metrics
+        self._loss_weights_given, self._weighted_given = loss_weights, weighted_metrics
         self.compiled = True
-        self._warn_if_no_gradient()
+        if self.built:
+            self._resolve_compile()
+            self._resolved_for = self._graph if self._graph is not None else self
+            self._pack_parameters()
+            self._warn_if_no_gradient()
+
+    def _per_output(self, what, value, default=None):
+        n, names = self._n_outputs(), self.output_names
+        if isinstance(value, dict) and not ("name" in value and "name" not in names):    # not one config
+            unknown = sorted(set(value) - set(names))
+            if unknown:
+                raise ValueError(f"compile: {what} names {unknown} are not outputs of the model; its outputs are "
+                                 f"{names}.")
+            return [value.get(name, default) for name in names]
+        if isinstance(value, (list, tuple)) and n > 1 and what != "metrics":
+            if len(value) != n:
+                raise ValueError(f"compile: {what} has {len(value)} entries; the model has {n} outputs {names}.")
+            return list(value)
+        return [value] * n
+
+    def _resolve_compile(self):
+        n = self._n_outputs()
+        loss_list = self._per_output("loss", self._loss_given)
+        self.output_losses = [losses.get(l) if l is not None else None for l in loss_list]
+        if all(l is None for l in self.output_losses):
+            raise ValueError("compile: every output's loss is None; at least one output needs a loss.")
+        weights = self._per_output("loss_weights", self._loss_weights_given, 1.0) if self._loss_weights_given \
+            is not None else [1.0] * n
+        self.loss_weights = [1.0 if w is None else float(w) for w in weights]
+        self.loss = self.output_losses[0] if n == 1 else self.output_losses
+        self.metrics, self._metric_outputs, self._weighted_names = [], [], set()
+        names = self.output_names
+        for given, weighted in ((self._metrics_given, False), (self._weighted_given, True)):
+            for k, entries in enumerate(self._metric_lists(given)):
+                for m in entries:
+                    name, metric = metrics_module.get(m, self.output_losses[k])
+                    if weighted:
+                        name = f"weighted_{name}" if not self._metrics_given or name in dict(self.metrics) else name
+                    if n > 1:
+                        name = f"{names[k]}_{name}"
+                    self.metrics.append((name, metric))
+                    self._metric_outputs.append(k)
+                    if weighted:
+                        self._weighted_names.add(name)
+
+    def _metric_lists(self, given) -> list[list]:
+        n, names = self._n_outputs(), self.output_names
+        if given is None:
+            return [[] for _ in range(n)]
+        if isinstance(given, dict):
+            unknown = sorted(set(given) - set(names))
+            if unknown:
+                raise ValueError(f"compile: metrics name {unknown}, which are not outputs; the outputs are {names}.")
+            return [_as_list(given.get(name)) for name in names]
+        given = list(given) if isinstance(given, (list, tuple)) else [given]
+        if n > 1 and len(given) == n and all(isinstance(g, (list, tuple)) or g is None for g in given):
+            return [_as_list(g) for g in given]
+        return [list(given) for _ in range(n)]
 
     def _warn_if_no_gradient(self):
         blocked = [i for i, layer in enumerate(self.layers)
-                   if layer.activation is not None and not layer.activation.has_gradient]
+                   if layer.activation is not None and not getattr(layer.activation, "has_gradient", True)]
         if not blocked:
             return
         last = blocked[-1]
-        stuck = [layer.name or f"{type(layer).__name__.lower()}_{i}" for i, layer in enumerate(self.layers[:last + 1])
-                 if layer.params or not layer.built]
+        stuck = [layer.display_name(i) for i, layer in enumerate(self.layers[:last + 1]) if layer.params or not layer.built]
         if stuck:
             name = self.layers[last].activation._registry_name
             warnings.warn(f"No gradient flows through the {name!r} activation of layer {last}: its derivative "
@@ -192,73 +469,185 @@ class Sequential:
                           f"neurona.neurons learns with a step).", NoGradientWarning, stacklevel=3)
 
     # -- data checks --------------------------------------------------------------------------
-    def _check_x(self, x, name="x"):
-        x = as_2d_array(name, x, self.dtype)
-        if self.input_dim is not None and x.shape[1] != self.input_dim:
-            raise ValueError(f"{name} has {x.shape[1]} features per sample but the model expects "
-                             f"{self.input_dim} (input_dim); got shape {x.shape}.")
-        return x
+    def _input_list(self, x, name="x") -> list:
+        if isinstance(x, dict):
+            if self._graph is None:
+                raise ValueError(f"{name}: a dict of inputs needs a model whose inputs have names.")
+            names = [t.name for t in self._graph.inputs]
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise ValueError(f"{name} lacks the inputs {missing}; the model's inputs are {names}.")
+            return [x[n] for n in names]
+        if isinstance(x, (list, tuple)) and self._n_inputs() > 1:
+            if len(x) != self._n_inputs():
+                raise ValueError(f"{name} has {len(x)} arrays; the model has {self._n_inputs()} inputs.")
+            return list(x)
+        return [x]
+
+    def _check_inputs(self, x, name="x") -> list[np.ndarray]:
+        xs = [as_2d_array(name, v, self.dtype, allow_more_axes=True) for v in self._input_list(x, name)]
+        if any(v.shape[0] != xs[0].shape[0] for v in xs):
+            raise ValueError(f"{name}: every input needs the same number of samples; got {[v.shape[0] for v in xs]}.")
+        if not self.built:
+            self._build_for([v.shape for v in xs])
+        expected = self.sample_input_shape if self._n_inputs() > 1 else [self.sample_input_shape]
+        for k, (v, shape) in enumerate(zip(xs, expected)):
+            if v.shape[1:] != tuple(shape):
+                which = f"input {k}" if len(xs) > 1 else name
+                if len(shape) == 1 and v.ndim == 2:
+                    raise ValueError(f"{which} has {v.shape[1]} features per sample but the model expects "
+                                     f"{shape[0]} (input_dim); got shape {v.shape}.")
+                raise ValueError(f"{which} has samples of shape {v.shape[1:]}; the model expects {tuple(shape)}.")
+        return xs
+
+    def _build_for(self, shapes):
+        if len(shapes) == 1:
+            self.build((None, *shapes[0][1:]))
+        else:
+            self.build([(None, *s[1:]) for s in shapes])
+
+    def _target_list(self, y, name="y") -> list:
+        n = self._n_outputs()
+        if isinstance(y, dict):
+            names = self.output_names
+            return [y.get(k) for k in names]
+        if isinstance(y, (list, tuple)) and n > 1:
+            if len(y) != n:
+                raise ValueError(f"{name} has {len(y)} arrays; the model has {n} outputs {self.output_names}.")
+            return list(y)
+        return [y]
+
+    def _check_targets(self, y, m, names=("x", "y")) -> list:
+        ys = []
+        for k, (target, loss) in enumerate(zip(self._target_list(y, names[1]), self.output_losses)):
+            label = names[1] if self._n_outputs() == 1 else f"{names[1]}[{self.output_names[k]!r}]"
+            if target is None or loss is None:
+                ys.append(None)
+                continue
+            y_array = np.asarray(target)
+            if y_array.ndim == 0 or y_array.shape[0] != m:
+                raise ValueError(f"{names[0]} and {label} must have the same number of samples; got "
+                                 f"{m} and {y_array.shape[0] if y_array.ndim else 'a scalar'}.")
+            if y_array.dtype == object or not (np.issubdtype(y_array.dtype, np.number) or y_array.dtype == bool):
+                raise TypeError(f"{label} must hold numbers; got dtype {y_array.dtype}. Encode class names "
+                                f"as integers first.")
+            problem = describe_nonfinite(label, y_array)
+            if problem:
+                raise ValueError(problem)
+            width = self._output_width(k)
+            ys.append(loss.prepare_targets(y_array, width, self.dtype))
+        return ys
+
+    def _output_width(self, k):
+        return self._graph.outputs[k].sample_shape[-1]
 
     def _check_xy(self, x, y, names=("x", "y")):
-        x = self._check_x(x, names[0])
-        y_array = np.asarray(y)
-        if y_array.ndim == 0 or y_array.shape[0] != x.shape[0]:
-            raise ValueError(f"{names[0]} and {names[1]} must have the same number of samples; got "
-                             f"{x.shape[0]} and {y_array.shape[0] if y_array.ndim else 'a scalar'}.")
-        if y_array.dtype == object or not (np.issubdtype(y_array.dtype, np.number) or y_array.dtype == bool):
-            raise TypeError(f"{names[1]} must hold numbers; got dtype {y_array.dtype}. Encode class names "
-                            f"as integers first.")
-        problem = describe_nonfinite(names[1], y_array)
-        if problem:
-            raise ValueError(problem)
-        if not self.built:
-            self.build(x.shape[1])
-        return x, self.loss.prepare_targets(y_array, self.output_dim, self.dtype)
+        r"""(x, y) checked and as arrays, for a single-input single-output model (explain, the gradient check)."""
+        xs = self._check_inputs(x, names[0])
+        ys = self._check_targets(y, xs[0].shape[0], names)
+        return (xs[0] if len(xs) == 1 else xs), (ys[0] if len(ys) == 1 else ys)
+
+    def _check_x(self, x, name="x"):
+        xs = self._check_inputs(x, name)
+        return xs[0] if len(xs) == 1 else xs
 
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"Call model.compile(optimizer=..., loss=...) before {what}.")
-        if not self.layers:
+        if not self.layers and not self._is_subclassed():
             raise ValueError("The model has no layers.")
 
+    def _ensure_compiled_for(self, xs):
+        if not self.built:
+            self._build_for([v.shape for v in xs])
+        if not hasattr(self, "output_losses") or self._resolved_for is not self._graph:
+            self._resolve_compile()
+            self._resolved_for = self._graph
+            self._warn_if_no_gradient()
+
+    _resolved_for = None
+
     # -- forward and backward -----------------------------------------------------------------
+    def _forward_all(self, xs, training) -> list:
+        return self._graph.forward(xs, training)
+
+    def _backward_all(self, output_grads, pre_activation):
+        self._graph.backward(output_grads, pre_activation)
+
     def _forward(self, x, training):
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
+        r"""The output for one input array (single-input, single-output models)."""
+        return self._forward_all([x], training)[0]
+
+    def _output_gradients(self, ys, outputs, sample_weights):
+        grads, pre = [], []
+        for k, (y, out, loss) in enumerate(zip(ys, outputs, self.output_losses)):
+            if loss is None or y is None:
+                grads.append(None)
+                pre.append(False)
+                continue
+            layer = self._output_layer(k)
+            grad = None
+            if layer is not None and layer.activation is not None and self._fusable(k):
+                grad = loss.fused_gradient(layer.activation, y, out)
+            pre.append(grad is not None)
+            if grad is None:
+                grad = loss.gradient(y, out)
+            w = sample_weights[k] if sample_weights is not None else None
+            if w is not None:
+                grad = grad * w.reshape(-1, *([1] * (grad.ndim - 1))).astype(grad.dtype)
+            if self.loss_weights[k] != 1.0:
+                grad = grad * grad.dtype.type(self.loss_weights[k])
+            grads.append(grad)
+        return grads, pre
 
     def _backward(self, y, y_pred):
-        last = self.layers[-1]
-        grad = None
-        if last.activation is not None:
-            grad = self.loss.fused_gradient(last.activation, y, y_pred)
-        pre_activation = grad is not None
-        if grad is None:
-            grad = self.loss.gradient(y, y_pred)
-        for i in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[i].backward(grad, pre_activation=pre_activation, need_input_grad=i > 0)
-            pre_activation = False
+        r"""Backward from the loss of one output (single-output models): fills every layer's grads."""
+        grads, pre = self._output_gradients([y], [y_pred], None)
+        self._backward_all(grads, pre)
 
-    def train_step(self, x, y) -> tuple[float, np.ndarray]:
+    def _batch_cost(self, ys, outputs, sample_weights, m) -> tuple[float, list]:
+        r"""(J, [loss of each output]) with the loss weights, sample weights and penalties."""
+        parts = []
+        total = 0.0
+        for k, (y, out, loss) in enumerate(zip(ys, outputs, self.output_losses)):
+            if loss is None or y is None:
+                parts.append(None)
+                continue
+            w = None if sample_weights is None else sample_weights[k]
+            value = loss(y, out) if w is None else _weighted_loss(loss, y, out, w)
+            parts.append(value)
+            total += self.loss_weights[k] * value
+        return total + sum(layer.penalty(m) for layer in self.layers), parts
+
+    def train_step(self, x, y, sample_weight=None) -> tuple[float, object]:
         r"""One gradient-descent step on the batch (x, y); returns (cost, y_hat). A non-finite cost
         leaves the weights untouched."""
-        y_pred = self._forward(x, training=True)
-        cost = self.loss(y, y_pred) + sum(layer.penalty(x.shape[0]) for layer in self.layers)
+        xs = x if isinstance(x, list) else [x]
+        ys = y if isinstance(y, list) else [y]
+        outputs = self._forward_all(xs, training=True)
+        cost, parts = self._batch_cost(ys, outputs, sample_weight, xs[0].shape[0])
+        self._last_parts = parts
         if math.isfinite(cost):
-            self._backward(y, y_pred)
+            grads, pre = self._output_gradients(ys, outputs, sample_weight)
+            self._backward_all(grads, pre)
             self.optimizer.apply([self._flat_params], [self._flat_grads])
-        return cost, y_pred
+        return cost, (outputs if isinstance(x, list) else outputs[0])
 
     # -- training -----------------------------------------------------------------------------
-    def fit(self, x, y, epochs: int = 1, batch_size: int | None = 32, validation_split: float = 0.0,
-            validation_data=None, shuffle: bool = True, callbacks=None, verbose: int = 1,
-            initial_epoch: int = 0, terminate_on_nan: bool = True, resume_from=None):
-        r"""Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size``.
+    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto", callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True, class_weight=None,
+            sample_weight=None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps=None, validation_batch_size: int | None = None, validation_freq=1,
+            terminate_on_nan: bool = True, resume_from=None):
+        r"""Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size`` (default 32).
 
         batch_size = len(x) is batch gradient descent, 1 is stochastic gradient descent.
         validation_split takes the *last* fraction of the samples (before shuffling) to validate
-        on; validation_data=(x_val, y_val) gives them explicitly. Returns a History whose
-        ``.history`` maps "loss", "val_loss" and each metric to its per-epoch values.
+        on; validation_data=(x_val, y_val[, sample_weight_val]) gives them explicitly, and
+        ``validation_freq`` says after which epochs to validate (every k-th, or a list of epochs).
+        ``class_weight={class: weight}`` and ``sample_weight`` weight each sample's loss.
+        Returns a History whose ``.history`` maps "loss", "val_loss" and each metric to its
+        per-epoch values.
 
         resume_from=path saves the whole training state to ``path`` at every epoch end and, if
         ``path`` exists, first restores it and runs only the epochs still missing: running the
@@ -266,36 +655,52 @@ class Sequential:
         (``callbacks.BackupAndRestore``).
         """
         self._require_compiled("fit")
+        if x is None or y is None:
+            raise ValueError("fit needs x and y (arrays; neurona does not take datasets or generators).")
         epochs = check_number("fit", "epochs", epochs, 0, integer=True)
         initial_epoch = check_number("fit", "initial_epoch", initial_epoch, 0, integer=True)
         validation_split = check_number("fit", "validation_split", validation_split, 0, 1, high_open=True)
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch); got {verbose!r}.")
-        x, y = self._check_xy(x, y)
+        verbose = _verbosity("fit", verbose, 1)
+        xs = self._check_inputs(x)
+        self._ensure_compiled_for(xs)
+        n = xs[0].shape[0]
+        ys = self._check_targets(y, n)
+        weights = self._sample_weights(sample_weight, class_weight, ys, n)
         if validation_data is not None and validation_split:
             raise ValueError("Give validation_split or validation_data, not both.")
         if validation_split:
-            n_val = int(round(x.shape[0] * validation_split))
-            if n_val == 0 or n_val == x.shape[0]:
-                raise ValueError(f"validation_split={validation_split} of {x.shape[0]} samples leaves "
+            n_val = int(round(n * validation_split))
+            if n_val == 0 or n_val == n:
+                raise ValueError(f"validation_split={validation_split} of {n} samples leaves "
                                  f"{'no validation' if n_val == 0 else 'no training'} samples.")
-            x, x_val, y, y_val = x[:-n_val], x[-n_val:], y[:-n_val], y[-n_val:]
+            cut = n - n_val
+            val = ([v[cut:] for v in xs], [None if t is None else t[cut:] for t in ys],
+                   None if weights is None else [None if w is None else w[cut:] for w in weights])
+            xs, ys = [v[:cut] for v in xs], [None if t is None else t[:cut] for t in ys]
+            weights = None if weights is None else [None if w is None else w[:cut] for w in weights]
         elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (x_val, y_val).")
-            x_val, y_val = self._check_xy(*validation_data, names=("x_val", "y_val"))
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be a pair (x_val, y_val) or a triple (x_val, y_val, "
+                                 "sample_weight_val).")
+            x_val = self._check_inputs(validation_data[0], "x_val")
+            y_val = self._check_targets(validation_data[1], x_val[0].shape[0], ("x_val", "y_val"))
+            w_val = None if len(validation_data) == 2 else self._sample_weights(
+                validation_data[2], None, y_val, x_val[0].shape[0])
+            val = (x_val, y_val, w_val)
         else:
-            x_val = y_val = None
-        n = x.shape[0]
-        batch_size = n if batch_size is None else check_number("fit", "batch_size", batch_size, 1, integer=True)
+            val = None
+        n = xs[0].shape[0]
+        batch_size = 32 if batch_size is None else check_number("fit", "batch_size", batch_size, 1, integer=True)
         batch_size = min(batch_size, n)
         steps = -(-n // batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, check_number("fit", "steps_per_epoch", steps_per_epoch, 1, integer=True))
+        val_batch = validation_batch_size or batch_size
+        check_number("fit", "validation_batch_size", val_batch, 1, integer=True)
+        validate_after = _validation_epochs(validation_freq)
 
         history = callbacks_module.History()
-        extra = list(callbacks or [])
-        for callback in extra:
-            if not isinstance(callback, callbacks_module.Callback):
-                raise TypeError(f"callbacks must be Callback instances; got {callback!r}.")
+        extra = _callback_list("fit", callbacks)
         end_epoch = initial_epoch + epochs
         if resume_from is not None:
             extra.append(callbacks_module.BackupAndRestore(resume_from))
@@ -306,18 +711,20 @@ class Sequential:
         if verbose:
             defaults.append(callbacks_module.ProgressLogger(verbose))
         callback_list = callbacks_module.CallbackList(defaults + extra, self)
-        self._fit_epochs, self._fit_steps = end_epoch, steps
+        callback_list.set_params({"verbose": verbose, "epochs": end_epoch, "steps": steps})
         self.stop_training, self.stop_reason = False, None
 
-        callback_list.on_train_begin()
+        callback_list.on_train_begin({})
+        logs = {}
         # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
         with np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(initial_epoch, end_epoch):
                 self._epoch = epoch
-                callback_list.on_epoch_begin(epoch)
-                logs = self._train_epoch(x, y, batch_size, shuffle, callback_list)
-                if x_val is not None and math.isfinite(logs["loss"]):
-                    logs.update({f"val_{k}": v for k, v in self._evaluate_arrays(x_val, y_val).items()})
+                callback_list.on_epoch_begin(epoch, {})
+                logs = self._train_epoch(xs, ys, weights, batch_size, steps, shuffle, callback_list)
+                if val is not None and math.isfinite(logs["loss"]) and validate_after(epoch + 1):
+                    results = self._evaluate_arrays(*val, val_batch, callback_list)
+                    logs.update({f"val_{k}": v for k, v in results.items()})
                 if not isinstance(self.optimizer.learning_rate, (int, float)) or any(
                         isinstance(c, (callbacks_module.LearningRateScheduler, callbacks_module.ReduceLROnPlateau))
                         for c in extra):
@@ -326,8 +733,44 @@ class Sequential:
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-        callback_list.on_train_end()
+        callback_list.on_train_end(dict(logs))
         return history
+
+    def _sample_weights(self, sample_weight, class_weight, ys, n):
+        r"""One weight per sample and output (None: unweighted), from ``sample_weight`` and ``class_weight``."""
+        if sample_weight is None and class_weight is None:
+            return None
+        k_out = self._n_outputs()
+        if sample_weight is not None:
+            given = self._target_list(sample_weight, "sample_weight") if k_out > 1 else [sample_weight]
+            out = []
+            for w in given:
+                if w is None:
+                    out.append(None)
+                    continue
+                w = np.asarray(w, dtype=np.float64).reshape(-1) if np.ndim(w) <= 1 or np.shape(w)[1:] == (1,) \
+                    else None
+                if w is None or w.shape[0] != n:
+                    raise ValueError(f"sample_weight must hold one number per sample ({n}); got shape "
+                                     f"{np.shape(given[0])}.")
+                if not np.all(np.isfinite(w)) or np.any(w < 0):
+                    raise ValueError("sample_weight must hold finite numbers >= 0.")
+                out.append(w)
+        else:
+            out = [None] * k_out
+        if class_weight is not None:
+            if k_out > 1:
+                raise ValueError("class_weight is for models with one output; give sample_weight per output.")
+            if not isinstance(class_weight, dict):
+                raise TypeError(f"class_weight must be a dict {{class index: weight}}; got {type(class_weight).__name__}.")
+            labels = _class_labels(ys[0])
+            table = {int(k): float(v) for k, v in class_weight.items()}
+            unknown = sorted(set(np.unique(labels).tolist()) - set(table))
+            weights = np.array([table.get(int(c), 1.0) for c in labels]) if not unknown else None
+            if unknown:
+                weights = np.array([table.get(int(c), 1.0) for c in labels])
+            out[0] = weights if out[0] is None else out[0] * weights
+        return out
 
     def _restore_backup(self, callbacks, history, initial_epoch) -> int:
         r"""If a BackupAndRestore callback's file exists, load its state; return the first epoch to run."""
@@ -343,106 +786,220 @@ class Sequential:
             history.epoch, history.history = self.history.epoch, self.history.history
         return self.epoch
 
-    def _train_epoch(self, x, y, batch_size, shuffle, callback_list) -> dict:
-        r"""One pass over (x, y) in mini-batches; returns the epoch's logs (mean cost, metrics)."""
-        n = x.shape[0]
+    def _train_epoch(self, xs, ys, weights, batch_size, steps, shuffle, callback_list) -> dict:
+        r"""One pass over the data in mini-batches; returns the epoch's logs (mean cost, metrics)."""
+        n = xs[0].shape[0]
         order = self.rng.permutation(n) if shuffle else None
         total_cost, seen = 0.0, 0
         for _, metric in self.metrics:
             metric.reset()
         metric_by_name = dict(self.metrics)
-        self._fit_steps_done = 0
-        for step, start in enumerate(range(0, n, batch_size)):
-            callback_list.on_train_batch_begin(step)
+        single = len(xs) == 1 and len(ys) == 1 and weights is None
+        for step in range(steps):
+            start = step * batch_size
+            callback_list.on_train_batch_begin(step, {})
             if order is None:
-                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+                index = slice(start, start + batch_size)
             else:
                 index = order[start:start + batch_size]
-                xb, yb = x[index], y[index]
-            cost, y_pred = self.train_step(xb, yb)
-            total_cost += cost * xb.shape[0]
-            seen += xb.shape[0]
-            for _, metric in self.metrics:
-                metric.update(yb, y_pred)
-            self._fit_steps_done = step + 1
+            xb = [v[index] for v in xs]
+            yb = [None if t is None else t[index] for t in ys]
+            wb = None if weights is None else [None if w is None else w[index] for w in weights]
+            if single:
+                cost, y_pred = self.train_step(xb[0], yb[0])
+                outputs = [y_pred]
+            else:
+                cost, outputs = self.train_step(xb, yb, wb)
+            m = xb[0].shape[0]
+            total_cost += cost * m
+            seen += m
+            self._update_metrics(yb, outputs, wb)
             callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:
                 break
         return self._logs(total_cost / seen)
 
-    def _logs(self, loss):
+    def _update_metrics(self, ys, outputs, weights):
+        for (name, metric), k in zip(self.metrics, self._metric_outputs):
+            if ys[k] is None:
+                continue
+            if name in self._weighted_names and weights is not None and weights[k] is not None:
+                _weighted_update(metric, ys[k], outputs[k], weights[k])
+            else:
+                metric.update(ys[k], outputs[k])
+
+    def _logs(self, loss, parts=None):
         logs = {"loss": loss}
+        if parts is not None and self._n_outputs() > 1:
+            for name, part in zip(self.output_names, parts):
+                if part is not None:
+                    logs[f"{name}_loss"] = part
         for name, metric in self.metrics:
             logs[name] = metric.result()
         return logs
 
     # -- inference ----------------------------------------------------------------------------
-    def _evaluate_arrays(self, x, y, batch_size=1024):
+    def _evaluate_arrays(self, xs, ys, weights, batch_size=1024, callback_list=None):
         for _, metric in self.metrics:
             metric.reset()
-        total = 0.0
-        for start in range(0, x.shape[0], batch_size):
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            y_pred = self._forward(xb, training=False)
-            total += self.loss(yb, y_pred) * xb.shape[0]
-            for _, metric in self.metrics:
-                metric.update(yb, y_pred)
-        return self._logs(total / x.shape[0])
+        total, parts_total = 0.0, [0.0] * self._n_outputs()
+        n = xs[0].shape[0]
+        if callback_list is not None:
+            callback_list.on_test_begin({})
+        for step, start in enumerate(range(0, n, batch_size)):
+            if callback_list is not None:
+                callback_list.on_test_batch_begin(step, {})
+            index = slice(start, start + batch_size)
+            xb = [v[index] for v in xs]
+            yb = [None if t is None else t[index] for t in ys]
+            wb = None if weights is None else [None if w is None else w[index] for w in weights]
+            outputs = self._forward_all(xb, training=False)
+            cost, parts = self._batch_cost(yb, outputs, wb, xb[0].shape[0])
+            cost -= sum(layer.penalty(xb[0].shape[0]) for layer in self.layers)
+            m = xb[0].shape[0]
+            total += cost * m
+            parts_total = [t + (p or 0.0) * m for t, p in zip(parts_total, parts)]
+            self._update_metrics(yb, outputs, wb)
+            if callback_list is not None:
+                callback_list.on_test_batch_end(step, self._logs(total / (start + m)))
+        logs = self._logs(total / n, [p / n for p in parts_total])
+        if callback_list is not None:
+            callback_list.on_test_end(dict(logs))
+        return logs
 
-    def evaluate(self, x, y, batch_size: int = 1024, verbose: int = 0) -> dict[str, float]:
-        r"""{"loss": mean loss on (x, y), metric name: value, ...} with dropout off.
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict: bool = False):
+        r"""The loss on (x, y) with dropout off, as Keras gives it: a float when the model has no
+        metrics and one output, else the list [loss, *metrics] (in ``model.metrics_names`` order);
+        ``return_dict=True`` gives {"loss": ..., name: value, ...}.
 
         The loss is the data loss alone; the training log's "loss" adds the regularizers' penalty.
+        ``verbose`` 1 or 2 prints the result; "auto" prints nothing.
         """
         self._require_compiled("evaluate")
-        batch_size = check_number("evaluate", "batch_size", batch_size, 1, integer=True)
-        x, y = self._check_xy(x, y)
-        result = self._evaluate_arrays(x, y, batch_size)
+        if x is None or y is None:
+            raise ValueError("evaluate needs x and y (arrays).")
+        batch_size = 32 if batch_size is None else check_number("evaluate", "batch_size", batch_size, 1, integer=True)
+        verbose = _verbosity("evaluate", verbose, 0)
+        xs = self._check_inputs(x)
+        self._ensure_compiled_for(xs)
+        ys = self._check_targets(y, xs[0].shape[0])
+        weights = self._sample_weights(sample_weight, None, ys, xs[0].shape[0])
+        if steps is not None:
+            limit = check_number("evaluate", "steps", steps, 1, integer=True) * batch_size
+            xs, ys = [v[:limit] for v in xs], [None if t is None else t[:limit] for t in ys]
+            weights = None if weights is None else [None if w is None else w[:limit] for w in weights]
+        callback_list = callbacks_module.CallbackList(_callback_list("evaluate", callbacks), self)
+        callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": -(-xs[0].shape[0] // batch_size)})
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = self._evaluate_arrays(xs, ys, weights, batch_size, callback_list)
         if verbose:
             from .progress import format_logs
             print(format_logs(result).removeprefix(" - "))
-        return result
+        if return_dict:
+            return result
+        values = list(result.values())
+        return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size: int = 1024) -> np.ndarray:
-        r"""The model's outputs for x (probabilities for sigmoid / softmax outputs), dropout off."""
-        if not self.layers:
+    @property
+    def metrics_names(self) -> list[str]:
+        return list(self._logs(0.0, [0.0] * self._n_outputs()) if self.compiled and self.built and
+                    hasattr(self, "output_losses") else ["loss"])
+
+    def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None, callbacks=None):
+        r"""The model's outputs for x (probabilities for sigmoid / softmax outputs), dropout off; a
+        list of arrays for a model with several outputs."""
+        if not self.layers and not self._is_subclassed():
             raise ValueError("The model has no layers.")
-        batch_size = check_number("predict", "batch_size", batch_size, 1, integer=True)
-        x = self._check_x(x)
-        if not self.built:
-            self.build(x.shape[1])
-        outputs = [self._forward(x[i:i + batch_size], training=False) for i in range(0, x.shape[0], batch_size)]
-        return np.concatenate(outputs) if len(outputs) > 1 else outputs[0].copy()
+        batch_size = 32 if batch_size is None else check_number("predict", "batch_size", batch_size, 1, integer=True)
+        _verbosity("predict", verbose, 0)
+        xs = self._check_inputs(x)
+        n = xs[0].shape[0]
+        if steps is not None:
+            n = min(n, check_number("predict", "steps", steps, 1, integer=True) * batch_size)
+        callback_list = callbacks_module.CallbackList(_callback_list("predict", callbacks), self)
+        callback_list.set_params({"verbose": 0, "epochs": 1, "steps": -(-n // batch_size)})
+        callback_list.on_predict_begin({})
+        chunks = []
+        for step, start in enumerate(range(0, n, batch_size)):
+            callback_list.on_predict_batch_begin(step, {})
+            outputs = self._forward_all([v[start:min(start + batch_size, n)] for v in xs], training=False)
+            outputs = [o.copy() for o in outputs]
+            chunks.append(outputs)
+            callback_list.on_predict_batch_end(step, {"outputs": outputs if self._many_outputs else outputs[0]})
+        callback_list.on_predict_end({})
+        joined = [np.concatenate([c[k] for c in chunks]) for k in range(len(chunks[0]))]
+        return joined if self._many_outputs else joined[0]
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if symbolic.is_symbolic(inputs):
+            if not self.built:
+                self.build(inputs.shape if isinstance(inputs, symbolic.SymbolicTensor) else
+                           [t.shape for t in inputs])
+            return symbolic.call_layer(self, inputs)
+        xs = self._check_inputs(inputs)
+        outputs = self._forward_all(xs, training=bool(training))
+        return outputs if self._many_outputs else outputs[0]
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=max(1, len(self._input_list(x)[0])))
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
+        r"""One gradient step on this batch; returns the loss (and metrics) as ``evaluate`` does."""
+        self._require_compiled("train_on_batch")
+        xs = self._check_inputs(x)
+        self._ensure_compiled_for(xs)
+        ys = self._check_targets(y, xs[0].shape[0])
+        weights = self._sample_weights(sample_weight, class_weight, ys, xs[0].shape[0])
+        for _, metric in self.metrics:
+            metric.reset()
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost, outputs = self.train_step(xs, ys, weights)
+        self._update_metrics(ys, outputs, weights)
+        result = self._logs(cost, self._last_parts)
+        return result if return_dict else (list(result.values()) if len(result) > 1 else cost)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        return self.evaluate(x, y, batch_size=max(1, len(self._input_list(x)[0])), sample_weight=sample_weight,
+                             verbose=0, return_dict=return_dict)
 
     # -- files --------------------------------------------------------------------------------
-    def save(self, path, include_optimizer: bool = True) -> None:
-        r"""Write the model to one ``.safetensors`` file (see ``neurona.saving``); ``neurona.load_model``
-        reads it back."""
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True, **kwargs) -> None:
+        r"""Write the model to one safetensors file (see ``neurona.saving``) whatever the extension
+        (``model.keras``, ``model.safetensors``); ``neurona.models.load_model`` reads it back."""
         from . import saving
-        saving.save_model(self, path, include_optimizer=include_optimizer)
+        _check_overwrite(filepath, overwrite)
+        saving.save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        r"""Write the weights alone (safetensors); ``load_weights`` puts them into a model of the same
+        architecture."""
+        from . import saving
+        _check_overwrite(filepath, overwrite)
+        saving.save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
+        from . import saving
+        saving.load_weights(self, filepath)
 
     # -- description --------------------------------------------------------------------------
-    def summary(self, print_fn=print) -> str:
+    def summary(self, print_fn=print, line_length=None, positions=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> str:
         r"""A table of the layers, their output shapes and parameter counts (printed and returned)."""
         rows = [("Layer (type)", "Output Shape", "Param #")]
         for i, layer in enumerate(self.layers):
-            kind = type(layer).__name__
-            extra = ""
-            if isinstance(layer, (layers_module.Dense, layers_module.Activation)):
-                extra = f", {layer.activation._registry_name}"
-            elif isinstance(layer, layers_module.Dropout):
-                extra = f", rate={layer.rate}"
-            name = layer.name or f"{kind.lower()}_{i}"
-            shape = f"(None, {layer.output_dim})" if layer.built else "(unbuilt)"
-            rows.append((f"{name} ({kind}{extra})", shape, f"{layer.count_params():,}"))
+            shape = f"(None, {', '.join(map(str, layer.sample_output_shape))})" if layer.built else "(unbuilt)"
+            rows.append((f"{layer.display_name(i)} ({layer.describe()})", shape, f"{layer.count_params():,}"))
         widths = [max(len(r[c]) for r in rows) + 2 for c in range(3)]
         rule = "=" * sum(widths)
         lines = [f'Model: "{self.name}"', rule]
         for k, row in enumerate(rows):
             lines.append("".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
             lines.append(rule if k == 0 else "-" * sum(widths) if k < len(rows) - 1 else rule)
-        total = self.count_params()
-        lines += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0"]
+        trainable = sum(p.size for p in self.trainable_weights)
+        frozen = sum(w.size for w in self.non_trainable_weights)
+        lines += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {frozen:,}"]
         text = "\n".join(lines)
         if print_fn is not None:
             print_fn(text)
@@ -455,5 +1012,92 @@ class Sequential:
         return explain(self, x, y, print_fn)
 
     def get_config(self) -> dict:
-        return {"name": self.name, "input_dim": self.input_dim, "seed": self.seed, "dtype": self.dtype.name,
-                "layers": [layer.get_config() for layer in self.layers]}
+        if self._graph is None:
+            raise ValueError("An unbuilt model has no config yet: build it (or call it on data) first.")
+        return {"class": "functional", "name": self.name, "seed": self.seed, "dtype": self.dtype.name,
+                "many_inputs": self._many_inputs, "many_outputs": self._many_outputs,
+                "layers": [layer_config(layer) for layer in self.layers], **self._graph.to_config()}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from .saving import model_from_config
+        return model_from_config(config)
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+def layer_config(layer) -> dict:
+    r"""A layer's config for files; a nested model's is its own config tagged with the registry form."""
+    if isinstance(layer, Model):
+        return {"name": "model", "config": layer.get_config(), "trainable": layer.trainable}
+    config = layer.get_config()
+    if not layer.trainable:
+        config["trainable"] = False
+    return config
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _callback_list(owner, callbacks) -> list:
+    extra = list(callbacks or [])
+    for callback in extra:
+        if not isinstance(callback, callbacks_module.Callback):
+            raise TypeError(f"{owner}: callbacks must be Callback instances; got {callback!r}.")
+    return extra
+
+
+def _validation_epochs(freq):
+    if isinstance(freq, numbers.Integral) and not isinstance(freq, bool) and freq >= 1:
+        return lambda epoch: epoch % freq == 0
+    if isinstance(freq, (list, tuple, set)) and all(isinstance(e, numbers.Integral) for e in freq):
+        chosen = set(freq)
+        return lambda epoch: epoch in chosen
+    raise ValueError(f"validation_freq must be an integer >= 1 or a list of epochs (1-based); got {freq!r}.")
+
+
+def _class_labels(y) -> np.ndarray:
+    r"""The class of each sample: the index of the largest entry of one-hot rows, else the value."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return np.argmax(y, axis=1)
+    return np.rint(y.reshape(-1)).astype(int)
+
+
+def _weighted_loss(loss, y, out, w) -> float:
+    r"""(1/m) sum_i w_i loss(y_i, y_hat_i): Keras' weighting (the mean over the batch)."""
+    per_sample = getattr(loss, "per_sample", None)
+    if per_sample is not None:
+        values = per_sample(y, out)
+    else:
+        values = np.array([loss(y[i:i + 1], out[i:i + 1]) for i in range(len(w))])
+    return float(np.dot(values, w) / len(w))
+
+
+def _weighted_update(metric, y, out, w):
+    update = metric.update
+    if "sample_weight" in inspect.signature(update).parameters:
+        update(y, out, sample_weight=w)
+        return
+    values = getattr(metric, "values", None)
+    if values is None or not hasattr(metric, "total"):
+        raise ValueError(f"The metric {type(metric).__name__} cannot be weighted by sample; give it in "
+                         f"metrics= instead of weighted_metrics=.")
+    v = np.asarray(values(y, out), dtype=np.float64).reshape(len(w), -1)
+    metric.total += float(np.sum(v * w[:, None]))
+    metric.count += float(np.sum(w) * v.shape[1])
+
+
+def _check_overwrite(filepath, overwrite):
+    import os
+    if not overwrite and os.path.exists(os.fspath(filepath)):
+        raise FileExistsError(f"{os.fspath(filepath)} exists and overwrite=False: nothing was written.")
+
+
+from .sequential import Sequential  # noqa: E402  (Sequential builds on Model)
+
+__all__ = ["Model", "Sequential", "NoGradientWarning", "BatchLogs", "layer_config"]

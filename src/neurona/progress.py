@@ -65,12 +65,13 @@ class ProgressLogger(Callback):
         self.console = console
 
     def on_train_begin(self, logs=None):
-        self.epochs = self.model._fit_epochs
-        self.steps = self.model._fit_steps
+        self.epochs = self.params.get("epochs")
+        self.steps = self.params.get("steps")
 
     def on_epoch_begin(self, epoch, logs=None):
         self.console.print(f"Epoch {epoch + 1}/{self.epochs}", highlight=False)
         self._start = time.perf_counter()
+        self._done = 0
         if self.verbose == 1:
             self._progress = Progress(_StepsColumn(), BarColumn(bar_width=20),
                                       _TimeAndLogsColumn(table_column=Column(no_wrap=True)),
@@ -81,6 +82,7 @@ class ProgressLogger(Callback):
             self._logs_shown_at = -math.inf
 
     def on_train_batch_end(self, batch, logs=None):
+        self._done = batch + 1
         if self.verbose != 1:
             return
         now = time.perf_counter()
@@ -96,7 +98,7 @@ class ProgressLogger(Callback):
             self._progress.stop()
             return
         elapsed = time.perf_counter() - self._start
-        done = self.model._fit_steps_done
+        done = self._done
         self.console.print(f"{done}/{self.steps} - {format_duration(elapsed)} - "
                            f"{format_step_time(elapsed / max(done, 1))}{format_logs(logs or {})}",
                            highlight=False)

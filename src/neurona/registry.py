@@ -29,8 +29,8 @@ class Configurable:
 
     def get_config(self) -> dict:
         config = {"name": self._registry_name or type(self).__name__}
-        for name in inspect.signature(type(self).__init__).parameters:
-            if name in ("self", "args", "kwargs"):
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
                 continue
             value = getattr(self, name)
             if isinstance(value, Configurable):

@@ -5,11 +5,14 @@ r"""Model files: one ``.safetensors`` file holds a whole model.
 
 Layout of the file (safetensors: an 8-byte header length, a JSON header, raw tensor bytes):
 
-    tensors    layers.<i>.<param>        the weights of layer i (e.g. layers.0.kernel, layers.0.bias)
-               optimizer.<slot>          the optimizer's slot vectors (Adam's m and v, ...), laid out
-                                         like the model's flat parameter vector
+    tensors    layers.<i>.<name>         what layer i declares: its params and its state (e.g.
+                                         layers.0.kernel, layers.0.bias, layers.2.moving_mean; a
+                                         nested model's as layers.<i>.layers.<j>.<name>)
+               optimizer.<slot>          the slots the optimizer declares (Adam's moment sums, ...),
+                                         laid out like the model's flat vector of trainable params
     metadata   format, format_version    "neurona", "1"
-               model                     JSON of Sequential.get_config(): layer types and arguments
+               model                     JSON of model.get_config(): a Sequential's layers, or a
+                                         functional graph ("class": "functional": layers, nodes)
                compile                   JSON {"optimizer", "loss", "metrics"} configs
                training                  JSON {"epoch", "optimizer_iterations", "rng", "history"}
                user                      JSON of model.metadata (free annotations, e.g. class names)
@@ -44,10 +47,7 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 
     if not model.built:
         raise ValueError("save_model needs a built model: give input_dim= or call fit first.")
-    tensors = {}
-    for i, layer in enumerate(model.layers):
-        for name, array in zip(layer.param_names, layer.params):
-            tensors[f"layers.{i}.{name}"] = np.ascontiguousarray(array)
+    tensors = {name: np.ascontiguousarray(array) for name, array in model.weight_items()}
     try:
         user = json.dumps(model.metadata)
     except (TypeError, ValueError) as error:
@@ -59,7 +59,8 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
     if model.compiled:
         metadata["compile"] = json.dumps(_compile_config(model))
         if include_optimizer:
-            for key, value in model.optimizer.get_state()["slots"][0].items() if model.optimizer._slots else ():
+            slots = model.optimizer.get_state()["slots"]
+            for key, value in (slots[0].items() if slots else ()):
                 tensors[f"optimizer.{key}"] = value
     write_atomic(path, save(tensors, metadata=metadata))
 
@@ -67,10 +68,31 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 def _compile_config(model) -> dict:
     r"""A custom loss or metric is a Python function: the file keeps its name, not its code
     (``load_model(..., custom_objects={name: function})`` gives it back)."""
-    loss = model.loss.get_config()
-    if callable(loss.get("function")):          # autodiff.FunctionLoss
-        loss = {**loss, "function": None}
-    return {"optimizer": model.optimizer.get_config(), "loss": loss, "metrics": [name for name, _ in model.metrics]}
+    def config_of(loss):
+        if loss is None:
+            return None
+        config = loss.get_config()
+        return {**config, "function": None} if callable(config.get("function")) else config   # FunctionLoss
+
+    compiled = {"optimizer": model.optimizer.get_config()}
+    if isinstance(model.loss, list):
+        compiled["loss"] = [config_of(loss) for loss in model.loss]
+        compiled["loss_weights"] = list(model.loss_weights)
+    else:
+        compiled["loss"] = config_of(model.loss)
+    given = model._metrics_given
+    compiled["metrics"] = [name for name, _ in model.metrics] if not isinstance(given, (list, tuple, dict)) or \
+        model._n_outputs() == 1 else _metric_names(given)
+    return compiled
+
+
+def _metric_names(given):
+    r"""The metrics of a multi-output compile, by name (strings and registered objects' configs)."""
+    def one(m):
+        return m if isinstance(m, str) else m.get_config() if hasattr(m, "get_config") else getattr(m, "__name__", str(m))
+    if isinstance(given, dict):
+        return {k: [one(m) for m in (v if isinstance(v, (list, tuple)) else [v])] for k, v in given.items()}
+    return [[one(m) for m in g] if isinstance(g, (list, tuple)) else one(g) for g in given]
 
 
 def _training_state(model) -> dict:
@@ -152,25 +174,13 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
 
     ``custom_objects`` maps the names of custom losses and metrics (Python functions, which the
     file does not store) to the functions; ``compile=False`` loads the model without them."""
-    from .model import Sequential
-
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"custom_objects must be a dict {{name: function}}; got {type(custom_objects).__name__}.")
     metadata, tensors = read_file(path)
-    config = dict(metadata["model"])
     try:
-        layer_configs = config.pop("layers")
-        model = Sequential(input_dim=config.pop("input_dim"), seed=config.pop("seed", None),
-                           dtype=config.pop("dtype", "float32"), name=config.pop("name", None))
-        if config:
-            raise ValueError(f"unknown model keys {sorted(config)}")
-        if not isinstance(layer_configs, list):
-            raise ValueError("'layers' must be a list of layer configs")
-        from . import layers
-        _check_sizes(model.input_dim, layer_configs, tensors)
-        for layer_config in layer_configs:
-            model.add(layers.get(layer_config))
-    except (ValueError, TypeError, KeyError, OverflowError) as error:
+        _check_budget(metadata["model"], tensors)
+        model = model_from_config(metadata["model"])
+    except (ValueError, TypeError, KeyError, OverflowError, NotImplementedError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
         _compile_from(model, metadata["compile"], path, custom_objects or {})
@@ -182,11 +192,60 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     return model
 
 
-def _check_sizes(width, layer_configs, tensors):
-    r"""Refuse sizes that the tensors cannot back, before building allocates the weights (a
-    hostile config could otherwise ask for terabytes)."""
-    available = sum(t.size for t in tensors.values())
+def model_from_config(config: dict):
+    r"""The model a config describes (Sequential's, or a functional graph's), built, untrained."""
+    from . import functional
+    from .model import Model
+    from .sequential import Sequential, layer_from_config
+
+    if isinstance(config, dict) and "class_name" in config and "config" in config:     # to_json's wrapper
+        config = config["config"]
+    if not isinstance(config, dict):
+        raise ValueError(f"a model config must be an object; got {config!r}")
+    config = dict(config)
+    layer_configs = config.pop("layers", None)
+    if not isinstance(layer_configs, list):
+        raise ValueError("'layers' must be a list of layer configs")
+    if config.pop("class", "sequential") == "functional":
+        layers = [layer_from_config(c) for c in layer_configs]
+        inputs, outputs = functional.rebuild(config, layers)
+        many_in, many_out = config.get("many_inputs", len(inputs) > 1), config.get("many_outputs", len(outputs) > 1)
+        return Model(inputs if many_in else inputs[0], outputs if many_out else outputs[0], name=config.get("name"),
+                     seed=config.get("seed"), dtype=config.get("dtype", "float32"))
+    input_shape = config.pop("input_shape", None)
+    model = Sequential(input_dim=config.pop("input_dim", None), seed=config.pop("seed", None),
+                       dtype=config.pop("dtype", "float32"), name=config.pop("name", None),
+                       input_shape=None if input_shape is None else tuple(input_shape))
+    if config:
+        raise ValueError(f"unknown model keys {sorted(config)}")
     for layer_config in layer_configs:
+        model.add(layer_from_config(layer_config))
+    return model
+
+
+def _check_budget(config, tensors):
+    r"""Refuse sizes that the tensors cannot back, before building allocates the weights (a
+    hostile config could otherwise ask for terabytes): a chain's widths are walked layer by layer;
+    in a graph, no declared width may exceed the numbers the file holds."""
+    available = sum(t.size for t in tensors.values())
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        return
+    if config.get("class") == "functional":
+        for layer_config in _leaf_configs(config["layers"]):
+            units = layer_config.get("units")
+            if isinstance(units, int) and units > available:
+                raise ValueError(f"a layer of {units} units is larger than all the file's tensors ({available} numbers)")
+        for spec in config.get("inputs", []):
+            shape = spec.get("shape") if isinstance(spec, dict) else None
+            if isinstance(shape, list) and all(isinstance(n, int) for n in shape) and np.prod(shape, dtype=float) > \
+                    max(available, 1) * 1024:
+                raise ValueError(f"an input of shape {shape} is larger than the file can back")
+        return
+    width = config.get("input_dim")
+    if isinstance(config.get("input_shape"), list):
+        shape = config["input_shape"]
+        width = int(np.prod(shape)) if all(isinstance(n, int) for n in shape) else None
+    for layer_config in config["layers"]:
         if not isinstance(layer_config, dict):
             raise ValueError(f"a layer config must be an object; got {layer_config!r}")
         units = layer_config.get("units")
@@ -197,16 +256,31 @@ def _check_sizes(width, layer_configs, tensors):
             width = units
 
 
+def _leaf_configs(configs):
+    for c in configs:
+        if isinstance(c, dict) and c.get("name") == "model" and isinstance(c.get("config"), dict):
+            yield from _leaf_configs(c["config"].get("layers", []))
+        elif isinstance(c, dict):
+            yield c
+        else:
+            raise ValueError(f"a layer config must be an object; got {c!r}")
+
+
 def _compile_from(model, config, path, custom_objects):
     try:
         if not isinstance(config, dict) or config.get("optimizer") is None or config.get("loss") is None:
             raise ValueError(f"expected an object with an optimizer and a loss; got {config!r}")
         loss, metrics = config["loss"], config.get("metrics")
-        if isinstance(loss, dict) and "function" in loss:
+        if isinstance(loss, list):
+            loss = [_custom_loss(l, custom_objects, path) if isinstance(l, dict) and "function" in l else l
+                    for l in loss]
+        elif isinstance(loss, dict) and "function" in loss:
             loss = _custom_loss(loss, custom_objects, path)
         if isinstance(metrics, list):
             metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
-        model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics)
+        model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics,
+                      loss_weights=config.get("loss_weights"))
+        model._ensure_compiled_for(None)
     except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None
 
@@ -226,8 +300,10 @@ def restore_state(model, path, contents=None) -> None:
     r"""Load weights and training state from ``path`` into ``model``, which must have the same
     architecture. Checks everything before changing anything."""
     metadata, tensors = contents or read_file(path)
+    from .model import layer_config
+
     saved_layers = metadata["model"].get("layers")
-    mine = json.loads(json.dumps([layer.get_config() for layer in model.layers]))
+    mine = json.loads(json.dumps([layer_config(layer) for layer in model.layers]))
     if contents is None and saved_layers != mine:
         raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")
     weights = _weights_from(model, tensors, path)
@@ -236,7 +312,7 @@ def restore_state(model, path, contents=None) -> None:
     if model.compiled:
         slots = model.optimizer.upgrade_slots(slots)
         _check_slots(model, slots, path)
-    model.set_weights(weights)
+    _set_weight_items(model, weights)
     model.epoch = epoch
     if rng_state is not None:
         model.rng.bit_generator.state = rng_state        # in place: dropout layers share this generator
@@ -251,24 +327,63 @@ def restore_state(model, path, contents=None) -> None:
 
 
 def _weights_from(model, tensors, path) -> list[np.ndarray]:
+    r"""The file's arrays for every weight the model's layers declare, in ``model.weights`` order."""
     weights, expected = [], set()
-    for i, layer in enumerate(model.layers):
-        for name, array in zip(layer.param_names, layer.params):
-            key = f"layers.{i}.{name}"
-            expected.add(key)
-            if key not in tensors:
-                raise ModelFileError(f"{path}: tensor {key!r} is missing.")
-            tensor = tensors[key]
-            if tensor.shape != array.shape:
-                raise ModelFileError(f"{path}: tensor {key!r} has shape {tensor.shape}; the model config "
-                                     f"needs {array.shape}.")
-            if tensor.dtype != array.dtype:
-                raise ModelFileError(f"{path}: tensor {key!r} has dtype {tensor.dtype}; the model is {array.dtype}.")
-            weights.append(tensor)
+    for key, array in model.weight_items():
+        expected.add(key)
+        if key not in tensors:
+            raise ModelFileError(f"{path}: tensor {key!r} is missing.")
+        tensor = tensors[key]
+        if tensor.shape != array.shape:
+            raise ModelFileError(f"{path}: tensor {key!r} has shape {tensor.shape}; the model config "
+                                 f"needs {array.shape}.")
+        if tensor.dtype != array.dtype:
+            raise ModelFileError(f"{path}: tensor {key!r} has dtype {tensor.dtype}; the model is {array.dtype}.")
+        weights.append(tensor)
     extra = sorted(k for k in tensors if k.startswith("layers.") and k not in expected)
     if extra:
         raise ModelFileError(f"{path}: tensors {extra} belong to no layer of the model config.")
     return weights
+
+
+def _set_weight_items(model, weights):
+    for (_, array), value in zip(model.weight_items(), weights):
+        array[...] = value
+
+
+# -- weights alone --------------------------------------------------------------------------------
+WEIGHTS_FORMAT = "neurona-weights"
+
+
+def save_weights(model, path) -> None:
+    r"""Write the weights of ``model`` (what its layers declare) to a safetensors file."""
+    from safetensors.numpy import save
+
+    if not model.built:
+        raise ValueError("save_weights needs a built model: give it an input shape or call fit first.")
+    tensors = {name: np.ascontiguousarray(array) for name, array in model.weight_items()}
+    write_atomic(path, save(tensors, metadata={"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION}))
+
+
+def load_weights(model, path) -> None:
+    r"""Put the weights of ``path`` (``save_weights``' file, or a whole model file) into ``model``,
+    which must have the same architecture; checks everything before changing anything."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        data = file.read()
+    raw = _raw_metadata(path, data)
+    if raw.get("format") not in (FORMAT, WEIGHTS_FORMAT):
+        raise ModelFileError(f"{path}: not a neurona weights or model file (format {raw.get('format')!r}).")
+    try:
+        tensors = load(data)
+    except (SafetensorError, ValueError, TypeError) as error:
+        raise ModelFileError(f"{path}: not a valid safetensors file ({error}).") from None
+    if not model.built:
+        raise ValueError("load_weights needs a built model: build it (model.build((None, n))) or call it on data first.")
+    _set_weight_items(model, _weights_from(model, tensors, path))
 
 
 def _check_slots(model, slots, path):
@@ -316,4 +431,4 @@ def _count(value, name) -> int:
 
 
 __all__ = ["save_model", "load_model", "restore_state", "read_file", "write_atomic", "remove_stale_temporaries",
-           "ModelFileError"]
+           "ModelFileError", "save_weights", "load_weights", "model_from_config"]

@@ -48,9 +48,9 @@ def describe_nonfinite(name: str, array: np.ndarray) -> str | None:
             f"first at index {places}{more}. Remove or impute them before training.")
 
 
-def as_2d_array(name: str, data, dtype) -> np.ndarray:
+def as_2d_array(name: str, data, dtype, allow_more_axes: bool = False) -> np.ndarray:
     r"""``data`` as a 2-D floating array (a 1-D array becomes one column), checked for emptiness
-    and non-finite values."""
+    and non-finite values; ``allow_more_axes`` accepts (samples, d_1, ..., d_k) too."""
     try:
         array = np.asarray(data)
     except Exception as error:  # ragged lists and the like
@@ -59,7 +59,7 @@ def as_2d_array(name: str, data, dtype) -> np.ndarray:
         raise TypeError(f"{name} must hold numbers; got an array of dtype {array.dtype}.")
     if array.ndim == 1:
         array = array.reshape(-1, 1)
-    if array.ndim != 2:
+    if array.ndim != 2 and not (allow_more_axes and array.ndim > 2):
         raise ValueError(f"{name} must be 2-D (samples, features); got shape {array.shape}.")
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); at least one sample is needed.")

@@ -9,14 +9,13 @@ with TensorFlow's GradientTape, and the computational graphs of seed 001.
     w.assign_sub(0.1 * gw)
 
     ad.numerical_gradient(f, [w, b], method="central")   # the seeds' slope
-    ad.check_gradients(model, x, y, print_fn=print)      # backward == autodiff == numerical?
     tape.graph(loss).render("graph.svg")                 # the graph, drawn by Graphviz
 
 Modules: tensor (Tensor, Variable), ops (the operations), derivatives (their derivatives, one
 table), backprop (the backward walk), tape, numerical, graph, engine (the engine's pieces in
-autodiff ops), check (check_gradients), custom (losses written as functions).
+autodiff ops, one table per kind keyed by registry name), custom (losses written as functions).
+The gradient check of whole models, which builds on models, is ``neurona.gradcheck``.
 """
-from .check import GradientCheck, check_gradients
 from .custom import FunctionLoss
 from .derivatives import DERIVATIVES
 from .graph import Graph, GraphvizNotFoundError
@@ -30,8 +29,7 @@ from .tensor import Tensor, Variable
 reduce_sum, reduce_mean, reduce_max = sum, mean, max        # TensorFlow's names, for the seeds' code
 
 # abs, sum and max are left out of __all__: a star import would hide Python's own (use ad.sum).
-__all__ = ["Tensor", "Variable", "GradientTape", "numerical_gradient", "relative_error", "check_gradients",
-           "GradientCheck", "Graph", "GraphvizNotFoundError", "FunctionLoss", "DERIVATIVES",
+__all__ = ["Tensor", "Variable", "GradientTape", "numerical_gradient", "relative_error", "Graph", "GraphvizNotFoundError", "FunctionLoss", "DERIVATIVES",
            "add", "clip", "concatenate", "cos", "divide", "exp", "getitem", "log", "log_softmax", "matmul",
            "maximum", "mean", "minimum", "multiply", "negative", "power", "relu", "reshape", "sigmoid", "sin",
            "softmax", "sqrt", "subtract", "tanh", "transpose", "where", "reduce_sum", "reduce_mean", "reduce_max"]

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import activations, layers, losses, regularizers
+from .. import activations, losses, regularizers
 from . import ops
 from .custom import FunctionLoss
 from .tensor import Tensor
@@ -103,32 +103,126 @@ def penalty(regularizer, weights, m):
     return REGULARIZERS[regularizer._registry_name](regularizer, weights, m)
 
 
-def layer_forward(layer, x, params, mask=None):
-    r"""(output, penalty) of ``layer`` on x with its parameters given as Tensors ``params`` (in
-    ``layer.param_names`` order); ``mask`` is the dropout mask drawn by the engine's own pass."""
-    if isinstance(layer, layers.Dense):
-        kernel = params[0]
-        z = ops.matmul(x, kernel)
-        if layer.use_bias:
-            z = z + params[1]
-        total = 0.0
-        if layer.kernel_regularizer is not None:
-            total = total + penalty(layer.kernel_regularizer, kernel, x.shape[0])
-        if layer.use_bias and layer.bias_regularizer is not None:
-            total = total + penalty(layer.bias_regularizer, params[1], x.shape[0])
-        return activation(layer.activation, z), total
-    if isinstance(layer, layers.Activation):
-        return activation(layer.activation, x), 0.0
-    if isinstance(layer, layers.Dropout):
-        return (x if mask is None else x * Tensor(mask)), 0.0
-    raise NotImplementedError(f"No autodiff form of the layer {type(layer).__name__}.")
+def _dense(layer, x, params):
+    kernel = params[0]
+    z = ops.matmul(x, kernel)
+    if layer.use_bias:
+        z = z + params[1]
+    total = 0.0
+    if layer.kernel_regularizer is not None:
+        total = total + penalty(layer.kernel_regularizer, kernel, x.shape[0])
+    if layer.use_bias and layer.bias_regularizer is not None:
+        total = total + penalty(layer.bias_regularizer, params[1], x.shape[0])
+    a = activation(layer.activation, z)
+    if layer.activity_regularizer is not None:
+        total = total + penalty(layer.activity_regularizer, a, x.shape[0])
+    return a, total
 
 
-LAYERS = ("dense", "activation", "dropout")
+def _elu(layer, x, params):
+    return ops.where(x.data > 0, x, layer.alpha * (ops.exp(ops.minimum(x, 0.0)) - 1.0)), 0.0
+
+
+def _dropout(layer, x, params):                  # the mask the engine's own pass drew
+    return (x if layer._mask is None else x * Tensor(layer._mask)), 0.0
+
+
+def _reshape(layer, x, params):
+    return ops.reshape(x, (x.shape[0], *layer.sample_output_shape)), 0.0
+
+
+def _normalization(layer, x, params):
+    if layer.invert:
+        return layer.mean + x * _constant(np.sqrt(layer.variance), x), 0.0
+    return (x - _constant(layer.mean, x)) / _constant(layer._scale(), x), 0.0
+
+
+def _batch_normalization(layer, x, params):
+    flat = ops.reshape(x, (-1, x.shape[-1]))
+    if layer._training:
+        mu = ops.mean(flat, axis=0)
+        centred = flat - mu
+        variance = ops.mean(centred * centred, axis=0)
+    else:
+        centred, variance = flat - _constant(layer.moving_mean, x), _constant(layer.moving_variance, x)
+    y = centred / ops.sqrt(variance + layer.epsilon)
+    k = 0
+    if layer.scale:
+        y, k = y * params[0], 1
+    if layer.center:
+        y = y + params[k]
+    return ops.reshape(y, x.shape), 0.0
+
+
+def _sum(xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    return total
+
+
+def _product(xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = total * x
+    return total
+
+
+def _maximum(xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = ops.where(x.data > total.data, x, total)     # the first largest wins, as the layer's backward
+    return total
+
+
+def _op(layer, xs, params):
+    xs = xs if isinstance(xs, list) else [xs]
+    inputs = iter(xs)
+    arguments = [next(inputs) if c is None else c for c in layer.constants]
+    return getattr(ops, layer.function)(*arguments, **layer.keywords), 0.0
+
+
+#: the autodiff form of each layer, by registry name: (layer, input Tensor(s), param Tensors) ->
+#: (output, penalty); a layer's params are given in ``layer.param_names`` order
+LAYERS = {
+    "dense":               _dense,
+    "activation":          lambda layer, x, params: (activation(layer.activation, x), 0.0),
+    "softmax":             lambda layer, x, params: (activation(layer.activation, x), 0.0),
+    "relu":                lambda layer, x, params: (activation(layer.activation, x), 0.0),
+    "leaky_relu":          lambda layer, x, params: (activation(layer.activation, x), 0.0),
+    "elu":                 _elu,
+    "dropout":             _dropout,
+    "flatten":             _reshape,
+    "reshape":             _reshape,
+    "normalization":       _normalization,
+    "batch_normalization": _batch_normalization,
+    "input_layer":         lambda layer, x, params: (x, 0.0),
+    "add":                 lambda layer, xs, params: (_sum(xs), 0.0),
+    "subtract":            lambda layer, xs, params: (xs[0] - xs[1], 0.0),
+    "multiply":            lambda layer, xs, params: (_product(xs), 0.0),
+    "average":             lambda layer, xs, params: (_sum(xs) * (1.0 / len(xs)), 0.0),
+    "maximum":             lambda layer, xs, params: (_maximum(xs), 0.0),
+    "concatenate":         lambda layer, xs, params: (ops.concatenate(xs, axis=-1), 0.0),
+    "op":                  _op,
+}
+
+
+def layer_forward(layer, x, params):
+    r"""(output, penalty) of ``layer`` on x (a Tensor, or a list for a merge) with its parameters
+    given as Tensors ``params``; a layer that is itself a model runs its own ``autodiff_forward``."""
+    form = getattr(layer, "autodiff_forward", None)
+    if form is not None:
+        return form(x, params)
+    name = layer._registry_name
+    if name not in LAYERS:
+        raise NotImplementedError(f"No autodiff form of the layer {type(layer).__name__} ({name!r}).")
+    return LAYERS[name](layer, x, params)
 
 
 def missing() -> list[str]:
     r"""Registered activations, losses, regularizers and layers that have no autodiff form here."""
+    from .. import layers            # the registry only: the table is keyed by its names
+
     out = []
     for kind, registry, table in (("activation", activations.registry, ACTIVATIONS),
                                   ("loss", losses.registry, LOSSES),

@@ -27,6 +27,7 @@ from .. import metrics, mlp, saving
 from . import experiment, sources
 from .csvfile import read_csv
 from ..model import Sequential
+from ..mlp import class_probabilities
 
 _debug = False
 
@@ -156,7 +157,7 @@ def _plot_module():
 
 # -- reporting ----------------------------------------------------------------------------------
 def _report(model, source, x_test, y_test, plot=None, plots_dir=None) -> dict:
-    result = model.evaluate(x_test, y_test)
+    result = model.evaluate(x_test, y_test, return_dict=True)
     shown = " - ".join(f"test {k}: {v:.4f}" for k, v in result.items() if k != "loss")
     print(f"Test loss: {result['loss']:.4f}" + (f" - {shown}" if shown else ""))
     if plot is not None:
@@ -164,7 +165,7 @@ def _report(model, source, x_test, y_test, plot=None, plots_dir=None) -> dict:
         plot.learning_curves(model.history, path=os.path.join(plots_dir, "learning_curves.png"))
     if source.task != "classification":
         return result
-    predicted = model.predict(x_test).argmax(axis=1)
+    predicted = class_probabilities(model.predict(x_test)).argmax(axis=1)
     matrix = confusion_matrix(y_test, predicted, len(source.classes))
     print(_confusion_table(matrix, source.classes))
     print(metrics.classification_report(y_test, predicted, labels=list(range(len(source.classes))),
@@ -421,6 +422,7 @@ def predict(model_path, input_path, output):
                                    target=meta.get("target"), require_target=False))
     outputs = model.predict(_scaled(model, table.x))
     if meta["task"] == "classification":
+        outputs = class_probabilities(outputs)
         classes = meta["classes"]
         header = [f"p_{c}" for c in classes] + ["class"]
         rows = [[f"{p:.6g}" for p in row] + [classes[int(np.argmax(row))]] for row in outputs]

@@ -203,28 +203,21 @@ def prepare(x_train, x_test, scale: bool):
 
 
 def build_model(settings: dict, source, n_features: int):
-    r"""Hidden Dense layers (He initialisation for the ReLU family, Glorot otherwise), optional
-    dropout after each, and the output the task needs: softmax + cross-entropy for classes, a
-    linear unit + MSE for a value. The names are checked before anything is built."""
-    from .. import activations, layers, optimizers
-    from ..model import Sequential
+    r"""The MLP of ``neurona.mlp.build_mlp``: hidden Dense layers (He initialisation for the ReLU
+    family, Glorot otherwise), optional dropout after each, and the output the task needs
+    (``output_for``: one sigmoid unit for two classes, softmax for more, a linear unit for a
+    value). The names are checked before anything is built."""
+    from .. import activations, optimizers
+    from ..mlp import build_mlp, output_for
 
     activation = settings["activation"]
     activations.registry.lookup(activation)
     optimizers.registry.lookup(settings["optimizer"])
-    initializer = "he_normal" if activation in ("relu", "leaky_relu") else "glorot_uniform"
-    stack = []
-    for units in settings["layers"]:
-        stack.append(layers.Dense(units, activation=activation, kernel_initializer=initializer))
-        if settings["dropout"]:
-            stack.append(layers.Dropout(settings["dropout"]))
-    if source.task == "classification":
-        stack.append(layers.Dense(len(source.classes), activation="softmax"))
-        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
-    else:
-        stack.append(layers.Dense(1))
-        loss, metrics = "mse", ["mae"]
-    model = Sequential(stack, input_dim=n_features, seed=settings["seed"])
+    classes = len(source.classes) if source.task == "classification" else None
+    units, output_activation, loss = output_for(source.task, classes)
+    metrics = ["accuracy"] if source.task == "classification" else ["mae"]
+    model = build_mlp(n_features, settings["layers"], units, activation=activation,
+                      output_activation=output_activation, dropout=settings["dropout"], seed=settings["seed"])
     optimizer = optimizers.get({"name": settings["optimizer"], "learning_rate": settings["learning_rate"]})
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model

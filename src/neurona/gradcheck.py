@@ -1,4 +1,4 @@
-r"""check_gradients: does a Sequential model's backpropagation compute the right gradients?
+r"""check_gradients: does a model's backpropagation compute the right gradients?
 
 For each parameter of each layer it puts three gradients of the cost J side by side:
 
@@ -19,12 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import layers as layers_module
-from ..validation import check_number
-from . import engine
-from .numerical import numerical_gradient, relative_error
-from .tape import GradientTape
-from .tensor import Tensor, Variable
+from .autodiff import engine
+from .autodiff.numerical import numerical_gradient, relative_error
+from .autodiff.tape import GradientTape
+from .autodiff.tensor import Tensor, Variable
+from .validation import check_number
 
 
 @dataclass
@@ -94,11 +93,11 @@ class GradientCheck:
 
 
 def _float64_copy(model):
-    r"""The model rebuilt in float64 with the same weights (the check then needs no care about
-    float32 rounding), compiled with the same loss."""
-    from ..model import Sequential
-    copy = Sequential([layers_module.get(layer.get_config()) for layer in model.layers],
-                      input_dim=model.input_dim, seed=0, dtype="float64")
+    r"""The model rebuilt in float64 from its config with the same weights (the check then needs
+    no care about float32 rounding), compiled with the same loss."""
+    from .saving import model_from_config
+    config = {**model.get_config(), "dtype": "float64", "seed": 0}
+    copy = model_from_config(config)
     copy.set_weights(model.get_weights())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # a step activation's warning was given at compile
@@ -106,90 +105,120 @@ def _float64_copy(model):
     return copy
 
 
-def _cost(model, x, y, masks):
-    r"""J = loss + penalties through the engine's own forward pass, dropout masks replayed."""
-    a = x
-    for layer, mask in zip(model.layers, masks):
-        a = layer.forward(a, training=False)
-        if mask is not None:
-            a = a * mask
+class _Replay:
+    r"""Every pass starts from the same generator state, so dropout draws the same masks each time
+    (the engine's pass, the autodiff pass and every numerical slope see one network)."""
+
+    def __init__(self, model, seed):
+        model.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+        self.model, self.state = model, model.rng.bit_generator.state
+
+    def forward(self, x):
+        self.model.rng.bit_generator.state = self.state
+        return self.model._forward(x, training=True)
+
+
+def _cost(model, replay, x, y):
+    r"""J = loss + penalties through the engine's own forward pass, the same random draws."""
+    a = replay.forward(x)
     return model.loss(y, a) + sum(layer.penalty(x.shape[0]) for layer in model.layers)
 
 
-def _autodiff_gradients(model, x, y, masks):
-    r"""dJ/dparam for every parameter, by the tape on the autodiff form of the model."""
-    variables = [[Variable(p.copy()) for p in layer.params] for layer in model.layers]
+def _autodiff_gradients(model, replay, x, y):
+    r"""dJ/dparam for every parameter, by the tape on the autodiff form of each layer (a model
+    used as a layer is expanded into its own layers)."""
+    replay.forward(x)                  # each layer keeps this pass's random draws (dropout masks)
+    leaves = [layer for layer, _ in model._leaves()]
+    variables = {id(layer): [Variable(p.copy()) for p in layer.params] for layer in leaves}
     with GradientTape() as tape:
-        a, cost = Tensor(x), 0.0
-        for layer, params, mask in zip(model.layers, variables, masks):
-            a, layer_penalty = engine.layer_forward(layer, a, params, mask)
-            cost = cost + layer_penalty
+        a, cost = _autodiff_chain(model, Tensor(x), variables)
         cost = cost + engine.loss_value(model.loss, Tensor(y), a)
-    flat = [v for params in variables for v in params]
-    grads = tape.gradient(cost, flat, unconnected_gradients="zero") if flat else []
-    return grads
+    flat = [v for layer in leaves for v in variables[id(layer)]]
+    return tape.gradient(cost, flat, unconnected_gradients="zero") if flat else []
+
+
+def _autodiff_chain(model, x, variables):
+    r"""(output, penalty) of a model's autodiff form: its graph (or chain) with each layer's form."""
+    graph = getattr(model, "_graph", None)
+    total = 0.0
+    if graph is None:
+        a = x
+        for layer in model.layers:
+            a, penalty = _autodiff_layer(layer, a, variables)
+            total = total + penalty
+        return a, total
+    values = {id(graph.inputs[0]): x}
+    for node in graph.nodes:
+        args = [values[id(t)] for t in node.inputs]
+        out, penalty = _autodiff_layer(node.layer, args[0] if node.layer.n_inputs == 1 else args, variables)
+        values[id(node.output)] = out
+        total = total + penalty
+    return values[id(graph.outputs[0])], total
+
+
+def _autodiff_layer(layer, a, variables):
+    if id(layer) not in variables and hasattr(layer, "_leaves"):
+        return _autodiff_chain(layer, a, variables)
+    return engine.layer_forward(layer, a, variables[id(layer)])
 
 
 def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, seed: int = 0,
                     print_fn=None):
-    r"""Compare backward, autodiff and numerical gradients of a compiled ``Sequential`` on (x, y).
+    r"""Compare backward, autodiff and numerical gradients of a compiled model on (x, y).
 
-    Runs on a float64 copy of the model (the model itself is not changed). Dropout draws one mask
-    (from ``seed``) that all three methods share. ``print_fn`` (e.g. ``print`` or
-    ``rich.print``) receives the report; it is also returned (``GradientCheck``), with every
-    gradient and error as data. Use a small batch: the numerical gradient costs two forward
-    passes per parameter entry.
+    Runs on a float64 copy of the model (the model itself is not changed). Random layers
+    (dropout) draw from ``seed``, the same draws for all three methods. ``print_fn`` (e.g.
+    ``print`` or ``rich.print``) receives the report; it is also returned (``GradientCheck``),
+    with every gradient and error as data. Use a small batch: the numerical gradient costs two
+    forward passes per parameter entry.
     """
-    from ..model import Sequential
-    if not isinstance(model, Sequential):
-        raise TypeError(f"check_gradients needs a compiled neurona Sequential; got {type(model).__name__}.")
+    from .model import Model
+    if not isinstance(model, Model):
+        raise TypeError(f"check_gradients needs a compiled neurona model; got {type(model).__name__}.")
     model._require_compiled("check_gradients")
+    if model._n_inputs() != 1 or model._n_outputs() != 1:
+        raise TypeError("check_gradients takes models with one input and one output.")
     check_number("check_gradients", "delta", delta, 0, low_open=True)
     check_number("check_gradients", "tolerance", tolerance, 0, low_open=True)
     copy = _float64_copy(model)
     x, y = copy._check_xy(x, y)
-    copy.rng = np.random.default_rng(seed)
-    for layer in copy.layers:
-        if isinstance(layer, layers_module.Dropout):
-            layer._rng = copy.rng
-    y_pred = copy._forward(x, training=True)
-    masks = [getattr(layer, "_mask", None) if isinstance(layer, layers_module.Dropout) else None
-             for layer in copy.layers]
+    replay = _Replay(copy, seed)
+    y_pred = replay.forward(x)
     copy._flat_grads[...] = 0
     copy._backward(y, y_pred)                   # the hand-written gradients, left in layer.grads
-    cost = _cost(copy, x, y, masks)
+    cost = _cost(copy, replay, x, y)
     notes = []
     try:
-        autodiff = _autodiff_gradients(copy, x, y, masks)
+        autodiff = _autodiff_gradients(copy, replay, x, y)
     except (KeyError, NotImplementedError) as error:
         autodiff = None
         notes.append(f"No autodiff form for {error}: the autodiff columns are empty.")
     floor = max(1.0, abs(cost)) * 1e-15 / (delta * tolerance)
-    report = GradientCheck(_rows(copy, x, y, masks, autodiff, delta, floor), tolerance, cost, notes)
+    report = GradientCheck(_rows(copy, replay, x, y, autodiff, delta, floor), tolerance, cost, notes)
     if print_fn is not None:
         print_fn(report)
     return report
 
 
-def _rows(model, x, y, masks, autodiff, delta, floor) -> list[GradientRow]:
+def _rows(model, replay, x, y, autodiff, delta, floor) -> list[GradientRow]:
     errors = lambda a, b: None if a is None else relative_error(a, b, floor)     # noqa: E731
     rows, k = [], 0
-    for i, layer in enumerate(model.layers):
+    for i, layer in enumerate(layer for layer, _ in model._leaves()):
         for name, param, grad in zip(layer.param_names, layer.params, layer.grads):
-            numeric = numerical_gradient(lambda p: _set_and_cost(model, x, y, masks, param, p), param,
+            numeric = numerical_gradient(lambda p: _set_and_cost(model, replay, x, y, param, p), param,
                                          delta=delta, method="central")
             auto = None if autodiff is None else autodiff[k]
-            rows.append(GradientRow(layer.name or f"{type(layer).__name__.lower()}_{i}", name, param.shape,
+            rows.append(GradientRow(layer.display_name(i), name, param.shape,
                                     grad.copy(), auto, numeric, errors(grad, numeric), errors(auto, numeric),
                                     errors(auto, grad)))
             k += 1
     return rows
 
 
-def _set_and_cost(model, x, y, masks, param, value):
+def _set_and_cost(model, replay, x, y, param, value):
     original = param.copy()
     param[...] = value
     try:
-        return _cost(model, x, y, masks)
+        return _cost(model, replay, x, y)
     finally:
         param[...] = original

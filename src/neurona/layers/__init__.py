@@ -1,0 +1,34 @@
+r"""Layers: forward(x) and backward(dL/dy) written out by hand, the chain rule of seed 001.
+
+A layer is built once its input shape is known (``build``), owns its parameters (``params``), the
+gradients of its last backward pass (``grads``, same order and shapes) and its non-trainable
+``state``; see ``layers.base`` for the whole protocol.
+
+    core            Dense, Activation, Dropout, Softmax, ReLU, LeakyReLU, ELU
+    reshaping       Flatten, Reshape
+    normalization   Normalization (adapt), BatchNormalization
+    merging         Add, Subtract, Multiply, Average, Maximum, Concatenate (and add(), ...)
+    op              Op: an autodiff operation inside a functional graph
+    input_layer     InputLayer
+
+neurona is for dense networks: asking for a convolution or a recurrent layer raises an error that
+says so and lists the layers that exist.
+"""
+from .base import Layer, get, register, registry, sample_shape
+from .core import ELU, Activation, Dense, Dropout, LeakyReLU, ReLU, Softmax
+from .input_layer import InputLayer
+from .merging import (Add, Average, Concatenate, Maximum, Merge, Multiply, Subtract, add, average, concatenate,
+                      maximum, multiply, subtract)
+from .normalization import BatchNormalization, Normalization
+from .op import Op
+from .reshaping import Flatten, Reshape
+
+__all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
+           "Normalization", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
+           "Concatenate", "add", "subtract", "multiply", "average", "maximum", "concatenate", "InputLayer", "Op",
+           "Merge", "get", "register", "registry", "sample_shape"]
+
+
+def __getattr__(name):
+    from .._unsupported import unsupported
+    raise unsupported("neurona.layers", name, [n for n in __all__ if n[0].isupper() and n not in ("Layer", "Merge", "Op")])

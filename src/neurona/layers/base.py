@@ -1,0 +1,255 @@
+r"""The layer protocol: what every layer owns, so that models, files, summaries, ``explain`` and
+the gradient check loop over layers and never ask for their types.
+
+    build(input_shape, rng, dtype) -> output_shape    creates params (trainable) and state (not)
+    forward(x, training) -> y                          the formula, written by hand
+    backward(dL/dy) -> dL/dx                           fills ``grads``; the chain rule of seed 001
+    params / grads / param_names                       trainable arrays, their gradients, their names
+    state / state_names                                non-trainable arrays (moving statistics, ...)
+    get_config() / from_config(config)                 round-trip through the registry
+    describe()                                         the "type, detail" cell of the summary row
+    explain_forward / explain_backward / explain_lines what ``model.explain`` prints for it
+
+Shapes are per sample: ``(features,)`` for a batch of shape ``(m, features)``. ``layer.build``
+also takes Keras' batch shapes, ``(None, 4)``. A layer is called like Keras': ``layer(x)`` on an
+array builds it (if needed) and runs ``forward`` at inference; on a symbolic tensor
+(``neurona.Input``) it records a node of a functional graph.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import symbolic
+from ..registry import Configurable, Registry
+
+#: constructor arguments every Keras layer takes
+_KERAS_ARGUMENTS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "dtype", "trainable")
+
+
+def sample_shape(owner: str, shape) -> tuple[int, ...]:
+    r"""The per-sample shape of ``shape``: an int n is (n,); a tuple of length >= 2 is a Keras
+    batch shape (None or the batch size first), which is dropped; (n,) stays (n,)."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    if isinstance(shape, list):
+        shape = tuple(shape)
+    if not isinstance(shape, tuple) or not shape:
+        raise TypeError(f"{owner}: an input shape is an int or a tuple such as (None, 4); got {shape!r}.")
+    if len(shape) >= 2:
+        shape = shape[1:]
+    for n in shape:
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{owner}: every axis of an input shape (after the batch axis) must be an "
+                             f"integer >= 1; got {shape!r}.")
+    return tuple(int(n) for n in shape)
+
+
+class Layer(Configurable):
+    r"""Base class. Subclasses write ``setup`` (create params and state, return the output shape),
+    ``forward`` and ``backward``; the rest comes from here.
+
+    Keras' arguments are accepted by every layer: ``input_shape=(4,)`` / ``input_dim=4`` /
+    ``batch_input_shape=(None, 4)`` on the first layer of a Sequential say what it receives,
+    ``trainable=False`` freezes the layer's params.
+    """
+
+    _config_keys = {"name": "layer_name"}
+    #: how many inputs the layer takes (merges: None, any number >= 2)
+    n_inputs: int | None = 1
+    #: the activation applied last by this layer, if any (the model fuses it with the loss)
+    activation = None
+
+    def __init__(self, name: str | None = None, **keras_arguments):
+        unknown = sorted(set(keras_arguments) - set(_KERAS_ARGUMENTS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unknown argument(s) {', '.join(unknown)}; it takes "
+                            f"its own arguments and {', '.join(_KERAS_ARGUMENTS)}.")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a string; got {name!r}.")
+        self.name = name
+        self.built = False
+        self.trainable = bool(keras_arguments.get("trainable", True))
+        self.params: list[np.ndarray] = []
+        self.grads: list[np.ndarray] = []
+        self.param_names: list[str] = []
+        self.state_names: list[str] = []
+        self.input_shape_declared = self._declared_shape(keras_arguments)
+        if not hasattr(self, "input_dim"):
+            self.input_dim = None
+        self.output_dim: int | None = None
+        self.sample_input_shape: tuple | None = None
+        self.sample_output_shape: tuple | None = None
+        self._rng = None
+
+    def _declared_shape(self, arguments):
+        owner = type(self).__name__
+        if arguments.get("input_shape") is not None:
+            shape = arguments["input_shape"]
+            return sample_shape(owner, (None, *shape) if isinstance(shape, (tuple, list)) else shape)
+        if arguments.get("batch_input_shape") is not None:
+            return sample_shape(owner, tuple(arguments["batch_input_shape"]))
+        if arguments.get("input_dim") is not None:
+            return sample_shape(owner, arguments["input_dim"])
+        return None
+
+    # -- building -----------------------------------------------------------------------------
+    def build(self, input_shape, rng: np.random.Generator | None = None, dtype=None):
+        r"""Create the layer's arrays for inputs of ``input_shape`` (an int, a per-sample tuple or a
+        Keras batch shape such as (None, 4)); returns the output shape (per sample)."""
+        if self.n_inputs == 1:
+            shape = sample_shape(type(self).__name__, input_shape)
+        else:
+            shape = [sample_shape(type(self).__name__, s) for s in input_shape]
+        self._rng = rng if rng is not None else np.random.default_rng()
+        dtype = np.dtype(dtype or "float32")
+        self.params, self.param_names, self.state_names = [], [], []
+        output = tuple(self.setup(shape, self._rng, dtype))
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self.sample_input_shape, self.sample_output_shape = shape, output
+        if self.n_inputs == 1:
+            self.input_dim = shape[-1]
+        self.output_dim = output[-1]
+        self.built = True
+        return self.output_dim if isinstance(input_shape, numbers.Integral) else output
+
+    def setup(self, input_shape, rng, dtype) -> tuple:
+        r"""Create params (``add_param``) and state (``add_state``); return the output shape."""
+        return input_shape
+
+    def add_param(self, name: str, array: np.ndarray) -> np.ndarray:
+        self.params.append(array)
+        self.param_names.append(name)
+        setattr(self, name, array)
+        return array
+
+    def add_state(self, name: str, array: np.ndarray) -> np.ndarray:
+        self.state_names.append(name)
+        setattr(self, name, array)
+        return array
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self.state_names}
+
+    def set_param_arrays(self, params, grads):
+        r"""Use ``params`` and ``grads`` (same shapes, same values) as this layer's arrays from now on.
+        Models pass views of one flat parameter vector and one flat gradient vector."""
+        self.params, self.grads = list(params), list(grads)
+        for name, array in zip(self.param_names, self.params):
+            setattr(self, name, array)
+
+    # -- the pass -------------------------------------------------------------------------------
+    def forward(self, x, training: bool = False):
+        raise NotImplementedError(f"{type(self).__name__} has no forward pass.")
+
+    def backward(self, grad, pre_activation: bool = False, need_input_grad: bool = True):
+        r"""``grad`` is dL/dy, or dL/dz (before this layer's activation) when ``pre_activation``.
+        Returns dL/dx, or None when ``need_input_grad`` is False (the first layer)."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
+
+    def penalty(self, m: int) -> float:
+        r"""The regularization term this layer adds to the cost of a batch of m samples."""
+        return 0.0
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if symbolic.is_symbolic(inputs):
+            return symbolic.call_layer(self, inputs)
+        if self.n_inputs == 1:
+            x = np.asarray(inputs)
+            x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
+            if not self.built:
+                self.build((None, *x.shape[1:]), dtype=x.dtype)
+            return self.forward(x, training=bool(training))
+        xs = [np.asarray(x, dtype=np.float32) if not np.issubdtype(np.asarray(x).dtype, np.floating)
+              else np.asarray(x) for x in inputs]
+        if not self.built:
+            self.build([(None, *x.shape[1:]) for x in xs], dtype=xs[0].dtype)
+        return self.forward(xs, training=bool(training))
+
+    # -- weights (Keras' names) ---------------------------------------------------------------
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        return list(self.params) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        return ([] if self.trainable else list(self.params)) + list(self.state.values())
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        return list(self.params) + list(self.state.values())
+
+    def weight_items(self) -> list[tuple[str, np.ndarray]]:
+        r"""(name, array) of every param and then every state array: what files save."""
+        return list(zip(self.param_names, self.params)) + list(self.state.items())
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        mine, weights = self.weights, list(weights)
+        if len(weights) != len(mine):
+            raise ValueError(f"{self.display_name()}.set_weights needs {len(mine)} arrays; got {len(weights)}.")
+        for i, (w, v) in enumerate(zip(mine, weights)):
+            if np.shape(v) != w.shape:
+                raise ValueError(f"{self.display_name()}.set_weights: array {i} must have shape {w.shape}; "
+                                 f"got {np.shape(v)}.")
+        for w, v in zip(mine, weights):
+            w[...] = v
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self.weights))
+
+    # -- description --------------------------------------------------------------------------
+    def display_name(self, index: int | None = None) -> str:
+        if self.name:
+            return self.name
+        kind = type(self).__name__.lower()
+        return kind if index is None else f"{kind}_{index}"
+
+    def describe(self) -> str:
+        r"""The type cell of this layer's summary row, e.g. "Dense, relu"."""
+        return type(self).__name__
+
+    def explain_forward(self, a_prev) -> dict:
+        r"""The arrays of one inference pass: at least "a" (the output)."""
+        return {"a": self.forward(a_prev, training=False)}
+
+    def explain_backward(self, record: dict, grad, m: int):
+        r"""Fill ``record``'s backward arrays from dL/da; return dL/da of the input. By default the
+        layer's own hand-written backward, after a forward pass that keeps what it needs."""
+        saved = [g.copy() for g in self.grads]
+        state = {name: array.copy() for name, array in self.state.items()}
+        self.forward(record["a_prev"], training=True)
+        for name, array in state.items():          # a training pass may move statistics: put them back
+            getattr(self, name)[...] = array
+        record["dL/da"] = grad
+        record["dL/da_prev"] = self.backward(np.array(grad, copy=True))
+        for name, g in zip(self.param_names, self.grads):
+            record[f"dL/d{name}"] = g.copy()
+        for g, old in zip(self.grads, saved):
+            g[...] = old
+        return record["dL/da_prev"]
+
+    def explain_lines(self, record: dict, line, index: int, backward: bool) -> list[str]:
+        r"""The printed lines of this layer's record (``line(name, value, formula)`` formats one)."""
+        l = index
+        if not backward:
+            return [line(f"a[{l}]", record["a"], f"{type(self).__name__}(a[{l - 1}])")]
+        lines = [line(f"dL/da[{l - 1}]", record["dL/da_prev"], f"{type(self).__name__}'s backward of dL/da[{l}]")]
+        lines += [line(f"dL/d{name}[{l}]", record[f"dL/d{name}"]) for name in self.param_names]
+        return lines
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return registry.get({"name": cls._registry_name, **{k: v for k, v in config.items() if k != "name"}})
+
+
+registry = Registry("layer", Layer)
+register = registry.register
+
+
+def get(identifier) -> Layer:
+    return registry.get(identifier)

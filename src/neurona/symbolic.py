@@ -1,0 +1,161 @@
+r"""Symbolic tensors: the placeholders of Keras' functional API.
+
+    inputs = neurona.Input(shape=(4,))          # a SymbolicTensor of shape (None, 4)
+    h = layers.Dense(8, activation="relu")(inputs)   # calling a layer records a Node
+    outputs = layers.Dense(1)(h)
+    model = neurona.Model(inputs, outputs)
+
+A symbolic tensor holds no numbers: only its shape (batch axis None), the node that produced it
+and which of the node's outputs it is. ``neurona.Model(inputs, outputs)`` walks these nodes back
+from the outputs to the inputs and runs them in topological order.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+class Node:
+    r"""One call of a layer on symbolic tensors: ``outputs = layer(inputs)``."""
+
+    def __init__(self, layer, inputs: list, output_shape: tuple, dtype):
+        self.layer = layer
+        self.inputs = list(inputs)
+        self.output = SymbolicTensor(output_shape, dtype, node=self)
+
+
+class SymbolicTensor:
+    r"""A placeholder of shape ``(None, *sample_shape)``; ``node`` is None for a model input."""
+
+    def __init__(self, sample_shape: tuple, dtype, node: Node | None = None, name: str | None = None):
+        self.sample_shape = tuple(sample_shape)
+        self.dtype = np.dtype(dtype)
+        self.node = node
+        self.name = name
+
+    @property
+    def shape(self) -> tuple:
+        return (None, *self.sample_shape)
+
+    @property
+    def ndim(self) -> int:
+        return 1 + len(self.sample_shape)
+
+    def __repr__(self) -> str:
+        producer = "Input" if self.node is None else type(self.node.layer).__name__
+        return f"<SymbolicTensor shape={self.shape} dtype={self.dtype.name} from {producer}>"
+
+    def __len__(self):
+        raise TypeError("A symbolic tensor has no length: its batch size is known only when the model runs.")
+
+    def __bool__(self):
+        raise TypeError("A symbolic tensor has no truth value: it holds no numbers until the model runs.")
+
+    __hash__ = object.__hash__
+
+    # operators: two symbolic tensors meet in a merge layer, anything else in an op layer
+    def _merge_or_op(self, other, merge: str, op: str, reverse: bool = False):
+        from . import layers
+        if isinstance(other, SymbolicTensor) and other.sample_shape == self.sample_shape and not reverse:
+            return getattr(layers, merge)()([self, other])
+        return apply_op(op, other, self) if reverse else apply_op(op, self, other)
+
+    def __add__(self, other):
+        return self._merge_or_op(other, "Add", "add")
+
+    def __radd__(self, other):
+        return self._merge_or_op(other, "Add", "add", reverse=True)
+
+    def __sub__(self, other):
+        return self._merge_or_op(other, "Subtract", "subtract")
+
+    def __rsub__(self, other):
+        return self._merge_or_op(other, "Subtract", "subtract", reverse=True)
+
+    def __mul__(self, other):
+        return self._merge_or_op(other, "Multiply", "multiply")
+
+    def __rmul__(self, other):
+        return self._merge_or_op(other, "Multiply", "multiply", reverse=True)
+
+    def __truediv__(self, other):
+        return apply_op("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return apply_op("divide", other, self)
+
+    def __pow__(self, other):
+        return apply_op("power", self, other)
+
+    def __neg__(self):
+        return apply_op("negative", self)
+
+    def __matmul__(self, other):
+        return apply_op("matmul", self, other)
+
+
+def is_symbolic(value) -> bool:
+    if isinstance(value, SymbolicTensor):
+        return True
+    return isinstance(value, (list, tuple)) and any(isinstance(v, SymbolicTensor) for v in value)
+
+
+def Input(shape=None, batch_size=None, dtype=None, name: str | None = None, batch_shape=None, **kwargs):
+    r"""A model input: ``Input(shape=(4,))`` stands for batches of shape (m, 4)."""
+    if kwargs:
+        raise TypeError(f"Input got unknown argument(s) {', '.join(sorted(kwargs))}; it takes shape, "
+                        f"batch_size, dtype, name and batch_shape.")
+    if shape is None and batch_shape is not None:
+        shape = tuple(batch_shape)[1:]
+    if isinstance(shape, numbers.Integral):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not shape or any(
+            not isinstance(n, numbers.Integral) or n < 1 for n in shape):
+        raise ValueError(f"Input needs shape=, a tuple of positive integers per sample such as (4,) "
+                         f"(the batch axis is left out); got shape={shape!r}.")
+    dtype = np.dtype(dtype or "float32")
+    if not np.issubdtype(dtype, np.floating):
+        dtype = np.dtype("float32")         # integer inputs (class indices, counts) are fed as floats
+    return SymbolicTensor(tuple(int(n) for n in shape), dtype, name=name)
+
+
+def call_layer(layer, inputs):
+    r"""``layer(inputs)`` on symbolic tensors: build the layer for their shapes (if it is not built)
+    and record the node; returns the output tensor."""
+    many = isinstance(inputs, (list, tuple))
+    tensors = list(inputs) if many else [inputs]
+    for t in tensors:
+        if not isinstance(t, SymbolicTensor):
+            raise TypeError(f"{type(layer).__name__} was called on a mix of symbolic tensors and {type(t).__name__}; "
+                            f"call layers on neurona.Input(...) tensors or on arrays, not both.")
+    if layer.n_inputs == 1 and len(tensors) != 1:
+        raise ValueError(f"{type(layer).__name__} takes one input; got {len(tensors)}. Merge them first "
+                         f"(layers.Concatenate()([a, b]) or layers.Add()([a, b])).")
+    if layer.n_inputs != 1 and not many:
+        raise TypeError(f"{type(layer).__name__} merges several inputs: call it on a list, e.g. "
+                        f"{type(layer).__name__}()([a, b]).")
+    shapes = [(None, *t.sample_shape) for t in tensors]
+    if layer.built:
+        expected = layer.sample_input_shape
+        given = tensors[0].sample_shape if layer.n_inputs == 1 else [t.sample_shape for t in tensors]
+        if (list(expected) if layer.n_inputs != 1 else expected) != given:
+            raise ValueError(f"Layer {layer.display_name()!r} was built for inputs of shape {expected} and is "
+                             f"now called on {given}.")
+        output = layer.sample_output_shape
+    else:
+        layer.build(shapes[0] if layer.n_inputs == 1 else shapes, dtype=tensors[0].dtype)
+        output = layer.sample_output_shape
+    return Node(layer, tensors, output, tensors[0].dtype).output
+
+
+def apply_op(function: str, *arguments, **keywords):
+    r"""An operation of ``neurona.autodiff`` (by name) applied to symbolic tensors and constants:
+    recorded as an ``Op`` layer, whose backward is the tape's."""
+    from .layers.op import Op
+
+    positions = [i for i, a in enumerate(arguments) if isinstance(a, SymbolicTensor)]
+    constants = [None if isinstance(a, SymbolicTensor) else a for a in arguments]
+    layer = Op(function, constants, keywords)
+    tensors = [arguments[i] for i in positions]
+    return layer(tensors) if len(tensors) > 1 else layer(tensors[0])

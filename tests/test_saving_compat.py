@@ -1,0 +1,37 @@
+r"""Model files written by neurona 0.1 (format version 1, before layers declared their own state)
+still load: same predictions bit for bit, same metadata, history and optimizer state (one more
+epoch of training lands on the same weights as it did then)."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neurona as nr
+
+DATA = Path(__file__).parent / "data" / "models"
+X = np.load(DATA / "inputs.npy")
+TARGETS = {"v1_adam": (X[:, :1] + X[:, 1:2] > 0).astype("float32"),
+           "v1_sgd_momentum": (X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int),
+           "v1_schedule_f64": np.c_[X[:, 0], X[:, 1] * 2]}
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_v1_file_predicts_bit_for_bit_and_resumes(name):
+    model = nr.load_model(DATA / f"{name}.safetensors")
+    x = X.astype(model.dtype)
+    np.testing.assert_array_equal(model.predict(x), np.load(DATA / f"{name}_predict.npy"))
+    model.fit(x, TARGETS[name], epochs=1, batch_size=16, verbose=0, shuffle=False)
+    np.testing.assert_array_equal(model.predict(x), np.load(DATA / f"{name}_resumed_predict.npy"))
+
+
+def test_v1_file_keeps_metadata_history_and_compile_settings():
+    model = nr.load_model(DATA / "v1_adam.safetensors")
+    assert model.metadata == {"classes": ["no", "yes"], "note": "v1 file"}
+    assert model.epoch == 3 and model.history.epoch == [0, 1, 2]
+    assert sorted(model.history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert type(model.optimizer).__name__ == "Adam" and model.optimizer.iterations == 9
+    sgd = nr.load_model(DATA / "v1_sgd_momentum.safetensors")
+    assert sgd.optimizer.momentum == 0.9 and sgd.metadata == {"author": "test"}
+    scheduled = nr.load_model(DATA / "v1_schedule_f64.safetensors")
+    assert scheduled.dtype == np.float64
+    assert scheduled.optimizer.learning_rate.get_config()["decay_steps"] == 3
