@@ -36,8 +36,8 @@ def test_variants_differ_only_in_the_named_setting():
 def test_reseed_gives_the_same_initial_weights_whatever_the_build_seed():
     a, b = sgd_model(tune.HyperParameters()), sgd_model(tune.HyperParameters())
     assert not all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights()))
-    reseed(a, 3, 64)
-    reseed(b, 3, 64)
+    reseed(a, 3, (None, 64))
+    reseed(b, 3, (None, 64))
     assert all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights()))
 
 

@@ -94,4 +94,5 @@ def test_a_thread_pool_runs_trials(tmp_path):
         tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
     assert [t.status for t in tuner.oracle.trials.values()] == [TrialStatus.COMPLETED] * 3
     with pytest.raises(TypeError, match="executor must be None"):
-        tune.RandomSearch(build_model, objective="val_loss", directory=tmp_path, executor="cluster").search(x, y)
+        tune.RandomSearch(build_model, objective="val_loss", directory=tmp_path, project_name="bad",
+                          executor="cluster").search(x, y)

@@ -60,8 +60,13 @@ STEPS = []
 
 
 class RecordSteps(callbacks.Callback):
+    r"""The batches of each (one-epoch) fit."""
+
     def on_train_begin(self, logs=None):
-        STEPS.append(self.model._fit_steps)
+        STEPS.append(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        STEPS[-1] += 1
 
 
 def test_grid_over_conditions_and_tuned_batch_sizes(tmp_path):

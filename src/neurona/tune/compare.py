@@ -73,12 +73,12 @@ def _build(build_model, values: dict):
     return build_model(hp)
 
 
-def reseed(model, seed: int, n_inputs: int) -> None:
-    r"""Draw ``model``'s initial weights again from a generator seeded with ``seed`` (kept for shuffling and dropout)."""
-    model.rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        layer.built = False
-    model.build(model.input_dim or n_inputs)
+def reseed(model, seed: int, input_shape) -> None:
+    r"""Draw ``model``'s initial weights again from a generator seeded with ``seed``, which the model
+    keeps for shuffling and dropout."""
+    rng = np.random.default_rng(seed)
+    model.build(getattr(model, "input_shape", None) or input_shape, rng=rng)
+    model.rng = rng
 
 
 def compare(build_model, settings: dict, x, y, seeds=(0, 1, 2), print_fn=print, **fit_kwargs) -> CompareResult:
@@ -88,14 +88,14 @@ def compare(build_model, settings: dict, x, y, seeds=(0, 1, 2), print_fn=print, 
     if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in seeds):
         raise ValueError(f"compare: seeds must be a non-empty list of integers; got {seeds!r}.")
     fit_kwargs.setdefault("verbose", 0)
-    n_inputs = np.asarray(x).reshape(len(x), -1).shape[1]
+    input_shape = (None, *np.shape(x)[1:])
     histories: dict[str, list[dict]] = {label: [] for label in variants}
     for seed in seeds:
         for label, values in variants.items():
             model = _build(build_model, values)
             if not hasattr(model, "layers") or not hasattr(model, "fit"):
                 raise TypeError(f"compare: build_model must return a compiled neurona model; got {model!r}.")
-            reseed(model, int(seed), n_inputs)
+            reseed(model, int(seed), input_shape)
             history = model.fit(x, y, **fit_kwargs)
             histories[label].append({k: [float(v) for v in vs] for k, vs in history.history.items()
                                      if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vs)})

@@ -226,7 +226,7 @@ def _load_parent(model, path) -> None:
     from ..saving import load_model
     parent = load_model(path, compile=False)
     if not getattr(model, "built", True):
-        model.build(parent.input_dim)
+        model.build(getattr(parent, "input_shape", None) or parent.input_dim)
     model.set_weights(parent.get_weights())
 
 
