@@ -37,6 +37,8 @@ def test_local_processes_retry_a_trial_whose_worker_is_killed(tmp_path):
     tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
     workers = check_the_killed_trial_was_retried(tuner, tmp_path, 4)
     assert len(workers) >= 2                     # both processes ran trials
+    tries = {t.values["units"]: t.tries for t in tuner.oracle.trials.values()}
+    assert tries == {8: 1, 16: 2, 24: 1, 32: 1}  # the other worker's trials were not disturbed
     assert len({pid for _, pid in runs_by_units(tmp_path)} - {str(os.getpid())}) >= 2
     model = tuner.get_best_models(1)[0]          # model files written by the workers
     assert model.predict(x_val[:3]).shape == (3, 10)

@@ -108,47 +108,48 @@ def _run_with_payload(task: dict, payload_bytes: bytes) -> dict:
 
 
 class LocalProcesses:
-    r"""``n`` worker processes of this machine (started by forkserver, so no thread state is forked)."""
+    r"""``n`` worker processes of this machine, each its own one-process pool (started by forkserver,
+    so no thread state is forked): a worker that dies loses only its own trial, and only its
+    process is started again."""
 
     def __init__(self, n: int):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"executor: a number of local worker processes must be >= 1; got {n!r}.")
         self.slots = n
-        self.pool = None
+        self.pools: list = []
+        self.busy: dict = {}            # future -> index of the pool running it
 
     def start(self, payload):
         self.payload_bytes = _dumps(payload)
-        self._new_pool()
+        self.pools = [self._new_pool() for _ in range(self.slots)]
 
     def _new_pool(self):
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self.pool = cf.ProcessPoolExecutor(self.slots, mp_context=multiprocessing.get_context(method),
-                                           initializer=_start_worker, initargs=(self.payload_bytes,))
+        return cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method),
+                                      initializer=_start_worker, initargs=(self.payload_bytes,))
 
     def submit(self, task):
-        try:
-            return self.pool.submit(_run_in_worker, task)
-        except cf.process.BrokenProcessPool:
-            self._new_pool()
-            return self.pool.submit(_run_in_worker, task)
+        free = next(i for i in range(self.slots) if i not in self.busy.values())
+        future = self.pools[free].submit(_run_in_worker, task)
+        self.busy[future] = free
+        return future
 
     def wait(self, futures):
         return cf.wait(list(futures), return_when=cf.FIRST_COMPLETED).done
 
     def result(self, future):
+        index = self.busy.pop(future)
         try:
             return future.result()
         except cf.process.BrokenProcessPool as error:
-            # every trial of a broken pool is lost; a fresh pool runs the retries
-            if self.pool is not None and getattr(self.pool, "_broken", False):
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self._new_pool()
-            raise WorkerLost(f"a worker process died mid-trial ({error})") from None
+            self.pools[index].shutdown(wait=False, cancel_futures=True)
+            self.pools[index] = self._new_pool()
+            raise WorkerLost(f"its worker process died mid-trial ({error})") from None
 
     def shutdown(self):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.pools, self.busy = [], {}
 
 
 class FuturesExecutor:
