@@ -60,3 +60,13 @@ def test_a_bad_search_table_is_a_usage_error(tmp_path, capsys, monkeypatch, tabl
     assert main(["tune", "bad.toml", "--directory", "runs"]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_search_whose_trials_all_fail_exits_with_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "diverge.toml").write_text('[data]\ndataset = "iris"\n[compile]\noptimizer = "sgd"\n'
+                                           '[fit]\nepochs = 3\nverbose = 0\n'
+                                           '[search]\nlearning_rate = {float = [1e6, 1e7]}\n')
+    assert main(["tune", "diverge.toml", "--directory", "runs", "--max-trials", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "3 consecutive trials failed" in err and "NaN" in err

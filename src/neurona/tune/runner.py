@@ -20,6 +20,7 @@ import socket
 import sys
 import time
 import traceback
+import warnings
 
 from .. import callbacks as callbacks_module
 from .hyperparameters import HyperParameter, HyperParameters
@@ -148,7 +149,9 @@ def run_trial(task: dict, payload: dict, report=None) -> dict:
         result.update(status=TrialStatus.STOPPED if any(r["pruned"] for r in runs) else TrialStatus.COMPLETED,
                       score=math.nan if any(math.isnan(s) for s in scores) else sum(scores) / len(scores),
                       best_epoch=best_run["best_epoch"], metrics=[r["logs"] for r in runs],
-                      best_metrics=_mean_logs([r["best_logs"] for r in runs]), message=None)
+                      best_metrics=_mean_logs([r["best_logs"] for r in runs]),
+                      message=next((f"the score is NaN: {r['stop_reason']}" for r in runs if r.get("stop_reason")
+                                    and math.isnan(r["score"])), None))
         del runs, best_run
     except Exception as error:      # the trial's failure is its result; the search goes on
         result.update(status=TrialStatus.FAILED, score=None, message=f"{type(error).__name__}: {error}",
@@ -170,12 +173,15 @@ def _execute(payload, hp, objective, task, report) -> dict:
     kwargs.setdefault("verbose", 0)
     recorder = EpochRecorder(objective, report)
     kwargs["callbacks"] = [*copy.deepcopy(list(kwargs.get("callbacks") or [])), recorder]
-    returned = hypermodel.fit(hp, model, *payload["args"], **kwargs)
+    with warnings.catch_warnings():
+        # a diverging trial is told by its INVALID status and model.stop_reason, not by a warning per trial
+        warnings.simplefilter("ignore", callbacks_module.DivergenceWarning)
+        returned = hypermodel.fit(hp, model, *payload["args"], **kwargs)
     epochs, logs = _epochs_of(returned, recorder, objective)
     score, best = best_epoch(objective, logs)
     if best is None:
         return {"score": score, "best_epoch": None, "logs": logs, "best_logs": {}, "model": None,
-                "pruned": recorder.pruned}
+                "pruned": recorder.pruned, "stop_reason": getattr(model, "stop_reason", None)}
     if recorder.best_weights is not None and recorder.best_epoch == epochs[best]:
         model.set_weights(recorder.best_weights)
     model_to_save = model if hasattr(model, "save") else None
