@@ -159,7 +159,7 @@ class Oracle:
         self.seed = state["seed"]
         self.hyperparameters.merge(HyperParameters.from_config(state["space"]))
         self.consecutive_failures = state.get("consecutive_failures", 0)
-        self.trials = {}
+        self.trials, self.to_retry = {}, []
         for trial_id in state["trial_ids"]:
             trial = trials.get(trial_id)
             if trial is None:

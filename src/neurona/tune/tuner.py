@@ -19,6 +19,7 @@ import math
 import os
 import shutil
 import time
+import warnings
 
 from ..atomicfile import write_atomic
 from . import executors as executors_module
@@ -168,6 +169,9 @@ class Tuner:
             executor = executors_module.CustomInProcess(self, fit_args, fit_kwargs)
         else:
             executor = executors_module.make(self.executor, getattr(self.oracle, "report", None))
+            if getattr(self.oracle, "pruner", None) is not None and not isinstance(executor, executors_module.InProcess):
+                warnings.warn("The pruner hears the trials' epoch-end reports only when they run in this process "
+                              "(executor=None); with other executors every trial runs to its end.", stacklevel=2)
             executor.start({"hypermodel": self.hypermodel, "args": fit_args, "kwargs": fit_kwargs})
         running: dict = {}
         started = time.perf_counter()
