@@ -158,7 +158,7 @@ class Oracle:
         r"""Take back a saved search: finished trials stay, interrupted ones run again."""
         self.seed = state["seed"]
         self.hyperparameters.merge(HyperParameters.from_config(state["space"]))
-        self.consecutive_failures = state.get("consecutive_failures", 0)
+        self.consecutive_failures = 0       # a new run of the script counts its own failures
         self.trials, self.to_retry = {}, []
         for trial_id in state["trial_ids"]:
             trial = trials.get(trial_id)
