@@ -3,7 +3,6 @@ import gc
 import json
 import math
 import os
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -199,32 +198,34 @@ def test_hyperband_promotes_and_continues_from_the_parent_model(tmp_path):
 MEMORY = []
 
 
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 class Measured(tune.HyperModel):
-    r"""A model of 0.5 to 1 MB (weights, gradients, Adam's slots): one kept per trial would show."""
+    r"""A model of 2 to 4 MB (weights, gradients, Adam's slots): one kept per trial would show."""
 
     def build(self, hp):
-        model = nr.Sequential([layers.Dense(hp.Int("units", 512, 1024, step=32), activation="relu"),
+        model = nr.Sequential([layers.Dense(hp.Int("units", 1024, 2048, step=64), activation="relu"),
                                layers.Dense(10, activation="softmax")], input_dim=64, seed=0)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
     def fit(self, hp, model, *args, **kwargs):
         gc.collect()
-        MEMORY.append(tracemalloc.get_traced_memory()[0])
+        MEMORY.append(resident_bytes())
         return model.fit(*args, **kwargs)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads the resident size from /proc")
 def test_memory_does_not_grow_from_trial_to_trial(tmp_path):
     x, y, x_val, y_val = digits(100, 50)
     del MEMORY[:]
-    tracemalloc.start()
-    try:
-        tuner = tune.RandomSearch(Measured(), objective="val_loss", max_trials=10, directory=tmp_path)
-        tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
-    finally:
-        tracemalloc.stop()
+    tuner = tune.RandomSearch(Measured(), objective="val_loss", max_trials=10, directory=tmp_path)
+    tuner.search(x, y, epochs=1, validation_data=(x_val, y_val), verbose=0)
     growth = (MEMORY[-1] - MEMORY[3]) / (len(MEMORY) - 4)
-    assert growth < 50_000, f"{growth:.0f} bytes per trial"      # a trial's record is a few kB, a model 0.5 MB
+    assert growth < 400_000, f"{growth:.0f} bytes per trial"     # a model kept per trial: 2 MB or more
 
 
 class SlowOrFast(tune.HyperModel):
