@@ -417,6 +417,12 @@ SCHEDULE_EXAMPLES = {
     schedules.CosineAnnealing: schedules.CosineAnnealing(0.1, decay_steps=50, min_learning_rate=0.001),
     schedules.CosineAnnealingWarmRestarts: schedules.CosineAnnealingWarmRestarts(
         0.1, first_decay_steps=8, t_mult=3, min_learning_rate=0.002),
+    # Keras's (their values against Keras: test_schedules_keras)
+    schedules.InverseTimeDecay: schedules.InverseTimeDecay(0.1, 4, 0.5, staircase=True),
+    schedules.PiecewiseConstantDecay: schedules.PiecewiseConstantDecay([5, 20], [0.1, 0.05, 0.01]),
+    schedules.PolynomialDecay: schedules.PolynomialDecay(0.1, 30, end_learning_rate=0.01, power=2.0, cycle=True),
+    schedules.CosineDecay: schedules.CosineDecay(0.0, 40, alpha=0.1, warmup_target=0.1, warmup_steps=5),
+    schedules.CosineDecayRestarts: schedules.CosineDecayRestarts(0.1, 7, t_mul=2.0, m_mul=0.8, alpha=0.01),
 }
 
 

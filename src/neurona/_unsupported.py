@@ -12,8 +12,7 @@ OUT_OF_SCOPE = ("Conv", "Pool", "LSTM", "GRU", "RNN", "Embedding", "Attention", 
                 "RepeatVector", "Bidirectional", "ConvLSTM", "SimpleRNN", "Dot", "Minimum")
 
 
-class NotInNeurona(NotImplementedError):
-    r"""A Keras name neurona does not implement."""
+from .registry import NotInNeurona
 
 
 def unsupported(module: str, name: str, known) -> Exception:

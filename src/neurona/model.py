@@ -12,7 +12,7 @@ into such a graph on symbolic inputs the first time the model sees data.
 
 One training step on a batch (x, y) of m samples:
     forward     each layer, in topological order, computes its output from its inputs
-    cost        J = sum_k w_k loss_k(y_k, y_hat_k) + the regularizers' penalties (lambda / 2m ||W||^2, ...)
+    cost        J = sum_k w_k loss_k(y_k, y_hat_k) + the regularizers' penalties (l ||W||^2, or the slides' lambda / 2m ||W||^2)
     backward    dJ/dy_hat_k from each loss (or dJ/dz = (y_hat - y) / m fused with softmax / sigmoid),
                 then each layer, in reverse order, turns dJ/d(output) into dJ/d(input) and dJ/dW
     update      the optimizer moves every trainable parameter against its gradient
@@ -99,6 +99,7 @@ class Model(layers_module.Layer):
                 raise TypeError("Model(inputs=..., outputs=...) needs both.")
             self._set_graph(Graph(inputs, outputs), rebuild=seed is not None or self.dtype != np.float32)
             self._many_outputs = isinstance(outputs, (list, tuple, dict))
+            self._output_keys = list(outputs) if isinstance(outputs, dict) else None
             self._many_inputs = isinstance(inputs, (list, tuple, dict))
 
     def _init_model(self, seed, dtype, name):
@@ -110,6 +111,7 @@ class Model(layers_module.Layer):
         self.name = name
         self._graph = None
         self._many_outputs = self._many_inputs = False
+        self._output_keys = None
         self.optimizer = self.loss = None
         self.metrics: list[tuple[str, metrics_module.Metric]] = []
         self._metric_outputs: list[int] = []
@@ -137,6 +139,9 @@ class Model(layers_module.Layer):
         self.input_dim = graph.inputs[0].sample_shape[-1]
         self.output_dim = graph.outputs[0].sample_shape[-1]
         self._pack_parameters()
+        if self.compiled:
+            self._resolve_compile()
+            self._resolved_for = graph
 
     @property
     def layers(self) -> list:
@@ -795,6 +800,8 @@ class Model(layers_module.Layer):
             metric.reset()
         metric_by_name = dict(self.metrics)
         single = len(xs) == 1 and len(ys) == 1 and weights is None
+        many = self._n_outputs() > 1
+        parts = [0.0] * self._n_outputs()
         for step in range(steps):
             start = step * batch_size
             callback_list.on_train_batch_begin(step, {})
@@ -813,11 +820,13 @@ class Model(layers_module.Layer):
             m = xb[0].shape[0]
             total_cost += cost * m
             seen += m
+            if many:
+                parts = [t + (p or 0.0) * m for t, p in zip(parts, self._last_parts)]
             self._update_metrics(yb, outputs, wb)
             callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:
                 break
-        return self._logs(total_cost / seen)
+        return self._logs(total_cost / seen, [p / seen for p in parts] if many else None)
 
     def _update_metrics(self, ys, outputs, weights):
         for (name, metric), k in zip(self.metrics, self._metric_outputs):
@@ -929,7 +938,13 @@ class Model(layers_module.Layer):
             callback_list.on_predict_batch_end(step, {"outputs": outputs if self._many_outputs else outputs[0]})
         callback_list.on_predict_end({})
         joined = [np.concatenate([c[k] for c in chunks]) for k in range(len(chunks[0]))]
-        return joined if self._many_outputs else joined[0]
+        return self._structured(joined)
+
+    def _structured(self, outputs):
+        r"""Outputs as the model was given them: one array, a list, or a dict by output name."""
+        if self._output_keys is not None:
+            return dict(zip(self._output_keys, outputs))
+        return outputs if self._many_outputs else outputs[0]
 
     def __call__(self, inputs, training=None, **kwargs):
         if symbolic.is_symbolic(inputs):
@@ -938,8 +953,7 @@ class Model(layers_module.Layer):
                            [t.shape for t in inputs])
             return symbolic.call_layer(self, inputs)
         xs = self._check_inputs(inputs)
-        outputs = self._forward_all(xs, training=bool(training))
-        return outputs if self._many_outputs else outputs[0]
+        return self._structured(self._forward_all(xs, training=bool(training)))
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(self._input_list(x)[0])))
@@ -1015,7 +1029,7 @@ class Model(layers_module.Layer):
         if self._graph is None:
             raise ValueError("An unbuilt model has no config yet: build it (or call it on data) first.")
         return {"class": "functional", "name": self.name, "seed": self.seed, "dtype": self.dtype.name,
-                "many_inputs": self._many_inputs, "many_outputs": self._many_outputs,
+                "many_inputs": self._many_inputs, "many_outputs": self._many_outputs, "output_keys": self._output_keys,
                 "layers": [layer_config(layer) for layer in self.layers], **self._graph.to_config()}
 
     @classmethod
@@ -1093,9 +1107,14 @@ def _weighted_update(metric, y, out, w):
 
 
 def _check_overwrite(filepath, overwrite):
+    r"""Refuse to replace a file when ``overwrite=False``; create missing parent directories (as
+    Keras does for "checkpoints/model.weights.h5")."""
     import os
-    if not overwrite and os.path.exists(os.fspath(filepath)):
-        raise FileExistsError(f"{os.fspath(filepath)} exists and overwrite=False: nothing was written.")
+    path = os.fspath(filepath)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path} exists and overwrite=False: nothing was written.")
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
 
 
 from .sequential import Sequential  # noqa: E402  (Sequential builds on Model)

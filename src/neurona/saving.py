@@ -81,9 +81,18 @@ def _compile_config(model) -> dict:
     else:
         compiled["loss"] = config_of(model.loss)
     given = model._metrics_given
-    compiled["metrics"] = [name for name, _ in model.metrics] if not isinstance(given, (list, tuple, dict)) or \
-        model._n_outputs() == 1 else _metric_names(given)
+    compiled["metrics"] = [_metric_config(name, metric) for name, metric in model.metrics] \
+        if not isinstance(given, (list, tuple, dict)) or model._n_outputs() == 1 else _metric_names(given)
     return compiled
+
+
+def _metric_config(name, metric):
+    r"""A registered metric by its config (its settings and log key, from ``get_config``); a custom
+    one (a function, an unregistered class) by its name."""
+    from . import metrics
+    if metrics.registry._class_names.get(type(metric).__name__) is type(metric):
+        return metric.get_config()
+    return name
 
 
 def _metric_names(given):
@@ -179,7 +188,7 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     metadata, tensors = read_file(path)
     try:
         _check_budget(metadata["model"], tensors)
-        model = model_from_config(metadata["model"])
+        model = model_from_config(_upgrade_layers(metadata["model"]))
     except (ValueError, TypeError, KeyError, OverflowError, NotImplementedError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
@@ -210,6 +219,9 @@ def model_from_config(config: dict):
         layers = [layer_from_config(c) for c in layer_configs]
         inputs, outputs = functional.rebuild(config, layers)
         many_in, many_out = config.get("many_inputs", len(inputs) > 1), config.get("many_outputs", len(outputs) > 1)
+        keys = config.get("output_keys")
+        if isinstance(keys, list) and len(keys) == len(outputs) and all(isinstance(k, str) for k in keys):
+            outputs = dict(zip(keys, outputs))
         return Model(inputs if many_in else inputs[0], outputs if many_out else outputs[0], name=config.get("name"),
                      seed=config.get("seed"), dtype=config.get("dtype", "float32"))
     input_shape = config.pop("input_shape", None)
@@ -221,6 +233,34 @@ def model_from_config(config: dict):
     for layer_config in layer_configs:
         model.add(layer_from_config(layer_config))
     return model
+
+
+#: the layer arguments that hold a regularizer config
+_REGULARIZER_KEYS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer")
+
+
+def _upgrade_layers(config):
+    r"""A model config of an earlier file in today's terms: regularizers written before they had a
+    ``convention`` penalised with the slides' lambda / 2m ("lectures"), which is what they keep."""
+    if not isinstance(config, dict):
+        return config
+    config = dict(config)
+    if isinstance(config.get("layers"), list):
+        config["layers"] = [_upgrade_layer(c) for c in config["layers"]]
+    return config
+
+
+def _upgrade_layer(layer):
+    if not isinstance(layer, dict):
+        return layer
+    layer = dict(layer)
+    if layer.get("name") == "model":
+        layer["config"] = _upgrade_layers(layer.get("config"))
+    for key in _REGULARIZER_KEYS:
+        regularizer = layer.get(key)
+        if isinstance(regularizer, dict) and "convention" not in regularizer:
+            layer[key] = {**regularizer, "convention": "lectures"}
+    return layer
 
 
 def _check_budget(config, tensors):
@@ -278,6 +318,8 @@ def _compile_from(model, config, path, custom_objects):
             loss = _custom_loss(loss, custom_objects, path)
         if isinstance(metrics, list):
             metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
+            if not all(isinstance(m, (str, dict)) or callable(m) for m in metrics):
+                raise ValueError(f"metrics must be names or configs; got {config.get('metrics')!r}")
         model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics,
                       loss_weights=config.get("loss_weights"))
         model._ensure_compiled_for(None)
@@ -302,7 +344,7 @@ def restore_state(model, path, contents=None) -> None:
     metadata, tensors = contents or read_file(path)
     from .model import layer_config
 
-    saved_layers = metadata["model"].get("layers")
+    saved_layers = _upgrade_layers(metadata["model"]).get("layers")
     mine = json.loads(json.dumps([layer_config(layer) for layer in model.layers]))
     if contents is None and saved_layers != mine:
         raise ModelFileError(f"{path} was written by a different model (its layers are {saved_layers}).")

@@ -192,11 +192,22 @@ class Sequential(Model):
 
     @property
     def inputs(self):
-        return None
+        r"""[the symbolic input] of a built Sequential (its layers' ``input``/``output`` are then set too),
+        so that ``Model(inputs=seq.inputs, outputs=seq.get_layer("hidden").output)`` extracts features."""
+        return None if not self.built else [self._symbolic_chain()[0]]
 
     @property
     def outputs(self):
-        return None
+        return None if not self.built else [self._symbolic_chain()[1]]
+
+    def _symbolic_chain(self):
+        if getattr(self, "_chain_for", None) != [id(layer) for layer in self._layers]:
+            start = symbolic.Input(shape=self._input_shape, dtype=self.dtype)
+            end = start
+            for layer in self._layers:
+                end = symbolic.call_layer(layer, end)
+            self._chain, self._chain_for = (start, end), [id(layer) for layer in self._layers]
+        return self._chain
 
     def get_config(self) -> dict:
         config = {"name": self.name, "input_dim": self.input_dim, "seed": self.seed, "dtype": self.dtype.name,

@@ -94,6 +94,26 @@ class SymbolicTensor:
     def __matmul__(self, other):
         return apply_op("matmul", self, other)
 
+    def __getitem__(self, index):
+        return apply_op("getitem", self, _index_constant(index))
+
+    def _neurona_apply_op(self, function, *arguments, **keywords):
+        r"""``neurona.autodiff`` operations (and ``neurona.ops``) called on placeholders come here."""
+        if function == "concatenate":
+            from . import layers
+            tensors, axis = arguments[0], keywords.get("axis", arguments[1] if len(arguments) > 1 else 0)
+            if axis in (-1, len(tensors[0].shape) - 1):
+                return layers.Concatenate()(list(tensors))
+            raise ValueError("On symbolic tensors, concatenate joins the last axis (axis=-1).")
+        return apply_op(function, *arguments, **keywords)
+
+
+def _index_constant(index):
+    r"""An index of ``x[...]`` as JSON-friendly numbers and slices (a batch axis first)."""
+    if not isinstance(index, tuple) or not index or index[0] != slice(None):
+        raise ValueError("Index a symbolic tensor with the batch axis first, e.g. x[:, 0] or x[:, 1:3].")
+    return index
+
 
 def is_symbolic(value) -> bool:
     if isinstance(value, SymbolicTensor):
@@ -146,7 +166,10 @@ def call_layer(layer, inputs):
     else:
         layer.build(shapes[0] if layer.n_inputs == 1 else shapes, dtype=tensors[0].dtype)
         output = layer.sample_output_shape
-    return Node(layer, tensors, output, tensors[0].dtype).output
+    node = Node(layer, tensors, output, tensors[0].dtype)
+    layer.input = tensors[0] if layer.n_inputs == 1 else tensors      # Keras' layer.input / layer.output
+    layer.output = node.output
+    return node.output
 
 
 def apply_op(function: str, *arguments, **keywords):

@@ -68,6 +68,14 @@ relu = _unary("relu", lambda z: np.maximum(z, 0), "y = max(0, x);  dy/dx = 1 if 
 abs = _unary("abs", np.abs, "y = |x|;  dy/dx = sign(x)")     # noqa: A001  (ad.abs, as np.abs)
 
 
+def _erf(x):
+    from ..activations import erf as erf_values
+    return erf_values(x)
+
+
+erf = _unary("erf", _erf, "y = erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt;  dy/dx = 2/sqrt(pi) e^{-x^2}")
+
+
 def power(a, b):
     r"""a ** b. A constant exponent (a number or array) is kept as a setting of the node."""
     if not isinstance(b, Tensor):
@@ -234,3 +242,34 @@ def _attach_operators():
 
 
 _attach_operators()
+
+
+def _placeholder_aware():
+    r"""Let each operation accept the placeholders of a model being traced (anything with a
+    ``_neurona_apply_op`` method, e.g. ``neurona.Input`` tensors in a subclassed model's ``call``):
+    there the operation is recorded, not run. Duck-typed, so this module imports nothing of the
+    models; Tensor's operators call the plain functions and pay nothing."""
+    def aware(name, function):
+        def apply(*args, **kwargs):
+            for a in args:
+                if hasattr(a, "_neurona_apply_op"):
+                    return a._neurona_apply_op(name, *args, **kwargs)
+                if isinstance(a, (list, tuple)):
+                    for v in a:
+                        if hasattr(v, "_neurona_apply_op"):
+                            return v._neurona_apply_op(name, *args, **kwargs)
+            return function(*args, **kwargs)
+
+        apply.__name__ = apply.__qualname__ = function.__name__
+        apply.__doc__ = function.__doc__
+        apply.__wrapped__ = function
+        return apply
+
+    namespace = globals()
+    for name in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "negative", "exp", "log", "sqrt",
+                 "sin", "cos", "tanh", "sigmoid", "relu", "abs", "power", "matmul", "clip", "where", "sum", "mean",
+                 "max", "reshape", "transpose", "getitem", "concatenate", "softmax", "log_softmax"):
+        namespace[name] = aware(name, namespace[name])
+
+
+_placeholder_aware()

@@ -56,10 +56,13 @@ class Normalization(Layer):
     def setup(self, input_shape, rng, dtype):
         n = input_shape[-1]
         given = self._given
-        mean = np.zeros(n) if given["mean"] is None else np.broadcast_to(given["mean"], (n,))
-        variance = np.ones(n) if given["variance"] is None else np.broadcast_to(given["variance"], (n,))
-        self.add_state("mean", np.array(mean, dtype=dtype))
-        self.add_state("variance", np.array(variance, dtype=dtype))
+        if given["mean"] is not None:           # constants, as in Keras: no weights to save or set
+            self.mean = np.array(np.broadcast_to(given["mean"], (n,)), dtype=dtype)
+            self.variance = np.array(np.broadcast_to(given["variance"], (n,)), dtype=dtype)
+            return input_shape
+        self.add_state("mean", np.zeros(n, dtype=dtype))
+        self.add_state("variance", np.ones(n, dtype=dtype))
+        self.add_state("count", np.zeros((), dtype=np.int64))      # samples adapted to (Keras' third weight)
         return input_shape
 
     def adapt(self, data, batch_size=None, steps=None):
@@ -71,6 +74,9 @@ class Normalization(Layer):
             raise ValueError(f"Normalization.adapt needs an array of samples (m, features); got shape {x.shape}.")
         if not np.all(np.isfinite(x)):
             raise ValueError(f"Normalization.adapt: data holds {int(np.sum(~np.isfinite(x)))} NaN or infinite values.")
+        if self._given["mean"] is not None:
+            raise ValueError("Normalization: this layer was given its mean and variance; adapt computes them "
+                             "for a layer made without them.")
         if not self.built:
             self.build((None, *x.shape[1:]))
         elif x.shape[1:] != self.sample_input_shape:
@@ -79,6 +85,7 @@ class Normalization(Layer):
         flat = _as_2d(x)
         self.mean[...] = flat.mean(axis=0)
         self.variance[...] = flat.var(axis=0)
+        self.count[...] = flat.shape[0]
         self.adapted = True
 
     def _scale(self):
