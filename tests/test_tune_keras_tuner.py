@@ -1,7 +1,7 @@
 r"""Keras Tuner's getting-started guide, its MNIST / dense parts, with only the imports changed
 (``import neurona as keras``, ``from neurona import tune as keras_tuner``), on a subset of the
-real MNIST. The guide's data preparation (keras.datasets.mnist.load_data, keras.utils.to_categorical)
-is replaced by neurona's IDX loader and one_hot: the tuner is what is under test. The HyperModel
+real MNIST: the guide's keras.datasets.mnist.load_data() (a download) is neurona's IDX loader on
+the local files; the rest of its data preparation is as written. The HyperModel
 and Hyperband parts run on the bundled 8x8 digits (as images), to stay quick."""
 import os
 from pathlib import Path
@@ -20,10 +20,19 @@ MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 def mnist():
     if not MNIST.is_dir():
         pytest.skip(f"no MNIST files at {MNIST}")
-    x, y, _, _ = keras.datasets.load_mnist(MNIST, download=False, progress=False)
-    x = x.reshape(-1, 28, 28, 1)[:900]
-    y = keras.data.one_hot(y[:900], 10)
-    return x[:600], y[:600], x[600:], y[600:]
+    # (x, y), (x_test, y_test) = keras.datasets.mnist.load_data(), on the local files and a subset
+    x, y, _, _ = keras.datasets.load_mnist(MNIST, flatten=False, scale=False, download=False, progress=False)
+    x, y = x[:900], y[:900]
+    x_train = x[:-300]
+    x_val = x[-300:]
+    y_train = y[:-300]
+    y_val = y[-300:]
+    x_train = np.expand_dims(x_train, -1).astype("float32") / 255.0
+    x_val = np.expand_dims(x_val, -1).astype("float32") / 255.0
+    num_classes = 10
+    y_train = keras.utils.to_categorical(y_train, num_classes)
+    y_val = keras.utils.to_categorical(y_val, num_classes)
+    return x_train, y_train, x_val, y_val
 
 
 @pytest.fixture(scope="module")
