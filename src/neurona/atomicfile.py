@@ -1,6 +1,9 @@
 r"""Atomic file writes: a crash at any moment leaves the old file or the new one, never a mix.
 
     write_atomic(path, data)      temporary file in the same directory, fsync, os.replace, fsync of the directory
+    write_atomic(path, data, durable=False)   the same without the fsyncs: whole under a killed process
+                                  (the rename is atomic and the page cache outlives the process), not
+                                  promised to survive a power cut; for bookkeeping rewritten often
     remove_stale_temporaries(p)   deletes the temporaries that writes of p killed half-way left behind
 """
 from __future__ import annotations
@@ -9,7 +12,7 @@ import os
 import tempfile
 
 
-def write_atomic(path, data: bytes) -> None:
+def write_atomic(path, data: bytes, durable: bool = True) -> None:
     r"""Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -19,12 +22,15 @@ def write_atomic(path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                os.fsync(file.fileno())
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+    if not durable:
+        return
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)        # the rename itself reaches the disk

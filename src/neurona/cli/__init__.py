@@ -7,6 +7,8 @@ r"""The ``neurona`` command.
     neurona predict model.safetensors inputs.csv -o predictions.csv
     neurona info model.safetensors
     neurona datasets
+    neurona tune                           a small search on the bundled digits (under a minute)
+    neurona tune experiment.toml --tuner bayesian --max-trials 20 --workers 2
 
 Exit codes: 0 success; 2 usage error (bad flag or TOML key, unknown dataset, missing or bad
 file, conflicting flags: nothing is written); 1 failure while working, with a one-line reason on
@@ -21,7 +23,7 @@ import traceback
 import click
 import numpy as np
 
-from .. import metrics, saving
+from .. import metrics, mlp, saving
 from . import experiment, paths, sources
 from .csvfile import read_csv
 from ..model import Sequential
@@ -235,6 +237,160 @@ def _confusion_table(matrix, classes) -> str:
     for name, row in zip(classes, matrix):
         lines.append(name.rjust(width) + "".join(str(v).rjust(width) for v in row))
     return "\n".join(lines)
+
+
+# -- tune ---------------------------------------------------------------------------------------
+TUNERS = ("random", "grid", "bayesian", "hyperband", "optuna")
+
+
+@cli.command("tune")
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@click.option("--tuner", "tuner_name", type=click.Choice(TUNERS), default="random", show_default=True,
+              help="the search algorithm")
+@click.option("--max-trials", type=click.IntRange(min=1), default=10, show_default=True,
+              help="trials to run (hyperband: its brackets decide, this caps them)")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="run trials in N local processes")
+@click.option("--scheduler", default=None, help="a Dask scheduler's address, e.g. tcp://host:8786")
+@click.option("--directory", default="tune_runs", show_default=True, help="where the trials are kept")
+@click.option("--project-name", default=None, help="the search's folder in --directory (default: the file's name)")
+@click.option("--overwrite", is_flag=True, help="start afresh instead of continuing a search found there")
+@click.option("--objective", default=None, help="the value to optimise (default: val_accuracy or val_loss)")
+@click.option("--out", default=None, help="where the best model goes (default: [output] out)")
+@debug_option
+def tune_command(config, tuner_name, max_trials, workers, scheduler, directory, project_name, overwrite, objective,
+                 out):
+    r"""Search hyperparameters: the [search] table of CONFIG over the settings of `neurona train`.
+
+    Prints a table of the trials while it runs, then the results; the best model is saved (as by
+    `neurona train`). Running it again continues the search (finished trials are kept)."""
+    from . import search
+    from .. import tune
+
+    document = usage(lambda: experiment.load_document(config)) if config else {}
+    table = document.pop("search", None) if config else search.DEFAULT_SEARCH
+    if table is None:
+        raise click.UsageError(f"{config} has no [search] table: add one, e.g. [search] units = {{int = [16, 128]}}.")
+    space = usage(lambda: search.parse_search(table))
+    usage(lambda: search.check_searchable(space))
+    # with no file, 10 epochs a trial keep the default search of the digits under a minute
+    settings = usage(lambda: experiment.merge(experiment.settings_from(document, config) if config else {"epochs": 10},
+                                              {"out": out}))
+    if workers and scheduler:
+        raise click.UsageError("conflicting options: --workers and --scheduler; give one place to run the trials.")
+    source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
+                                               settings["data_path"], settings["task"], settings["seed"]))
+    x_train, x_test, y_train, y_test = usage(lambda: sources.split(source, settings["test_size"], settings["seed"]))
+    if not settings["validation_split"]:
+        raise click.UsageError("neurona tune scores trials on validation data: --validation-split "
+                               "([fit] validation_split) must be > 0.")
+    usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
+    out_path, _ = usage(lambda: _outputs(settings))
+    x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
+    order = np.random.default_rng(settings["seed"]).permutation(len(x_train))
+    x_train, y_train = x_train[order], y_train[order]
+    if source.task == "classification":
+        units, activation, loss = mlp.output_for("classification", len(source.classes))
+        metric_names, objective = ["accuracy"], objective or "val_accuracy"
+    else:
+        units, activation, loss = mlp.output_for("regression")
+        metric_names, objective = ["mae"], objective or "val_loss"
+    hypermodel = search.ExperimentHyperModel(settings, space, x_train.shape[1], units, activation, loss, metric_names)
+    executor = _executor(workers, scheduler)
+    name = project_name or (os.path.splitext(os.path.basename(config))[0] if config else "digits")
+    kinds = {"random": tune.RandomSearch, "grid": tune.GridSearch, "bayesian": tune.BayesianOptimization,
+             "hyperband": tune.Hyperband, "optuna": tune.OptunaSearch}
+    options = {"max_epochs": settings["epochs"], "max_trials": max_trials} if tuner_name == "hyperband" else {
+        "max_trials": max_trials}
+    tuner = usage(lambda: kinds[tuner_name](hypermodel, objective=objective, directory=directory, project_name=name,
+                                            overwrite=overwrite, executor=executor, seed=settings["seed"], **options))
+    _describe(source, settings, len(x_train), len(x_test))
+    print(f"Searching {', '.join(hp.name for hp in space)} with {tuner_name} ({max_trials} trials at most), "
+          f"objective {tuner.oracle.objective.name} ({tuner.oracle.objective.direction}); trials in "
+          f"{tuner.storage.path}")
+    try:
+        with _live_trials(tuner) as show:
+            tuner.on_trial_end = show
+            tuner.search(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                         validation_split=settings["validation_split"], verbose=0)
+    except tune.SearchStopped as error:
+        raise Failure(str(error)) from None
+    best_trials = tuner.oracle.get_best_trials(1)
+    if not best_trials:
+        raise Failure("no trial finished with a score; see the messages above.")
+    print(_results_table(tuner))
+    model = tuner.get_best_models(1)[0]
+    result = _report(model, source, x_test, y_test)
+    model.metadata = _metadata(source, settings, scaler)
+    model.save(out_path)
+    print(f"Best trial {best_trials[0].trial_id}: {tuner.oracle.objective.name} = {best_trials[0].score:.4f}; "
+          f"saved its model to {out_path}")
+    return result
+
+
+def _executor(workers, scheduler):
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise Failure('--scheduler needs dask.distributed: pip install "neurona[dask]".') from None
+        try:
+            return Client(scheduler, timeout=10)
+        except (OSError, TimeoutError) as error:
+            raise Failure(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    return workers
+
+
+def _trial_row(trial):
+    score = "" if trial.score is None else f"{trial.score:.4f}"
+    values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                       for k, v in trial.values.items() if v is not None and not k.startswith("tuner/"))
+    return [trial.trial_id, trial.status, score, "" if trial.best_epoch is None else str(trial.best_epoch),
+            f"{trial.seconds or 0:.1f}", values]
+
+
+def _trials_table(tuner, title):
+    from rich.table import Table
+    table = Table(title=title)
+    for column in ("trial", "status", tuner.oracle.objective.name, "best epoch", "seconds", "hyperparameters"):
+        table.add_column(column)
+    for trial in tuner.oracle.trials.values():
+        table.add_row(*_trial_row(trial))
+    return table
+
+
+class _live_trials:
+    r"""A rich live table of the trials, redrawn as each one ends (plain lines when not a terminal)."""
+
+    def __init__(self, tuner):
+        self.tuner = tuner
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.live import Live
+        console = Console()
+        self.live = Live(_trials_table(self.tuner, "Trials"), console=console, auto_refresh=False) \
+            if console.is_terminal else None
+        if self.live is not None:
+            self.live.__enter__()
+        return self.show
+
+    def show(self, trial):
+        if self.live is not None:
+            self.live.update(_trials_table(self.tuner, "Trials"), refresh=True)
+        else:
+            print("  ".join(_trial_row(trial)), flush=True)
+
+    def __exit__(self, *exc):
+        if self.live is not None:
+            self.live.__exit__(*exc)
+        return False
+
+
+def _results_table(tuner) -> str:
+    from rich.console import Console
+    console = Console(width=140, record=True, file=open(os.devnull, "w"))
+    console.print(_trials_table(tuner, "Results"))
+    return console.export_text()
 
 
 # -- using a saved model ------------------------------------------------------------------------

@@ -104,14 +104,24 @@ def defaults() -> dict:
 
 def read_toml(path) -> dict:
     r"""The settings of a TOML experiment file as a flat {key: value}, checked against SCHEMA."""
+    return settings_from(load_document(path), path)
+
+
+def load_document(path) -> dict:
+    r"""The tables of a TOML file, unchecked (``neurona tune`` takes its [search] table out first)."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as file:
-            document = tomllib.load(file)
+            return tomllib.load(file)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML ({error}).") from None
     except OSError as error:
         raise SettingsError(f"cannot read {path}: {error.strerror}.") from None
+
+
+def settings_from(document: dict, path) -> dict:
+    r"""The tables of an experiment file checked against SCHEMA, as a flat {key: value}."""
+    path = os.fspath(path)
     settings = {}
     for section, table in document.items():
         if section not in SCHEMA:
