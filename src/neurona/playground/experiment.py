@@ -3,7 +3,7 @@ r"""One page's experiment: its settings, its data and its neurona network, train
 Nothing here knows about the web: the server turns messages into calls of ``Experiment`` and its
 results into messages, and ``export`` writes the same steps as a script. A step is one epoch:
 
-    model.fit(x_train, y_train, epochs=1, batch_size=batchSize, verbose=0)
+    model.fit(x_train, y_train, epochs=1, batch_size=batchSize, initial_epoch=epoch, verbose=0)
     train loss = model.evaluate(x_train, y_train)["loss"],  test loss = model.evaluate(x_test, y_test)["loss"]
 
 The network is ``neurona.mlp.build_mlp`` over the chosen input features; the output and loss are
@@ -238,7 +238,7 @@ class Experiment:
         if self.epoch >= MAX_EPOCHS:
             raise SettingsError(f"The network has trained {MAX_EPOCHS} epochs, the playground's limit: reset it.")
         self.model.fit(self.inputs_train, self.targets_train, epochs=1, batch_size=self.settings["batchSize"],
-                       verbose=0)
+                       initial_epoch=self.epoch, verbose=0)
         self.epoch += 1
         self.losses = self.evaluate()
         self.history["loss"].append(self.losses["train"])

@@ -122,7 +122,7 @@ def script(experiment: Experiment) -> str:
         "",
         f"for epoch in range({experiment.epoch}):",
         "    changes(epoch)",
-        "    model.fit(inputs_train, targets_train, epochs=1, batch_size=batch_size, verbose=0)",
+        "    model.fit(inputs_train, targets_train, epochs=1, batch_size=batch_size, initial_epoch=epoch, verbose=0)",
         '    train_loss = model.evaluate(inputs_train, targets_train)["loss"]',
         '    test_loss = model.evaluate(inputs_test, targets_test)["loss"]',
         '    print(epoch + 1, repr(float(train_loss)), repr(float(test_loss)))',
