@@ -51,3 +51,36 @@ def run(host: str, port: int, open_browser: bool, max_pages: int, print_fn=print
     finally:
         sock.close()
     print_fn("neurona playground stopped.")
+
+
+class BackgroundServer:
+    r"""The playground served from a thread on a free port of 127.0.0.1, for tests and benchmarks:
+
+        with BackgroundServer() as server:
+            open(server.url) ...
+    """
+
+    def __init__(self, host: str = "127.0.0.1", **app_options):
+        self.host, self.app_options = host, app_options
+
+    def __enter__(self):
+        import uvicorn
+
+        self.socket = bind(self.host, 0)
+        self.url = f"http://{self.host}:{self.socket.getsockname()[1]}/"
+        config = uvicorn.Config(create_app(host=self.host, **self.app_options), log_level="warning",
+                                ws_max_size=MAX_MESSAGE_BYTES + 1024, timeout_graceful_shutdown=1, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None      # older uvicorn: not from a thread
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("the playground server did not start")
+            threading.Event().wait(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.socket.close()

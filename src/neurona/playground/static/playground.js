@@ -28,6 +28,9 @@
   let csvText = null;
   const stats = { frames: 0, firstFrame: 0, lastFrame: 0, latencies: [], states: 0, errors: [] };
   window.playgroundStats = stats;
+  // what the page holds now (read by the tests and the benchmark)
+  window.playgroundState = () => ({ settings: state, chart, problem: view.problem, classes: view.classes,
+                                   shape: view.shape, epoch: lastFrame ? lastFrame.epoch : null });
 
   // -- colours --------------------------------------------------------------------------------
   const LUT = new Uint8ClampedArray(256 * 3);
