@@ -10,7 +10,7 @@ second, in a worker thread, so a slow or vanished page delays nobody else.
 Messages (JSON objects with a "type"): from the page ``configure {settings}``, ``play``, ``pause``,
 ``step``, ``reset``, ``regenerate``, ``focus {node}``, ``parameter {layer, unit, source, value}``,
 ``explain {layer, unit, sample}``, ``upload {csv, x1, x2, label}``, ``points {points}``, ``export``,
-``download``, ``ping``; to the page ``ready``, ``state``, ``frame``, ``explain``, ``export``,
+``download``, ``ping``, ``ack`` (a frame was drawn); to the page ``ready``, ``state``, ``frame``, ``explain``, ``export``,
 ``model``, ``error``, ``pong``.
 """
 from __future__ import annotations
@@ -49,8 +49,11 @@ MESSAGES = {
     "configure": {"settings"}, "play": set(), "pause": set(), "step": set(), "reset": set(),
     "regenerate": set(), "focus": {"node"}, "parameter": {"layer", "unit", "source", "value"},
     "explain": {"layer", "unit", "sample"}, "upload": {"csv", "x1", "x2", "label"}, "points": {"points"},
-    "export": set(), "download": set(), "ping": set(),
+    "export": set(), "download": set(), "ping": set(), "ack": set(),
 }
+#: frames sent ahead of the page's acknowledgements (a page that acknowledges them gets them as fast
+#: as it draws them; the losses and replies it asks for never wait behind a queue of frames)
+FRAMES_AHEAD = 2
 
 
 class MessageError(ValueError):
@@ -96,6 +99,9 @@ class Page:
         self.playing = False
         self.player: asyncio.Task | None = None
         self.interval = 1.0 / max_steps_per_second
+        self.acknowledging = False      # the page acknowledges frames: send at most FRAMES_AHEAD ahead
+        self.unacknowledged = 0
+        self.acknowledged = asyncio.Event()
 
     async def send(self, message: dict):
         await self.websocket.send_text(json.dumps(_finite(message), allow_nan=False, default=_json_default))
@@ -261,6 +267,11 @@ class Page:
         await self.send({"type": "model", "filename": "playground.safetensors",
                          "data": await self.work(_model_bytes, e)})
 
+    async def on_ack(self, message):
+        self.acknowledging = True
+        self.unacknowledged = max(0, self.unacknowledged - 1)
+        self.acknowledged.set()
+
     async def on_ping(self, message):
         await self.send({"type": "pong"})
 
@@ -279,7 +290,14 @@ class Page:
                 frame = await self.work(self.frame)
                 frame["playing"] = self.playing
                 await self.send(frame)
+                self.unacknowledged += 1
                 await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+                while self.acknowledging and self.unacknowledged >= FRAMES_AHEAD and self.playing:
+                    self.acknowledged.clear()
+                    try:
+                        await asyncio.wait_for(self.acknowledged.wait(), 2.0)
+                    except asyncio.TimeoutError:        # a page that stopped answering: go on slowly
+                        self.unacknowledged -= 1
         except (WebSocketDisconnect, RuntimeError, ConnectionError):
             self.playing = False
         except asyncio.CancelledError:

@@ -26,7 +26,7 @@
   let mathTarget = null;
   let pendingChange = null;
   let csvText = null;
-  const stats = { frames: 0, firstFrame: 0, lastFrame: 0, latencies: [], states: 0, errors: [] };
+  const stats = { frames: 0, firstFrame: 0, lastFrame: 0, renderMs: 0, latencies: [], states: 0, errors: [] };
   window.playgroundStats = stats;
   // what the page holds now (read by the tests and the benchmark)
   window.playgroundState = () => ({ settings: state, chart, problem: view.problem, classes: view.classes,
@@ -49,9 +49,14 @@
     return out;
   }
   function paintValues(canvas, b64, side, discretize) {
+    // a map that did not change is not painted again (most do not, once the network has settled)
+    const key = b64 + (discretize ? "d" : "");
+    if (canvas.painted === key) return;
+    canvas.painted = key;
     const codes = bytes(b64), ctx = canvas.getContext("2d");
-    if (canvas.width !== side) { canvas.width = side; canvas.height = side; }
-    const image = ctx.createImageData(side, side);
+    if (canvas.width !== side) { canvas.width = side; canvas.height = side; canvas.image = null; }
+    if (!canvas.image) canvas.image = ctx.createImageData(side, side);
+    const image = canvas.image;
     for (let i = 0; i < codes.length; i++) {
       let code = codes[i];
       if (discretize) code = code >= 128 ? 255 : 0;
@@ -178,7 +183,7 @@
   const HANDLERS = {
     ready() { configure(); },
     state(message) { applyState(message); },
-    frame(message) { renderFrame(message); },
+    frame(message) { renderFrame(message); send({ type: "ack" }); },
     error(message) {
       stats.errors.push(message.message);
       showMessage(message.message);
@@ -237,6 +242,7 @@
     }
     showControls();
     renderFrame(message.frame);
+    drawPoints();
   }
 
   function showControls() {
@@ -472,15 +478,19 @@
     }));
     for (const link of links) {
       const w = frame.parameters[link.layer] ? frame.parameters[link.layer].kernel[link.from][link.to] : 0;
-      link.path.setAttribute("stroke", colour(w));
-      link.path.setAttribute("stroke-width", Math.min(10, 1 + 9 * Math.abs(w) / 5).toFixed(2));
+      setIfChanged(link.path, "stroke", colour(w));
+      setIfChanged(link.path, "stroke-width", Math.min(10, 1 + 9 * Math.abs(w) / 5).toFixed(1));
     }
     view.shape.forEach((units, l) => {
       (nodes[`layer-${l}`] || []).forEach((node, u) => {
-        if (frame.parameters[l]) node.bias.setAttribute("fill", colour(frame.parameters[l].bias[u]));
+        if (frame.parameters[l]) setIfChanged(node.bias, "fill", colour(frame.parameters[l].bias[u]));
       });
     });
-    drawPoints();
+    stats.renderMs += performance.now() - now;
+  }
+  function setIfChanged(el, name, value) {
+    // a weight's line is restyled only when its drawing changes: restyling hundreds of SVG paths costs
+    if (el["_" + name] !== value) { el["_" + name] = value; el.setAttribute(name, value); }
   }
   function setPlaying(playing) { $("play-pause-button").classList.toggle("playing", !!playing); }
   function drawChart() {
