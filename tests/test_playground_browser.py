@@ -219,3 +219,18 @@ def test_export_as_code_runs_as_a_script_giving_the_page_numbers(page, server, t
     assert printed == list(zip(state["chart"]["train"], state["chart"]["test"]))
     assert len(printed) == state["epoch"]
     assert page.errors == []
+
+
+def test_sweep_and_compare_opens_the_cell_clicked(page, server):
+    open_page(page, server, "#seed=0.3&dataset=xor")
+    page.select_option("#sweep-name-1", "learningRate")
+    page.fill("#sweep-values-1", "0.01, 0.1, 0.3")
+    page.click("#sweep-run")
+    page.wait_for_function("document.querySelectorAll('.sweep-cell').length === 3")
+    page.wait_for_function("document.getElementById('sweep-epoch').textContent === 'epoch 5'")
+    assert "learningRate 0.3" in page.inner_text(".sweep-cell >> nth=2")
+    page.click(".sweep-cell >> nth=2")
+    page.wait_for_function("location.hash.includes('learningRate=0.3&')")
+    assert page.input_value("#learningRate") == "0.3"
+    page.wait_for_function("document.getElementById('sweep-epoch').textContent.startsWith('stopped')")
+    assert page.errors == []

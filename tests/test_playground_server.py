@@ -132,6 +132,11 @@ HOSTILE = [
     ('{"type": "points", "points": [[0, 0, 0], [1, 1, 1], [2, 2, "B"], [3, 3, 1]]}', "Point 2"),
     ('{"type": "points", "points": {"a": 1}}', "list of 4"),
     ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    ('{"type": "sweep", "axes": [{"name": "seed", "values": ["a"]}]}', "A sweep varies one of"),
+    ('{"type": "sweep", "axes": [{"name": "learningRate", "values": [1, 2, 3, 4, 5]},'
+     ' {"name": "batchSize", "values": [1, 2, 3, 4]}]}', "20 combinations"),
+    ('{"type": "sweep", "axes": [{"name": "learningRate", "values": [-1]}]}', "'learningRate'"),
+    ('{"type": "sweep", "axes": "lr"}', "'axes' must be a list"),
 ]
 
 
@@ -200,3 +205,23 @@ def check_user_data(s, tmp_path):
     assert model.epoch == 3 and [layer.units for layer in model.layers] == [4, 2, 1]
     s.send_json({"type": "points", "points": [[-1, -1, 0], [1, 1, 1], [-2, -1, 0], [2, 1, 1], [0, 3, 1]]})
     assert receive(s, "state")["userData"]["rows"] == 5
+
+
+def test_a_sweep_trains_every_combination_side_by_side(client):
+    with opened(client, {"seed": "0.5", "dataset": "xor"}) as (s, _):
+        s.send_json({"type": "sweep", "axes": [{"name": "learningRate", "values": [0.01, 0.3]},
+                                               {"name": "networkShape", "values": [[2], [4, 4]]}]})
+        frames = [receive(s, "sweep") for _ in range(3)]
+        assert [f["epoch"] for f in frames] == [1, 2, 3]
+        cells = frames[-1]["cells"]
+        assert [c["values"] for c in cells] == [{"learningRate": 0.01, "networkShape": [2]},
+                                                {"learningRate": 0.01, "networkShape": [4, 4]},
+                                                {"learningRate": 0.3, "networkShape": [2]},
+                                                {"learningRate": 0.3, "networkShape": [4, 4]}]
+        assert len(base64.b64decode(cells[0]["map"]["value"])) == cells[0]["side"] ** 2
+        assert len({c["loss"]["train"] for c in cells}) == 4
+        s.send_json({"type": "unsweep"})
+        while not receive(s, "sweep").get("stopped"):
+            pass
+        s.send_json({"type": "step"})
+        assert receive(s, "frame")["epoch"] == 1      # the page's own experiment did not move meanwhile

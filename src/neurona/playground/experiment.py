@@ -55,9 +55,9 @@ def grid(n: int) -> np.ndarray:
 class Experiment:
     r"""The state of one page: settings, data (generated or the user's), network, epoch, history."""
 
-    def __init__(self, values: dict | None = None):
+    def __init__(self, values: dict | None = None, user_data=None):
         self.settings = settings_module.check_settings(values or {})
-        self.user_data: tuple[np.ndarray, np.ndarray, str] | None = None    # (x, y, problem)
+        self.user_data: tuple[np.ndarray, np.ndarray, str] | None = user_data    # (x, y, problem)
         self.initialisation = 0     # resets so far: each reset draws new initial weights
         self.focus = None           # the node shown large in the output heatmap
         self.make_data()
@@ -310,10 +310,12 @@ class Experiment:
             output = {"value": outputs[self.focus[0]][:, self.focus[1]]}
         else:
             output = self.output_map(outputs[-1])
-        coded = {key: (code_classes(v) if key == "classes" else code_probability(v) if key == "confidence"
-                       else code_value(v)) for key, v in output.items()}
-        return {"grid": OUTPUT_GRID, "nodeGrid": side, "output": coded,
+        return {"grid": OUTPUT_GRID, "nodeGrid": side, "output": code_map(output),
                 "nodes": [[code_value(small(a[:, u])) for u in range(a.shape[1])] for a in outputs]}
+
+    def boundary(self, side: int) -> dict:
+        r"""The output layer's heatmap alone on a side x side grid (the sweep's small maps)."""
+        return code_map(self.output_map(self.node_outputs(grid(side))[-1]))
 
     def feature_maps(self) -> dict:
         points = grid(OUTPUT_GRID)
@@ -365,6 +367,11 @@ class Experiment:
                 "b": float(dense.bias[unit]), "z": float(record["z"][0, unit]), "a": float(record["a"][0, unit]),
                 "delta": float(record["dL/dz"][0, unit]), "dL/dw": record["dL/dW"][:, unit].tolist(),
                 "dL/db": float(record["dL/db"][unit]), "loss": float(result["loss"])}
+
+
+def code_map(output: dict) -> dict:
+    return {key: (code_classes(v) if key == "classes" else code_probability(v) if key == "confidence"
+                  else code_value(v)) for key, v in output.items()}
 
 
 def code_value(values: np.ndarray) -> str:

@@ -10,8 +10,8 @@ second, in a worker thread, so a slow or vanished page delays nobody else.
 Messages (JSON objects with a "type"): from the page ``configure {settings}``, ``play``, ``pause``,
 ``step``, ``reset``, ``regenerate``, ``focus {node}``, ``parameter {layer, unit, source, value}``,
 ``explain {layer, unit, sample}``, ``upload {csv, x1, x2, label}``, ``points {points}``, ``export``,
-``download``, ``ping``, ``ack`` (a frame was drawn); to the page ``ready``, ``state``, ``frame``, ``explain``, ``export``,
-``model``, ``error``, ``pong``.
+``download``, ``ping``, ``ack`` (a frame was drawn), ``sweep {axes}``, ``unsweep``; to the page
+``ready``, ``state``, ``frame``, ``sweep``, ``explain``, ``export``, ``model``, ``error``, ``pong``.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import export, userdata
 from .experiment import Experiment
+from .sweep import MAX_EPOCHS as SWEEP_EPOCHS, Sweep
 from .settings import SettingsError, schema
 
 STATIC = Path(__file__).parent / "static"
@@ -49,7 +50,7 @@ MESSAGES = {
     "configure": {"settings"}, "play": set(), "pause": set(), "step": set(), "reset": set(),
     "regenerate": set(), "focus": {"node"}, "parameter": {"layer", "unit", "source", "value"},
     "explain": {"layer", "unit", "sample"}, "upload": {"csv", "x1", "x2", "label"}, "points": {"points"},
-    "export": set(), "download": set(), "ping": set(), "ack": set(),
+    "export": set(), "download": set(), "ping": set(), "ack": set(), "sweep": {"axes"}, "unsweep": set(),
 }
 #: frames sent ahead of the page's acknowledgements (a page that acknowledges them gets them as fast
 #: as it draws them; the losses and replies it asks for never wait behind a queue of frames)
@@ -98,6 +99,8 @@ class Page:
         self.lock = asyncio.Lock()
         self.playing = False
         self.player: asyncio.Task | None = None
+        self.sweep: Sweep | None = None
+        self.sweeper: asyncio.Task | None = None
         self.interval = 1.0 / max_steps_per_second
         self.acknowledging = False      # the page acknowledges frames: send at most FRAMES_AHEAD ahead
         self.unacknowledged = 0
@@ -123,8 +126,10 @@ class Page:
             pass
         finally:
             self.playing = False
-            if self.player is not None:
-                self.player.cancel()
+            self.sweep = None
+            for task in (self.player, self.sweeper):
+                if task is not None:
+                    task.cancel()
 
     async def handle(self, raw):
         kind = None
@@ -187,9 +192,23 @@ class Page:
 
     async def on_play(self, message):
         self.need_experiment()
+        self.sweep = None
         self.playing = True
         if self.player is None or self.player.done():
             self.player = asyncio.create_task(self.play_loop())
+
+    async def on_sweep(self, message):
+        e = self.need_experiment()
+        self.playing = False
+        self.sweep = await self.work(Sweep, e, message.get("axes"))
+        if self.sweeper is None or self.sweeper.done():
+            self.sweeper = asyncio.create_task(self.sweep_loop())
+
+    async def on_unsweep(self, message):
+        self.sweep = None
+        if self.sweeper is None or self.sweeper.done():
+            await self.send({"type": "sweep", "stopped": True})
+        # else the sweep's loop sends "stopped" after its last round
 
     async def on_pause(self, message):
         self.playing = False
@@ -279,32 +298,52 @@ class Page:
     async def play_loop(self):
         r"""One epoch and one frame at a time, at most ``max_steps_per_second``; a send to a page that
         reads slowly waits for that page only."""
+        async def one():
+            try:
+                await self.work(self.experiment.step)
+            except (FloatingPointError, SettingsError) as error:
+                self.playing = False
+                await self.error(str(error), "play")
+            frame = await self.work(self.frame)
+            frame["playing"] = self.playing
+            return frame
+        await self.loop(lambda: self.playing, one)
+
+    async def sweep_loop(self):
+        r"""One epoch of every cell of the sweep and one "sweep" frame per round."""
+        async def one():
+            sweep = self.sweep
+            await self.work(sweep.step)
+            frame = await self.work(sweep.frame)
+            if sweep.epoch >= SWEEP_EPOCHS and self.sweep is sweep:
+                self.sweep = None
+            return frame
+        await self.loop(lambda: self.sweep is not None, one)
         try:
-            while self.playing:
+            await self.send({"type": "sweep", "stopped": True})
+        except (WebSocketDisconnect, RuntimeError, ConnectionError):
+            pass
+
+    async def loop(self, going, one):
+        try:
+            while going():
                 started = time.monotonic()
-                try:
-                    await self.work(self.experiment.step)
-                except (FloatingPointError, SettingsError) as error:
-                    self.playing = False
-                    await self.error(str(error), "play")
-                frame = await self.work(self.frame)
-                frame["playing"] = self.playing
-                await self.send(frame)
+                await self.send(await one())
                 self.unacknowledged += 1
                 await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
-                while self.acknowledging and self.unacknowledged >= FRAMES_AHEAD and self.playing:
+                while self.acknowledging and self.unacknowledged >= FRAMES_AHEAD and going():
                     self.acknowledged.clear()
                     try:
                         await asyncio.wait_for(self.acknowledged.wait(), 2.0)
                     except asyncio.TimeoutError:        # a page that stopped answering: go on slowly
                         self.unacknowledged -= 1
         except (WebSocketDisconnect, RuntimeError, ConnectionError):
-            self.playing = False
+            self.playing, self.sweep = False, None
         except asyncio.CancelledError:
             raise
         except Exception:
-            self.playing = False
-            log.exception("playground: the play loop stopped")
+            self.playing, self.sweep = False, None
+            log.exception("playground: a training loop stopped")
 
 
 def _model_bytes(experiment: Experiment) -> str:

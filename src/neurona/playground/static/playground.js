@@ -198,6 +198,7 @@
     },
     pong() {},
     explain(message) { renderMath(message); },
+    sweep(message) { renderSweep(message); if (message.cells) send({ type: "ack" }); },
     export(message) {
       const pre = $("export-script");
       pre.textContent = message.script; pre.hidden = false;
@@ -574,6 +575,78 @@
     $("math-text").textContent = lines.join("\n");
   }
 
+  // -- sweep and compare ------------------------------------------------------------------------------
+  const SWEEP_VALUES = {
+    learningRate: "0.003, 0.01, 0.03, 0.1", activation: "relu, tanh, sigmoid, linear",
+    networkShape: "2; 4,2; 8,8; 8,8,8", optimizer: "sgd, momentum, rmsprop, adam", batchSize: "1, 5, 10, 30",
+    regularizationRate: "0, 0.001, 0.01, 0.1", loss: "square, crossEntropy", regularization: "none, L1, L2",
+    schedule: "none, step, exponential, cosine",
+  };
+  let sweepCells = [];
+  function sweepAxis(n) {
+    const name = $(`sweep-name-${n}`).value;
+    if (!name) return null;
+    const text = $(`sweep-values-${n}`).value;
+    const s = SETTINGS[name];
+    const values = name === "networkShape"
+      ? text.split(";").map((t) => (t.trim() ? t.split(",").map(Number) : []))
+      : text.split(",").map((t) => t.trim()).filter((t) => t).map((t) => (s.kind === "number" || s.kind === "integer" ? Number(t) : t));
+    return { name, values };
+  }
+  function bindSweep() {
+    for (const n of [1, 2]) {
+      const select = $(`sweep-name-${n}`);
+      if (n === 2) { const none = document.createElement("option"); none.value = ""; none.textContent = "(none)"; select.appendChild(none); }
+      for (const name in SWEEP_VALUES) { const o = document.createElement("option"); o.value = o.textContent = name; select.appendChild(o); }
+      select.value = n === 1 ? "learningRate" : "";
+      select.onchange = () => { $(`sweep-values-${n}`).value = SWEEP_VALUES[select.value] || ""; };
+      select.onchange();
+    }
+    $("sweep-run").onclick = () => {
+      const axes = [sweepAxis(1), sweepAxis(2)].filter((a) => a);
+      sweepCells = [];
+      $("sweep-grid").innerHTML = "";
+      setPlaying(false);
+      send({ type: "sweep", axes });
+    };
+    $("sweep-stop").onclick = () => send({ type: "unsweep" });
+  }
+  function renderSweep(message) {
+    if (message.stopped) $("sweep-epoch").textContent = `stopped${message.epoch ? " at epoch " + message.epoch : ""}`;
+    if (!message.cells) return;
+    if (!message.stopped) $("sweep-epoch").textContent = `epoch ${message.epoch}`;
+    const grid = $("sweep-grid");
+    if (sweepCells.length !== message.cells.length) {
+      grid.innerHTML = "";
+      sweepCells = message.cells.map((cell, i) => {
+        const box = document.createElement("div");
+        box.className = "sweep-cell"; box.dataset.index = i;
+        box.title = "open this one";
+        const canvas = document.createElement("canvas");
+        const label = document.createElement("div"), loss = document.createElement("div");
+        label.textContent = Object.entries(cell.values).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(",") || "none" : v}`).join(", ");
+        loss.className = "loss";
+        box.append(canvas, label, loss);
+        box.onclick = () => {
+          send({ type: "unsweep" });
+          Object.assign(state, cell.values);
+          writeHash();
+          configure();
+          window.scrollTo(0, 0);
+        };
+        grid.appendChild(box);
+        return { canvas, loss };
+      });
+    }
+    message.cells.forEach((cell, i) => {
+      const target = sweepCells[i];
+      if (cell.map.classes) paintClasses(target.canvas, cell.map, cell.side, false);
+      else paintValues(target.canvas, cell.map.value, cell.side, false);
+      const f = (v) => (v === null ? "–" : v.toFixed(3));
+      target.loss.textContent = cell.diverged ? "diverged" : `test ${f(cell.loss.test)}  train ${f(cell.loss.train)}`;
+    });
+  }
+
   // -- controls ---------------------------------------------------------------------------------------------
   function fillSelect(select, values) {
     select.innerHTML = "";
@@ -623,6 +696,7 @@
     $("math-close").onclick = () => { $("math-panel").hidden = true; mathTarget = null; };
     $("math-sample").onchange = requestMath;
     bindUserData();
+    bindSweep();
   }
   function bindUserData() {
     $("csv-file").addEventListener("change", async (event) => {
