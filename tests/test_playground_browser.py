@@ -221,16 +221,29 @@ def test_export_as_code_runs_as_a_script_giving_the_page_numbers(page, server, t
     assert page.errors == []
 
 
-def test_sweep_and_compare_opens_the_cell_clicked(page, server):
+def test_sweep_and_compare_and_the_classic_neurons(page, server):
     open_page(page, server, "#seed=0.3&dataset=xor")
     page.select_option("#sweep-name-1", "learningRate")
     page.fill("#sweep-values-1", "0.01, 0.1, 0.3")
     page.click("#sweep-run")
     page.wait_for_function("document.querySelectorAll('.sweep-cell').length === 3")
-    page.wait_for_function("document.getElementById('sweep-epoch').textContent === 'epoch 5'")
+    page.wait_for_function("+document.getElementById('sweep-epoch').textContent.replace('epoch ', '') >= 5")
     assert "learningRate 0.3" in page.inner_text(".sweep-cell >> nth=2")
     page.click(".sweep-cell >> nth=2")
     page.wait_for_function("location.hash.includes('learningRate=0.3&')")
+    page.wait_for_function("window.playgroundState().settings.learningRate === 0.3")
     assert page.input_value("#learningRate") == "0.3"
     page.wait_for_function("document.getElementById('sweep-epoch').textContent.startsWith('stopped')")
+
+    # the classic neurons: a perceptron's line moves, one sample per click; a McCulloch-Pitts OR
+    page.wait_for_selector("#classic-count:has-text('0 samples seen')")
+    page.click("#classic-step")
+    page.wait_for_selector("#classic-count:has-text('1 samples seen')")
+    assert page.inner_text("#classic-trace").startswith("step 1 ")
+    page.fill("#mp-threshold", "1")
+    page.dispatch_event("#mp-threshold", "change")
+    page.wait_for_function("document.querySelectorAll('#mp-table tr').length === 5 && "
+                           "document.querySelector('#mp-table').textContent.includes('θ = 1')")
+    outputs = page.eval_on_selector_all("#mp-table tr td:last-child", "cells => cells.map(c => c.textContent)")
+    assert outputs == ["0", "1", "1", "1"]
     assert page.errors == []

@@ -137,6 +137,12 @@ HOSTILE = [
      ' {"name": "batchSize", "values": [1, 2, 3, 4]}]}', "20 combinations"),
     ('{"type": "sweep", "axes": [{"name": "learningRate", "values": [-1]}]}', "'learningRate'"),
     ('{"type": "sweep", "axes": "lr"}', "'axes' must be a list"),
+    ('{"type": "classic", "action": "step"}', "Start the classic neuron first"),
+    ('{"type": "classic", "action": "start", "rule": "adaline"}', "'rule' must be one of"),
+    ('{"type": "classic", "action": "start", "rule": "mira", "learningRate": -1}', "'learningRate'"),
+    ('{"type": "classic", "action": "jump"}', "'action' must be"),
+    ('{"type": "gate", "inputs": 40, "threshold": 1}', "'inputs'"),
+    ('{"type": "gate", "inputs": 2, "threshold": 1, "inhibitory": [5]}', "'inhibitory'"),
 ]
 
 
@@ -225,3 +231,25 @@ def test_a_sweep_trains_every_combination_side_by_side(client):
             pass
         s.send_json({"type": "step"})
         assert receive(s, "frame")["epoch"] == 1      # the page's own experiment did not move meanwhile
+
+
+def test_the_classic_neurons_learn_one_sample_at_a_time_and_gates_answer(client):
+    with opened(client) as (s, _):
+        for rule in ("perceptron", "averaged", "mira"):
+            s.send_json({"type": "classic", "action": "start", "rule": rule, "learningRate": 1, "seed": 4})
+            start = receive(s, "classic")
+            assert start["steps"] == 0 and start["w"] == [0.0, 0.0] and len(start["points"]) == 60
+            for step in range(1, 241):
+                s.send_json({"type": "classic", "action": "step"})
+                state = receive(s, "classic")
+                assert state["steps"] == step and state["trace"][0].startswith(f"step {step} ")
+                if state["wrongNow"] == 0:
+                    break
+            assert state["wrongNow"] == 0, rule             # separable: every rule gets there
+            points = np.array(state["points"])
+            z = points[:, :2] @ np.array(state["w"]) + state["b"]
+            assert np.array_equal((z >= 0).astype(int), points[:, 2].astype(int))
+        s.send_json({"type": "gate", "inputs": 2, "threshold": 2, "inhibitory": []})
+        assert receive(s, "gate")["output"] == [0, 0, 0, 1]               # AND
+        s.send_json({"type": "gate", "inputs": 2, "threshold": 1, "inhibitory": [1]})
+        assert receive(s, "gate")["output"] == [0, 0, 1, 0]               # x1 AND NOT x2

@@ -10,8 +10,9 @@ second, in a worker thread, so a slow or vanished page delays nobody else.
 Messages (JSON objects with a "type"): from the page ``configure {settings}``, ``play``, ``pause``,
 ``step``, ``reset``, ``regenerate``, ``focus {node}``, ``parameter {layer, unit, source, value}``,
 ``explain {layer, unit, sample}``, ``upload {csv, x1, x2, label}``, ``points {points}``, ``export``,
-``download``, ``ping``, ``ack`` (a frame was drawn), ``sweep {axes}``, ``unsweep``; to the page
-``ready``, ``state``, ``frame``, ``sweep``, ``explain``, ``export``, ``model``, ``error``, ``pong``.
+``download``, ``ping``, ``ack`` (a frame was drawn), ``sweep {axes}``, ``unsweep``, ``classic {action, rule, learningRate, seed}``,
+``gate {inputs, threshold, inhibitory}``; to the page ``ready``, ``state``, ``frame``, ``sweep``,
+``classic``, ``gate``, ``explain``, ``export``, ``model``, ``error``, ``pong``.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import export, userdata
+from .classic import ClassicExperiment, gate
 from .experiment import Experiment
 from .sweep import MAX_EPOCHS as SWEEP_EPOCHS, Sweep
 from .settings import SettingsError, schema
@@ -51,6 +53,7 @@ MESSAGES = {
     "regenerate": set(), "focus": {"node"}, "parameter": {"layer", "unit", "source", "value"},
     "explain": {"layer", "unit", "sample"}, "upload": {"csv", "x1", "x2", "label"}, "points": {"points"},
     "export": set(), "download": set(), "ping": set(), "ack": set(), "sweep": {"axes"}, "unsweep": set(),
+    "classic": {"action", "rule", "learningRate", "seed"}, "gate": {"inputs", "threshold", "inhibitory"},
 }
 #: frames sent ahead of the page's acknowledgements (a page that acknowledges them gets them as fast
 #: as it draws them; the losses and replies it asks for never wait behind a queue of frames)
@@ -100,6 +103,7 @@ class Page:
         self.playing = False
         self.player: asyncio.Task | None = None
         self.sweep: Sweep | None = None
+        self.classic: ClassicExperiment | None = None
         self.sweeper: asyncio.Task | None = None
         self.interval = 1.0 / max_steps_per_second
         self.acknowledging = False      # the page acknowledges frames: send at most FRAMES_AHEAD ahead
@@ -290,6 +294,22 @@ class Page:
         self.acknowledging = True
         self.unacknowledged = max(0, self.unacknowledged - 1)
         self.acknowledged.set()
+
+    async def on_classic(self, message):
+        action = message.get("action")
+        if action == "start":
+            self.classic = await self.work(ClassicExperiment, message.get("rule"), message.get("learningRate", 1.0),
+                                           message.get("seed", 0))
+            await self.send(await self.work(self.classic.state))
+        elif action == "step":
+            if self.classic is None:
+                raise MessageError("Start the classic neuron first: a 'classic' message with action 'start'.")
+            await self.send(await self.work(self.classic.step))
+        else:
+            raise MessageError(f"'action' must be 'start' or 'step'. Got {str(action)[:40]!r}.")
+
+    async def on_gate(self, message):
+        await self.send(gate(message.get("inputs"), message.get("threshold"), message.get("inhibitory", [])))
 
     async def on_ping(self, message):
         await self.send({"type": "pong"})

@@ -181,7 +181,7 @@
   }
 
   const HANDLERS = {
-    ready() { configure(); },
+    ready() { configure(); classicStart(); requestGate(); },
     state(message) { applyState(message); },
     frame(message) { renderFrame(message); send({ type: "ack" }); },
     error(message) {
@@ -198,6 +198,8 @@
     },
     pong() {},
     explain(message) { renderMath(message); },
+    classic(message) { renderClassic(message); },
+    gate(message) { renderGate(message); },
     sweep(message) { renderSweep(message); if (message.cells) send({ type: "ack" }); },
     export(message) {
       const pre = $("export-script");
@@ -631,6 +633,7 @@
           send({ type: "unsweep" });
           Object.assign(state, cell.values);
           writeHash();
+          showControls();
           configure();
           window.scrollTo(0, 0);
         };
@@ -645,6 +648,82 @@
       const f = (v) => (v === null ? "–" : v.toFixed(3));
       target.loss.textContent = cell.diverged ? "diverged" : `test ${f(cell.loss.test)}  train ${f(cell.loss.train)}`;
     });
+  }
+
+  // -- the classic neurons -------------------------------------------------------------------------------
+  let classicTimer = null;
+  function classicStart() {
+    send({ type: "classic", action: "start", rule: $("classic-rule").value, learningRate: +$("classic-rate").value,
+           seed: Math.floor(Math.random() * 100000) });
+  }
+  function renderClassic(m) {
+    const canvas = $("classic-canvas"), ctx = canvas.getContext("2d"), s = canvas.width;
+    const px = (v) => ((v + 6) / 12) * s, py = (v) => ((6 - v) / 12) * s;
+    ctx.fillStyle = "#fafafa"; ctx.fillRect(0, 0, s, s);
+    const [w1, w2] = m.w, b = m.b;
+    // the half-plane the neuron calls class 1 (z >= 0), lightly shaded
+    const image = ctx.createImageData(s, s);
+    for (let j = 0; j < s; j += 1) for (let i = 0; i < s; i += 1) {
+      const x1 = -6 + 12 * i / s, x2 = 6 - 12 * j / s, z = w1 * x1 + w2 * x2 + b, k = 4 * (j * s + i);
+      const c = z >= 0 ? POS : NEG;
+      for (let q = 0; q < 3; q++) image.data[k + q] = 250 + (c[q] - 250) * 0.18;
+      image.data[k + 3] = 255;
+    }
+    ctx.putImageData(image, 0, 0);
+    if (w1 !== 0 || w2 !== 0) {
+      ctx.beginPath(); ctx.strokeStyle = "#222"; ctx.lineWidth = 2;
+      if (Math.abs(w2) > Math.abs(w1)) { ctx.moveTo(px(-6), py((-b + 6 * w1) / w2)); ctx.lineTo(px(6), py((-b - 6 * w1) / w2)); }
+      else { ctx.moveTo(px((-b + 6 * w2) / w1), py(-6)); ctx.lineTo(px((-b - 6 * w2) / w1), py(6)); }
+      ctx.stroke();
+    }
+    m.points.forEach((p, i) => {
+      ctx.beginPath(); ctx.arc(px(p[0]), py(p[1]), i === m.sample ? 6 : 3.5, 0, 2 * Math.PI);
+      ctx.fillStyle = p[2] === 1 ? "#0877bd" : "#f59322"; ctx.fill();
+      ctx.strokeStyle = i === m.sample ? "#000" : "#fff"; ctx.lineWidth = i === m.sample ? 2 : 1; ctx.stroke();
+    });
+    $("classic-count").textContent = `${m.steps} samples seen (pass ${m.pass}); ${m.wrongNow} of ${m.points.length} on the wrong side now; ` +
+      `w = (${w1.toFixed(3)}, ${w2.toFixed(3)}), b = ${b.toFixed(3)}`;
+    $("classic-trace").textContent = m.trace.join("\n");
+    if (m.wrongNow === 0 && classicTimer && m.steps % m.points.length === 0) toggleClassicPlay();
+  }
+  function toggleClassicPlay() {
+    const button = $("classic-play");
+    if (classicTimer) { clearInterval(classicTimer); classicTimer = null; button.setAttribute("aria-pressed", "false"); return; }
+    button.setAttribute("aria-pressed", "true");
+    classicTimer = setInterval(() => send({ type: "classic", action: "step" }), 150);
+  }
+  function gateInhibitory() {
+    return Array.from(document.querySelectorAll("#mp-inhibitory input")).filter((i) => i.checked).map((i) => +i.value);
+  }
+  function requestGate() {
+    send({ type: "gate", inputs: +$("mp-inputs").value, threshold: +$("mp-threshold").value, inhibitory: gateInhibitory() });
+  }
+  function buildGateInputs() {
+    const box = $("mp-inhibitory"), n = +$("mp-inputs").value;
+    box.innerHTML = "Inhibitory: ";
+    for (let i = 0; i < n; i++) {
+      const label = document.createElement("label"), input = document.createElement("input");
+      input.type = "checkbox"; input.value = i; input.onchange = requestGate;
+      label.append(input, ` x${i + 1} `);
+      box.appendChild(label);
+    }
+  }
+  function renderGate(m) {
+    const n = m.inputs[0].length;
+    let html = "<tr>" + Array.from({ length: n }, (_, i) => `<th>x${i + 1}${m.inhibitory.includes(i) ? " (inh.)" : ""}</th>`).join("") +
+      "<th>z = Σ excitatory</th><th>ŷ</th></tr>";
+    m.inputs.forEach((row, r) => {
+      html += "<tr>" + row.map((v) => `<td>${v}</td>`).join("") + `<td>${m.z[r]}</td><td><b>${m.output[r]}</b></td></tr>`;
+    });
+    $("mp-table").innerHTML = html + `<caption>ŷ = 1 if z ≥ θ = ${m.threshold} and no inhibitory input is 1</caption>`;
+  }
+  function bindClassic() {
+    $("classic-start").onclick = classicStart;
+    $("classic-step").onclick = () => send({ type: "classic", action: "step" });
+    $("classic-play").onclick = toggleClassicPlay;
+    $("mp-inputs").onchange = () => { buildGateInputs(); requestGate(); };
+    $("mp-threshold").onchange = requestGate;
+    buildGateInputs();
   }
 
   // -- controls ---------------------------------------------------------------------------------------------
@@ -697,6 +776,7 @@
     $("math-sample").onchange = requestMath;
     bindUserData();
     bindSweep();
+    bindClassic();
   }
   function bindUserData() {
     $("csv-file").addEventListener("change", async (event) => {
