@@ -92,10 +92,6 @@ class Experiment:
         r"""Apply new settings; returns what that did: "data" (new data and network), "reset" (new
         network), "live" (the running network changed) or "view" (nothing to compute)."""
         new = settings_module.check_settings(values, self.settings)
-        if new.get("dataset") == "user" or new.get("regDataset") == "user":
-            if self.user_data is None and (new["dataset" if new["problem"] == "classification" else "regDataset"]
-                                           == "user"):
-                raise SettingsError("There is no user data yet: upload a CSV or draw points first.")
         changed = {key for key in new if new[key] != self.settings.get(key)}
         old, self.settings = self.settings, new
         try:
@@ -135,6 +131,9 @@ class Experiment:
         percTrainData % train, the rest test (TensorFlow Playground's split)."""
         s = self.settings
         if self.uses_user_data:
+            if self.user_data is None or self.user_data[2] != s["problem"]:
+                raise SettingsError(f"There is no user data for {s['problem']} yet: upload a CSV file or draw "
+                                    f"points first.")
             x, y, _ = self.user_data
             order = np.random.default_rng(seed_number(s["seed"])).permutation(len(y))
             x, y = x[order], y[order]

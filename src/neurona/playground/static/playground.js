@@ -133,7 +133,8 @@
     for (const s of schema.settings) {
       const value = values[s.name];
       if (value === null || value === undefined) continue;
-      parts.push(`${s.name}=${Array.isArray(value) ? value.join(",") : value}`);
+      const text = Array.isArray(value) ? value.join(",") : s.kind === "string" ? encodeURIComponent(value) : value;
+      parts.push(`${s.name}=${text}`);
     }
     for (const key in values) if (key.endsWith(HIDE_SUFFIX)) parts.push(`${key}=${values[key]}`);
     return parts.join("&");
