@@ -9,6 +9,7 @@ r"""The ``neurona`` command.
     neurona datasets
     neurona tune                           a small search on the bundled digits (under a minute)
     neurona tune experiment.toml --tuner bayesian --max-trials 20 --workers 2
+    neurona playground                     the playground page in the browser (--port, --no-browser)
 
 Exit codes: 0 success; 2 usage error (bad flag or TOML key, unknown dataset, missing or bad
 file, conflicting flags: nothing is written); 1 failure while working, with a one-line reason on
@@ -566,6 +567,22 @@ def list_datasets():
     print("Downloadable (cached after the first use; --data-path DIR reads local IDX files):")
     for name, description in sorted(datasets.DOWNLOADABLE.items()):
         print(f"  {name:<18} {description}")
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: a free port")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (other than the "
+              "loopback: reachable from the network, with a warning)")
+@click.option("--no-browser", is_flag=True, help="do not open the browser")
+@debug_option
+def playground(port, host, no_browser):
+    r"""Open the neurona playground (TensorFlow Playground on neurona's engine) in the browser."""
+    try:
+        from .. import playground as page
+        import starlette, uvicorn  # noqa: F401, E401 (the extra's packages)
+    except ImportError as error:
+        raise click.UsageError(f"the playground needs {error.name}: pip install \"neurona[playground]\"") from None
+    usage(lambda: page.serve(host=host, port=port, open_browser=not no_browser))
 
 
 # -- entry point --------------------------------------------------------------------------------

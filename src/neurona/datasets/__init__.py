@@ -12,7 +12,7 @@ from .bundled import (
 )
 from .download import data_home, fetch
 from .idx import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist, parse_idx, read_idx
-from .playground import make_circle, make_gauss, make_spiral, make_xor
+from .playground import make_circle, make_gauss, make_reg_gauss, make_reg_plane, make_spiral, make_xor
 from .toy import CHOCOLATE_QUERY, chocolate_prices, logic_gate, make_linear
 
 #: sets fetched from the web on first use (then read from the cache): name -> what it holds.
@@ -42,6 +42,8 @@ __all__ = [
     "make_circle",
     "make_gauss",
     "make_linear",
+    "make_reg_gauss",
+    "make_reg_plane",
     "make_spiral",
     "make_xor",
     "parse_idx",
