@@ -4,7 +4,7 @@ Nothing here knows about the web: the server turns messages into calls of ``Expe
 results into messages, and ``export`` writes the same steps as a script. A step is one epoch:
 
     model.fit(x_train, y_train, epochs=1, batch_size=batchSize, initial_epoch=epoch, verbose=0)
-    train loss = model.evaluate(x_train, y_train)["loss"],  test loss = model.evaluate(x_test, y_test)["loss"]
+    train loss = model.evaluate(x_train, y_train, return_dict=True)["loss"],  test loss = model.evaluate(x_test, y_test, return_dict=True)["loss"]
 
 The network is ``neurona.mlp.build_mlp`` over the chosen input features; the output and loss are
 TensorFlow Playground's (tanh output, targets -1 / +1, J = 1/(2N) sum (y_hat - y)^2) or, with
@@ -248,10 +248,13 @@ class Experiment:
                 f"learning rate (now {self.settings['learningRate']}) or the regularization rate, then reset.")
         return self.losses
 
+    def _loss(self, inputs, targets) -> float:
+        return self.model.evaluate(inputs, targets, verbose=0, return_dict=True)["loss"]
+
     def evaluate(self) -> dict:
         with np.errstate(all="ignore"):
-            train = self.model.evaluate(self.inputs_train, self.targets_train)["loss"]
-            test = self.model.evaluate(self.inputs_test, self.targets_test)["loss"] if len(self.y_test) else math.nan
+            train = self._loss(self.inputs_train, self.targets_train)
+            test = self._loss(self.inputs_test, self.targets_test) if len(self.y_test) else math.nan
         return {"train": float(train), "test": float(test)}
 
     def classes_of(self, outputs: np.ndarray) -> np.ndarray:
