@@ -152,3 +152,15 @@ def test_loss_subclass_trains_a_model():
     model.compile(optimizer=nr.optimizers.SGD(0.1), loss=RelativeSquares())
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < 0.05 * history.history["loss"][0]
+
+
+def test_ops_cross_entropies_match_keras_ops():
+    for ours, theirs, target, output in (
+            (ops.binary_crossentropy, keras.ops.binary_crossentropy, LABELS, 1 / (1 + np.exp(-Z))),
+            (ops.categorical_crossentropy, keras.ops.categorical_crossentropy, ONE_HOT, P),
+            (ops.sparse_categorical_crossentropy, keras.ops.sparse_categorical_crossentropy, ONE_HOT.argmax(-1), P)):
+        for logits in (False, True):
+            value = output if not logits else Z
+            np.testing.assert_allclose(ours(target, value, from_logits=logits),
+                                       keras.ops.convert_to_numpy(theirs(target, value, from_logits=logits)),
+                                       rtol=1e-6, atol=1e-7)

@@ -11,6 +11,9 @@ from neurona import ops
 RNG = np.random.default_rng(0)
 X = RNG.uniform(0.3, 2.0, size=(3, 4))
 Y = RNG.normal(size=(3, 4))
+T01 = RNG.integers(0, 2, size=(3, 4)).astype(float)
+LABELS = np.array([1, 3, 0])
+ONE_HOT = np.eye(4)[LABELS]
 
 #: name -> (ops call, NumPy reference) on the float64 arrays X (positive) and Y
 CASES = {
@@ -46,6 +49,15 @@ CASES = {
     "softplus": (lambda a, b: ops.softplus(b), lambda a, b: np.log1p(np.exp(b))),
     "silu": (lambda a, b: ops.silu(b), lambda a, b: b / (1 + np.exp(-b))),
     "power": (lambda a, b: ops.power(a, 1.5) / ops.divide(a, 2.0), lambda a, b: a ** 1.5 / (a / 2)),
+    "binary_crossentropy": (lambda a, b: ops.binary_crossentropy(T01, ops.sigmoid(b)),
+                            lambda a, b: -(T01 * np.log(1 / (1 + np.exp(-b))) + (1 - T01) * np.log(1 - 1 / (1 + np.exp(-b))))),
+    "binary_crossentropy_logits": (lambda a, b: ops.binary_crossentropy(T01, b, from_logits=True),
+                                   lambda a, b: np.logaddexp(0, b) - T01 * b),
+    "categorical_crossentropy": (lambda a, b: ops.categorical_crossentropy(ONE_HOT, a),
+                                 lambda a, b: -np.sum(ONE_HOT * np.log(a / a.sum(-1, keepdims=True)), axis=-1)),
+    "sparse_categorical_crossentropy": (lambda a, b: ops.sparse_categorical_crossentropy(LABELS, b, from_logits=True),
+                                        lambda a, b: -np.log(np.exp(b) / np.exp(b).sum(-1, keepdims=True))[
+                                            np.arange(3), LABELS]),
 }
 
 

@@ -232,6 +232,46 @@ def log_softmax(x, axis=-1):
     return _ad.log_softmax(x, axis=axis)
 
 
+# -- cross-entropies (Keras's ops: not reduced over the batch) ------------------------------
+_EPSILON = 1e-7
+
+
+@_dual
+def binary_crossentropy(target, output, from_logits=False):
+    r"""Elementwise -[t ln p + (1 - t) ln(1 - p)], p clipped to [eps, 1 - eps]; with logits z,
+    max(z, 0) - z t + ln(1 + e^{-|z|})."""
+    output = _ad.as_tensor(output)
+    target = _ad.as_tensor(_data(target).astype(output.dtype))
+    if from_logits:
+        return _ad.add(_ad.subtract(_ad.relu(output), _ad.multiply(output, target)),
+                       _ad.log(_ad.add(1.0, _ad.exp(_ad.negative(_ad.abs(output))))))
+    p = _ad.clip(output, _EPSILON, 1.0 - _EPSILON)
+    return _ad.negative(_ad.add(_ad.multiply(target, _ad.log(p)),
+                                _ad.multiply(_ad.subtract(1.0, target), _ad.log(_ad.subtract(1.0, p)))))
+
+
+@_dual
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    r"""-sum_i t_i ln p_i over ``axis`` (one value per sample); p = output / sum(output) clipped to
+    [eps, 1], or log_softmax of logits."""
+    output = _ad.as_tensor(output)
+    target = _ad.as_tensor(_data(target).astype(output.dtype))
+    if from_logits:
+        log_p = _ad.log_softmax(output, axis=axis)
+    else:
+        p = _ad.divide(output, _ad.sum(output, axis=axis, keepdims=True))
+        log_p = _ad.log(_ad.clip(p, _EPSILON, 1.0))
+    return _ad.negative(_ad.sum(_ad.multiply(target, log_p), axis=axis))
+
+
+@_dual
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    r"""categorical_crossentropy of the one-hot rows of the integer labels ``target``."""
+    output = _ad.as_tensor(output)
+    return categorical_crossentropy(one_hot(target, output.shape[axis], dtype=output.dtype), output,
+                                    from_logits=from_logits, axis=axis)
+
+
 # -- no gradient: indices, comparisons, constructors ----------------------------------------
 def argmax(x, axis=None, keepdims=False):
     return np.argmax(_data(x), axis=axis, keepdims=keepdims)
