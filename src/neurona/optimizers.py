@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import schedules
+from . import kernels, schedules
 from .registry import Configurable, Registry
 from .validation import check_number
 
@@ -53,10 +53,31 @@ class Optimizer(Configurable):
         alpha = self.current_learning_rate
         self.iterations += 1
         for param, grad, slots in zip(params, grads, self._slots):
-            self._update(param, grad, slots, alpha)
+            if not self._compiled_update(param, grad, slots, alpha):
+                self._update(param, grad, slots, alpha)
 
     def _update(self, param, grad, slots, alpha):
         raise NotImplementedError
+
+    def _kernel_arguments(self, slots, alpha):
+        r"""(name of the rule in ``kernels``, its slot arrays, its scalars) for a one-pass update,
+        or None: the NumPy ``_update`` is then the only path."""
+        return None
+
+    def _compiled_update(self, param, grad, slots, alpha) -> bool:
+        r"""The update by a compiled one-pass kernel (``neurona[fast]``) where one applies; False
+        when the NumPy ``_update`` must run (no numba, ``NEURONA_FAST=0``, a small vector, ...)."""
+        call = self._kernel_arguments(slots, alpha)
+        if call is None:
+            return False
+        name, state, scalars = call
+        kernel = kernels.for_arrays(name, param, grad, *state)
+        if kernel is None:
+            return False
+        dtype = param.dtype.type        # the scalars in the arrays' precision, as on NumPy's path
+        kernel(param.reshape(-1), grad.reshape(-1), *(a.reshape(-1) for a in state),
+               *(s if isinstance(s, bool) else dtype(s) for s in scalars))
+        return True
 
     # -- state, for checkpoints ------------------------------------------------------------
     def get_state(self) -> dict:
@@ -139,6 +160,12 @@ class SGD(Optimizer):
                 np.multiply(v, alpha, out=step)
         param -= step
 
+    def _kernel_arguments(self, slots, alpha):
+        if self.momentum == 0:
+            return "sgd_update", (), (alpha,)
+        return ("sgd_momentum_update", (slots["velocity"],),
+                (alpha, self.momentum, 1.0 - self.dampening, self.nesterov))
+
 
 @register("rmsprop")
 class RMSprop(Optimizer):
@@ -170,6 +197,9 @@ class RMSprop(Optimizer):
         np.divide(grad, tmp, out=tmp)
         tmp *= alpha
         param -= tmp
+
+    def _kernel_arguments(self, slots, alpha):
+        return "rmsprop_update", (slots["mean_square"],), (alpha, self.rho, 1.0 - self.rho, self.epsilon)
 
 
 @register("adam")
@@ -230,3 +260,7 @@ class Adam(Optimizer):
         np.divide(m_sum, tmp, out=tmp)
         tmp *= alpha * self._c1 / self._sqrt_c2
         param -= tmp
+
+    def _kernel_arguments(self, slots, alpha):
+        return ("adam_update", (slots["m_sum"], slots["v_sum"]),
+                (alpha * self._c1 / self._sqrt_c2, self.beta_1, self.beta_2, self.epsilon / self._sqrt_c2))
