@@ -117,6 +117,18 @@ def test_small_vectors_other_dtypes_and_strided_arrays_take_the_numpy_path(monke
     for param in cases:
         optimizers.Adam(0.01).apply([param], [rng.standard_normal(param.shape).astype(param.dtype)])
         assert np.all(param != 0)
+    mixed = np.zeros(N, np.float32)                                # a float64 gradient
+    optimizers.Adam(0.01).apply([mixed], [rng.standard_normal(N)])
+    assert np.all(mixed != 0)
+    assert spy == {}
+
+
+def test_a_read_only_parameter_fails_as_in_numpy(monkeypatch, spy):
+    monkeypatch.setenv("NEURONA_FAST", "1")
+    param = np.zeros(N, np.float32)
+    param.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        optimizers.SGD(0.1).apply([param], [np.ones(N, np.float32)])
     assert spy == {}
 
 
@@ -184,3 +196,19 @@ def test_a_cache_directory_the_user_chose_is_kept(monkeypatch, tmp_path):
     monkeypatch.delenv("NUMBA_CACHE_DIR")
     kernels._choose_cache_dir()
     assert os.environ["NUMBA_CACHE_DIR"] == str(kernels.user_cache_dir())
+
+
+def test_a_small_model_never_loads_numba(tmp_path):
+    r"""`neurona train`'s default MLP (64-64-32-10, 6,570 parameters) is below MIN_SIZE: its fit does
+    not import numba (half a second), so the kernels leave its run time unchanged."""
+    script = textwrap.dedent("""
+        import sys
+        from neurona.cli import main
+        assert main(["train", "--epochs", "1", "--verbose", "0", "--out", "model.safetensors"]) == 0
+        print("numba" in sys.modules)
+    """)
+    env = dict(os.environ, NEURONA_FAST="1", PYTHONPATH=str(SRC))
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -112,14 +112,14 @@ def compiled(name: str):
     return kernel
 
 
-def for_arrays(name: str, *arrays):
-    r"""The compiled rule ``name`` if it should update these arrays, else None (then the NumPy
-    reference runs): numba wanted and installed, all arrays C-contiguous with one float dtype and
-    one size of at least ``MIN_SIZE``. Returned with the arrays as flat views."""
-    first = arrays[0]
-    if first.size < MIN_SIZE or first.dtype.type not in FLOAT_TYPES or not wanted():
+def for_arrays(name: str, param, grad, *state):
+    r"""The compiled rule ``name`` if it should update ``param`` and its ``state`` from ``grad``,
+    else None (then the NumPy reference runs): numba wanted and installed, all arrays C-contiguous
+    with one float dtype and one size of at least ``MIN_SIZE``, the updated ones writable."""
+    if param.size < MIN_SIZE or param.dtype.type not in FLOAT_TYPES or not wanted():
         return None
-    if any(a.dtype != first.dtype or a.size != first.size or not a.flags.c_contiguous for a in arrays):
+    if any(a.dtype != param.dtype or a.size != param.size or not a.flags.c_contiguous
+           for a in (param, grad, *state)) or not all(a.flags.writeable for a in (param, *state)):
         return None
     return compiled(name)
 
