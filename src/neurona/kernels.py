@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-#: Parameter vectors smaller than this are updated by NumPy: measured, a kernel pays once the
-#: optimizer's state no longer fits in the core's cache (see benchmarks/kernels.py).
+#: Parameter vectors smaller than this are updated by NumPy: below it a kernel saves a few
+#: microseconds a step (benchmarks/optimizer_update.py), less over a short run such as
+#: ``neurona train``'s default than the half second numba takes to import.
 MIN_SIZE = 1 << 16
 
 FLOAT_TYPES = (np.float32, np.float64)
