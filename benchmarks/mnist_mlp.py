@@ -31,8 +31,8 @@ What it measures, at each batch size (128 and 32 by default), and then for the w
   x 60,000 FLOPs (2 for the forward and 4 for the backward multiply-adds per weight and sample)
   needs at that rate; each framework's time is shown as the fraction of that bound it reaches.
 
-Everything is float32 on 2 threads (BLAS thread variables are set before NumPy is imported;
-``torch.set_num_threads(2)``).
+Everything is float32 on 2 threads (``--threads``; BLAS thread variables are set before NumPy is
+imported; ``torch.set_num_threads``).
 
 NumPy's BLAS (OpenBLAS) picks its kernel for the CPU unless ``OPENBLAS_CORETYPE`` names one; some
 machines set it (with ``OPENBLAS_L2_SIZE``) to work around old OpenBLAS bugs, which pins a current
@@ -54,8 +54,20 @@ Run it from the repository root:
 from __future__ import annotations
 
 import os
+import sys
 
-THREADS = 2
+
+def _threads(argv) -> int:
+    r"""``--threads N`` (default 2), read before NumPy loads its BLAS."""
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.split("=", 1)[1])
+    return 2
+
+
+THREADS = _threads(sys.argv[1:])
 # The BLAS reads these once, when NumPy loads it: they must be set before ``import numpy``.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = str(THREADS)
@@ -67,7 +79,6 @@ import resource  # noqa: E402
 import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -344,7 +355,7 @@ TRAINING = {"neurona": prepare_neurona, "neurona-numpy": prepare_neurona, "torch
 def worker_command(kind: str, batch_size: int, args) -> list[str]:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--batch-size", str(batch_size),
                "--data", str(args.data), "--torch-adam", args.torch_adam, "--gemm-rounds", str(args.gemm_rounds),
-               "--layers", ",".join(map(str, args.layers))]
+               "--layers", ",".join(map(str, args.layers)), "--threads", str(THREADS)]
     if args.train_samples:
         command += ["--train-samples", str(args.train_samples)]
     return command
@@ -610,6 +621,8 @@ def main(argv=None):
                              "eager Adam on this CPU; foreach is the multi-tensor one)")
     parser.add_argument("--gemm-rounds", type=int, default=7, help="rounds of the GEMM timing (best kept)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="BLAS and torch threads (default 2; 1 is less disturbed by a busy machine)")
     parser.add_argument("--worker", choices=("gemm", *TRAINING), help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--layers", type=lambda text: tuple(int_list(text)), default=LAYER_SIZES,
