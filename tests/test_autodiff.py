@@ -67,6 +67,7 @@ CASES = {
     "sigmoid": (ad.sigmoid, rng_arrays(25, (3, 2), low=-6, high=6)),
     "relu": (ad.relu, rng_arrays(26, (4, 3), away_from=0.0)),
     "abs": (ad.abs, rng_arrays(27, (4, 3), away_from=0.0)),
+    "erf": (ad.erf, rng_arrays(57, (3, 2), low=-2.5, high=2.5)),
     "maximum-broadcast": (ad.maximum, rng_arrays(28, (3, 4), (4,))),
     "minimum-broadcast": (ad.minimum, rng_arrays(29, (3, 1), (3, 4))),
     "clip": (lambda a: ad.clip(a, -0.5, 0.7), [np.array([-1.3, -0.2, 0.1, 0.65, 0.9, 1.7])]),

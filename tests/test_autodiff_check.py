@@ -72,6 +72,14 @@ LOSS_SETUPS = {
     "sparse_categorical_crossentropy": [
         (losses.SparseCategoricalCrossentropy(), "softmax", lambda r: r.integers(0, 3, 6)),
         (losses.SparseCategoricalCrossentropy(from_logits=True), None, lambda r: r.integers(0, 3, 6))],
+    "mean_absolute_percentage_error": [(losses.MeanAbsolutePercentageError(), None, lambda r: r.uniform(1, 2, (6, 2)))],
+    "mean_squared_logarithmic_error": [(losses.MeanSquaredLogarithmicError(), "softplus",
+                                        lambda r: r.uniform(0, 2, (6, 2)))],
+    "huber": [(losses.Huber(delta=0.3), None, lambda r: r.normal(size=(6, 2)))],
+    "log_cosh": [(losses.LogCosh(), None, lambda r: r.normal(size=(6, 2)))],
+    "poisson": [(losses.Poisson(), "softplus", lambda r: r.integers(0, 4, (6, 2)).astype(float))],
+    "kl_divergence": [(losses.KLDivergence(), "softmax", lambda r: r.dirichlet(np.ones(3), 6))],
+    "squared_hinge": [(losses.SquaredHinge(), "tanh", lambda r: r.choice([-1.0, 1.0], (6, 1)))],
     "hinge": [(losses.Hinge(), "tanh", lambda r: r.choice([-1.0, 1.0], (6, 1))),
               (losses.Hinge(), None, lambda r: r.integers(0, 2, (6, 2)))],
 }

@@ -30,9 +30,21 @@ OPTIMIZERS = {
     "adam": lambda: optimizers.Adam(0.01),
     "adam_options": lambda: optimizers.Adam(schedules.CosineAnnealing(0.02, decay_steps=10), beta_1=0.5,
                                             beta_2=0.9, epsilon=1e-3),
+    "adam_clipnorm": lambda: optimizers.Adam(0.01, clipnorm=1.0),
+    "adamw": lambda: optimizers.AdamW(0.01, weight_decay=0.1),
+    "nadam": lambda: optimizers.Nadam(0.01),
+    "adagrad": lambda: optimizers.Adagrad(0.1, initial_accumulator_value=0.5),
+    "adamax": lambda: optimizers.Adamax(0.01),
 }
-# Each kind's name in ``kernels``: every rule is exercised.
-assert {"sgd_update", "sgd_momentum_update", "rmsprop_update", "adam_update"} == set(kernels.RULES)
+#: options the kernels do not cover: these stay on NumPy
+NUMPY_ONLY = {
+    "rmsprop_momentum": lambda: optimizers.RMSprop(0.01, momentum=0.9),
+    "rmsprop_centered": lambda: optimizers.RMSprop(0.01, centered=True),
+    "amsgrad": lambda: optimizers.Adam(0.01, amsgrad=True),
+}
+# Every rule is exercised by some optimizer above.
+assert set(kernels.RULES) == {"sgd_update", "sgd_velocity_update", "sgd_dampened_update", "rmsprop_update",
+                              "adam_update", "nadam_update", "adagrad_update", "adamax_update"}
 
 
 def run(make_optimizer, dtype, fast, monkeypatch, shapes=((N,),), n_steps=N_STEPS):
@@ -101,6 +113,12 @@ def test_the_plain_loops_are_the_numpy_formula(name, monkeypatch):
     looped, _ = run(OPTIMIZERS[name], np.float64, True, monkeypatch, shapes=((40,),), n_steps=5)
     reference, _ = run(OPTIMIZERS[name], np.float64, False, monkeypatch, shapes=((40,),), n_steps=5)
     np.testing.assert_allclose(looped[0], reference[0], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name", NUMPY_ONLY)
+def test_options_without_a_kernel_stay_on_numpy(name, monkeypatch, spy):
+    run(NUMPY_ONLY[name], np.float32, True, monkeypatch, n_steps=2)
+    assert spy == {}
 
 
 def test_numpy_fast_0_takes_the_numpy_path(monkeypatch, spy):

@@ -90,7 +90,7 @@ def test_dense_gradients(activation, use_bias, regularization):
 
 
 def test_dense_grads_include_the_regularizer_gradient():
-    layer, x, upstream = built_dense("tanh", True, L2(0.4), L1(0.3))
+    layer, x, upstream = built_dense("tanh", True, L2(0.4, convention="lectures"), L1(0.3, convention="lectures"))
     m = x.shape[0]
     a = layer.forward(x, training=True)
     layer.backward(upstream)
@@ -358,6 +358,11 @@ REQUIRED_ARGUMENTS = {
     ("schedules", "exponential_decay"): {"initial_learning_rate": 0.1},
     ("schedules", "cosine_annealing"): {"initial_learning_rate": 0.1, "decay_steps": 100},
     ("schedules", "cosine_annealing_warm_restarts"): {"initial_learning_rate": 0.1, "first_decay_steps": 10},
+    ("schedules", "inverse_time_decay"): {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    ("schedules", "piecewise_constant_decay"): {"boundaries": [10, 20], "values": [0.1, 0.05, 0.01]},
+    ("schedules", "polynomial_decay"): {"initial_learning_rate": 0.1, "decay_steps": 100},
+    ("schedules", "cosine_decay"): {"initial_learning_rate": 0.1, "decay_steps": 100},
+    ("schedules", "cosine_decay_restarts"): {"initial_learning_rate": 0.1, "first_decay_steps": 10},
     ("layers", "dense"): {"units": 4},
     ("layers", "activation"): {"activation": "tanh"},
     ("layers", "dropout"): {"rate": 0.25},

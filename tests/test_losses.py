@@ -107,7 +107,38 @@ def hinge_cases(rng):
             yield f"{labels}-{shape[1]}out", Hinge(), y, y_pred
 
 
+def keras_regression_cases(cls, **arguments):
+    def cases(rng):
+        for shape in ((N, K), (7, 1)):
+            y = rng.uniform(0.2, 3.0, size=shape)
+            # |y_hat - y| >= 0.1 (kinks of |.| and of Huber's pieces at +-delta kept away)
+            y_pred = y + rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 0.9, size=shape)
+            if cls is losses.Huber:
+                y_pred = y + away_from(rng.normal(0.0, 2.0, size=shape), 1.0, 0.05, rng)
+                y_pred = y + away_from(y_pred - y, -1.0, 0.05, rng)
+            yield f"{shape[1]}out", cls(**arguments), y, y_pred
+    return cases
+
+
+def kld_cases(rng):
+    y = rng.dirichlet(np.ones(K), size=N)
+    yield "probabilities", losses.KLDivergence(), y, softmax(rng.normal(size=(N, K)))
+
+
+def squared_hinge_cases(rng):
+    for shape in ((N, K), (7, 1)):
+        signs = rng.choice([-1.0, 1.0], size=shape)
+        yield f"{shape[1]}out", losses.SquaredHinge(), signs, rng.normal(0.5, 1.5, size=shape)
+
+
 CASE_MAKERS = {
+    "mean_absolute_percentage_error": keras_regression_cases(losses.MeanAbsolutePercentageError),
+    "mean_squared_logarithmic_error": keras_regression_cases(losses.MeanSquaredLogarithmicError),
+    "huber": keras_regression_cases(losses.Huber),
+    "log_cosh": keras_regression_cases(losses.LogCosh),
+    "poisson": keras_regression_cases(losses.Poisson),
+    "kl_divergence": kld_cases,
+    "squared_hinge": squared_hinge_cases,
     "mean_squared_error": mse_cases,
     "mean_absolute_error": mae_cases,
     "binary_crossentropy": bce_cases,

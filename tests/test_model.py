@@ -356,8 +356,8 @@ def test_fit_before_compile_and_unknown_names():
         model.fit(x, y)
     with pytest.raises(RuntimeError, match="compile"):
         model.evaluate(x, y)
-    with pytest.raises(ValueError, match="Unknown optimizer 'adamw?'.*adam.*rmsprop.*sgd"):
-        model.compile(optimizer="adamw", loss="mse")
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamz'.*adam.*rmsprop.*sgd"):
+        model.compile(optimizer="adamz", loss="mse")
     with pytest.raises(ValueError, match="Unknown loss 'categorical_crossentropi'. Did you mean 'categorical_crossentropy'"):
         model.compile(optimizer="adam", loss="categorical_crossentropi")
     with pytest.raises(ValueError, match="Unknown activation 'rleu'. Did you mean 'relu'.*Known activations: .*sigmoid"):

@@ -152,13 +152,21 @@ def test_schedule_learning_rates_match_torch_scheduler(name):
 
 
 @pytest.mark.parametrize("name", sorted(SCHEDULE_PAIRS))
-def test_sgd_with_schedule_matches_torch(name):
+def test_sgd_with_schedule_takes_the_velocity_form(name):
+    # Keras's v <- mu v - alpha_t g, w <- w + v (PyTorch's differs once alpha changes; plain SGD agrees)
     schedule, make_scheduler, n_steps = SCHEDULE_PAIRS[name]
     params, gradients = random_params(2), random_gradients(n_steps, seed=3)
     ours = run_neurona(optimizers.SGD(learning_rate=schedule, momentum=0.9), params, gradients)
-    theirs = run_torch(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), params, gradients,
-                       make_scheduler)
-    for mine, reference in zip(ours, theirs):
+    w, v = [p.copy() for p in params], [np.zeros_like(p) for p in params]
+    for t, grads in enumerate(gradients):
+        for i, g in enumerate(grads):
+            v[i] = 0.9 * v[i] - schedule(t) * g
+            w[i] = w[i] + v[i]
+    for mine, by_hand in zip(ours, w):
+        assert_close(mine, by_hand)
+    plain = run_neurona(optimizers.SGD(learning_rate=schedule), params, gradients)
+    theirs = run_torch(lambda ps: torch.optim.SGD(ps, lr=0.1), params, gradients, make_scheduler)
+    for mine, reference in zip(plain, theirs):
         assert_close(mine, reference)
 
 
@@ -417,6 +425,12 @@ SCHEDULE_EXAMPLES = {
     schedules.CosineAnnealing: schedules.CosineAnnealing(0.1, decay_steps=50, min_learning_rate=0.001),
     schedules.CosineAnnealingWarmRestarts: schedules.CosineAnnealingWarmRestarts(
         0.1, first_decay_steps=8, t_mult=3, min_learning_rate=0.002),
+    # Keras's (their values against Keras: test_schedules_keras)
+    schedules.InverseTimeDecay: schedules.InverseTimeDecay(0.1, 4, 0.5, staircase=True),
+    schedules.PiecewiseConstantDecay: schedules.PiecewiseConstantDecay([5, 20], [0.1, 0.05, 0.01]),
+    schedules.PolynomialDecay: schedules.PolynomialDecay(0.1, 30, end_learning_rate=0.01, power=2.0, cycle=True),
+    schedules.CosineDecay: schedules.CosineDecay(0.0, 40, alpha=0.1, warmup_target=0.1, warmup_steps=5),
+    schedules.CosineDecayRestarts: schedules.CosineDecayRestarts(0.1, 7, t_mul=2.0, m_mul=0.8, alpha=0.01),
 }
 
 

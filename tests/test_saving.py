@@ -34,10 +34,17 @@ for name in optimizers.registry.names():
 SCHEDULE_ARGUMENTS = {"step_decay": {"drop": 0.5, "step_size": 7}, "time_based_decay": {"decay_rate": 0.1},
                       "exponential_decay": {"decay_rate": 0.9, "decay_steps": 5},
                       "cosine_annealing": {"decay_steps": 40},
-                      "cosine_annealing_warm_restarts": {"first_decay_steps": 9, "t_mult": 2}}
+                      "cosine_annealing_warm_restarts": {"first_decay_steps": 9, "t_mult": 2},
+                      "inverse_time_decay": {"decay_steps": 3, "decay_rate": 0.5},
+                      "piecewise_constant_decay": {"boundaries": [4, 9], "values": [0.05, 0.02, 0.01]},
+                      "polynomial_decay": {"decay_steps": 20, "cycle": True},
+                      "cosine_decay": {"decay_steps": 20, "warmup_target": 0.1, "warmup_steps": 3},
+                      "cosine_decay_restarts": {"first_decay_steps": 5}}
 for name, arguments in SCHEDULE_ARGUMENTS.items():
-    OPTIMIZERS[f"sgd_{name}"] = lambda name=name, arguments=arguments: optimizers.SGD(
-        {"name": name, "initial_learning_rate": 0.05, **arguments}, momentum=0.9)
+    start = {} if "values" in arguments else {"initial_learning_rate": 0.05}
+    OPTIMIZERS[f"sgd_{name}"] = lambda name=name, arguments=arguments, start=start: optimizers.SGD(
+        {"name": name, **start, **arguments}, momentum=0.9)
+OPTIMIZERS["adam_amsgrad_clipped"] = lambda: optimizers.Adam(0.01, amsgrad=True, clipnorm=1.0, weight_decay=0.01)
 
 
 def test_every_schedule_has_a_round_trip_case():

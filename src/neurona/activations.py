@@ -1,5 +1,9 @@
 r"""Activation functions a = f(z), each with its derivative da/dz.
 
+The lectures' activations (identity, step, sign, sigmoid, tanh, relu, leaky_relu, softmax) stand
+beside Keras 3's (elu, selu, gelu, swish/silu, hard_sigmoid, hard_silu, exponential, relu6,
+softplus, softsign, mish), under Keras's names and with Keras's arguments and values.
+
 Every activation is an object: ``f(z)`` gives the value, ``f.derivative(z)`` the elementwise
 derivative, and ``f.backward(grad, z, a)`` the chain rule step dL/dz = dL/da * da/dz that layers
 use (written in terms of the already computed ``a`` where that is cheaper). All are stable for
@@ -13,7 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import Configurable, Registry
+import math
+
+from .registry import Configurable, Registry, not_in_neurona
 from .validation import check_number
 
 
@@ -46,9 +52,16 @@ register = registry.register
 
 
 def get(identifier) -> Activation:
-    r"""An activation from a name, a config dict, an instance, or None (identity)."""
+    r"""An activation from a name, a class name, a config dict, an instance, one of this module's
+    functions (``activations.relu``, as Keras code passes them), or None (identity)."""
     if identifier is None:
         return Identity()
+    if callable(getattr(identifier, "activation_class", None)):
+        return identifier.activation_class(**identifier.keras_defaults)
+    if callable(identifier) and not isinstance(identifier, (Activation, type)):
+        raise TypeError(f"neurona's layers take a registered activation (their backward is written by hand); "
+                        f"got the function {getattr(identifier, '__name__', identifier)!r}. Use a name "
+                        f"({', '.join(registry.names())}) or a function of neurona.activations.")
     return registry.get(identifier)
 
 
@@ -253,3 +266,214 @@ class Softmax(Activation):
 
     def backward(self, grad, z, a):
         return a * (grad - (grad * a).sum(axis=-1, keepdims=True))
+
+
+def erf(x):
+    r"""The error function erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt, elementwise (SciPy's when it is
+    installed, else the standard library's, one value at a time)."""
+    x = np.asarray(x)
+    try:
+        from scipy.special import erf as scipy_erf
+    except ImportError:                                  # pragma: no cover - SciPy is optional
+        return np.vectorize(math.erf, otypes=[np.result_type(x, np.float32)])(x)
+    return scipy_erf(x).astype(np.result_type(x, np.float32), copy=False)
+
+
+@register("elu")
+class ELU(Activation):
+    r"""Exponential linear unit (Clevert et al., 2016), Keras's ``elu(x, alpha=1.0)``:
+
+    a = z                  if z > 0
+    a = alpha (e^z - 1)    if z <= 0
+    da/dz = 1 if z > 0 else alpha e^z.
+    """
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = check_number("ELU", "alpha", alpha)
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        negative = self.alpha * np.expm1(np.minimum(z, 0))           # exp never overflows
+        return np.where(z > 0, z, negative).astype(np.result_type(z, np.float32))
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(_float_type(z))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+@register("gelu")
+class GELU(Activation):
+    r"""Gaussian error linear unit (Hendrycks & Gimpel, 2016), Keras's ``gelu(x, approximate=False)``:
+
+    exact:        a = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2
+                  da/dz = Phi(z) + z phi(z),   phi(z) = e^{-z^2/2} / sqrt(2 pi)
+    approximate:  a = z (1 + tanh(u)) / 2,     u = sqrt(2/pi) (z + 0.044715 z^3)
+                  da/dz = (1 + tanh u) / 2 + z (1 - tanh^2 u) sqrt(2/pi) (1 + 3 0.044715 z^2) / 2
+    """
+
+    def __init__(self, approximate: bool = False):
+        self.approximate = bool(approximate)
+
+    def _u(self, z):
+        return _SQRT_2_OVER_PI * (z + _GELU_CUBIC * z * np.minimum(z * z, 1e8))   # z^3 never overflows
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        if self.approximate:
+            return (0.5 * z * (1.0 + np.tanh(self._u(z)))).astype(np.result_type(z, np.float32))
+        return (0.5 * z * (1.0 + erf(z / math.sqrt(2.0)))).astype(np.result_type(z, np.float32))
+
+    def derivative(self, z):
+        z = np.asarray(z, dtype=_float_type(z))
+        if self.approximate:
+            t = np.tanh(self._u(z))
+            slope = _SQRT_2_OVER_PI * (1.0 + 3 * _GELU_CUBIC * np.minimum(z * z, 1e8))
+            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * slope
+        density = np.exp(-0.5 * np.minimum(z * z, 1e4)) / math.sqrt(2.0 * math.pi)
+        return 0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * density
+
+
+@register("silu", "swish")
+class SiLU(Activation):
+    r"""Swish / SiLU (Ramachandran et al., 2017), Keras's ``silu`` = ``swish``:
+
+    a = z sigma(z);  da/dz = sigma(z) + z sigma(z) (1 - sigma(z)) = sigma(z) (1 + z (1 - sigma(z))).
+    """
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return z * _sigmoid(z)
+
+    def derivative(self, z):
+        s = _sigmoid(z)
+        return s * (1.0 + np.asarray(z) * (1.0 - s))
+
+
+@register("hard_sigmoid")
+class HardSigmoid(Activation):
+    r"""Keras 3's hard sigmoid, a piecewise linear sigmoid: a = 0 for z <= -3, 1 for z >= 3,
+    z / 6 + 1/2 between;  da/dz = 1/6 for -3 < z < 3, else 0. (Keras 2 used z / 5 + 1/2 on
+    [-2.5, 2.5]; Keras 3 and PyTorch use this one.)"""
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return np.clip(z / 6.0 + 0.5, 0.0, 1.0).astype(np.result_type(z, np.float32))
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        return np.where((z > -3) & (z < 3), 1.0 / 6.0, 0.0).astype(_float_type(z))
+
+
+@register("hard_silu", "hard_swish")
+class HardSiLU(Activation):
+    r"""Hard SiLU / hard swish (Howard et al., 2019): a = z hard_sigmoid(z) = 0 for z <= -3,
+    z for z >= 3, z (z + 3) / 6 between;  da/dz = 0, 1, (2 z + 3) / 6 on those pieces."""
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return z * np.clip(z / 6.0 + 0.5, 0.0, 1.0).astype(np.result_type(z, np.float32))
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        return np.where(z >= 3, 1.0, np.where(z > -3, (2.0 * z + 3.0) / 6.0, 0.0)).astype(_float_type(z))
+
+
+@register("exponential")
+class Exponential(Activation):
+    r"""a = e^z;  da/dz = e^z. It exceeds the largest float for z > 88.7 (float32) or 709.8
+    (float64): there the value is inf, as in Keras and NumPy, without a warning."""
+
+    backward_needs_z = False
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        with np.errstate(over="ignore"):
+            return np.exp(z).astype(np.result_type(z, np.float32))
+
+    def derivative(self, z):
+        return self(z)
+
+    def backward(self, grad, z, a):
+        return grad * a
+
+
+@register("relu6")
+class ReLU6(Activation):
+    r"""a = min(max(0, z), 6);  da/dz = 1 for 0 < z < 6, else 0."""
+
+    def __call__(self, z):
+        return np.clip(z, 0, 6)
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        return ((z > 0) & (z < 6)).astype(_float_type(z))
+
+
+@register("mish")
+class Mish(Activation):
+    r"""Mish (Misra, 2019): a = z tanh(softplus(z)), softplus(z) = ln(1 + e^z);
+    da/dz = tanh(sp) + z (1 - tanh^2(sp)) sigma(z)."""
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return z * np.tanh(np.logaddexp(0, z)).astype(np.result_type(z, np.float32))
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        t = np.tanh(np.logaddexp(0, z))
+        return t + z * (1.0 - t * t) * _sigmoid(z)
+
+
+_sigmoid = Sigmoid()
+
+
+def _function_form(cls, name, **keras_defaults):
+    r"""Keras's function ``keras.activations.<name>(x, ...)``: the value on arrays, or the autodiff
+    form on Tensors (recorded on the tape); ``get`` turns it into the class."""
+    def activation(x, **arguments):
+        f = cls(**{**keras_defaults, **arguments})
+        from .autodiff.tensor import Tensor
+        if isinstance(x, Tensor):
+            from .autodiff.engine import activation as autodiff_form
+            return autodiff_form(f, x)
+        return f(x)
+
+    activation.__name__ = activation.__qualname__ = name
+    activation.__doc__ = f"Keras's ``activations.{name}``.\n\n{cls.__doc__}"
+    activation.activation_class = cls
+    activation.keras_defaults = keras_defaults
+    return activation
+
+
+linear = _function_form(Identity, "linear")
+sigmoid = _function_form(Sigmoid, "sigmoid")
+tanh = _function_form(Tanh, "tanh")
+relu = _function_form(ReLU, "relu")
+leaky_relu = _function_form(LeakyReLU, "leaky_relu", negative_slope=0.2)     # Keras's function default
+selu = _function_form(SELU, "selu")
+softplus = _function_form(Softplus, "softplus")
+softsign = _function_form(Softsign, "softsign")
+softmax = _function_form(Softmax, "softmax")
+elu = _function_form(ELU, "elu")
+gelu = _function_form(GELU, "gelu")
+silu = swish = _function_form(SiLU, "silu")
+hard_sigmoid = _function_form(HardSigmoid, "hard_sigmoid")
+hard_silu = hard_swish = _function_form(HardSiLU, "hard_silu")
+exponential = _function_form(Exponential, "exponential")
+relu6 = _function_form(ReLU6, "relu6")
+mish = _function_form(Mish, "mish")
+
+
+def serialize(activation) -> dict:
+    return get(activation).get_config()
+
+
+def deserialize(config) -> Activation:
+    return get(config)
+
+
+__getattr__ = not_in_neurona(__name__, "activation", lambda: registry.names())

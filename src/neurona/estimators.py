@@ -80,7 +80,7 @@ class EngineEstimator(BaseEstimator):
 
     def _regularizer(self):
         if self.l1 or self.l2:
-            return regularizers.L1L2(l1=self.l1, l2=self.l2)
+            return regularizers.L1L2(l1=self.l1, l2=self.l2, convention="lectures")   # lambda / 2m, as documented
         return None
 
     def _build_model(self, n_inputs: int, n_outputs: int, activation: str) -> Sequential:

@@ -45,18 +45,29 @@ def sgd_update(param, grad, learning_rate):
         param[i] -= learning_rate * grad[i]
 
 
-def sgd_momentum_update(param, grad, velocity, learning_rate, momentum, gradient_share, nesterov):
-    r"""SGD with momentum, for each parameter (gradient_share = 1 - dampening; 1 dw = dw exactly):
+def sgd_velocity_update(param, grad, step_velocity, learning_rate, momentum, nesterov):
+    r"""SGD with momentum in the velocity form (``optimizers.SGD``, no dampening), for each parameter:
 
-        v <- mu v + (1 - dampening) dw
-        w <- w - alpha (dw + mu v)    if nesterov,   w <- w - alpha v   otherwise
+        v <- mu v - alpha dw
+        w <- w - alpha dw + mu v    if nesterov,   w <- w + v   otherwise
+    """
+    for i in range(param.size):
+        step = grad[i] * learning_rate
+        step_velocity[i] = momentum * step_velocity[i] - step
+        if nesterov:
+            param[i] = (param[i] - step) + momentum * step_velocity[i]
+        else:
+            param[i] += step_velocity[i]
+
+
+def sgd_dampened_update(param, grad, velocity, learning_rate, momentum, gradient_share):
+    r"""SGD with dampened momentum, for each parameter (gradient_share = 1 - dampening):
+
+        v <- mu v + (1 - dampening) dw,   w <- w - alpha v
     """
     for i in range(param.size):
         velocity[i] = momentum * velocity[i] + gradient_share * grad[i]
-        if nesterov:
-            param[i] -= learning_rate * (momentum * velocity[i] + grad[i])
-        else:
-            param[i] -= learning_rate * velocity[i]
+        param[i] -= velocity[i] * learning_rate
 
 
 def rmsprop_update(param, grad, mean_square, learning_rate, rho, one_minus_rho, epsilon):
@@ -85,7 +96,43 @@ def adam_update(param, grad, m_sum, v_sum, step_size, beta_1, beta_2, epsilon_ha
         param[i] -= step_size * (m_sum[i] / (math.sqrt(v_sum[i]) + epsilon_hat))
 
 
-RULES = {rule.__name__: rule for rule in (sgd_update, sgd_momentum_update, rmsprop_update, adam_update)}
+def nadam_update(param, grad, m, v, learning_rate, one_minus_beta_1, one_minus_beta_2, momentum_factor,
+                 gradient_factor, v_correction, epsilon):
+    r"""Nadam (``optimizers.Nadam``), for each parameter:
+
+        m <- m + (1 - beta_1)(dw - m),   v <- v + (1 - beta_2)(dw^2 - v)
+        m_hat = momentum_factor m + gradient_factor dw,   v_hat = v_correction v
+        w <- w - alpha m_hat / (sqrt(v_hat) + epsilon)
+    """
+    for i in range(param.size):
+        m[i] += one_minus_beta_1 * (grad[i] - m[i])
+        v[i] += one_minus_beta_2 * (grad[i] * grad[i] - v[i])
+        m_hat = momentum_factor * m[i] + gradient_factor * grad[i]
+        param[i] -= learning_rate * m_hat / (math.sqrt(v[i] * v_correction) + epsilon)
+
+
+def adagrad_update(param, grad, accumulator, learning_rate, epsilon):
+    r"""Adagrad, for each parameter:  G <- G + dw^2,   w <- w - alpha dw / sqrt(G + epsilon)."""
+    for i in range(param.size):
+        accumulator[i] += grad[i] * grad[i]
+        param[i] -= learning_rate * grad[i] / math.sqrt(accumulator[i] + epsilon)
+
+
+def adamax_update(param, grad, m, u, step_size, one_minus_beta_1, beta_2, epsilon):
+    r"""Adamax, for each parameter (step_size = alpha / (1 - beta_1^t)):
+
+        m <- m + (1 - beta_1)(dw - m),   u <- max(beta_2 u, |dw|)
+        w <- w - step_size m / (u + epsilon)
+    """
+    for i in range(param.size):
+        m[i] += one_minus_beta_1 * (grad[i] - m[i])
+        u[i] = max(beta_2 * u[i], abs(grad[i]))
+        param[i] -= step_size * m[i] / (u[i] + epsilon)
+
+
+RULES = {rule.__name__: rule for rule in (sgd_update, sgd_velocity_update, sgd_dampened_update, rmsprop_update,
+                                          adam_update, nadam_update, adagrad_update, adamax_update)}
+
 
 
 # ------------------------------------------------------------------------ choosing the path

@@ -6,7 +6,7 @@ r"""Sequential: a stack of layers trained by mini-batch gradient descent.
 
 One training step on a batch (x, y) of m samples:
     forward     a^[0] = x,  a^[l] = layer_l(a^[l-1]),  y_hat = a^[L]
-    cost        J = loss(y, y_hat) + sum of the regularizers' penalties (lambda / 2m ||W||^2, ...)
+    cost        J = loss(y, y_hat) + sum of the regularizers' penalties (l ||W||^2, or the slides' lambda / 2m ||W||^2)
     backward    dJ/dy_hat from the loss (or dJ/dz = (y_hat - y) / m fused with softmax / sigmoid),
                 then each layer, last to first, turns dJ/d(output) into dJ/d(input) and dJ/dW
     update      the optimizer moves every parameter against its gradient

@@ -12,25 +12,68 @@ is evaluated at the optimizer's step count before each update.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from . import kernels, schedules
-from .registry import Configurable, Registry
+from .registry import Configurable, Registry, not_in_neurona
 from .validation import check_number
+
+sys.modules[__name__ + ".schedules"] = schedules      # ``from neurona.optimizers.schedules import ...``, as Keras
 
 
 class Optimizer(Configurable):
-    r"""Base class: keeps the step count ``iterations`` and per-parameter slots (velocities, ...)."""
+    r"""Base class: keeps the step count ``iterations`` and per-parameter slots (velocities, ...).
 
-    def __init__(self, learning_rate=0.01):
+    Keras's options, for every optimizer:
+        weight_decay     decoupled decay before each update, w <- w - alpha wd w (AdamW's)
+        clipnorm         each gradient array g scaled to norm at most clipnorm: g min(1, c / ||g||)
+        global_clipnorm  all the gradients scaled together to a joint norm of at most c
+        clipvalue        each gradient entry clipped to [-c, c]
+    """
+
+    #: the Keras options every optimizer takes, saved in its config when set
+    _OPTIONS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+
+    def __init__(self, learning_rate=0.01, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **unsupported):
+        owner = type(self).__name__
+        if unsupported:
+            known = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                     "loss_scale_factor": None, "gradient_accumulation_steps": None}
+            other = {k: v for k, v in unsupported.items() if k not in known or v != known[k]}
+            if other:
+                raise TypeError(f"{owner} got arguments neurona does not implement: {sorted(other)}. It takes "
+                                f"learning_rate, its own settings, {', '.join(self._OPTIONS)} and name.")
         if isinstance(learning_rate, (schedules.Schedule, dict)):
             learning_rate = schedules.get(learning_rate)
+        elif callable(learning_rate):
+            raise TypeError(f"The 'learning_rate' argument of {owner} must be a number or a schedule "
+                            f"(neurona.optimizers.schedules.*); got the function {learning_rate!r}.")
         else:
-            check_number(type(self).__name__, "learning_rate", learning_rate, 0, low_open=True)
+            check_number(owner, "learning_rate", learning_rate, 0, low_open=True)
         self.learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else check_number(owner, "weight_decay", weight_decay, 0)
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError(f"{owner}: give clipnorm or global_clipnorm, not both; got clipnorm={clipnorm}, "
+                             f"global_clipnorm={global_clipnorm}.")
+        self.clipnorm = None if clipnorm is None else check_number(owner, "clipnorm", clipnorm, 0, low_open=True)
+        self.clipvalue = None if clipvalue is None else check_number(owner, "clipvalue", clipvalue, 0, low_open=True)
+        self.global_clipnorm = None if global_clipnorm is None else check_number(
+            owner, "global_clipnorm", global_clipnorm, 0, low_open=True)
+        self.name = name
         self.iterations = 0
         self._slots: list[dict[str, np.ndarray]] | None = None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for option in self._OPTIONS:
+            if getattr(self, option, None) is not None:
+                config[option] = getattr(self, option)
+        if getattr(self, "name", None) is not None:
+            config["display_name"] = self.name
+        return config
 
     @property
     def current_learning_rate(self) -> float:
@@ -45,16 +88,48 @@ class Optimizer(Configurable):
     def _new_slots(self, param) -> dict[str, np.ndarray]:
         return {}
 
+    def slot_names(self) -> list[str]:
+        r"""The names of the state arrays this optimizer keeps per parameter array (what a
+        checkpoint saves): SGD's "step_velocity", Adam's "m_sum" and "v_sum", ..."""
+        return [k for k in self._new_slots(np.zeros(1)) if not k.startswith("_")]
+
+    def _clip(self, grads):
+        r"""The gradients after Keras's clipping options (new arrays; the caller's stay as they are)."""
+        if self.clipnorm is None and self.clipvalue is None and self.global_clipnorm is None:
+            return grads
+        grads = [np.array(g, dtype=np.result_type(g, np.float32)) for g in grads]
+        if self.clipvalue is not None:
+            for g in grads:
+                np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+        if self.clipnorm is not None:
+            for g in grads:
+                norm = math.sqrt(float(np.vdot(g, g)))
+                if norm > self.clipnorm:
+                    g *= self.clipnorm / norm
+        if self.global_clipnorm is not None:
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+            if norm > self.global_clipnorm:
+                for g in grads:
+                    g *= self.global_clipnorm / norm
+        return grads
+
     def apply(self, params, grads):
         r"""One update of every parameter array (in place) from its gradient."""
         if self._slots is None or len(self._slots) != len(params) or any(
                 p.shape != s["_shape"] for p, s in zip(params, self._slots)):
             self.build(params)
+        grads = self._clip(grads)
         alpha = self.current_learning_rate
+        self._prepare(self.iterations + 1)
         self.iterations += 1
         for param, grad, slots in zip(params, grads, self._slots):
+            if self.weight_decay:
+                param -= (alpha * self.weight_decay) * param
             if not self._compiled_update(param, grad, slots, alpha):
                 self._update(param, grad, slots, alpha)
+
+    def _prepare(self, t: int):
+        r"""Scalars of step t = 1, 2, ... shared by every parameter (bias corrections)."""
 
     def _update(self, param, grad, slots, alpha):
         raise NotImplementedError
@@ -78,6 +153,35 @@ class Optimizer(Configurable):
         kernel(param.reshape(-1), grad.reshape(-1), *(a.reshape(-1) for a in state),
                *(s if isinstance(s, bool) else dtype(s) for s in scalars))
         return True
+
+    def apply_gradients(self, grads_and_vars):
+        r"""Keras's ``optimizer.apply_gradients(zip(grads, variables))``: one step on autodiff
+        Variables (assigned their new values) or NumPy arrays (updated in place). Pairs whose
+        gradient is None (a variable the loss does not use) are left out, as Keras does."""
+        from .autodiff.tensor import Tensor, Variable
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if not pairs:
+            raise ValueError("apply_gradients got no gradients (every gradient is None): the loss does not "
+                             "depend on the variables; check that it is computed from them inside the tape.")
+        params, grads = [], []
+        for g, v in pairs:
+            g = np.asarray(g.data if isinstance(g, Tensor) else g)
+            if isinstance(v, Variable):
+                params.append(np.array(v.data, dtype=v.dtype))
+            elif isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating):
+                params.append(v)
+            else:
+                raise TypeError(f"apply_gradients updates autodiff Variables or float NumPy arrays; got "
+                                f"{type(v).__name__}" + (f" of dtype {v.dtype}" if hasattr(v, "dtype") else "") + ".")
+            if g.shape != params[-1].shape:
+                raise ValueError(f"apply_gradients: a gradient of shape {g.shape} for a variable of shape "
+                                 f"{params[-1].shape}.")
+            grads.append(g.astype(params[-1].dtype, copy=False))
+        self.apply(params, grads)
+        for (_, v), p in zip(pairs, params):
+            if isinstance(v, Variable):
+                v.assign(p)
+        return self.iterations
 
     # -- state, for checkpoints ------------------------------------------------------------
     def get_state(self) -> dict:
@@ -103,6 +207,7 @@ class Optimizer(Configurable):
                     mine[key][...] = value
 
 
+Optimizer._config_keys = {"name": "display_name"}
 registry = Registry("optimizer", Optimizer)
 register = registry.register
 get = registry.get
@@ -110,24 +215,23 @@ get = registry.get
 
 @register("sgd")
 class SGD(Optimizer):
-    r"""Stochastic gradient descent, with optional momentum (PyTorch's formulation):
+    r"""Stochastic gradient descent, with optional momentum mu, in Keras's velocity form (seed 004):
 
-        v <- mu v + (1 - dampening) dw          (v starts at 0)
-        w <- w - alpha (dw + mu v)    if nesterov
-        w <- w - alpha v              otherwise   (w <- w - alpha dw when mu = 0)
+        v <- mu v - alpha_t dw                  (v starts at 0)
+        w <- w + mu v - alpha_t dw    if nesterov
+        w <- w + v                    otherwise   (w <- w - alpha_t dw when mu = 0)
 
-    dampening = mu gives the slides' exponentially weighted average (seed 001)
-        V_dw = beta V_dw + (1 - beta) dw,  w <- w - alpha V_dw;
-    dampening = 0 gives the velocity form of seed 004,
-        v = mu v - alpha dw,  w <- w + v,
-    which is the same update while alpha is constant. (PyTorch sets v = dw at the first step
-    whatever the dampening; neurona starts every form from v = 0, so the two agree exactly for
-    dampening = 0, and the EWMA form matches the slides' V_1 = (1 - beta) theta_1.)
+    While alpha is constant this is PyTorch's v <- mu v + dw, w <- w - alpha v (its v is ours over
+    -alpha); with a schedule, Keras's form (followed here) folds each step's alpha_t into v.
+
+    dampening = beta > 0 gives the slides' exponentially weighted average (seed 001)
+        V_dw = beta V_dw + (1 - beta) dw,  w <- w - alpha V_dw,
+    with V_1 = (1 - beta) theta_1 (PyTorch's dampened form, which sets V_1 = dw instead).
     """
 
-    def __init__(self, learning_rate=0.01, momentum: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False,
+                 dampening: float = 0.0, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.momentum = check_number("SGD", "momentum", momentum, 0, 1, high_open=True)
         self.dampening = check_number("SGD", "dampening", dampening, 0, 1)
         self.nesterov = bool(nesterov)
@@ -138,33 +242,46 @@ class SGD(Optimizer):
     def _new_slots(self, param):
         if self.momentum == 0:
             return {"_scratch": np.empty_like(param)}
-        return {"velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        if self.dampening:
+            return {"velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        return {"step_velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+
+    def upgrade_slots(self, slots: dict) -> dict:
+        r"""Files written before the velocity form hold PyTorch's v ("velocity"): ours is -alpha v
+        (exact for a constant learning rate)."""
+        if not self.dampening and set(slots) == {"velocity"}:
+            return {"step_velocity": -self.current_learning_rate * slots["velocity"]}
+        return slots
 
     def _update(self, param, grad, slots, alpha):
         step = slots["_scratch"]
         if self.momentum == 0:
             np.multiply(grad, alpha, out=step)
-        else:
+            param -= step
+        elif self.dampening:
             v = slots["velocity"]
             v *= self.momentum
-            if self.dampening:
-                np.multiply(grad, 1.0 - self.dampening, out=step)
-                v += step
-            else:
-                v += grad
+            np.multiply(grad, 1.0 - self.dampening, out=step)
+            v += step
+            np.multiply(v, alpha, out=step)
+            param -= step
+        else:
+            v = slots["step_velocity"]
+            v *= self.momentum
+            np.multiply(grad, alpha, out=step)
+            v -= step
             if self.nesterov:
-                np.multiply(v, self.momentum, out=step)
-                step += grad
-                step *= alpha
+                param -= step
+                param += self.momentum * v
             else:
-                np.multiply(v, alpha, out=step)
-        param -= step
+                param += v
 
     def _kernel_arguments(self, slots, alpha):
         if self.momentum == 0:
             return "sgd_update", (), (alpha,)
-        return ("sgd_momentum_update", (slots["velocity"],),
-                (alpha, self.momentum, 1.0 - self.dampening, self.nesterov))
+        if self.dampening:
+            return "sgd_dampened_update", (slots["velocity"],), (alpha, self.momentum, 1.0 - self.dampening)
+        return "sgd_velocity_update", (slots["step_velocity"],), (alpha, self.momentum, self.nesterov)
 
 
 @register("rmsprop")
@@ -174,17 +291,28 @@ class RMSprop(Optimizer):
         s <- rho s + (1 - rho) dw^2
         w <- w - alpha dw / (sqrt(s) + epsilon)
 
-    epsilon sits outside the square root, as in PyTorch and Keras. (The slides write
+    epsilon sits outside the square root, as in PyTorch. (Keras and the slides write
     sqrt(s + epsilon); the difference only matters while s is about epsilon^2.)
+    ``centered=True`` divides by the running variance instead, sqrt(s - g_bar^2) + epsilon with
+    g_bar <- rho g_bar + (1 - rho) dw; ``momentum`` mu accumulates the steps,
+    b <- mu b + dw / (...), w <- w - alpha b (PyTorch's forms).
     """
 
-    def __init__(self, learning_rate=0.001, rho: float = 0.9, epsilon: float = 1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
+                 centered: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.rho = check_number("RMSprop", "rho", rho, 0, 1, high_open=True)
+        self.momentum = check_number("RMSprop", "momentum", momentum, 0, 1, high_open=True)
         self.epsilon = check_number("RMSprop", "epsilon", epsilon, 0)
+        self.centered = bool(centered)
 
     def _new_slots(self, param):
-        return {"mean_square": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        slots = {"mean_square": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        if self.centered:
+            slots["mean_gradient"] = np.zeros_like(param)
+        if self.momentum:
+            slots["momentum"] = np.zeros_like(param)
+        return slots
 
     def _update(self, param, grad, slots, alpha):
         s, tmp = slots["mean_square"], slots["_scratch"]
@@ -192,13 +320,28 @@ class RMSprop(Optimizer):
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.rho
         s += tmp
-        np.sqrt(s, out=tmp)
+        if self.centered:
+            g_bar = slots["mean_gradient"]
+            g_bar *= self.rho
+            g_bar += (1.0 - self.rho) * grad
+            np.subtract(s, g_bar * g_bar, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(s, out=tmp)
         tmp += self.epsilon
         np.divide(grad, tmp, out=tmp)
+        if self.momentum:
+            b = slots["momentum"]
+            b *= self.momentum
+            b += tmp
+            param -= alpha * b
+            return
         tmp *= alpha
         param -= tmp
 
     def _kernel_arguments(self, slots, alpha):
+        if self.centered or self.momentum:
+            return None
         return "rmsprop_update", (slots["mean_square"],), (alpha, self.rho, 1.0 - self.rho, self.epsilon)
 
 
@@ -222,17 +365,24 @@ class Adam(Optimizer):
 
     because the factors then move into the scalars of the last line: an update is 10 passes over
     the parameters instead of 12, which is a tenth of a training step at batch size 32.
+
+    ``amsgrad=True`` divides by the largest v so far (Reddi et al., 2018), as PyTorch and Keras.
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7):
-        super().__init__(learning_rate)
-        self.beta_1 = check_number("Adam", "beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = check_number("Adam", "beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = check_number("Adam", "epsilon", epsilon, 0)
+                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        owner = type(self).__name__
+        self.beta_1 = check_number(owner, "beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number(owner, "beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number(owner, "epsilon", epsilon, 0)
+        self.amsgrad = bool(amsgrad)
 
     def _new_slots(self, param):
-        return {"m_sum": np.zeros_like(param), "v_sum": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        slots = {"m_sum": np.zeros_like(param), "v_sum": np.zeros_like(param), "_scratch": np.empty_like(param)}
+        if self.amsgrad:
+            slots["v_max_sum"] = np.zeros_like(param)       # AMSGrad: the largest v so far
+        return slots
 
     def upgrade_slots(self, slots: dict) -> dict:
         r"""Files written before the slots were sums hold the moments "m" and "v": convert them."""
@@ -240,12 +390,10 @@ class Adam(Optimizer):
             return {"m_sum": slots["m"] / (1.0 - self.beta_1), "v_sum": slots["v"] / (1.0 - self.beta_2)}
         return slots
 
-    def apply(self, params, grads):
-        t = self.iterations + 1
+    def _prepare(self, t):
         # m_hat = c1 m_sum and v_hat = c2 v_sum, with c = (1 - beta) / (1 - beta^t)
         self._c1 = (1.0 - self.beta_1) / (1.0 - self.beta_1 ** t)
         self._sqrt_c2 = math.sqrt((1.0 - self.beta_2) / (1.0 - self.beta_2 ** t))
-        super().apply(params, grads)
 
     def _update(self, param, grad, slots, alpha):
         m_sum, v_sum, tmp = slots["m_sum"], slots["v_sum"], slots["_scratch"]
@@ -254,6 +402,9 @@ class Adam(Optimizer):
         v_sum *= self.beta_2
         np.multiply(grad, grad, out=tmp)
         v_sum += tmp
+        if self.amsgrad:
+            np.maximum(slots["v_max_sum"], v_sum, out=slots["v_max_sum"])
+            v_sum = slots["v_max_sum"]
         # alpha m_hat / (sqrt(v_hat) + eps) = (alpha c1 / sqrt(c2)) m_sum / (sqrt(v_sum) + eps / sqrt(c2))
         np.sqrt(v_sum, out=tmp)
         tmp += self.epsilon / self._sqrt_c2
@@ -262,5 +413,133 @@ class Adam(Optimizer):
         param -= tmp
 
     def _kernel_arguments(self, slots, alpha):
+        if self.amsgrad:
+            return None
         return ("adam_update", (slots["m_sum"], slots["v_sum"]),
                 (alpha * self._c1 / self._sqrt_c2, self.beta_1, self.beta_2, self.epsilon / self._sqrt_c2))
+
+
+@register("adamw")
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019): before each Adam step
+    w <- w - alpha wd w (wd = ``weight_decay``, Keras's default 0.004), as Keras and PyTorch."""
+
+    def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+@register("nadam")
+class Nadam(Optimizer):
+    r"""Adam with Nesterov momentum (Dozat, 2016), Keras's form: with the momentum schedule
+    mu_t = beta_1 (1 - 0.96^t / 2) and P_t = mu_1 ... mu_t,
+
+        m <- beta_1 m + (1 - beta_1) dw,   v <- beta_2 v + (1 - beta_2) dw^2
+        m_hat = mu_{t+1} m / (1 - P_{t+1}) + (1 - mu_t) dw / (1 - P_t),   v_hat = v / (1 - beta_2^t)
+        w <- w - alpha m_hat / (sqrt(v_hat) + epsilon)
+    (PyTorch's NAdam with momentum_decay=1; its default 0.004 stretches the schedule.)
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_number("Nadam", "beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("Nadam", "beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("Nadam", "epsilon", epsilon, 0)
+
+    def _new_slots(self, param):
+        return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
+
+    def _mu(self, t):
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
+
+    def _prepare(self, t):
+        product = 1.0                                  # P_t, recomputed: exact after a resume
+        for i in range(1, t + 1):
+            product *= self._mu(i)
+        mu_t, mu_next = self._mu(t), self._mu(t + 1)
+        self._gradient_factor = (1.0 - mu_t) / (1.0 - product)
+        self._momentum_factor = mu_next / (1.0 - product * mu_next)
+        self._v_correction = 1.0 / (1.0 - self.beta_2 ** t)
+
+    def _update(self, param, grad, slots, alpha):
+        m, v = slots["m"], slots["v"]
+        m += (1.0 - self.beta_1) * (grad - m)
+        v += (1.0 - self.beta_2) * (grad * grad - v)
+        m_hat = self._momentum_factor * m + self._gradient_factor * grad
+        param -= alpha * m_hat / (np.sqrt(v * self._v_correction) + self.epsilon)
+
+    def _kernel_arguments(self, slots, alpha):
+        return ("nadam_update", (slots["m"], slots["v"]),
+                (alpha, 1.0 - self.beta_1, 1.0 - self.beta_2, self._momentum_factor, self._gradient_factor,
+                 self._v_correction, self.epsilon))
+
+
+@register("adagrad")
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al., 2011), Keras's form: every weight's step shrinks with the sum of
+    its squared gradients,
+
+        G <- G + dw^2  (G starts at initial_accumulator_value),   w <- w - alpha dw / sqrt(G + epsilon).
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value = check_number("Adagrad", "initial_accumulator_value",
+                                                      initial_accumulator_value, 0)
+        self.epsilon = check_number("Adagrad", "epsilon", epsilon, 0)
+
+    def _new_slots(self, param):
+        return {"accumulator": np.full_like(param, self.initial_accumulator_value)}
+
+    def _update(self, param, grad, slots, alpha):
+        G = slots["accumulator"]
+        G += grad * grad
+        param -= alpha * grad / np.sqrt(G + self.epsilon)
+
+    def _kernel_arguments(self, slots, alpha):
+        return "adagrad_update", (slots["accumulator"],), (alpha, self.epsilon)
+
+
+@register("adamax")
+class Adamax(Optimizer):
+    r"""Adamax (Kingma & Ba, 2015), Adam with the infinity norm, Keras's form:
+
+        m <- beta_1 m + (1 - beta_1) dw,   u <- max(beta_2 u, |dw|)
+        w <- w - alpha m / ((1 - beta_1^t) (u + epsilon))
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_number("Adamax", "beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("Adamax", "beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("Adamax", "epsilon", epsilon, 0)
+
+    def _new_slots(self, param):
+        return {"m": np.zeros_like(param), "u": np.zeros_like(param)}
+
+    def _prepare(self, t):
+        self._correction = 1.0 / (1.0 - self.beta_1 ** t)
+
+    def _update(self, param, grad, slots, alpha):
+        m, u = slots["m"], slots["u"]
+        m += (1.0 - self.beta_1) * (grad - m)
+        np.maximum(self.beta_2 * u, np.abs(grad), out=u)
+        param -= (alpha * self._correction) * m / (u + self.epsilon)
+
+    def _kernel_arguments(self, slots, alpha):
+        return "adamax_update", (slots["m"], slots["u"]), (alpha * self._correction, 1.0 - self.beta_1,
+                                                           self.beta_2, self.epsilon)
+
+
+def serialize(optimizer) -> dict:
+    return get(optimizer).get_config()
+
+
+def deserialize(config) -> Optimizer:
+    return get(config)
+
+
+__getattr__ = not_in_neurona(__name__, "optimizer", registry.class_names)

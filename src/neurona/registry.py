@@ -6,6 +6,8 @@ A registry turns what a user writes into an object:
     get({"name": "leaky_relu", "negative_slope": 0.2})
     get(ReLU())                        -> the same instance
     get(None)                          -> None
+    get("ReLU")                        -> ReLU()  (a class name, as Keras writes it)
+    get({"class_name": "ReLU", "config": {...}})    (Keras's serialized form)
 
 Every registered class gets ``get_config()``: the ``{"name": ..., **arguments}`` dict that
 ``get`` turns back into an equal object. Model files, experiment files and the tuner all
@@ -15,6 +17,32 @@ from __future__ import annotations
 
 import difflib
 import inspect
+
+
+def _edits(a: str, b: str) -> int:
+    r"""Edit distance with adjacent transpositions ('adma' is one edit from 'adam')."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+class NotInNeurona(NotImplementedError, AttributeError):
+    r"""A Keras name that neurona does not implement (an AttributeError too, so ``hasattr`` and
+    ``getattr(module, name, default)`` work as usual)."""
+
+
+def not_in_neurona(module: str, kind: str, existing):
+    r"""A module ``__getattr__`` that answers an unknown name with what the module has."""
+    def __getattr__(name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NotInNeurona(f"{module}.{name}: neurona (dense networks on NumPy) has no {kind} {name!r}. "
+                           f"It has: {', '.join(existing())}.")
+    return __getattr__
 
 
 class Configurable:
@@ -38,6 +66,16 @@ class Configurable:
             config[self._config_keys.get(name, name)] = value
         return config
 
+    @classmethod
+    def from_config(cls, config: dict):
+        r"""The object of ``get_config()`` (Keras's ``from_config``): the arguments of the config,
+        its type key dropped; a renamed argument (a metric's "display_name") back under its own name."""
+        config = {k: v for k, v in config.items() if k != "name"}
+        for argument, key in cls._config_keys.items():
+            if key in config:
+                config[argument] = config.pop(key)
+        return cls(**config)
+
     def __repr__(self) -> str:
         config = self.get_config()
         name = config.pop("name")
@@ -57,12 +95,14 @@ class Registry:
         self.kind = kind
         self.base = base
         self._classes: dict[str, type] = {}
+        self._class_names: dict[str, type] = {}
 
     def register(self, name: str, *aliases: str):
         def decorate(cls):
             cls._registry_name = name
             for key in (name, *aliases):
                 self._classes[key] = cls
+            self._class_names[cls.__name__] = cls
             return cls
 
         return decorate
@@ -70,14 +110,21 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._classes)
 
+    def class_names(self) -> list[str]:
+        return sorted(self._class_names)
+
     def lookup(self, name: str) -> type:
+        if name in self._class_names:
+            return self._class_names[name]
         key = name.lower() if isinstance(name, str) else name
         if key in self._classes:
             return self._classes[key]
         known = self.names()
-        close = difflib.get_close_matches(str(name), known, n=1)
+        close = sorted(difflib.get_close_matches(str(name), known, n=5), key=lambda k: _edits(str(name), k))
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Known {self.kind}s: {', '.join(known)}.")
+        plural = self.kind + ("es" if self.kind.endswith("s") else "s")
+        classes = f" (or by class name: {', '.join(self.class_names())})" if self._class_names else ""
+        raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Known {plural}: {', '.join(known)}{classes}.")
 
     def get(self, identifier):
         if identifier is None or isinstance(identifier, self.base):
@@ -86,6 +133,13 @@ class Registry:
             return self.lookup(identifier)()
         if isinstance(identifier, dict):
             config = dict(identifier)
+            if "class_name" in config and isinstance(config.get("config", {}), dict):
+                inner = dict(config.get("config") or {})
+                own_name = inner.pop("name", None)           # Keras's object name (a metric's log key)
+                config = {**inner, "name": config["class_name"]}
+                key = getattr(self.lookup(config["name"]), "_config_keys", {}).get("name")
+                if key and own_name is not None:
+                    config[key] = own_name
             if "name" not in config:
                 raise ValueError(f"A {self.kind} config needs a 'name' key; got keys {sorted(config)}.")
             cls = self.lookup(config.pop("name"))

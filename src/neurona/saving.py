@@ -70,7 +70,17 @@ def _compile_config(model) -> dict:
     loss = model.loss.get_config()
     if callable(loss.get("function")):          # autodiff.FunctionLoss
         loss = {**loss, "function": None}
-    return {"optimizer": model.optimizer.get_config(), "loss": loss, "metrics": [name for name, _ in model.metrics]}
+    return {"optimizer": model.optimizer.get_config(), "loss": loss,
+            "metrics": [_metric_config(name, metric) for name, metric in model.metrics]}
+
+
+def _metric_config(name, metric):
+    r"""A registered metric by its config (its settings and log key, from ``get_config``); a custom
+    one (a function, an unregistered class) by its name."""
+    from . import metrics
+    if metrics.registry._class_names.get(type(metric).__name__) is type(metric):
+        return metric.get_config()
+    return name
 
 
 def _training_state(model) -> dict:
@@ -206,6 +216,8 @@ def _compile_from(model, config, path, custom_objects):
             loss = _custom_loss(loss, custom_objects, path)
         if isinstance(metrics, list):
             metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
+            if not all(isinstance(m, (str, dict)) or callable(m) for m in metrics):
+                raise ValueError(f"metrics must be names or configs; got {config.get('metrics')!r}")
         model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics)
     except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None

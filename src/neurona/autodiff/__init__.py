@@ -21,7 +21,7 @@ from .custom import FunctionLoss
 from .derivatives import DERIVATIVES
 from .graph import Graph, GraphvizNotFoundError
 from .numerical import numerical_gradient, relative_error
-from .ops import (abs, add, clip, concatenate, cos, divide, exp, getitem, log, log_softmax, matmul, max,
+from .ops import (abs, add, clip, concatenate, cos, divide, erf, exp, getitem, log, log_softmax, matmul, max,
                   maximum, mean, minimum, multiply, negative, power, relu, reshape, sigmoid, sin, softmax,
                   sqrt, subtract, sum, tanh, transpose, where)
 from .tape import GradientTape
@@ -32,6 +32,6 @@ reduce_sum, reduce_mean, reduce_max = sum, mean, max        # TensorFlow's names
 # abs, sum and max are left out of __all__: a star import would hide Python's own (use ad.sum).
 __all__ = ["Tensor", "Variable", "GradientTape", "numerical_gradient", "relative_error", "check_gradients",
            "GradientCheck", "Graph", "GraphvizNotFoundError", "FunctionLoss", "DERIVATIVES",
-           "add", "clip", "concatenate", "cos", "divide", "exp", "getitem", "log", "log_softmax", "matmul",
+           "add", "clip", "concatenate", "cos", "divide", "erf", "exp", "getitem", "log", "log_softmax", "matmul",
            "maximum", "mean", "minimum", "multiply", "negative", "power", "relu", "reshape", "sigmoid", "sin",
            "softmax", "sqrt", "subtract", "tanh", "transpose", "where", "reduce_sum", "reduce_mean", "reduce_max"]

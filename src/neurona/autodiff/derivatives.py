@@ -96,6 +96,7 @@ DERIVATIVES = {
     "sigmoid":     lambda g, y, a: (g * y * (1 - y),),
     "relu":        lambda g, y, a: (g * (a > 0),),
     "abs":         lambda g, y, a: (g * np.sign(a),),
+    "erf":         lambda g, y, a: (g * (2 / np.sqrt(np.pi)) * np.exp(-a * a),),
     "maximum":     lambda g, y, a, b: (g * _tie(a, b), g * _tie(b, a)),
     "minimum":     lambda g, y, a, b: (g * _tie(b, a), g * _tie(a, b)),
     "clip":        lambda g, y, a, low, high: (g * _inside(a, low, high),),

@@ -68,6 +68,14 @@ relu = _unary("relu", lambda z: np.maximum(z, 0), "y = max(0, x);  dy/dx = 1 if 
 abs = _unary("abs", np.abs, "y = |x|;  dy/dx = sign(x)")     # noqa: A001  (ad.abs, as np.abs)
 
 
+def _erf(x):
+    from ..activations import erf as erf_values
+    return erf_values(x)
+
+
+erf = _unary("erf", _erf, "y = erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt;  dy/dx = 2/sqrt(pi) e^{-x^2}")
+
+
 def power(a, b):
     r"""a ** b. A constant exponent (a number or array) is kept as a setting of the node."""
     if not isinstance(b, Tensor):

@@ -12,19 +12,32 @@ Whole-set functions take scikit-learn's arguments in scikit-learn's order and gi
     mean_squared_error, mean_absolute_error, r2(y_true, y_pred)
 
 Streaming metrics (``compile(metrics=["accuracy", "precision", "recall", "f1", "auc", "mae",
-"mse"])``) are objects with ``reset()``, ``update(y_true, y_pred)`` per batch and ``result()``.
-They keep exact running counts (a confusion matrix, an exact float sum, the scores seen), so the
-result over all batches equals the whole-set function on all the data, bit for bit.
+"mse"])``, or Keras's classes: ``metrics.AUC(name="auc")``, ``TruePositives()``, ...) follow Keras 3:
+``update_state(y_true, y_pred, sample_weight=None)`` per batch, ``result()``, ``reset_state()``,
+``name`` (the log key), ``get_config()``. They keep exact running counts (a confusion matrix, an
+exact float sum, the scores seen), so the result over all batches equals the whole-set function
+on all the data, bit for bit.
 """
 from .classification import (UndefinedMetricWarning, accuracy, balanced_accuracy, classification_report,
                              confusion_matrix, f1, log_loss, precision, precision_recall_f1_support, recall,
                              unique_labels)
 from .ranking import auc, roc_auc, roc_curve
 from .regression import mean_absolute_error, mean_squared_error, r2
-from .streaming import (AUC, BinaryAccuracy, CategoricalAccuracy, F1Score, FunctionMetric, MeanAbsoluteError,
-                        MeanSquaredError, Metric, Precision, Recall, SparseCategoricalAccuracy, get,
-                        output_classes, register, registry)
+from ..registry import not_in_neurona
+from .confusion import (AUC, F1Score, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
+                        TruePositives, output_classes)
+from .streaming import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy,
+                        FunctionMetric, Hinge, KLDivergence, LogCoshError, LossMetric, Mean, MeanAbsoluteError,
+                        MeanAbsolutePercentageError, MeanMetric, MeanMetricWrapper, MeanSquaredError,
+                        MeanSquaredLogarithmicError, Metric, Poisson, RootMeanSquaredError, SparseCategoricalAccuracy,
+                        SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, SquaredHinge, Sum,
+                        TopKCategoricalAccuracy, deserialize, get, register, registry, serialize)
+from ..losses import (binary_crossentropy, categorical_crossentropy, hinge, kl_divergence, log_cosh,  # noqa: E402
+                      mean_absolute_percentage_error, mean_squared_logarithmic_error, poisson,
+                      sparse_categorical_crossentropy, squared_hinge)
 
 # scikit-learn's names, so that code written for it runs unchanged
 accuracy_score, balanced_accuracy_score, roc_auc_score, r2_score = accuracy, balanced_accuracy, roc_auc, r2
 precision_score, recall_score, f1_score = precision, recall, f1
+
+__getattr__ = not_in_neurona(__name__, "metric", registry.class_names)

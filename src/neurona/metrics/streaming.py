@@ -1,236 +1,407 @@
-r"""Streaming metrics for ``fit``: ``reset()``, ``update(y_true, y_pred)`` per batch, ``result()``.
-Their exact running counts make the result over all batches equal the whole-set function."""
+r"""Streaming metrics with Keras 3's protocol: ``update_state(y_true, y_pred, sample_weight=None)``
+per batch, ``result()``, ``reset_state()``, ``name``, ``get_config()``; calling a metric updates
+it and gives the result. Their running counts are exact (integer counts; float sums carried
+exactly, ``_fsum_parts``), so without sample weights the result over all batches equals the
+whole-set function on all the data, bit for bit, whatever the batch size.
+
+Means (``update_state`` of per-element values, weighted by sample_weight broadcast to them):
+    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
+    RootMeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, and the losses as metrics (BinaryCrossentropy,
+    CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
+    SquaredHinge, LogCoshError): one loss per sample, weighted.
+Counts (``confusion``): TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision,
+    Recall, F1Score, AUC.
+"""
 from __future__ import annotations
+
+import inspect
+import math
 
 import numpy as np
 
+from .. import losses as losses_module
+from ..losses.base import align, snake_case
 from ..registry import Configurable, Registry
 from ..validation import check_number
-from .classification import _AVERAGES, _count_matrix, _scores_from_counts
-from .ranking import roc_auc
 from .regression import _fsum_parts
 
 
 class Metric(Configurable):
-    r"""A running sum and count; ``result() = total / count``."""
+    r"""Base class: ``reset_state``, ``update_state``, ``result`` (and the short ``reset`` /
+    ``update`` that ``fit`` calls). A subclass written for Keras (its own ``update_state`` and
+    ``result`` keeping state in attributes) works as it is."""
 
-    def __init__(self):
-        self.reset()
+    #: the object's own name (Keras's ``name=``, the log key) is saved as "display_name"
+    _config_keys = {"name": "display_name"}
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or self.default_name()
+        self.dtype = dtype
+        self.reset_state()
+
+    @classmethod
+    def default_name(cls) -> str:
+        return cls._registry_name if cls.__dict__.get("_registry_name") else snake_case(cls.__name__)
+
+    def reset_state(self):
+        pass
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
 
     def reset(self):
-        self.total, self.count = 0.0, 0
+        self.reset_state()
 
-    def result(self) -> float:
-        return self.total / self.count if self.count else float("nan")
+    def update(self, y_true, y_pred, sample_weight=None):
+        self.update_state(y_true, y_pred, sample_weight=sample_weight)
 
-    def update(self, y_true, y_pred):
-        values = self.values(y_true, y_pred)
-        self.total += float(np.sum(values))
-        self.count += int(np.size(values))
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
 
-    def values(self, y_true, y_pred):
-        raise NotImplementedError
+    def get_config(self) -> dict:
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "args", "kwargs")]
+        if all(hasattr(self, p) for p in names):
+            config = super().get_config()
+        else:                                   # a subclass that keeps its arguments otherwise
+            config = {"name": self._registry_name or type(self).__name__, "display_name": self.name}
+        if config.get("dtype", 0) is None:
+            config.pop("dtype")
+        if config.get("display_name") in (None, self.default_name()):
+            config.pop("display_name", None)
+        return config
+
 
 
 registry = Registry("metric", Metric)
 register = registry.register
 
 
-@register("binary_accuracy")
-class BinaryAccuracy(Metric):
-    r"""Fraction of outputs with (p >= threshold) == y (each output of a multilabel model counts)."""
+def _broadcast_weights(sample_weight, values):
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == values.ndim - 1 or (w.ndim < values.ndim and w.ndim > 0):
+        w = w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
+    elif w.ndim == values.ndim and w.shape[-1] == 1 and values.ndim > 0:
+        pass
+    try:
+        return np.broadcast_to(w, values.shape)
+    except ValueError:
+        raise ValueError(f"sample_weight of shape {np.shape(sample_weight)} does not fit values of shape "
+                         f"{values.shape} (give one weight per sample).") from None
 
-    def __init__(self, threshold: float = 0.5):
-        self.threshold = threshold
-        super().__init__()
+
+class MeanMetric(Metric):
+    r"""The (weighted) mean of per-element values: sum_i w_i v_i / sum_i w_i, summed exactly."""
+
+    def reset_state(self):
+        self.parts, self.count, self.weight_parts = [], 0, None
 
     def values(self, y_true, y_pred):
-        return (np.asarray(y_pred) >= self.threshold) == (np.asarray(y_true) >= 0.5)
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._add(self.values(y_true, y_pred), sample_weight)
+
+    def _add(self, values, sample_weight):
+        values = np.asarray(values, dtype=np.float64)
+        if sample_weight is None and self.weight_parts is None:
+            self.parts = _fsum_parts(self.parts, values)
+            self.count += int(values.size)
+            return
+        if self.weight_parts is None:                      # weights from now on: the count so far weighs 1
+            self.weight_parts = [float(self.count)]
+        w = np.ones(values.shape) if sample_weight is None else _broadcast_weights(sample_weight, values)
+        self.parts = _fsum_parts(self.parts, values * w)
+        self.weight_parts = _fsum_parts(self.weight_parts, w)
+
+    def _mean(self) -> float:
+        total = self.parts[0] if self.parts else 0.0
+        weight = self.count if self.weight_parts is None else self.weight_parts[0]
+        if weight == 0:
+            return 0.0 if self.weight_parts is not None else float("nan")
+        return total / weight
+
+    def result(self) -> float:
+        return self._mean()
+
+
+@register("mean")
+class Mean(MeanMetric):
+    r"""The weighted mean of the values given to ``update_state(values, sample_weight=None)``."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, values, sample_weight=None):
+        self._add(values, sample_weight)
+
+
+@register("sum")
+class Sum(Mean):
+    r"""The weighted sum of the values given to ``update_state(values, sample_weight=None)``."""
+
+    def result(self) -> float:
+        return self.parts[0] if self.parts else 0.0
+
+
+@register("accuracy")
+class Accuracy(MeanMetric):
+    r"""Fraction of elements with y_hat == y exactly (Keras's ``Accuracy``: for class labels)."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y_true, y_pred):
+        y_true, y_pred = align(y_true, y_pred)
+        return np.asarray(y_pred) == np.asarray(y_true)
+
+
+@register("binary_accuracy")
+class BinaryAccuracy(MeanMetric):
+    r"""Fraction of outputs with (p > threshold) == y (each output of a multilabel model counts),
+    Keras's ``BinaryAccuracy``."""
+
+    def __init__(self, name=None, dtype=None, threshold: float = 0.5):
+        self.threshold = check_number("BinaryAccuracy", "threshold", threshold)
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y_true, y_pred):
+        y_true, y_pred = align(y_true, y_pred)
+        return (y_pred > self.threshold) == (y_true > 0.5)
+
+
+def _labels(y_true, y_pred):
+    r"""Class labels of y_true: the argmax of one-hot rows, or integer labels as they are."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape == y_pred.shape and y_pred.shape[-1] > 1:
+        return np.argmax(y_true, axis=-1)
+    return y_true.reshape(y_pred.shape[:-1]).astype(np.int64)
 
 
 @register("categorical_accuracy")
-class CategoricalAccuracy(Metric):
-    r"""Fraction of samples with argmax y_hat == argmax y."""
+class CategoricalAccuracy(MeanMetric):
+    r"""Fraction of samples with argmax y_hat == argmax y (one-hot targets)."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y_true, y_pred):
         return np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)
 
 
 @register("sparse_categorical_accuracy")
-class SparseCategoricalAccuracy(Metric):
+class SparseCategoricalAccuracy(MeanMetric):
     r"""Fraction of samples with argmax y_hat == y (integer labels)."""
 
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
     def values(self, y_true, y_pred):
-        return np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1)
+        y_pred = np.asarray(y_pred)
+        return np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(y_pred.shape[:-1])
 
 
-class _ExactMean(Metric):
-    r"""Mean of per-element values, summed exactly (``_fsum_parts``) so that it equals the whole-set
-    function."""
+class _TopK(MeanMetric):
+    def __init__(self, k: int = 5, name=None, dtype=None):
+        self.k = check_number(type(self).__name__, "k", k, 1, integer=True)
+        super().__init__(name=name, dtype=dtype)
 
-    def reset(self):
-        self.parts, self.count = [], 0
+    def _in_top_k(self, labels, y_pred):
+        y_pred = np.asarray(y_pred)
+        score = np.take_along_axis(y_pred, labels[..., None].astype(np.intp), axis=-1)
+        return np.sum(y_pred > score, axis=-1) < self.k          # fewer than k classes score higher
 
-    def update(self, y_true, y_pred):
-        values = self.values(y_true, y_pred)
-        self.parts = _fsum_parts(self.parts, values)
-        self.count += int(np.size(values))
 
-    def result(self) -> float:
-        return self.parts[0] / self.count if self.count else float("nan")
+@register("top_k_categorical_accuracy")
+class TopKCategoricalAccuracy(_TopK):
+    r"""Fraction of samples whose true class (argmax of the one-hot y) is among the k highest
+    scores of y_hat."""
+
+    def values(self, y_true, y_pred):
+        return self._in_top_k(np.argmax(y_true, axis=-1), y_pred)
+
+
+@register("sparse_top_k_categorical_accuracy")
+class SparseTopKCategoricalAccuracy(_TopK):
+    r"""Fraction of samples whose integer label is among the k highest scores of y_hat."""
+
+    def values(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        return self._in_top_k(np.asarray(y_true).reshape(y_pred.shape[:-1]), y_pred)
+
+
+def _float_pair(y_true, y_pred):
+    y_true, y_pred = align(y_true, y_pred)
+    return np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
 
 
 @register("mean_squared_error", "mse")
-class MeanSquaredError(_ExactMean):
+class MeanSquaredError(MeanMetric):
     r"""1/(N k) sum (y_hat - y)^2; equals ``mean_squared_error`` on all the batches at once."""
 
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
     def values(self, y_true, y_pred):
-        return np.square(np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64))
+        y_true, y_pred = _float_pair(y_true, y_pred)
+        return np.square(y_pred - y_true)
+
+
+@register("root_mean_squared_error", "rmse")
+class RootMeanSquaredError(MeanSquaredError):
+    r"""sqrt(1/(N k) sum (y_hat - y)^2), the root of the exact streaming MSE."""
+
+    def result(self) -> float:
+        return math.sqrt(self._mean()) if self._mean() >= 0 else float("nan")
 
 
 @register("mean_absolute_error", "mae")
-class MeanAbsoluteError(_ExactMean):
+class MeanAbsoluteError(MeanMetric):
     r"""1/(N k) sum |y_hat - y|; equals ``mean_absolute_error`` on all the batches at once."""
 
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
     def values(self, y_true, y_pred):
-        return np.abs(np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64))
+        y_true, y_pred = _float_pair(y_true, y_pred)
+        return np.abs(y_pred - y_true)
 
 
-def output_classes(y_true, y_pred, threshold: float = 0.5):
-    r"""(true classes, predicted classes, k) of a model's batch: one output is binary (predicted 1
-    when p >= threshold), k outputs are k classes (argmax; y_true one-hot rows or integer labels)."""
-    y_pred = np.asarray(y_pred)
-    y_true = np.asarray(y_true)
-    if y_pred.ndim == 1 or y_pred.shape[-1] == 1:
-        return (y_true.reshape(-1) >= 0.5).astype(np.int64), (y_pred.reshape(-1) >= threshold).astype(np.int64), 2
-    k = y_pred.shape[-1]
-    truth = np.argmax(y_true, axis=-1) if y_true.shape == y_pred.shape else y_true.reshape(-1).astype(np.int64)
-    return truth, np.argmax(y_pred, axis=-1), k
+@register("mean_absolute_percentage_error", "mape")
+class MeanAbsolutePercentageError(MeanMetric):
+    r"""100/(N k) sum |y - y_hat| / max(|y|, 1e-7)."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y_true, y_pred):
+        y_true, y_pred = _float_pair(y_true, y_pred)
+        return losses_module.MeanAbsolutePercentageError().elementwise(y_true, y_pred)
 
 
-class _ConfusionMetric(Metric):
-    r"""Precision, recall or F1 from a confusion matrix accumulated over the batches.
+@register("mean_squared_logarithmic_error", "msle")
+class MeanSquaredLogarithmicError(MeanMetric):
+    r"""1/(N k) sum (ln(y_hat + 1) - ln(y + 1))^2 (both at least 1e-7)."""
 
-    average  None picks "binary" (class 1 positive) for one output and "macro" for several.
-    The result equals the whole-set function on (true classes, predicted classes) of all batches,
-    with zero_division=0.
-    """
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
 
-    _index = 0
-
-    def __init__(self, average: str | None = None, threshold: float = 0.5):
-        if average not in _AVERAGES:
-            raise ValueError(f"average must be one of {list(_AVERAGES)}; got {average!r}.")
-        self.average, self.threshold = average, check_number(type(self).__name__, "threshold", threshold)
-        super().__init__()
-
-    def reset(self):
-        self.matrix, self.seen = np.zeros((0, 0), np.int64), np.zeros(0, bool)
-
-    def update(self, y_true, y_pred):
-        truth, predicted, k = output_classes(y_true, y_pred, self.threshold)
-        if self.average == "binary" and k > 2:
-            raise ValueError(f"{type(self).__name__}(average='binary') scores one output or two classes; the "
-                             f"model has {k} outputs. Choose average='macro', 'micro' or 'weighted'.")
-        k = max(k, self.matrix.shape[0], int(truth.max(initial=0)) + 1)
-        if k > self.matrix.shape[0]:
-            grown = np.zeros((k, k), np.int64)
-            grown[:self.matrix.shape[0], :self.matrix.shape[0]] = self.matrix
-            self.matrix, self.seen = grown, np.r_[self.seen, np.zeros(k - self.seen.size, bool)]
-        self.matrix += _count_matrix(truth, predicted, k)
-        self.seen[truth] = self.seen[predicted] = True
-
-    def result(self) -> float:
-        if not self.seen.any():
-            return float("nan")
-        average = self.average or ("binary" if self.matrix.shape[0] == 2 else "macro")
-        labels = np.array([1]) if average == "binary" else np.flatnonzero(self.seen)
-        tp = np.diag(self.matrix)[labels]
-        pred_sum, true_sum = self.matrix.sum(axis=0)[labels], self.matrix.sum(axis=1)[labels]
-        return float(_scores_from_counts(tp, pred_sum, true_sum, average, 0.0)[self._index])
+    def values(self, y_true, y_pred):
+        y_true, y_pred = _float_pair(y_true, y_pred)
+        return losses_module.MeanSquaredLogarithmicError().elementwise(y_true, y_pred)
 
 
-@register("precision")
-class Precision(_ConfusionMetric):
-    r"""Streaming ``precision``: TP / (TP + FP) over all batches."""
-    _index = 0
+class LossMetric(MeanMetric):
+    r"""A loss as a metric: the weighted mean of its per-sample values (``Loss.values``)."""
+
+    loss_class: type = None
+
+    def _loss(self):
+        arguments = {k: getattr(self, k) for k in inspect.signature(type(self).__init__).parameters
+                     if k not in ("self", "name", "dtype")}
+        return self.loss_class(**arguments)
+
+    def values(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+        return self._loss().values(y_true, y_pred)
 
 
-@register("recall")
-class Recall(_ConfusionMetric):
-    r"""Streaming ``recall``: TP / (TP + FN) over all batches."""
-    _index = 1
+def _loss_metric(loss_class, registry_name, doc, signature, *aliases):
+    r"""The metric class of ``loss_class`` with Keras's arguments ``signature`` (name: default)."""
+    def __init__(self, name=None, dtype=None, **arguments):
+        for key, default in signature.items():
+            setattr(self, key, arguments.pop(key, default))
+        if arguments:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(arguments)}; it takes "
+                            f"name, dtype{''.join(', ' + k for k in signature)}.")
+        MeanMetric.__init__(self, name=name, dtype=dtype)
+
+    parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
+        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+        for k, v in {"name": None, "dtype": None, **signature}.items()]
+    __init__.__signature__ = inspect.Signature(parameters)
+    name = loss_class.__name__ if loss_class.__name__ != "LogCosh" else "LogCoshError"
+    cls = type(name, (LossMetric,), {"__init__": __init__, "loss_class": loss_class, "__doc__": doc,
+                                     "__module__": __name__})
+    return register(registry_name, *aliases)(cls)
 
 
-@register("f1", "f1_score")
-class F1Score(_ConfusionMetric):
-    r"""Streaming ``f1``: 2 TP / (2 TP + FP + FN) over all batches."""
-    _index = 2
+BinaryCrossentropy = _loss_metric(losses_module.BinaryCrossentropy, "binary_crossentropy",
+                                  r"""The mean binary cross-entropy over the batches (``from_logits``, ``label_smoothing``).""",
+                                  {"from_logits": False, "label_smoothing": 0.0})
+CategoricalCrossentropy = _loss_metric(losses_module.CategoricalCrossentropy, "categorical_crossentropy",
+                                       r"""The mean categorical cross-entropy over the batches.""",
+                                       {"from_logits": False, "label_smoothing": 0.0})
+SparseCategoricalCrossentropy = _loss_metric(losses_module.SparseCategoricalCrossentropy,
+                                             "sparse_categorical_crossentropy",
+                                             r"""The mean sparse categorical cross-entropy over the batches.""",
+                                             {"from_logits": False})
+KLDivergence = _loss_metric(losses_module.KLDivergence, "kl_divergence", r"""The mean KL divergence.""", {})
+Poisson = _loss_metric(losses_module.Poisson, "poisson", r"""The mean Poisson loss.""", {})
+Hinge = _loss_metric(losses_module.Hinge, "hinge", r"""The mean hinge loss.""", {})
+SquaredHinge = _loss_metric(losses_module.SquaredHinge, "squared_hinge", r"""The mean squared hinge loss.""", {})
+LogCoshError = _loss_metric(losses_module.LogCosh, "logcosh", r"""The mean log-cosh error.""", {}, "log_cosh_error")
 
 
-@register("auc", "roc_auc")
-class AUC(Metric):
-    r"""Streaming ``roc_auc``: keeps every (label, score) of the batches and scores them at the end,
-    so the result is exactly the whole-set AUC. One output is binary; k outputs are k classes
-    (one-vs-rest, ``multi_class``). NaN while the batches hold a single class."""
+class FunctionMetric(MeanMetric):
+    r"""A metric given as a function f(y_true, y_pred) of arrays (Keras's ``MeanMetricWrapper``):
+    one value per sample (averaged over all samples, weighted) or one value per batch (weighted
+    by the batch's size)."""
 
-    def __init__(self, multi_class: str = "ovr"):
-        if multi_class not in ("ovr", "ovo"):
-            raise ValueError(f"AUC: multi_class must be 'ovr' or 'ovo'; got {multi_class!r}.")
-        self.multi_class = multi_class
-        super().__init__()
+    def __init__(self, function, name=None, dtype=None):
+        self.function = function
+        super().__init__(name=name or getattr(function, "__name__", "metric"), dtype=dtype)
 
-    def reset(self):
-        self.truths, self.scores = [], []
+    def default_name(self) -> str:
+        return getattr(self.function, "__name__", "metric")
 
-    def update(self, y_true, y_pred):
-        truth, _, k = output_classes(y_true, y_pred)
-        self.truths.append(truth)
-        self.scores.append(np.asarray(y_pred, dtype=np.float64).reshape(len(truth), -1))
+    def values(self, y_true, y_pred):
+        values = np.asarray(self.function(y_true, y_pred), dtype=np.float64)
+        if values.ndim == 0:                      # a batch mean: weigh it by the batch's samples
+            values = np.full(len(y_pred), float(values))
+        return values
 
-    def result(self) -> float:
-        if not self.truths:
-            return float("nan")
-        truth, score = np.concatenate(self.truths), np.concatenate(self.scores)
-        if np.unique(truth).size < max(2, score.shape[1]):     # some class not seen yet: undefined
-            return float("nan")
-        if score.shape[1] == 1:
-            return roc_auc(truth, score[:, 0])
-        return roc_auc(truth, score, multi_class=self.multi_class, labels=np.arange(score.shape[1]))
+    def get_config(self) -> dict:
+        return {"name": self.name, "function": self.function}
+
+
+MeanMetricWrapper = FunctionMetric
 
 
 _ACCURACY_FOR_LOSS = {"binary": BinaryAccuracy, "categorical": CategoricalAccuracy,
                       "sparse": SparseCategoricalAccuracy}
 
 
-class FunctionMetric(Metric):
-    r"""A metric given as a function f(y_true, y_pred) of arrays: one value per sample (averaged
-    over all samples) or one value per batch (weighted by the batch's size)."""
-
-    def __init__(self, function):
-        self.function = function
-        super().__init__()
-
-    def update(self, y_true, y_pred):
-        values = np.asarray(self.function(y_true, y_pred), dtype=np.float64)
-        if values.ndim == 0:                      # a batch mean: weigh it by the batch's samples
-            values = np.full(len(y_pred), float(values))
-        self.total += float(np.sum(values))
-        self.count += values.size
-
-
 def get(identifier, loss=None) -> tuple[str, Metric]:
-    r"""(display name, metric object). ``"accuracy"``/``"acc"`` picks the accuracy that fits ``loss``;
-    a function f(y_true, y_pred) is reported under its ``__name__``."""
-    if callable(identifier) and not isinstance(identifier, (Metric, type)):
-        return getattr(identifier, "__name__", "metric"), FunctionMetric(identifier)
+    r"""(log key, metric object), as Keras names them: a string is its own log key (``"acc"``,
+    ``"mae"``, ``"AUC"``), an object logs under its ``name`` (``AUC()`` as "auc", ``Precision(
+    name="p")`` as "p"), a function under its ``__name__``. ``"accuracy"`` / ``"acc"`` picks the
+    accuracy that fits ``loss`` (binary, categorical or sparse)."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         kind = getattr(loss, "accuracy_kind", None)
         if kind is None:
             raise ValueError(f"'accuracy' needs a classification loss (binary_crossentropy, hinge, "
                              f"categorical_crossentropy or sparse_categorical_crossentropy); the model "
                              f"uses {type(loss).__name__}. For regression use 'mae' or 'mse'.")
-        return identifier, _ACCURACY_FOR_LOSS[kind]()
+        metric = _ACCURACY_FOR_LOSS[kind](name=identifier)
+        return identifier, metric
+    if callable(identifier) and not isinstance(identifier, (Metric, type)):
+        metric = FunctionMetric(identifier)
+        return metric.name, metric
     metric = registry.get(identifier)
-    name = identifier if isinstance(identifier, str) else metric._registry_name
-    return name, metric
+    if isinstance(identifier, str):
+        metric.name = identifier
+    return metric.name, metric
+
+
+def serialize(metric) -> dict:
+    return get(metric)[1].get_config()
+
+
+def deserialize(config) -> Metric:
+    return get(config)[1]

@@ -1,0 +1,193 @@
+r"""The loss protocol: per-sample values, Keras's reductions and sample weights, the gradient.
+
+A loss L gives one value l_n per sample (``values``: the mean over the sample's outputs, as
+Keras's loss functions do) and reduces them, with optional sample weights w_n:
+
+    "sum_over_batch_size" (default), "mean"   J = 1/N sum_n w_n l_n
+    "sum"                                     J = sum_n w_n l_n
+    "mean_with_sample_weight"                 J = sum_n w_n l_n / sum_n w_n
+    "none" / None                             the vector (w_n l_n)_n
+
+``L(y_true, y_pred, sample_weight=None)`` is J and ``L.gradient(y_true, y_pred, sample_weight=None)``
+is dJ/dy_pred (with the 1/N inside), which a layer's backward pass turns into the batch's
+gradient; for "none" the gradient is that of the default reduction, the one ``fit`` minimises.
+
+A subclass that overrides ``call(y_true, y_pred)`` (Keras's way of writing a custom loss) builds
+its values with ``neurona.ops``; its gradient comes from the autodiff tape.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..registry import Configurable, Registry
+
+EPSILON = 1e-7
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+_MEANS = ("sum_over_batch_size", "mean")
+_AS_MEAN = _MEANS + ("none", None)             # reductions whose gradient is that of the mean
+
+
+def check_reduction(owner, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"The 'reduction' argument of {owner} must be one of "
+                         f"{', '.join(repr(r) for r in REDUCTIONS)}; got {reduction!r}.")
+    return reduction
+
+
+def snake_case(name: str) -> str:
+    r"""'MeanSquaredError' -> 'mean_squared_error' (Keras's default object names)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def align(y_true, y_pred):
+    r"""(y_true, y_pred) as arrays of the same rank: a label vector (N,) beside predictions (N, 1)
+    gets its axis back, as Keras squeezes or expands one of them."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y_true = y_true[..., None]
+    elif y_pred.ndim == y_true.ndim - 1 and y_true.shape[-1] == 1:
+        y_pred = y_pred[..., None]
+    return y_true, y_pred
+
+
+def _weights(sample_weight, n):
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    w = w.reshape(-1) if w.ndim == 2 and w.shape[1] == 1 else w
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have one weight per sample, shape ({n},); got shape "
+                         f"{np.shape(sample_weight)}.")
+    return w
+
+
+class Loss(Configurable):
+    r"""Base class. A built-in loss defines ``values`` (one loss per sample), ``_mean`` and
+    ``_mean_gradient`` (the default reduction and its gradient, written for speed); a custom loss
+    defines ``call(y_true, y_pred)`` with ``neurona.ops`` (or ``__call__`` and ``gradient``)."""
+
+    #: the accuracy that fits this loss's targets: "binary", "categorical", "sparse" or None
+    accuracy_kind: str | None = None
+    reduction = "sum_over_batch_size"
+    name: str | None = None
+    #: the object's own name (Keras's ``name=``) is saved as "display_name": "name" holds the type
+    _config_keys = {"name": "display_name"}
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        self.name = name or self.default_name()
+        self.reduction = check_reduction(type(self).__name__, reduction)
+        self.dtype = dtype
+
+    @classmethod
+    def default_name(cls) -> str:
+        return cls._registry_name if cls.__dict__.get("_registry_name") else snake_case(cls.__name__)
+
+    def _is_custom(self) -> bool:
+        return type(self).call is not Loss.call
+
+    def call(self, y_true, y_pred):
+        r"""The per-sample losses of a custom loss, written with ``neurona.ops`` (override it)."""
+        raise NotImplementedError
+
+    def values(self, y_true, y_pred):
+        r"""One loss per sample, shape (N,)."""
+        if self._is_custom():
+            return np.asarray(self.call(*align(y_true, y_pred)))
+        raise NotImplementedError(f"{type(self).__name__} defines no per-sample values.")
+
+    # -- J and dJ/dy_pred -----------------------------------------------------------------
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if self._is_custom():
+            from ..autodiff.custom import loss_tensor           # autodiff builds on losses: import late
+            from ..autodiff.tensor import Tensor
+            value = loss_tensor(self, y_true, Tensor(np.asarray(y_pred)), sample_weight).data
+            return float(value) if np.ndim(value) == 0 else value
+        if sample_weight is None and self.reduction in _MEANS:
+            return self._mean(y_true, y_pred)
+        values = self.values(y_true, y_pred)
+        weighted = values if sample_weight is None else values * _weights(sample_weight, values.shape[0])
+        if self.reduction in ("none", None):
+            return weighted
+        total = float(np.sum(weighted))
+        return total / self._divisor(values.shape[0], sample_weight)
+
+    def _divisor(self, n, sample_weight):
+        if self.reduction == "sum":
+            return 1.0
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            s = float(np.sum(_weights(sample_weight, n)))
+            return s if s != 0 else float("inf")                 # Keras: divide_no_nan
+        return float(n)
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        if self._is_custom():
+            from ..autodiff.custom import loss_gradient
+            return loss_gradient(self, y_true, y_pred, sample_weight)
+        g = self._mean_gradient(y_true, y_pred)
+        if sample_weight is None and self.reduction in _AS_MEAN:
+            return g
+        return self._reweigh(g, sample_weight)
+
+    def fused_gradient(self, activation, y_true, a, sample_weight=None):
+        r"""dJ/dz straight from the output activation's value ``a``, or None when this loss and
+        activation have no simpler combined form."""
+        g = self._fused_mean_gradient(activation, y_true, a)
+        if g is None or (sample_weight is None and self.reduction in _AS_MEAN):
+            return g
+        return self._reweigh(g, sample_weight)
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        return None
+
+    def _reweigh(self, mean_gradient, sample_weight):
+        r"""The gradient of the default reduction turned into that of this one: row n of the
+        mean's gradient is (1/N) dl_n/dy_pred_n, so J's is w_n N / divisor times it."""
+        if sample_weight is None and self.reduction in _AS_MEAN:
+            return mean_gradient
+        n = mean_gradient.shape[0]
+        scale = n / (float(n) if self.reduction in ("none", None) else self._divisor(n, sample_weight))
+        if sample_weight is None:
+            return mean_gradient * scale
+        w = _weights(sample_weight, n).astype(mean_gradient.dtype) * scale
+        return mean_gradient * w.reshape((n,) + (1,) * (mean_gradient.ndim - 1))
+
+    def _mean(self, y_true, y_pred) -> float:
+        return float(np.mean(self.values(y_true, y_pred)))
+
+    def _mean_gradient(self, y_true, y_pred):
+        raise NotImplementedError
+
+    # -- targets and config ---------------------------------------------------------------
+    def prepare_targets(self, y, n_outputs: int, dtype):
+        r"""Check the targets ``y`` (as given by the user) and return them as an array for this
+        loss; raise a ValueError that says how to fix them otherwise."""
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(f"y must have shape (samples, {n_outputs}) to match the model's "
+                             f"{n_outputs} output(s); got shape {np.asarray(y).shape}.")
+        return np.ascontiguousarray(y, dtype=dtype)
+
+    def get_config(self) -> dict:
+        r"""{"name": type, its arguments...}; the object's own name only when it is not the
+        default, and the arguments a custom subclass keeps under their own names."""
+        config = super().get_config() if self._stores_arguments() else {
+            "name": self._registry_name or type(self).__name__}
+        config.pop("dtype", None) if getattr(self, "dtype", None) is None else None
+        if config.get("display_name") in (None, self.default_name()):
+            config.pop("display_name", None)
+        if type(self).__init__ is Loss.__init__ or not self._stores_arguments():
+            config.setdefault("reduction", self.reduction)
+        return config
+
+    def _stores_arguments(self) -> bool:
+        import inspect
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "args", "kwargs")]
+        return all(hasattr(self, p) for p in names)
+
+
+registry = Registry("loss", Loss)
+register = registry.register

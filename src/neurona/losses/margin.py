@@ -1,0 +1,65 @@
+r"""Maximum-margin losses, with labels y in {-1, 1} (0/1 labels are mapped to -1/1, as Keras does)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import align, register
+from .regression import ElementwiseLoss
+
+
+def signed(y_true):
+    r"""0/1 labels as -1/1; labels already in {-1, 1} (or any other values) unchanged."""
+    y = np.asarray(y_true)
+    return np.where(y == 0, -1, y).astype(np.result_type(y, np.float32)) if np.all(np.isin(y, (0, 1))) else y
+
+
+class _Margin(ElementwiseLoss):
+    accuracy_kind = "binary"
+
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+
+    def values(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        return np.mean(self.elementwise(signed(y), p), axis=-1)
+
+    def _mean(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        return float(np.mean(self.elementwise(signed(y), p)))
+
+    def _mean_gradient(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        return self.elementwise_gradient(signed(y), p) / p.size
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        values = set(np.unique(y).tolist())
+        if not (values <= {-1.0, 1.0} or values <= {0.0, 1.0}):
+            raise ValueError(f"{self._registry_name} needs class labels in {{-1, 1}} (or {{0, 1}}); got the "
+                             f"values {sorted(values)[:10]}.")
+        return y
+
+
+@register("hinge")
+class Hinge(_Margin):
+    r"""Hinge loss of the maximum-margin classifiers:
+
+    J = 1/(N k) sum max(0, 1 - y y_hat);  dJ/dy_hat = -y / (N k) where y y_hat < 1, else 0.
+    """
+
+    def elementwise(self, y, p):
+        return np.maximum(0.0, 1.0 - y * p)
+
+    def elementwise_gradient(self, y, p):
+        return -y * (y * p < 1)
+
+
+@register("squared_hinge")
+class SquaredHinge(_Margin):
+    r"""J = 1/(N k) sum max(0, 1 - y y_hat)^2;  dJ/dy_hat = -2 y max(0, 1 - y y_hat) / (N k)."""
+
+    def elementwise(self, y, p):
+        return np.maximum(0.0, 1.0 - y * p) ** 2
+
+    def elementwise_gradient(self, y, p):
+        return -2.0 * y * np.maximum(0.0, 1.0 - y * p)

@@ -1,0 +1,312 @@
+r"""Probabilistic losses: the cross-entropies (binary, categorical, sparse), KL divergence, Poisson.
+
+Probabilities are clipped to [eps, 1 - eps] before any log: log(0) never happens. The
+cross-entropies take the lectures' ``log_base`` (e by default, 2 or 10 in the slides' examples)
+beside Keras's ``from_logits`` and ``label_smoothing``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..activations import Sigmoid, Softmax
+from ..validation import check_number
+from .base import EPSILON, Loss, align, register
+
+
+def _log(x, base):
+    return np.log(x) if base == math.e else np.log(x) / math.log(base)
+
+
+def _check_base(owner, log_base):
+    if log_base in ("e", None):
+        return math.e
+    check_number(owner, "log_base", log_base, 1, low_open=True)
+    return float(log_base)
+
+
+def _check_axis(owner, axis):
+    if axis != -1:
+        raise ValueError(f"{owner} takes the classes along the last axis (axis=-1); got axis={axis!r}.")
+    return axis
+
+
+def _check_probability_targets(name, y):
+    low, high = float(np.min(y)), float(np.max(y))
+    if low < 0 or high > 1:
+        raise ValueError(f"{name} needs targets in [0, 1] (class labels 0/1 or probabilities); "
+                         f"got values from {low:g} to {high:g}.")
+
+
+class _CrossEntropy(Loss):
+    def __init__(self, from_logits, label_smoothing, axis, reduction, name, log_base, epsilon):
+        super().__init__(name=name, reduction=reduction)
+        owner = type(self).__name__
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = check_number(owner, "label_smoothing", label_smoothing, 0, 1)
+        self.axis = _check_axis(owner, axis)
+        self.log_base = _check_base(owner, log_base)
+        self.epsilon = check_number(owner, "epsilon", epsilon, 0, 0.5, high_open=True)
+
+    def _smooth(self, y_true, y_pred):
+        if not self.label_smoothing:
+            return y_true
+        y = np.asarray(y_true)
+        k = 2 if isinstance(self, BinaryCrossentropy) else np.shape(y_pred)[-1]
+        return y * (1.0 - self.label_smoothing) + self.label_smoothing / k
+
+
+@register("binary_crossentropy", "bce")
+class BinaryCrossentropy(_CrossEntropy):
+    r"""Binary cross-entropy for a sigmoid output (or k independent sigmoids, multilabel):
+
+    J = -1/(N k) sum [ y log(p) + (1 - y) log(1 - p) ]
+    dJ/dp = (p - y) / (p (1 - p) N k  ln(base))
+    and, through the sigmoid p = sigma(z), the fused  dJ/dz = (p - y) / (N k ln(base)).
+
+    ``log_base`` e (default), 2 or 10: seed 000 works its example in base 10,
+    -log10(0.6) = 0.22. ``from_logits=True`` takes z instead of p and computes
+    max(z, 0) - z y + log(1 + e^{-|z|}), exact for any z. ``label_smoothing`` s trains
+    towards y (1 - s) + s / 2.
+    """
+
+    accuracy_kind = "binary"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction="sum_over_batch_size", name=None, log_base=math.e, epsilon: float = EPSILON):
+        super().__init__(from_logits, label_smoothing, axis, reduction, name, log_base, epsilon)
+
+    def _elementwise(self, y_true, y_pred):
+        y_true, y_pred = align(y_true, y_pred)
+        y = self._smooth(y_true, y_pred)
+        if self.from_logits:
+            z = y_pred
+            return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))) / math.log(self.log_base)
+        p = np.clip(y_pred, self.epsilon, 1 - self.epsilon)
+        return -(y * _log(p, self.log_base) + (1 - y) * _log(1 - p, self.log_base))
+
+    def values(self, y_true, y_pred):
+        return np.mean(self._elementwise(y_true, y_pred), axis=-1)
+
+    def _mean(self, y_true, y_pred):
+        return float(np.mean(self._elementwise(y_true, y_pred)))
+
+    def _mean_gradient(self, y_true, y_pred):
+        y_true, y_pred = align(y_true, y_pred)
+        y = self._smooth(y_true, y_pred)
+        scale = 1.0 / (y_pred.size * math.log(self.log_base))
+        if self.from_logits:
+            return (_sigmoid(y_pred) - y) * scale
+        p = np.clip(y_pred, self.epsilon, 1 - self.epsilon)
+        inside = (y_pred > self.epsilon) & (y_pred < 1 - self.epsilon)   # clipping kills the slope
+        return (p - y) / (p * (1 - p)) * scale * inside
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        if activation._registry_name == "sigmoid" and not self.from_logits:
+            return (a - self._smooth(y_true, a)) * (1.0 / (a.size * math.log(self.log_base)))
+        return None
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        _check_probability_targets("binary_crossentropy", y)
+        return y
+
+
+@register("categorical_crossentropy", "cce")
+class CategoricalCrossentropy(_CrossEntropy):
+    r"""Categorical cross-entropy for a softmax output and one-hot (or probability) targets:
+
+    J = -1/N sum_n sum_i y_ni log(p_ni)
+    dJ/dp = -y / (p N ln(base))
+    and, through p = softmax(z), the fused  dJ/dz = (p sum_i y_i - y) / (N ln(base)), which is
+    (p - y) / (N ln(base)) for one-hot or probability targets (seed 000).
+
+    ``log_base`` e (default), 2 or 10: seed 000 gives -ln(0.4) = 0.9163 and seed 002
+    -log2(0.775) = 0.3677. ``from_logits=True`` takes z and uses log_softmax(z), exact for any z.
+    ``label_smoothing`` s trains towards y (1 - s) + s / k.
+    """
+
+    accuracy_kind = "categorical"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction="sum_over_batch_size", name=None, log_base=math.e, epsilon: float = EPSILON):
+        super().__init__(from_logits, label_smoothing, axis, reduction, name, log_base, epsilon)
+
+    def _log_p(self, y_pred):
+        if self.from_logits:
+            z = y_pred - y_pred.max(axis=-1, keepdims=True)
+            return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        p = np.maximum(y_pred, self.epsilon)                # np.clip costs 3x more on small arrays
+        return np.log(np.minimum(p, 1.0, out=p), out=p)
+
+    def values(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        y = self._smooth(y_true, y_pred)
+        return -np.sum(y * self._log_p(y_pred), axis=-1) / math.log(self.log_base)
+
+    def _mean(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        y_true = np.asarray(self._smooth(y_true, y_pred))
+        log_p = self._log_p(y_pred)
+        total = np.vdot(y_true, log_p) if y_true.shape == log_p.shape else np.sum(y_true * log_p)
+        nats = -total / y_pred.shape[0]
+        return float(nats / math.log(self.log_base))
+
+    def _mean_gradient(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        y_true = np.asarray(self._smooth(y_true, y_pred))
+        scale = 1.0 / (y_pred.shape[0] * math.log(self.log_base))
+        if self.from_logits:
+            return (_softmax(y_pred) * y_true.sum(axis=-1, keepdims=True) - y_true) * scale
+        p = np.clip(y_pred, self.epsilon, 1.0)
+        return -y_true / p * scale * (y_pred > self.epsilon)
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        if activation._registry_name == "softmax" and not self.from_logits:
+            y_true = self._smooth(y_true, a)
+            # rows of y that do not sum to 1 (soft or partial targets) weigh the softmax term
+            g = a * np.add.reduce(y_true, axis=-1, keepdims=True)
+            g -= y_true
+            g *= 1.0 / (a.shape[0] * math.log(self.log_base))
+            return g
+        return None
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        array = np.asarray(y)
+        if np.issubdtype(array.dtype, np.integer) and (array.ndim == 1 or array.shape[-1] == 1) and n_outputs > 1:
+            raise ValueError(
+                f"categorical_crossentropy needs one-hot targets of shape (samples, {n_outputs}); "
+                f"got integer class labels of shape {array.shape}. Use "
+                f"loss='sparse_categorical_crossentropy', or one-hot encode y first "
+                f"(neurona.utils.to_categorical(y, {n_outputs})).")
+        y = super().prepare_targets(y, n_outputs, dtype)
+        _check_probability_targets("categorical_crossentropy", y)
+        return y
+
+
+@register("sparse_categorical_crossentropy", "scce")
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    r"""Categorical cross-entropy with integer class labels y in {0, ..., k-1}:
+
+    J = -1/N sum_n log(p_{n, y_n});  the same gradients as with one-hot targets.
+    """
+
+    accuracy_kind = "sparse"
+
+    def __init__(self, from_logits: bool = False, ignore_class=None, reduction="sum_over_batch_size",
+                 name=None, log_base=math.e, epsilon: float = EPSILON):
+        if ignore_class is not None:
+            raise ValueError(f"SparseCategoricalCrossentropy: ignore_class is for segmentation masks, which "
+                             f"neurona (dense networks) does not have; got ignore_class={ignore_class!r}.")
+        super().__init__(from_logits, 0.0, -1, reduction, name, log_base, epsilon)
+        self.ignore_class = None
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("label_smoothing", "axis"):
+            config.pop(key, None)
+        return config
+
+    @staticmethod
+    def _labels(y_true):
+        return np.asarray(y_true).reshape(-1).astype(np.intp)
+
+    @classmethod
+    def _one_hot(cls, y_true, k, dtype):
+        labels = cls._labels(y_true)
+        out = np.zeros((labels.size, k), dtype=dtype)
+        out[np.arange(labels.size), labels] = 1
+        return out
+
+    def values(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        labels = self._labels(y_true)
+        if self.from_logits:
+            log_p = self._log_p(y_pred)[np.arange(labels.size), labels]
+        else:
+            log_p = np.log(np.clip(y_pred[np.arange(labels.size), labels], self.epsilon, 1.0))
+        return -log_p / math.log(self.log_base)
+
+    def _mean(self, y_true, y_pred):
+        return float(np.mean(self.values(y_true, y_pred)))
+
+    def _mean_gradient(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        return super()._mean_gradient(self._one_hot(y_true, y_pred.shape[-1], y_pred.dtype), y_pred)
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        if activation._registry_name == "softmax" and not self.from_logits:
+            labels = self._labels(y_true)
+            g = a.copy()
+            g[np.arange(labels.size), labels] -= 1
+            g *= 1.0 / (a.shape[0] * math.log(self.log_base))
+            return g
+        return None
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        array = np.asarray(y)
+        if array.ndim == 2 and array.shape[1] == 1:
+            array = array[:, 0]
+        if array.ndim != 1:
+            raise ValueError(f"sparse_categorical_crossentropy needs integer class labels of shape "
+                             f"(samples,); got shape {array.shape}. For one-hot targets use "
+                             f"loss='categorical_crossentropy'.")
+        if np.issubdtype(array.dtype, np.floating):
+            if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+                raise ValueError("sparse_categorical_crossentropy needs integer class labels; "
+                                 "got non-integer values in y.")
+        elif not np.issubdtype(array.dtype, np.integer):
+            raise TypeError(f"sparse_categorical_crossentropy needs integer class labels; got dtype {array.dtype}.")
+        labels = array.astype(np.int64)
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= n_outputs:
+            raise ValueError(f"Class labels must lie in [0, {n_outputs - 1}] for a model with {n_outputs} "
+                             f"outputs; got labels from {low} to {high}.")
+        return labels
+
+
+@register("kl_divergence", "kld", "kullback_leibler_divergence")
+class KLDivergence(Loss):
+    r"""Kullback-Leibler divergence KL(y || p) (Keras's ``KLDivergence``), both clipped to [eps, 1]:
+
+    l_n = sum_i y_i ln(y_i / p_i);  dl_n/dp_i = -y_i / p_i where eps < p_i <= 1, else 0.
+    """
+
+    accuracy_kind = "categorical"
+
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+
+    def values(self, y_true, y_pred):
+        y_true, y_pred = align(y_true, y_pred)
+        y, p = np.clip(y_true, EPSILON, 1.0), np.clip(y_pred, EPSILON, 1.0)
+        return np.sum(y * np.log(y / p), axis=-1)
+
+    def _mean_gradient(self, y_true, y_pred):
+        y_true, y_pred = align(y_true, y_pred)
+        y, p = np.clip(y_true, EPSILON, 1.0), np.clip(y_pred, EPSILON, 1.0)
+        return -y / p * ((y_pred > EPSILON) & (y_pred <= 1.0)) / y_pred.shape[0]
+
+
+@register("poisson")
+class Poisson(Loss):
+    r"""Poisson negative log-likelihood for counts y and a positive rate y_hat (Keras's, eps 1e-7):
+
+    e = y_hat - y ln(y_hat + eps);  de/dy_hat = 1 - y / (y_hat + eps);  l_n = the mean over outputs.
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+
+    def values(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        return np.mean(p - y * np.log(p + EPSILON), axis=-1)
+
+    def _mean_gradient(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        return (1.0 - y / (p + EPSILON)) / p.size
+
+
+_sigmoid = Sigmoid()
+_softmax = Softmax()

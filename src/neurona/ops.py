@@ -1,0 +1,345 @@
+r"""``neurona.ops``: the autodiff operations under Keras 3's names (``keras.ops``).
+
+Arrays in, arrays out; Tensors in, Tensors out. On autodiff Tensors (``neurona.autodiff``) every
+operation is recorded on an open ``GradientTape``, so a custom loss, metric or training loop
+written with these functions gets its gradient from the tape:
+
+    from neurona import ops
+    def rmse(y_true, y_pred):
+        return ops.sqrt(ops.mean(ops.square(y_pred - y_true), axis=-1))
+
+The differentiable ones are built from the primitives of ``autodiff.ops`` (their derivatives are
+the table in ``autodiff.derivatives``); the activations are those of ``neurona.activations`` in
+their autodiff form (``autodiff.engine``). Index-valued and boolean operations (``argmax``,
+``one_hot``, comparisons) have no gradient and give arrays.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+
+import numpy as np
+
+from . import activations as _activations
+from .autodiff import ops as _ad
+from .autodiff.tensor import Tensor
+from .registry import not_in_neurona
+
+
+def _has_tensor(values) -> bool:
+    return builtins.any(isinstance(v, Tensor) or (isinstance(v, (list, tuple)) and _has_tensor(v)) for v in values)
+
+
+def _dual(function):
+    r"""Run ``function`` on Tensors; give back an array when no argument was a Tensor."""
+    @functools.wraps(function)
+    def apply(*args, **kwargs):
+        out = function(*args, **kwargs)
+        if isinstance(out, Tensor) and not _has_tensor(list(args) + list(kwargs.values())):
+            return out.data
+        return out
+    return apply
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+# -- arithmetic ---------------------------------------------------------------------------
+add = _dual(_ad.add)
+subtract = _dual(_ad.subtract)
+multiply = _dual(_ad.multiply)
+divide = true_divide = _dual(_ad.divide)
+negative = _dual(_ad.negative)
+power = _dual(_ad.power)
+maximum = _dual(_ad.maximum)
+minimum = _dual(_ad.minimum)
+matmul = _dual(_ad.matmul)
+exp = _dual(_ad.exp)
+log = _dual(_ad.log)
+sqrt = _dual(_ad.sqrt)
+abs = absolute = _dual(_ad.abs)                     # noqa: A001
+sin = _dual(_ad.sin)
+cos = _dual(_ad.cos)
+tanh = _dual(_ad.tanh)
+erf = _dual(_ad.erf)
+
+
+@_dual
+def square(x):
+    r"""x^2;  d/dx = 2x."""
+    return _ad.power(x, 2)
+
+
+@_dual
+def log1p(x):
+    r"""ln(1 + x)."""
+    return _ad.log(_ad.add(1.0, x))
+
+
+@_dual
+def expm1(x):
+    r"""e^x - 1."""
+    return _ad.subtract(_ad.exp(x), 1.0)
+
+
+@_dual
+def dot(x1, x2):
+    r"""np.dot for vectors and matrices (the matrix product; a scalar times a tensor)."""
+    x1, x2 = _ad.as_tensor(x1), _ad.as_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return _ad.multiply(x1, x2)
+    if x1.ndim > 2 or x2.ndim > 2:
+        raise ValueError(f"dot takes vectors and matrices; got shapes {x1.shape} and {x2.shape}. Use matmul.")
+    return _ad.matmul(x1, x2)
+
+
+@_dual
+def clip(x, x_min, x_max):
+    r"""x limited to [x_min, x_max]; the gradient flows where x_min <= x <= x_max."""
+    return _ad.clip(x, x_min, x_max)
+
+
+@_dual
+def where(condition, x1, x2):
+    r"""x1 where ``condition`` holds, else x2 (the condition has no gradient)."""
+    return _ad.where(condition, x1, x2)
+
+
+# -- reductions ---------------------------------------------------------------------------
+@_dual
+def sum(x, axis=None, keepdims=False):              # noqa: A001
+    return _ad.sum(x, axis=axis, keepdims=keepdims)
+
+
+@_dual
+def mean(x, axis=None, keepdims=False):
+    return _ad.mean(x, axis=axis, keepdims=keepdims)
+
+
+@_dual
+def max(x, axis=None, keepdims=False):              # noqa: A001
+    return _ad.max(x, axis=axis, keepdims=keepdims)
+
+
+@_dual
+def min(x, axis=None, keepdims=False):              # noqa: A001
+    r"""min x = -max(-x)."""
+    return _ad.negative(_ad.max(_ad.negative(x), axis=axis, keepdims=keepdims))
+
+
+@_dual
+def var(x, axis=None, keepdims=False):
+    r"""The population variance mean((x - mean x)^2)."""
+    centred = _ad.subtract(x, _ad.mean(x, axis=axis, keepdims=True))
+    return _ad.mean(_ad.power(centred, 2), axis=axis, keepdims=keepdims)
+
+
+@_dual
+def std(x, axis=None, keepdims=False):
+    return _ad.sqrt(var(_ad.as_tensor(x), axis=axis, keepdims=keepdims))
+
+
+@_dual
+def logsumexp(x, axis=None, keepdims=False):
+    r"""ln sum e^x = m + ln sum e^{x - m}, m = max x (no overflow)."""
+    x = _ad.as_tensor(x)
+    m = np.max(x.data, axis=axis, keepdims=True)
+    out = _ad.add(_ad.log(_ad.sum(_ad.exp(_ad.subtract(x, m)), axis=axis, keepdims=True)), m)
+    return out if keepdims else _ad.reshape(out, np.squeeze(out.data, axis=axis).shape if axis is not None else ())
+
+
+# -- shapes -------------------------------------------------------------------------------
+@_dual
+def reshape(x, newshape):
+    return _ad.reshape(x, newshape)
+
+
+@_dual
+def transpose(x, axes=None):
+    return _ad.transpose(x, axes)
+
+
+@_dual
+def expand_dims(x, axis):
+    x = _ad.as_tensor(x)
+    return _ad.reshape(x, np.expand_dims(x.data, axis).shape)
+
+
+@_dual
+def squeeze(x, axis=None):
+    x = _ad.as_tensor(x)
+    return _ad.reshape(x, np.squeeze(x.data, axis).shape)
+
+
+@_dual
+def concatenate(xs, axis=0):
+    return _ad.concatenate(list(xs), axis=axis)
+
+
+@_dual
+def stack(x, axis=0):
+    r"""The tensors joined along a new axis."""
+    return _ad.concatenate([expand_dims(_ad.as_tensor(t), axis) for t in x], axis=axis)
+
+
+def shape(x) -> tuple:
+    return tuple(_data(x).shape)
+
+
+def ndim(x) -> int:
+    return _data(x).ndim
+
+
+# -- activations: the autodiff forms of neurona.activations --------------------------------
+def _activation(name, doc, **defaults):
+    def apply(x, **arguments):
+        from .autodiff.engine import activation
+        f = _activations.get({"name": name, **defaults, **arguments})
+        out = activation(f, _ad.as_tensor(x))
+        return out if isinstance(x, Tensor) else out.data
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc
+    return apply
+
+
+relu = _dual(_ad.relu)
+sigmoid = _dual(_ad.sigmoid)
+relu6 = _activation("relu6", "min(max(x, 0), 6)")
+elu = _activation("elu", "x if x > 0 else alpha (e^x - 1); ops.elu(x, alpha=1.0)")
+selu = _activation("selu", "scale * elu(x, alpha) with the SELU constants")
+gelu = _activation("gelu", "x Phi(x); ops.gelu(x, approximate=True) is the tanh form")
+silu = swish = _activation("silu", "x sigmoid(x)")
+hard_sigmoid = _activation("hard_sigmoid", "clip(x / 6 + 1/2, 0, 1)")
+hard_silu = hard_swish = _activation("hard_silu", "x hard_sigmoid(x)")
+softplus = _activation("softplus", "ln(1 + e^x)")
+softsign = _activation("softsign", "x / (1 + |x|)")
+mish = _activation("mish", "x tanh(softplus(x))")
+
+
+def leaky_relu(x, negative_slope=0.2):
+    r"""x if x > 0 else negative_slope x (Keras's ops default slope 0.2)."""
+    return _activation("leaky_relu", "", negative_slope=negative_slope)(x)
+
+
+@_dual
+def softmax(x, axis=-1):
+    return _ad.softmax(x, axis=axis)
+
+
+@_dual
+def log_softmax(x, axis=-1):
+    return _ad.log_softmax(x, axis=axis)
+
+
+# -- no gradient: indices, comparisons, constructors ----------------------------------------
+def argmax(x, axis=None, keepdims=False):
+    return np.argmax(_data(x), axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return np.argmin(_data(x), axis=axis, keepdims=keepdims)
+
+
+def one_hot(x, num_classes, axis=-1, dtype="float32"):
+    r"""Integer labels as one-hot rows: one_hot([2, 0], 3) = [[0, 0, 1], [1, 0, 0]]."""
+    labels = np.asarray(_data(x)).astype(np.int64)
+    out = (labels[..., None] == np.arange(num_classes)).astype(dtype or "float32")
+    return np.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+def sign(x):
+    return np.sign(_data(x))
+
+
+def round(x, decimals=0):                            # noqa: A001
+    return np.round(_data(x), decimals)
+
+
+def floor(x):
+    return np.floor(_data(x))
+
+
+def ceil(x):
+    return np.ceil(_data(x))
+
+
+for _name, _function in {"equal": np.equal, "not_equal": np.not_equal, "greater": np.greater,
+                         "greater_equal": np.greater_equal, "less": np.less, "less_equal": np.less_equal,
+                         "logical_and": np.logical_and, "logical_or": np.logical_or}.items():
+    globals()[_name] = (lambda f: lambda x1, x2: f(_data(x1), _data(x2)))(_function)
+    globals()[_name].__name__ = _name
+
+
+def logical_not(x):
+    return np.logical_not(_data(x))
+
+
+def all(x, axis=None, keepdims=False):              # noqa: A001
+    return np.all(_data(x), axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims=False):              # noqa: A001
+    return np.any(_data(x), axis=axis, keepdims=keepdims)
+
+
+def zeros(shape, dtype="float32"):
+    return np.zeros(shape, dtype=dtype)
+
+
+def ones(shape, dtype="float32"):
+    return np.ones(shape, dtype=dtype)
+
+
+def zeros_like(x, dtype=None):
+    return np.zeros_like(_data(x), dtype=dtype)
+
+
+def ones_like(x, dtype=None):
+    return np.ones_like(_data(x), dtype=dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, dtype=dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    return np.arange(start, stop, step, dtype=dtype)
+
+
+def eye(n, m=None, k=0, dtype="float32"):
+    return np.eye(n, m, k, dtype=dtype)
+
+
+def cast(x, dtype):
+    r"""x in ``dtype``. A Tensor keeps its gradient when it is widened (float32 -> float64); any
+    other cast of a Tensor gives a constant (an integer or a narrower float has no gradient here)."""
+    dtype = np.dtype(dtype)
+    if not isinstance(x, Tensor):
+        return np.asarray(x).astype(dtype)
+    if x.dtype == dtype:
+        return x
+    if np.issubdtype(dtype, np.floating) and np.can_cast(x.dtype, dtype, "safe") and x.op is not None:
+        return _ad.multiply(x, Tensor(np.ones((), dtype=dtype)))
+    return Tensor(x.data.astype(dtype))
+
+
+def convert_to_tensor(x, dtype=None):
+    r"""x as an autodiff Tensor (a Tensor is given back as it is, or cast)."""
+    if isinstance(x, Tensor):
+        return x if dtype is None else cast(x, dtype)
+    return Tensor(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    return np.asarray(_data(x))
+
+
+def stop_gradient(x):
+    r"""The value of x as a constant: no gradient flows back through it."""
+    return Tensor(_data(x)) if isinstance(x, Tensor) else np.asarray(x)
+
+
+__getattr__ = not_in_neurona(__name__, "operation", lambda: sorted(
+    name for name, value in globals().items() if callable(value) and not name.startswith("_")
+    and not isinstance(value, type) and name != "not_in_neurona"))

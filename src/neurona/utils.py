@@ -1,0 +1,89 @@
+r"""``neurona.utils``: Keras's small helpers for data (``keras.utils``).
+
+    y = utils.to_categorical([0, 2, 1], num_classes=3)     # one-hot rows
+    utils.set_random_seed(0)                               # Python's, NumPy's (and torch's) seeds
+    x = utils.normalize(x, axis=-1, order=2)               # rows of unit L2 norm
+    train, test = utils.split_dataset((x, y), left_size=0.8, shuffle=True, seed=0)
+"""
+from __future__ import annotations
+
+import random
+import sys
+
+import numpy as np
+
+from .registry import not_in_neurona
+
+
+def to_categorical(x, num_classes=None):
+    r"""Integer class labels -> one-hot float32 rows (Keras's ``to_categorical``): label c of k
+    classes becomes the row with a 1 at position c. A trailing axis of size 1 is dropped first;
+    ``num_classes`` defaults to max(x) + 1."""
+    labels = np.asarray(x)
+    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+        if not np.issubdtype(labels.dtype, np.floating) or np.any(labels != np.round(labels)):
+            raise ValueError(f"to_categorical needs integer class labels; got values of dtype {labels.dtype}.")
+    labels = labels.astype(np.int64)
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"to_categorical needs labels >= 0; got {int(labels.min())}.")
+    k = int(labels.max()) + 1 if num_classes is None and labels.size else int(num_classes or 0)
+    if labels.size and labels.max() >= k:
+        raise ValueError(f"to_categorical: num_classes={num_classes} but a label is {int(labels.max())} "
+                         f"(labels must lie in [0, num_classes - 1]).")
+    out = np.zeros(labels.shape + (k,), dtype=np.float32)
+    np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
+    return out
+
+
+def set_random_seed(seed: int) -> None:
+    r"""Seed Python's ``random``, NumPy's global generator and, when it is loaded, PyTorch's, as
+    Keras does. (neurona's own models take ``seed=`` and keep no global state.)"""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"set_random_seed needs an integer seed; got {type(seed).__name__} {seed!r}.")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2 ** 32)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(int(seed))
+
+
+def normalize(x, axis=-1, order=2):
+    r"""x / ||x||_order along ``axis`` (rows of zero norm stay 0), as Keras's ``normalize``."""
+    x = np.asarray(x, dtype=np.result_type(np.asarray(x).dtype, np.float32))
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)
+
+
+def _size(name, value, n):
+    if value is None:
+        return None
+    if isinstance(value, float) and 0 < value < 1:
+        return int(round(value * n))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 < value <= n:
+        return int(value)
+    raise ValueError(f"split_dataset: {name} must be a fraction in (0, 1) or a count in [1, {n}]; got {value!r}.")
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+    r"""(left, right): the samples of ``dataset`` (an array, or a tuple (x, y, ...) of arrays of one length)
+    split in two, as Keras's ``split_dataset`` (sizes as fractions or counts; one given, the
+    other is the rest; neither, half and half)."""
+    arrays = tuple(np.asarray(a) for a in dataset) if isinstance(dataset, tuple) else (np.asarray(dataset),)
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError(f"split_dataset: the arrays have different lengths {[len(a) for a in arrays]}.")
+    left, right = _size("left_size", left_size, n), _size("right_size", right_size, n)
+    if left is None and right is None:
+        left = n // 2
+    left = n - right if left is None else left
+    if right is not None and left + right > n:
+        raise ValueError(f"split_dataset: left_size + right_size = {left + right} exceeds the {n} samples.")
+    right_end = n if right is None else left + right
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    pick = lambda idx: tuple(a[idx] for a in arrays) if len(arrays) > 1 else arrays[0][idx]   # noqa: E731
+    return pick(order[:left]), pick(order[left:right_end])
+
+
+__getattr__ = not_in_neurona(__name__, "utility", lambda: ["normalize", "set_random_seed", "split_dataset",
+                                                          "to_categorical"])
