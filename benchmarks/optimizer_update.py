@@ -27,6 +27,9 @@ OPTIMIZERS = {
     "nesterov": lambda: optimizers.SGD(1e-4, momentum=0.9, nesterov=True),
     "rmsprop": lambda: optimizers.RMSprop(1e-5),
     "adam": lambda: optimizers.Adam(1e-5),
+    "nadam": lambda: optimizers.Nadam(1e-5),
+    "adagrad": lambda: optimizers.Adagrad(1e-5),
+    "adamax": lambda: optimizers.Adamax(1e-5),
 }
 
 
