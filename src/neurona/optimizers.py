@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from . import schedules
+from . import kernels, schedules
 from .registry import Configurable, Registry, not_in_neurona
 from .validation import check_number
 
@@ -125,13 +125,34 @@ class Optimizer(Configurable):
         for param, grad, slots in zip(params, grads, self._slots):
             if self.weight_decay:
                 param -= (alpha * self.weight_decay) * param
-            self._update(param, grad, slots, alpha)
+            if not self._compiled_update(param, grad, slots, alpha):
+                self._update(param, grad, slots, alpha)
 
     def _prepare(self, t: int):
         r"""Scalars of step t = 1, 2, ... shared by every parameter (bias corrections)."""
 
     def _update(self, param, grad, slots, alpha):
         raise NotImplementedError
+
+    def _kernel_arguments(self, slots, alpha):
+        r"""(name of the rule in ``kernels``, its slot arrays, its scalars) for a one-pass update,
+        or None: the NumPy ``_update`` is then the only path."""
+        return None
+
+    def _compiled_update(self, param, grad, slots, alpha) -> bool:
+        r"""The update by a compiled one-pass kernel (``neurona[fast]``) where one applies; False
+        when the NumPy ``_update`` must run (no numba, ``NEURONA_FAST=0``, a small vector, ...)."""
+        call = self._kernel_arguments(slots, alpha)
+        if call is None:
+            return False
+        name, state, scalars = call
+        kernel = kernels.for_arrays(name, param, grad, *state)
+        if kernel is None:
+            return False
+        dtype = param.dtype.type        # the scalars in the arrays' precision, as on NumPy's path
+        kernel(param.reshape(-1), grad.reshape(-1), *(a.reshape(-1) for a in state),
+               *(s if isinstance(s, bool) else dtype(s) for s in scalars))
+        return True
 
     def apply_gradients(self, grads_and_vars):
         r"""Keras's ``optimizer.apply_gradients(zip(grads, variables))``: one step on autodiff
@@ -255,6 +276,13 @@ class SGD(Optimizer):
             else:
                 param += v
 
+    def _kernel_arguments(self, slots, alpha):
+        if self.momentum == 0:
+            return "sgd_update", (), (alpha,)
+        if self.dampening:
+            return "sgd_dampened_update", (slots["velocity"],), (alpha, self.momentum, 1.0 - self.dampening)
+        return "sgd_velocity_update", (slots["step_velocity"],), (alpha, self.momentum, self.nesterov)
+
 
 @register("rmsprop")
 class RMSprop(Optimizer):
@@ -310,6 +338,11 @@ class RMSprop(Optimizer):
             return
         tmp *= alpha
         param -= tmp
+
+    def _kernel_arguments(self, slots, alpha):
+        if self.centered or self.momentum:
+            return None
+        return "rmsprop_update", (slots["mean_square"],), (alpha, self.rho, 1.0 - self.rho, self.epsilon)
 
 
 @register("adam")
@@ -393,6 +426,11 @@ class Adam(Optimizer):
         tmp *= alpha * self._c1 / self._sqrt_c2
         param -= tmp
 
+    def _kernel_arguments(self, slots, alpha):
+        if self.amsgrad:
+            return None
+        return ("adam_update", (slots["m_sum"], slots["v_sum"]),
+                (alpha * self._c1 / self._sqrt_c2, self.beta_1, self.beta_2, self.epsilon / self._sqrt_c2))
 
 
 @register("adamw")
@@ -445,6 +483,11 @@ class Nadam(Optimizer):
         m_hat = self._momentum_factor * m + self._gradient_factor * grad
         param -= alpha * m_hat / (np.sqrt(v * self._v_correction) + self.epsilon)
 
+    def _kernel_arguments(self, slots, alpha):
+        return ("nadam_update", (slots["m"], slots["v"]),
+                (alpha, 1.0 - self.beta_1, 1.0 - self.beta_2, self._momentum_factor, self._gradient_factor,
+                 self._v_correction, self.epsilon))
+
 
 @register("adagrad")
 class Adagrad(Optimizer):
@@ -468,6 +511,9 @@ class Adagrad(Optimizer):
         G = slots["accumulator"]
         G += grad * grad
         param -= alpha * grad / np.sqrt(G + self.epsilon)
+
+    def _kernel_arguments(self, slots, alpha):
+        return "adagrad_update", (slots["accumulator"],), (alpha, self.epsilon)
 
 
 @register("adamax")
@@ -496,6 +542,10 @@ class Adamax(Optimizer):
         m += (1.0 - self.beta_1) * (grad - m)
         np.maximum(self.beta_2 * u, np.abs(grad), out=u)
         param -= (alpha * self._correction) * m / (u + self.epsilon)
+
+    def _kernel_arguments(self, slots, alpha):
+        return "adamax_update", (slots["m"], slots["u"]), (alpha * self._correction, 1.0 - self.beta_1,
+                                                           self.beta_2, self.epsilon)
 
 
 def serialize(optimizer) -> dict:

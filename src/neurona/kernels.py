@@ -1,0 +1,216 @@
+r"""Compiled one-pass kernels: the optional accelerator of ``neurona[fast]`` (numba).
+
+An optimizer update written in NumPy is a chain of whole-array operations (Adam's is ten), and each
+one streams the parameters, the gradients and the slots through memory again. The functions below
+are the same update written as the lecture writes it, one parameter at a time, in a plain loop;
+numba compiles each loop to machine code, so the optimizer's state is read and written once per
+step. The NumPy code in ``optimizers.py`` stays the reference: it runs whenever numba is not
+installed, when the environment sets ``NEURONA_FAST=0``, and for parameter vectors too small for a
+kernel to pay (below ``MIN_SIZE``; importing numba alone costs about half a second).
+
+    pip install "neurona[fast]"      # adds numba; nothing else changes
+
+Each kernel is compiled with ``error_model="numpy"`` (a division by zero gives inf or NaN, as in
+NumPy, instead of raising), single-threaded (beside OpenBLAS's threads a parallel loop only
+competes for the same cores), and cached on disk (``cache=True``): a later process loads the
+machine code instead of compiling it. numba keeps that cache in the package's ``__pycache__``
+when it is writable; for a read-only install this module points numba at
+``<user cache>/neurona/numba`` (``NUMBA_CACHE_DIR``), unless the user has chosen a directory.
+
+Called without numba (``kernels.adam_update(...)`` on small arrays, as the tests do), the loops
+run as plain Python and compute the same numbers.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+#: Parameter vectors smaller than this are updated by NumPy: below it a kernel saves a few
+#: microseconds a step (benchmarks/optimizer_update.py), less over a short run such as
+#: ``neurona train``'s default than the half second numba takes to import.
+MIN_SIZE = 1 << 16
+
+FLOAT_TYPES = (np.float32, np.float64)
+
+
+# ----------------------------------------------------------------------- the update rules
+def sgd_update(param, grad, learning_rate):
+    r"""w <- w - alpha dw, for each parameter."""
+    for i in range(param.size):
+        param[i] -= learning_rate * grad[i]
+
+
+def sgd_velocity_update(param, grad, step_velocity, learning_rate, momentum, nesterov):
+    r"""SGD with momentum in the velocity form (``optimizers.SGD``, no dampening), for each parameter:
+
+        v <- mu v - alpha dw
+        w <- w - alpha dw + mu v    if nesterov,   w <- w + v   otherwise
+    """
+    for i in range(param.size):
+        step = grad[i] * learning_rate
+        step_velocity[i] = momentum * step_velocity[i] - step
+        if nesterov:
+            param[i] = (param[i] - step) + momentum * step_velocity[i]
+        else:
+            param[i] += step_velocity[i]
+
+
+def sgd_dampened_update(param, grad, velocity, learning_rate, momentum, gradient_share):
+    r"""SGD with dampened momentum, for each parameter (gradient_share = 1 - dampening):
+
+        v <- mu v + (1 - dampening) dw,   w <- w - alpha v
+    """
+    for i in range(param.size):
+        velocity[i] = momentum * velocity[i] + gradient_share * grad[i]
+        param[i] -= velocity[i] * learning_rate
+
+
+def rmsprop_update(param, grad, mean_square, learning_rate, rho, one_minus_rho, epsilon):
+    r"""RMSprop, for each parameter:
+
+        s <- rho s + (1 - rho) dw^2
+        w <- w - alpha dw / (sqrt(s) + epsilon)
+    """
+    for i in range(param.size):
+        mean_square[i] = rho * mean_square[i] + one_minus_rho * (grad[i] * grad[i])
+        param[i] -= learning_rate * (grad[i] / (math.sqrt(mean_square[i]) + epsilon))
+
+
+def adam_update(param, grad, m_sum, v_sum, step_size, beta_1, beta_2, epsilon_hat):
+    r"""Adam, for each parameter, on the moments kept as sums (``optimizers.Adam``):
+
+        m_sum <- beta_1 m_sum + dw,     v_sum <- beta_2 v_sum + dw^2
+        w <- w - step_size m_sum / (sqrt(v_sum) + epsilon_hat)
+
+    with step_size = alpha c1 / sqrt(c2) and epsilon_hat = epsilon / sqrt(c2), c = (1 - beta) /
+    (1 - beta^t): the same step as w <- w - alpha m_hat / (sqrt(v_hat) + epsilon).
+    """
+    for i in range(param.size):
+        m_sum[i] = beta_1 * m_sum[i] + grad[i]
+        v_sum[i] = beta_2 * v_sum[i] + grad[i] * grad[i]
+        param[i] -= step_size * (m_sum[i] / (math.sqrt(v_sum[i]) + epsilon_hat))
+
+
+def nadam_update(param, grad, m, v, learning_rate, one_minus_beta_1, one_minus_beta_2, momentum_factor,
+                 gradient_factor, v_correction, epsilon):
+    r"""Nadam (``optimizers.Nadam``), for each parameter:
+
+        m <- m + (1 - beta_1)(dw - m),   v <- v + (1 - beta_2)(dw^2 - v)
+        m_hat = momentum_factor m + gradient_factor dw,   v_hat = v_correction v
+        w <- w - alpha m_hat / (sqrt(v_hat) + epsilon)
+    """
+    for i in range(param.size):
+        m[i] += one_minus_beta_1 * (grad[i] - m[i])
+        v[i] += one_minus_beta_2 * (grad[i] * grad[i] - v[i])
+        m_hat = momentum_factor * m[i] + gradient_factor * grad[i]
+        param[i] -= learning_rate * m_hat / (math.sqrt(v[i] * v_correction) + epsilon)
+
+
+def adagrad_update(param, grad, accumulator, learning_rate, epsilon):
+    r"""Adagrad, for each parameter:  G <- G + dw^2,   w <- w - alpha dw / sqrt(G + epsilon)."""
+    for i in range(param.size):
+        accumulator[i] += grad[i] * grad[i]
+        param[i] -= learning_rate * grad[i] / math.sqrt(accumulator[i] + epsilon)
+
+
+def adamax_update(param, grad, m, u, step_size, one_minus_beta_1, beta_2, epsilon):
+    r"""Adamax, for each parameter (step_size = alpha / (1 - beta_1^t)):
+
+        m <- m + (1 - beta_1)(dw - m),   u <- max(beta_2 u, |dw|)
+        w <- w - step_size m / (u + epsilon)
+    """
+    for i in range(param.size):
+        m[i] += one_minus_beta_1 * (grad[i] - m[i])
+        u[i] = max(beta_2 * u[i], abs(grad[i]))
+        param[i] -= step_size * m[i] / (u[i] + epsilon)
+
+
+RULES = {rule.__name__: rule for rule in (sgd_update, sgd_velocity_update, sgd_dampened_update, rmsprop_update,
+                                          adam_update, nadam_update, adagrad_update, adamax_update)}
+
+
+
+# ------------------------------------------------------------------------ choosing the path
+def wanted() -> bool:
+    r"""True unless the environment says ``NEURONA_FAST=0`` (read at every call, so a test or a
+    user can switch at any time)."""
+    return os.environ.get("NEURONA_FAST", "1").strip() != "0"
+
+
+_compiled: dict[str, object] = {}
+_numba_missing = False
+
+
+def compiled(name: str):
+    r"""The numba-compiled form of rule ``name``, compiled (or loaded from the disk cache) on first
+    use; None when numba is not installed."""
+    global _numba_missing
+    kernel = _compiled.get(name)
+    if kernel is None and not _numba_missing:
+        numba = _import_numba()
+        if numba is None:
+            _numba_missing = True
+            return None
+        kernel = _compiled[name] = numba.njit(cache=True, error_model="numpy")(RULES[name])
+    return kernel
+
+
+def for_arrays(name: str, param, grad, *state):
+    r"""The compiled rule ``name`` if it should update ``param`` and its ``state`` from ``grad``,
+    else None (then the NumPy reference runs): numba wanted and installed, all arrays C-contiguous
+    with one float dtype and one size of at least ``MIN_SIZE``, the updated ones writable."""
+    if param.size < MIN_SIZE or param.dtype.type not in FLOAT_TYPES or not wanted():
+        return None
+    if any(a.dtype != param.dtype or a.size != param.size or not a.flags.c_contiguous
+           for a in (param, grad, *state)) or not all(a.flags.writeable for a in (param, *state)):
+        return None
+    return compiled(name)
+
+
+# ------------------------------------------------------------------------- numba and its cache
+def _import_numba():
+    try:
+        if "numba" not in sys.modules:
+            _choose_cache_dir()
+        import numba
+    except ImportError:
+        return None
+    return numba
+
+
+def user_cache_dir() -> Path:
+    r"""neurona's directory in the user's cache: ``$XDG_CACHE_HOME`` or ``~/.cache`` (Linux),
+    ``~/Library/Caches`` (macOS), ``%LOCALAPPDATA%`` (Windows), each + ``/neurona/numba``."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "neurona" / "numba"
+
+
+def _writable(directory: Path) -> bool:
+    r"""Whether files can be created in ``directory`` (made if missing), tried as numba tries it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _choose_cache_dir():
+    r"""Before numba loads: keep its cache beside this module if that is writable, else in the
+    user's cache (a read-only install is never written into). A ``NUMBA_CACHE_DIR`` already set
+    is the user's choice and is kept."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    if not _writable(Path(__file__).resolve().parent / "__pycache__"):
+        os.environ["NUMBA_CACHE_DIR"] = str(user_cache_dir())
