@@ -21,7 +21,13 @@ def test_v1_file_predicts_bit_for_bit_and_resumes(name):
     x = X.astype(model.dtype)
     np.testing.assert_array_equal(model.predict(x), np.load(DATA / f"{name}_predict.npy"))
     model.fit(x, TARGETS[name], epochs=1, batch_size=16, verbose=0, shuffle=False)
-    np.testing.assert_array_equal(model.predict(x), np.load(DATA / f"{name}_resumed_predict.npy"))
+    resumed = np.load(DATA / f"{name}_resumed_predict.npy")
+    if name == "v1_sgd_momentum":
+        # SGD now steps in Keras's velocity form (v <- mu v - alpha dw, w <- w + v); the file's
+        # PyTorch-form velocity is converted exactly, but the new update rounds differently.
+        np.testing.assert_allclose(model.predict(x), resumed, rtol=1e-5, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(model.predict(x), resumed)
 
 
 def test_v1_file_keeps_metadata_history_and_compile_settings():

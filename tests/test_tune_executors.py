@@ -1,6 +1,7 @@
 import os
 import signal
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -84,7 +85,12 @@ def test_dask_trials_land_on_both_workers_and_a_killed_worker_is_survived(dask_c
     check_the_killed_trial_was_retried(tuner, tmp_path, 4)
     assert len(tuner.get_best_models(1)) == 1
     # the data went to the cluster once, scattered, and was released at the end
-    assert not [key for key in dask_client.who_has() if "neurona-trial" not in str(key)]
+    def data_left():
+        return [key for key in dask_client.who_has() if "neurona-trial" not in str(key)]
+    deadline = time.monotonic() + 10            # the scheduler releases cancelled data asynchronously
+    while data_left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not data_left()
 
 
 def test_a_thread_pool_runs_trials(tmp_path):

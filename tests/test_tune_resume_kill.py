@@ -15,6 +15,7 @@ from neurona import tune
 
 from tune_models import digits
 
+EPOCHS = 20
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 SCRIPT = """
@@ -34,7 +35,7 @@ class Logged(tune.HyperModel):
 x, y, x_val, y_val = digits(300, 150)
 tuner = tune.RandomSearch(Logged(), objective="val_accuracy", max_trials=6, seed=7, directory={directory!r},
                           project_name="p")
-tuner.search(x, y, epochs=4, validation_data=(x_val, y_val), verbose=0)
+tuner.search(x, y, epochs={epochs}, validation_data=(x_val, y_val), verbose=0)
 """
 
 
@@ -63,10 +64,12 @@ def test_kill_at_random_moments_then_resume(tmp_path):
     x, y, x_val, y_val = digits(300, 150)
     reference = tune.RandomSearch(build_model, objective="val_accuracy", max_trials=6, seed=7,
                                   directory=tmp_path / "reference", project_name="p")
-    reference.search(x, y, epochs=4, validation_data=(x_val, y_val), verbose=0)
+    start = time.perf_counter()
+    reference.search(x, y, epochs=EPOCHS, validation_data=(x_val, y_val), verbose=0)
+    search_seconds = time.perf_counter() - start
 
     script = tmp_path / "search.py"
-    script.write_text(SCRIPT.format(here=HERE, directory=str(tmp_path)))
+    script.write_text(SCRIPT.format(here=HERE, directory=str(tmp_path), epochs=EPOCHS))
     project = str(tmp_path / "p")
     rng = np.random.default_rng(0)
     kills = []          # (trials finished when killed, runs logged by then)
@@ -75,8 +78,9 @@ def test_kill_at_random_moments_then_resume(tmp_path):
         process = subprocess.Popen([sys.executable, str(script)])
         deadline = time.monotonic() + 60
         while len(log_lines(tmp_path)) == before and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)            # until this run starts a trial; then a random moment later
-        time.sleep(rng.uniform(0.0, 0.8))
+            time.sleep(0.005)           # until this run starts a trial; then a random moment later,
+        # after a quarter of the search at least (one of its 6 trials is done) but before its end
+        time.sleep(rng.uniform(0.25, 0.6) * search_seconds)
         if process.poll() is not None:
             break
         os.kill(process.pid, signal.SIGKILL)

@@ -285,7 +285,11 @@ def tune_command(config, tuner_name, max_trials, workers, scheduler, directory, 
         raise click.UsageError("neurona tune scores trials on validation data: --validation-split "
                                "([fit] validation_split) must be > 0.")
     usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
-    out_path, _ = usage(lambda: _outputs(settings))
+    out_path = settings["out"]
+    usage(lambda: paths.check_paths(
+        inputs={"experiment": config, "--csv": settings["csv"],
+                "--data-path": paths.directory_files(settings["data_path"])},
+        outputs={"--out": out_path}))
     x_train, x_test, scaler = experiment.prepare(x_train, x_test, settings["scale"])
     order = np.random.default_rng(settings["seed"]).permutation(len(x_train))
     x_train, y_train = x_train[order], y_train[order]

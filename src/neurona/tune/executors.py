@@ -193,7 +193,9 @@ class DaskExecutor:
         return max(sum(threads.values()), 1)
 
     def start(self, payload):
-        self.payload = self.client.scatter(payload, broadcast=True, hash=False)
+        # in a list: one future for the whole payload, under a fresh key (a dict would be scattered
+        # value by value under its own keys, "args", "kwargs", ..., which the next search reuses)
+        [self.payload] = self.client.scatter([payload], broadcast=True, hash=False)
 
     def submit(self, task):
         return self.client.submit(runner.run_trial, task, self.payload, pure=False,

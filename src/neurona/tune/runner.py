@@ -179,9 +179,12 @@ def _execute(payload, hp, objective, task, report) -> dict:
         returned = hypermodel.fit(hp, model, *payload["args"], **kwargs)
     epochs, logs = _epochs_of(returned, recorder, objective)
     score, best = best_epoch(objective, logs)
+    stop_reason = getattr(model, "stop_reason", None)
+    if stop_reason:         # training diverged (NaN, or a loss pinned at the clip value): no score to keep
+        score, best = math.nan, None
     if best is None:
         return {"score": score, "best_epoch": None, "logs": logs, "best_logs": {}, "model": None,
-                "pruned": recorder.pruned, "stop_reason": getattr(model, "stop_reason", None)}
+                "pruned": recorder.pruned, "stop_reason": stop_reason}
     if recorder.best_weights is not None and recorder.best_epoch == epochs[best]:
         model.set_weights(recorder.best_weights)
     model_to_save = model if hasattr(model, "save") else None
