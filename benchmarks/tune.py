@@ -7,7 +7,7 @@ two workers on two cores do not fight over them. It also prints the tuner's own 
 the bookkeeping around each trial in the calling process (oracle, trial.json and oracle.json
 written atomically), the median over the trials of the serial run.
 
-    python benchmarks/tune.py                 # 12 trials, 20 epochs each
+    python benchmarks/tune.py                 # 12 trials, 200 epochs each (about 1 s a trial)
     python benchmarks/tune.py --trials 8 --epochs 10 --no-dask
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ def run(executor, data, trials, epochs, directory):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=12)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--no-dask", action="store_true", help="skip the LocalCluster run")
     args = parser.parse_args()
     x, y = nr.datasets.load_digits()
