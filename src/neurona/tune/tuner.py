@@ -282,6 +282,21 @@ class Tuner:
         print_fn(text)
         return text
 
+    def ranked_trials(self) -> list[Trial]:
+        r"""Every trial, the scored ones best first, then the others (running, failed, invalid) in order."""
+        best = self.oracle.get_best_trials(len(self.oracle.trials))
+        chosen = {t.trial_id for t in best}
+        return best + [t for t in self.oracle.trials.values() if t.trial_id not in chosen]
+
+    def _repr_html_(self) -> str:
+        from ..notebook import trials_html
+        names = [hp.name for hp in self.oracle.hyperparameters.space]
+        names += sorted({k for t in self.oracle.trials.values() for k in t.values if k not in names})
+        trials = [(t.trial_id, t.status, t.score, t.best_epoch, t.values) for t in self.ranked_trials()]
+        caption = (f"{type(self).__name__}: {len(trials)} trial{'s' if len(trials) != 1 else ''}, "
+                   f"objective {self.oracle.objective.name} ({self.oracle.objective.direction}), best first")
+        return trials_html(caption, names, trials)
+
 
 def _activate(hps: HyperParameters, name: str) -> None:
     r"""Give the ancestors of ``name`` values under which it is active."""
