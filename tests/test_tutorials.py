@@ -54,6 +54,7 @@ def test_worked_numbers_of_the_lectures(executed_tutorials):
     assert "z = x1 + x2 + x3 + x4 = 1 + 0 + 0 + 1 = 2 >= theta = 2 -> y_hat = 1" in lecture_001
     assert "w11 <- -1 + 0.5·(1 - 0)·1 = -0.5" in lecture_001 and "V_1 = 2.99999" in lecture_001
     assert "perceptron on XOR: converged = False" in lecture_001
+    assert "Showing 2 best trials" in lecture_001 and "best hyperparameters: {'layers':" in lecture_001
     lecture_002 = text("002_losses_and_optimization.ipynb")
     assert "L_CE = -log2(0.775) = 0.3677" in lecture_002 and "AUC = 0.75" in lecture_002
     lecture_004 = text("004_gradient_learning.ipynb")
