@@ -62,3 +62,7 @@ def test_worked_numbers_of_the_lectures(executed_tutorials):
                                if line.startswith(("by the slope", "by the derivative", "by the tape")))
     assert slope[:12] == derivative[:12] == tape[:12]             # w to 6 decimals, three ways
     assert "raw features: loss nan ; NaN weights: 30 of 30" in lecture_004
+    lecture_003 = text("003_multilayer_perceptron.ipynb")
+    script, page = (line.split(":")[1].split() for line in lecture_003.splitlines()
+                    if line.startswith(("script, epoch", "page,   epoch")))
+    assert script == page and len(script) == 2                    # the exported script replays the page's losses
