@@ -31,7 +31,8 @@ def test_every_page_is_built(site):
                  "guide/models/index.html", "guide/notebooks/index.html", "guide/neurons/index.html",
                  "guide/autodiff/index.html", "guide/cli/index.html", "guide/data/index.html",
                  "guide/files/index.html", "guide/tuning/index.html", "guide/playground/index.html",
-                 "reference/models/index.html", "reference/autodiff/index.html"]:
+                 "reference/models/index.html", "reference/autodiff/index.html", "reference/tune/index.html",
+                 "reference/playground/index.html", "reference/cli/index.html", "reference/keras/index.html"]:
         assert (site / page).is_file(), page
 
 
@@ -74,3 +75,27 @@ def test_errata_gathers_every_lecture(site):
 def test_readme_links_to_the_site():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "mkdocs" in readme and "docs/tutorials" in readme
+
+
+def test_every_public_module_is_in_the_api_reference():
+    """Each public module has a ``::: module`` entry, or its package has one (a package's entry
+    shows the classes and functions it gathers from its modules)."""
+    import pkgutil
+
+    import neurona
+    text = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs" / "reference").glob("*.md"))
+    documented = set(re.findall(r"^::: (neurona[\w.]*)$", text, re.M))
+    modules = [m.name for m in pkgutil.walk_packages(neurona.__path__, "neurona.")
+               if not any(part.startswith("_") for part in m.name.split("."))]
+    missing = [m for m in modules if m not in documented and m.rsplit(".", 1)[0] not in documented]
+    assert "neurona.tune.tuner" in modules and missing == []
+    index = (ROOT / "docs" / "reference" / "index.md").read_text(encoding="utf-8")
+    pages = set(re.findall(r"\]\((\w+\.md)\)", index))
+    assert pages == {p.name for p in (ROOT / "docs" / "reference").glob("*.md")} - {"index.md"}
+
+
+def test_the_reference_shows_tune_and_playground(site):
+    tune = (site / "reference" / "tune" / "index.html").read_text(encoding="utf-8")
+    assert "results_summary" in tune and "BayesianOptimization" in tune and "ranked_trials" in tune
+    playground = (site / "reference" / "playground" / "index.html").read_text(encoding="utf-8")
+    assert "from_hash" in playground and "Experiment" in playground and "node_outputs" in playground

@@ -18,7 +18,9 @@ def test_getting_started_random_search(tmp_path):
     x, y, x_val, y_val = digits()
     tuner = tune.RandomSearch(build_model, objective="val_accuracy", max_trials=3, seed=1,
                               directory=tmp_path, project_name="helloworld")
-    text = tuner.search_space_summary(print_fn=lambda s: None)
+    printed = []
+    assert tuner.search_space_summary(print_fn=printed.append) is None
+    (text,) = printed
     assert "Default search space size: 2" in text and "units (Int)" in text
     tuner.search(x, y, epochs=3, validation_data=(x_val, y_val), verbose=0)
     trials = list(tuner.oracle.trials.values())
@@ -35,7 +37,9 @@ def test_getting_started_random_search(tmp_path):
     assert len(on_disk["metrics"][0]) == 3 and on_disk["seconds"] > 0
     assert set(on_disk["hyperparameters"]["values"]) == {"units", "learning_rate"}
     assert json.loads((tmp_path / "helloworld" / "oracle.json").read_text())["oracle"]["trial_ids"] == ["00", "01", "02"]
-    summary = tuner.results_summary(1, print_fn=lambda s: None)
+    printed.clear()
+    assert tuner.results_summary(1, print_fn=printed.append) is None
+    (summary,) = printed
     assert f"Trial {best_trial.trial_id} summary" in summary and "Score:" in summary
 
 

@@ -54,6 +54,7 @@ def test_worked_numbers_of_the_lectures(executed_tutorials):
     assert "z = x1 + x2 + x3 + x4 = 1 + 0 + 0 + 1 = 2 >= theta = 2 -> y_hat = 1" in lecture_001
     assert "w11 <- -1 + 0.5·(1 - 0)·1 = -0.5" in lecture_001 and "V_1 = 2.99999" in lecture_001
     assert "perceptron on XOR: converged = False" in lecture_001
+    assert "Showing 2 best trials" in lecture_001 and "best hyperparameters: {'layers':" in lecture_001
     lecture_002 = text("002_losses_and_optimization.ipynb")
     assert "L_CE = -log2(0.775) = 0.3677" in lecture_002 and "AUC = 0.75" in lecture_002
     lecture_004 = text("004_gradient_learning.ipynb")
@@ -61,3 +62,7 @@ def test_worked_numbers_of_the_lectures(executed_tutorials):
                                if line.startswith(("by the slope", "by the derivative", "by the tape")))
     assert slope[:12] == derivative[:12] == tape[:12]             # w to 6 decimals, three ways
     assert "raw features: loss nan ; NaN weights: 30 of 30" in lecture_004
+    lecture_003 = text("003_multilayer_perceptron.ipynb")
+    script, page = (line.split(":")[1].split() for line in lecture_003.splitlines()
+                    if line.startswith(("script, epoch", "page,   epoch")))
+    assert script == page and len(script) == 2                    # the exported script replays the page's losses

@@ -1,10 +1,11 @@
 r"""What Jupyter shows of neurona's objects: the kernel check, and the HTML of a model (its layer
-table), a History (the last epoch's metrics beside a small curve of the loss) and a classification
-report (a table).
+table), a History (the last epoch's metrics beside a small curve of the loss), a classification
+report (a table) and a hyperparameter search (its trials, best first).
 
     model               -> Model: "sequential", a row per layer, the parameter counts
     history             -> 5 epochs; loss, accuracy, ... of the last one, train and validation; the loss curve
     classification_report(y, y_hat)   -> the report as a table
+    tuner, trial        -> id, status, score, best epoch and hyperparameter values of each trial
 
 The objects call these from their ``_repr_html_``; their text (``print``) stays what it was. The
 HTML is plain tables and an inline SVG: no scripts, no styles from outside, so a saved notebook and
@@ -142,3 +143,30 @@ def report_html(rows: dict, digits: int) -> str:
         else:
             body.append([name] + [f"{row[k]:.{digits}f}" for k in columns[:3]] + [row["support"]])
     return table(["", *columns], body, ["left"] + ["right"] * 4)
+
+
+def _value(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def trials_html(caption: str, names, trials) -> str:
+    r"""A search's trials table: ``trials`` are (id, status, score, best epoch, values) in the order
+    shown (best first), ``names`` the hyperparameters' columns."""
+    header = ["trial", "status", "score", "best epoch", *names]
+    rows = [[trial_id, status, _value(score), _value(best_epoch), *(_value(values.get(n)) for n in names)]
+            for trial_id, status, score, best_epoch, values in trials]
+    align = ["left", "left", "right", "right"] + ["right"] * len(names)
+    if not rows:
+        return f"<div>{table(header, [], align, caption)}\n<p>No trials yet.</p></div>"
+    return f"<div>{table(header, rows, align, caption)}</div>"
+
+
+def trial_html(trial_id: str, status: str, score, best_epoch, values: dict, message=None) -> str:
+    r"""One trial: its hyperparameter values, then its score and best epoch (and why it failed)."""
+    rows = [[name, _value(value)] for name, value in values.items()]
+    rows += [["score", _value(score)], ["best epoch", _value(best_epoch)]]
+    body = table(["", "value"], rows, ["left", "right"], caption=f"Trial {trial_id}: {status}")
+    note = f"\n<p>{html.escape(message)}</p>" if message else ""
+    return f"<div>{body}{note}</div>"

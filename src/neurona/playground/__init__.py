@@ -11,9 +11,9 @@ served by the package (no build step, nothing from the web). Needs ``neurona[pla
 from __future__ import annotations
 
 from .experiment import Experiment
-from .settings import SETTINGS, SettingsError
+from .settings import SETTINGS, SettingsError, from_hash
 
-__all__ = ["Experiment", "SETTINGS", "SettingsError", "create_app", "serve"]
+__all__ = ["Experiment", "SETTINGS", "SettingsError", "from_hash", "create_app", "serve"]
 
 
 def create_app(*args, **kwargs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 #: TensorFlow Playground's learning-rate and regularization-rate lists (its <select> options)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
@@ -176,6 +177,48 @@ def check_settings(values, base: dict | None = None) -> dict:
     if not any(result[key] for key in FEATURES):
         raise SettingsError("At least one input feature (x, y, xSquared, ...) must be on.")
     return result
+
+
+def from_hash(text: str, base: dict | None = None) -> dict:
+    r"""The settings of a page's URL hash (``#activation=tanh&networkShape=4,2&...``, TensorFlow
+    Playground's format, so its shared links work): ``key=value`` pairs joined by ``&``, lists
+    comma-separated, booleans ``true`` / ``false``, values URL-encoded. Read as the page reads it,
+    except that a bad value raises instead of being skipped; without ``seed`` the default is kept
+    (the page draws a random one)."""
+    if not isinstance(text, str):
+        raise SettingsError(f"from_hash: text must be a string like '#dataset=xor&noise=0'; got {type(text).__name__}.")
+    values = {}
+    for pair in text.split("#", 1)[-1].split("&"):
+        if not pair:
+            continue
+        key, _, raw = pair.partition("=")
+        raw = unquote(raw)
+        if key.endswith("_hide") and key[:-5] in HIDABLE:
+            values[key] = raw == "true"
+        elif key in SETTINGS:
+            values[key] = _parse(SETTINGS[key], raw)
+        else:
+            values[key] = raw       # check_settings names it and lists the known keys
+    return check_settings(values, base)
+
+
+def _parse(setting: Setting, raw: str):
+    kind = setting.kind
+    if kind in ("integers", "strings"):
+        items = raw.split(",") if raw.strip() else []
+        return [_number(setting.name, item) if kind == "integers" else item for item in items]
+    if kind in ("number", "integer"):
+        return _number(setting.name, raw)
+    if kind == "boolean":
+        return raw != "false"
+    return raw
+
+
+def _number(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"The setting {name!r} must be a number. Got {raw!r}.") from None
 
 
 def schema() -> dict:

@@ -72,6 +72,10 @@ class Trial:
         trial.tries, trial.worker = state.get("tries", 0), state.get("worker")
         return trial
 
+    def _repr_html_(self) -> str:
+        from ..notebook import trial_html
+        return trial_html(self.trial_id, self.status, self.score, self.best_epoch, self.values, self.message)
+
     def __repr__(self):
         return f"Trial({self.trial_id!r}, {self.status}, score={self.score}, values={self.values})"
 

@@ -91,16 +91,16 @@ class Tuner:
                 hp.merge(trial_hp)
         self.oracle.update_space(hp)
 
-    def search_space_summary(self, extended: bool = False, print_fn=print) -> str:
+    def search_space_summary(self, extended: bool = False, print_fn=print) -> None:
+        r"""Print the space (or hand its text to ``print_fn``); returns None, as Keras Tuner, so a
+        notebook shows it once."""
         space = self.oracle.hyperparameters.space
         lines = ["Search space summary", f"Default search space size: {len(space)}"]
         for hp in space:
             config = {k: v for k, v in hp.get_config().items() if k not in ("class_name", "name")}
             lines.append(f"{hp.name} ({type(hp).__name__})")
             lines.append(str(config))
-        text = "\n".join(lines)
-        print_fn(text)
-        return text
+        print_fn("\n".join(lines))
 
     # -- files -------------------------------------------------------------------------------
     def _fingerprint(self) -> dict:
@@ -268,7 +268,8 @@ class Tuner:
                 writer.writerow({k: "" if v is None else v for k, v in row.items()})
         write_atomic(path, buffer.getvalue().encode())
 
-    def results_summary(self, num_trials: int = 10, print_fn=print) -> str:
+    def results_summary(self, num_trials: int = 10, print_fn=print) -> None:
+        r"""Print the ``num_trials`` best trials (or hand the text to ``print_fn``); returns None."""
         best = self.oracle.get_best_trials(num_trials)
         lines = ["Results summary", f"Results in {self.storage.path}", f"Showing {len(best)} best trials",
                  repr(self.oracle.objective)]
@@ -278,9 +279,22 @@ class Tuner:
             lines.append(f"Score: {trial.score}")
             if trial.best_epoch is not None:
                 lines.append(f"Best epoch: {trial.best_epoch}  ({trial.seconds:.2f} s)")
-        text = "\n".join(lines)
-        print_fn(text)
-        return text
+        print_fn("\n".join(lines))
+
+    def ranked_trials(self) -> list[Trial]:
+        r"""Every trial, the scored ones best first, then the others (running, failed, invalid) in order."""
+        best = self.oracle.get_best_trials(len(self.oracle.trials))
+        chosen = {t.trial_id for t in best}
+        return best + [t for t in self.oracle.trials.values() if t.trial_id not in chosen]
+
+    def _repr_html_(self) -> str:
+        from ..notebook import trials_html
+        names = [hp.name for hp in self.oracle.hyperparameters.space]
+        names += sorted({k for t in self.oracle.trials.values() for k in t.values if k not in names})
+        trials = [(t.trial_id, t.status, t.score, t.best_epoch, t.values) for t in self.ranked_trials()]
+        caption = (f"{type(self).__name__}: {len(trials)} trial{'s' if len(trials) != 1 else ''}, "
+                   f"objective {self.oracle.objective.name} ({self.oracle.objective.direction}), best first")
+        return trials_html(caption, names, trials)
 
 
 def _activate(hps: HyperParameters, name: str) -> None:
