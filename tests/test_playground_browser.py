@@ -149,6 +149,20 @@ def test_controls_change_the_model_and_the_hash_and_hide_flags_hide(page, server
     assert "learningRate_hide=true" in page.url
     latencies = page.evaluate("window.playgroundStats.latencies")
     assert len(latencies) >= 6
+    # the +/- buttons stop where TensorFlow Playground's do, 6 layers of 8, unless larger networks are asked for
+    for _ in range(6):
+        page.click("#add-layers")
+    page.wait_for_function("window.playgroundState().shape.length === 7")
+    for _ in range(5):
+        page.click("#network .layer-header button[title='Add a neuron'] >> nth=0")
+    page.wait_for_function("window.playgroundState().shape[0] === 8")
+    page.click("#network .layer-header button[title='Add a neuron'] >> nth=0")
+    page.click("#add-layers")
+    time.sleep(0.3)
+    assert page.evaluate("window.playgroundState().shape")[:1] == [8] and page.inner_text("#num-layers") == "6"
+    page.check("#large-network")
+    page.click("#add-layers")
+    page.wait_for_function("window.playgroundState().shape.length === 8")
     assert page.errors == []
 
 
