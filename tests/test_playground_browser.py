@@ -149,6 +149,20 @@ def test_controls_change_the_model_and_the_hash_and_hide_flags_hide(page, server
     assert "learningRate_hide=true" in page.url
     latencies = page.evaluate("window.playgroundStats.latencies")
     assert len(latencies) >= 6
+    # the +/- buttons stop where TensorFlow Playground's do, 6 layers of 8, unless larger networks are asked for
+    for _ in range(6):
+        page.click("#add-layers")
+    page.wait_for_function("window.playgroundState().shape.length === 7")
+    for _ in range(5):
+        page.click("#network .layer-header button[title='Add a neuron'] >> nth=0")
+    page.wait_for_function("window.playgroundState().shape[0] === 8")
+    page.click("#network .layer-header button[title='Add a neuron'] >> nth=0")
+    page.click("#add-layers")
+    time.sleep(0.3)
+    assert page.evaluate("window.playgroundState().shape")[:1] == [8] and page.inner_text("#num-layers") == "6"
+    page.check("#large-network")
+    page.click("#add-layers")
+    page.wait_for_function("window.playgroundState().shape.length === 8")
     assert page.errors == []
 
 
@@ -246,4 +260,32 @@ def test_sweep_and_compare_and_the_classic_neurons(page, server):
                            "document.querySelector('#mp-table').textContent.includes('θ = 1')")
     outputs = page.eval_on_selector_all("#mp-table tr td:last-child", "cells => cells.map(c => c.textContent)")
     assert outputs == ["0", "1", "1", "1"]
+    assert page.errors == []
+
+
+def test_a_neuron_click_shows_its_mathematics_and_a_weight_or_bias_is_edited_in_place(page, server):
+    open_page(page, server, "#seed=0.5")
+    page.click("#network .node.neuron >> nth=0")
+    page.wait_for_function("document.getElementById('math-text').textContent.includes('δ')")
+    text = page.inner_text("#math-text")
+    assert "z = Σ w·a + b" in text and "a = tanh(z)" in text and "∂L/∂w1" in text
+    on_screen = """id => { const p = document.getElementById(id), m = p.getScreenCTM();
+        const q = p.tagName === 'rect' ? {x: +p.getAttribute('x') + 3, y: +p.getAttribute('y') + 3}
+                                       : p.getPointAtLength(p.getTotalLength() / 2);
+        return [q.x * m.a + m.e, q.y * m.d + m.f]; }"""
+    for element_id, kind, value in (("link-0-1-2", "Weight", "2.5"), ("bias-0-2", "Bias", "-1.5")):
+        x, y = page.evaluate(on_screen, element_id)
+        page.mouse.move(x, y)
+        assert page.inner_text("#hovercard .text").startswith(kind + " is ")
+        page.mouse.click(x, y)
+        page.fill("#hovercard input", value)
+        page.press("#hovercard input", "Enter")
+        page.wait_for_function(f"window.playgroundState && document.getElementById('hovercard').style.display === 'none'")
+        time.sleep(0.3)
+        page.mouse.move(5, 5)
+        page.mouse.move(x, y)
+        assert page.inner_text("#hovercard .text") == f"{kind} is {float(value):.2f} (click to edit)"
+    page.mouse.move(5, 5)
+    page.select_option("#network .layer-activation >> nth=0", "relu")
+    page.wait_for_function("location.hash.includes('layerActivations=relu,')")
     assert page.errors == []

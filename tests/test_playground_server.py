@@ -253,3 +253,25 @@ def test_the_classic_neurons_learn_one_sample_at_a_time_and_gates_answer(client)
         assert receive(s, "gate")["output"] == [0, 0, 0, 1]               # AND
         s.send_json({"type": "gate", "inputs": 2, "threshold": 1, "inhibitory": [1]})
         assert receive(s, "gate")["output"] == [0, 0, 1, 0]               # x1 AND NOT x2
+
+
+def test_over_a_real_socket_an_oversized_message_is_answered_and_the_page_goes_on():
+    asyncio = pytest.importorskip("asyncio")
+    websockets = pytest.importorskip("websockets")
+    pytest.importorskip("uvicorn")
+    from neurona.playground.serve import BackgroundServer
+
+    async def talk(url):
+        async with websockets.connect(url, max_size=None) as ws:
+            assert json.loads(await ws.recv())["type"] == "ready"
+            for oversized in ("x" * (2 * MAX_MESSAGE_BYTES), json.dumps({"type": "upload", "csv": "1,2,0\n" * 900_000})):
+                await ws.send(oversized)
+                error = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert error["type"] == "error" and f"limit is {MAX_MESSAGE_BYTES}" in error["message"]
+            await ws.send('{"type": "configure", "settings": {"batchSize": ' + "9" * 5000 + "}}")
+            assert "not valid JSON" in json.loads(await ws.recv())["message"]
+            await ws.send(json.dumps({"type": "ping"}))
+            assert json.loads(await ws.recv())["type"] == "pong"
+
+    with BackgroundServer() as server:
+        asyncio.run(talk(server.url.replace("http", "ws") + "ws"))

@@ -6,7 +6,7 @@ import socket
 import threading
 import webbrowser
 
-from .server import LOOPBACK_NAMES, MAX_MESSAGE_BYTES, create_app
+from .server import LOOPBACK_NAMES, MAX_FRAME_BYTES, create_app
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -34,7 +34,7 @@ def run(host: str, port: int, open_browser: bool, max_pages: int, print_fn=print
     shown = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0',) else shown}:{port}/"
     config = uvicorn.Config(create_app(host=host, max_pages=max_pages), log_level="warning",
-                            ws_max_size=MAX_MESSAGE_BYTES + 1024, timeout_graceful_shutdown=2, lifespan="off")
+                            ws_max_size=MAX_FRAME_BYTES, timeout_graceful_shutdown=2, lifespan="off")
     server = uvicorn.Server(config)
     print_fn(f"neurona playground on {url}  (Ctrl-C stops it)")
     if open_browser:
@@ -69,7 +69,7 @@ class BackgroundServer:
         self.socket = bind(self.host, 0)
         self.url = f"http://{self.host}:{self.socket.getsockname()[1]}/"
         config = uvicorn.Config(create_app(host=self.host, **self.app_options), log_level="warning",
-                                ws_max_size=MAX_MESSAGE_BYTES + 1024, timeout_graceful_shutdown=1, lifespan="off")
+                                ws_max_size=MAX_FRAME_BYTES, timeout_graceful_shutdown=1, lifespan="off")
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None      # older uvicorn: not from a thread
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)

@@ -44,6 +44,9 @@ from .settings import SettingsError, schema
 
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_BYTES = 3_000_000
+#: the WebSocket frame limit, well above the message limit so that an oversized message is read and
+#: answered with an error; only beyond this one does the protocol close the socket (1009)
+MAX_FRAME_BYTES = 16 * 2**20
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 log = logging.getLogger("neurona.playground")
 
@@ -72,7 +75,7 @@ def parse_message(text) -> dict:
         raise MessageError(f"The message has {len(text)} characters; the limit is {MAX_MESSAGE_BYTES}.")
     try:
         message = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:     # ValueError: also an integer of thousands of digits
         raise MessageError(f"The message is not valid JSON ({str(error)[:80]}).") from None
     if not isinstance(message, dict):
         raise MessageError(f"A message must be a JSON object with a 'type'; got {type(message).__name__}.")

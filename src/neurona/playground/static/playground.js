@@ -273,6 +273,9 @@
       canvas.classList.toggle("selected", state[key] === name);
     }
     $("num-layers").textContent = state.networkShape.length;
+    if (state.networkShape.length > schema.pageMaxLayers || state.networkShape.some((n) => n > schema.pageMaxNeurons)) {
+      $("large-network").checked = true;
+    }
     $("layers-label").textContent = state.networkShape.length === 1 ? "hidden layer" : "hidden layers";
   }
   function addOption(select, value) {
@@ -411,7 +414,7 @@
     plus.className = minus.className = "icon-button";
     plus.textContent = "+"; minus.textContent = "−";
     plus.title = "Add a neuron"; minus.title = "Remove a neuron";
-    plus.onclick = () => { if (units < schema.maxNeurons) changeShape((s) => { s[l] += 1; }); };
+    plus.onclick = () => { if (units < limits().neurons) changeShape((s) => { s[l] += 1; }); };
     minus.onclick = () => { if (units > 1) changeShape((s) => { s[l] -= 1; }); };
     const label = document.createElement("div");
     label.textContent = `${units} neuron${units === 1 ? "" : "s"}`;
@@ -439,6 +442,12 @@
     };
     box.append(plus, minus, label, activation, dropout);
     return box;
+  }
+  // TensorFlow Playground's buttons stop at 6 layers of 8 neurons; the "larger networks" box lifts that
+  // to the server's bounds, and a link with a larger network ticks it
+  function limits() {
+    return $("large-network").checked ? { layers: schema.maxLayers, neurons: schema.maxNeurons }
+                                      : { layers: schema.pageMaxLayers, neurons: schema.pageMaxNeurons };
   }
   function changeShape(edit) {
     const shape = state.networkShape.slice();
@@ -766,7 +775,7 @@
     $("next-step-button").onclick = () => send({ type: "step" });
     $("reset-button").onclick = () => send({ type: "reset" });
     $("add-layers").onclick = () => {
-      if (state.networkShape.length < schema.maxLayers) changeShape((s) => s.push(2));
+      if (state.networkShape.length < limits().layers) changeShape((s) => s.push(2));
     };
     $("remove-layers").onclick = () => {
       if (state.networkShape.length > 0) changeShape((s) => s.pop());
