@@ -323,6 +323,12 @@ class Model(layers_module.Layer):
     def penalty(self, m):
         return sum(layer.penalty(m) for layer in self.layers)
 
+    @property
+    def losses(self) -> list[float]:
+        r"""Keras's ``model.losses``: the regularization penalty of each layer that has one (for the
+        Keras-convention regularizers, l2(c) gives c sum W^2, independent of the batch size)."""
+        return [p for p in (float(layer.penalty(1)) for layer in self.layers) if p != 0.0]
+
     def describe(self):
         return type(self).__name__
 
