@@ -157,6 +157,24 @@ class Model(layers_module.Layer):
         return None if self._graph is None else list(self._graph.inputs)
 
     @property
+    def input_shape(self):
+        r"""Keras's ``model.input_shape``: ``(None, *sample shape)``, a list of them for several inputs."""
+        shapes = [(None, *t.sample_shape) for t in self._require_built("input_shape", self.inputs)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        r"""Keras's ``model.output_shape``: ``(None, *sample shape)``, a list of them for several outputs."""
+        shapes = [(None, *t.sample_shape) for t in self._require_built("output_shape", self.outputs)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _require_built(self, what, tensors):
+        if tensors is None:
+            raise ValueError(f"{what}: the model is not built yet; give the first layer input_shape= (or start "
+                             f"with keras.Input(shape=...)), call model.build(input_shape), or fit it first.")
+        return tensors
+
+    @property
     def outputs(self):
         return None if self._graph is None else list(self._graph.outputs)
 
