@@ -1090,7 +1090,9 @@ class Model(layers_module.Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         from .saving import model_from_config
-        return model_from_config(config)
+        from .sequential import custom_object_scope
+        with custom_object_scope(custom_objects):
+            return model_from_config(config)
 
     def to_json(self, **kwargs) -> str:
         return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
@@ -1100,6 +1102,10 @@ def layer_config(layer) -> dict:
     r"""A layer's config for files; a nested model's is its own config tagged with the registry form."""
     if isinstance(layer, Model):
         return {"name": "model", "config": layer.get_config(), "trainable": layer.trainable}
+    if layer._traced:       # a Keras-style custom layer: its class name and its own get_config
+        own = layer._user_get_config() if hasattr(type(layer), "_user_get_config") else {}
+        config = {"custom_class": type(layer).__name__, "config": own, "trainable": layer.trainable}
+        return config
     config = layer.get_config()
     if not layer.trainable:
         config["trainable"] = False
