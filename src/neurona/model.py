@@ -29,6 +29,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .eager import eager
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
@@ -995,7 +996,7 @@ class Model(layers_module.Layer):
                            [t.shape for t in inputs])
             return symbolic.call_layer(self, inputs)
         xs = self._check_inputs(inputs)
-        return self._structured(self._forward_all(xs, training=bool(training)))
+        return eager(self._structured(self._forward_all(xs, training=bool(training))))
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(self._input_list(x)[0])))

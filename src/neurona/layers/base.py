@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 
 from .. import symbolic
+from ..eager import eager
 from . import traced
 from ..registry import Configurable, Registry
 
@@ -197,12 +198,12 @@ class Layer(Configurable):
             x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
             if not self.built:
                 self.build((None, *x.shape[1:]), dtype=x.dtype)
-            return self.forward(x, training=bool(training))
+            return eager(self.forward(x, training=bool(training)))
         xs = [np.asarray(x, dtype=np.float32) if not np.issubdtype(np.asarray(x).dtype, np.floating)
               else np.asarray(x) for x in inputs]
         if not self.built:
             self.build([(None, *x.shape[1:]) for x in xs], dtype=xs[0].dtype)
-        return self.forward(xs, training=bool(training))
+        return eager(self.forward(xs, training=bool(training)))
 
     # -- weights (Keras' names) ---------------------------------------------------------------
     @property

@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers
+from ..eager import Array
 from ..autodiff.tape import GradientTape
 from ..autodiff.tensor import Tensor
 
 
-class Weight(np.ndarray):
+class Weight(Array):
     r"""A layer's weight array with Keras's Variable methods (``assign``, ``assign_add``,
     ``assign_sub``, ``numpy``), updated in place so that models that hold it see the change."""
 
@@ -32,8 +33,6 @@ class Weight(np.ndarray):
         self[...] -= np.asarray(getattr(value, "data", value))
         return self
 
-    def numpy(self):
-        return np.asarray(self).copy()
 
 
 def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
