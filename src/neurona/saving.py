@@ -49,7 +49,8 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 
     if not model.built:
         raise ValueError("save_model needs a built model: give input_dim= or call fit first.")
-    tensors = {name: np.ascontiguousarray(array) for name, array in model.weight_items()}
+    tensors = {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
+               for name, array in model.weight_items()}
     try:
         user = json.dumps(model.metadata)
     except (TypeError, ValueError) as error:
@@ -643,7 +644,8 @@ def save_weights(model, path) -> None:
 
     if not model.built:
         raise ValueError("save_weights needs a built model: give it an input shape or call fit first.")
-    tensors = {name: np.ascontiguousarray(array) for name, array in model.weight_items()}
+    tensors = {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
+               for name, array in model.weight_items()}
     write_atomic(path, save(tensors, metadata={"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION}))
 
 

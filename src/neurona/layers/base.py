@@ -157,6 +157,7 @@ class Layer(Configurable):
         return array
 
     def add_state(self, name: str, array: np.ndarray) -> np.ndarray:
+        array = np.asarray(array).view(traced.Weight)     # Keras's Variable methods: assign, numpy, ...
         self.state_names.append(name)
         setattr(self, name, array)
         return array
