@@ -996,7 +996,38 @@ class Model(layers_module.Layer):
                            [t.shape for t in inputs])
             return symbolic.call_layer(self, inputs)
         xs = self._check_inputs(inputs)
-        return eager(self._structured(self._forward_all(xs, training=bool(training))))
+        outputs = self._forward_all(xs, training=bool(training))      # (draws the dropout masks)
+        tape = _recording_tape()
+        if tape is not None:
+            outputs = self._on_tape(tape, xs)
+        return eager(self._structured(outputs))
+
+    def _on_tape(self, tape, xs):
+        r"""The outputs as Tensors recorded on ``tape``, each weight standing in as a watched Tensor
+        (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop."""
+        from .autodiff.engine import layer_forward
+        from .autodiff.tensor import Tensor
+
+        def run(model, inputs):
+            graph = getattr(model, "_graph", None)
+            if graph is None:                                     # a Sequential: a chain
+                a = inputs[0]
+                for layer in model.layers:
+                    a = run(layer, [a])[0] if isinstance(layer, Model) else layer_forward(
+                        layer, a, [tape.watch_array(p) for p in layer.params])[0]
+                return [a]
+            values = {id(t): x for t, x in zip(graph.inputs, inputs)}
+            for node in graph.nodes:
+                args = [values[id(t)] for t in node.inputs]
+                layer = node.layer
+                if isinstance(layer, Model):
+                    out = run(layer, args)[0]
+                else:
+                    out = layer_forward(layer, args[0] if layer.n_inputs == 1 else args,
+                                        [tape.watch_array(p) for p in layer.params])[0]
+                values[id(node.output)] = out
+            return [values[id(t)] for t in graph.outputs]
+        return run(self, [Tensor(np.asarray(x)) for x in xs])
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(self._input_list(x)[0])))
@@ -1097,6 +1128,13 @@ class Model(layers_module.Layer):
 
     def to_json(self, **kwargs) -> str:
         return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+def _recording_tape():
+    r"""The innermost GradientTape that is recording, or None."""
+    from .autodiff import tensor
+    active = [t for t in tensor._tapes.active if t._recording]
+    return active[-1] if active else None
 
 
 def layer_config(layer) -> dict:
