@@ -200,3 +200,28 @@ def test_gradient_tape_loop_on_a_model_takes_the_same_step_as_fit():
     assert float(loss_value) == pytest.approx(before, rel=1e-5)
     for a, b in zip(looped.get_weights(), fitted.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+class CountAbove(keras.metrics.Metric):
+    def __init__(self, name="count_above", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.count = self.add_variable(shape=(), name="count", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count.assign_add(ops.sum(ops.cast(y_pred > 0.5, "float32")))
+
+    def result(self):
+        return self.count
+
+
+def test_metric_subclass_with_add_variable_counts_per_epoch_and_resets():
+    metric = CountAbove()
+    metric.update_state(None, np.array([0.2, 0.7, 0.9]))
+    assert float(metric.result()) == 2.0
+    metric.reset_state()                          # the default reset puts the variable back to 0
+    assert float(metric.result()) == 0.0
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[CountAbove()])
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    history = model.fit(x, np.ones((20, 1)), epochs=2, batch_size=20, shuffle=False, verbose=0)
+    assert history.history["count_above"][0] <= 20            # reset at each epoch, not accumulated

@@ -1,5 +1,6 @@
-r"""What a layer or a model called on an array returns: a NumPy array that also answers Keras's
-``.numpy()`` (Keras returns backend tensors, and its programs write ``model(x).numpy()``)."""
+r"""NumPy arrays with Keras's tensor and Variable methods: what a layer or a model called on an array
+returns (``Array``: ``.numpy()``, as Keras programs write ``model(x).numpy()``), and the weights of
+layers and metrics (``Weight``: also ``assign``, ``assign_add``, ``assign_sub``)."""
 import numpy as np
 
 
@@ -8,6 +9,24 @@ class Array(np.ndarray):
 
     def numpy(self):
         return np.array(self)
+
+
+class Weight(Array):
+    r"""A layer's weight array with Keras's Variable methods (``assign``, ``assign_add``,
+    ``assign_sub``, ``numpy``), updated in place so that models that hold it see the change."""
+
+    def assign(self, value):
+        self[...] = np.asarray(getattr(value, "data", value))
+        return self
+
+    def assign_add(self, value):
+        self[...] += np.asarray(getattr(value, "data", value))
+        return self
+
+    def assign_sub(self, value):
+        self[...] -= np.asarray(getattr(value, "data", value))
+        return self
+
 
 
 def eager(value):

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 from .. import symbolic
-from ..eager import eager
+from ..eager import Weight, eager
 from . import traced
 from ..registry import Configurable, Registry
 
@@ -157,7 +157,7 @@ class Layer(Configurable):
         return array
 
     def add_state(self, name: str, array: np.ndarray) -> np.ndarray:
-        array = np.asarray(array).view(traced.Weight)     # Keras's Variable methods: assign, numpy, ...
+        array = np.asarray(array).view(Weight)     # Keras's Variable methods: assign, numpy, ...
         self.state_names.append(name)
         setattr(self, name, array)
         return array

@@ -12,27 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers
-from ..eager import Array
+from ..eager import Weight
 from ..autodiff.tape import GradientTape
 from ..autodiff.tensor import Tensor
-
-
-class Weight(Array):
-    r"""A layer's weight array with Keras's Variable methods (``assign``, ``assign_add``,
-    ``assign_sub``, ``numpy``), updated in place so that models that hold it see the change."""
-
-    def assign(self, value):
-        self[...] = np.asarray(getattr(value, "data", value))
-        return self
-
-    def assign_add(self, value):
-        self[...] += np.asarray(getattr(value, "data", value))
-        return self
-
-    def assign_sub(self, value):
-        self[...] -= np.asarray(getattr(value, "data", value))
-        return self
-
 
 
 def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
