@@ -32,6 +32,7 @@ def _case(name):
         "batch_normalization-no-scale": (layers.BatchNormalization(scale=False), [(4,)]),
         "softmax": (layers.Softmax(), [(4,)]),
         "relu": (layers.ReLU(), [(4,)]),
+        "relu-capped": (layers.ReLU(max_value=0.6, negative_slope=0.1, threshold=0.2), [(6,)]),
         "leaky_relu": (layers.LeakyReLU(0.2), [(4,)]),
         "elu": (layers.ELU(0.7), [(4,)]),
         "dense-activity": (layers.Dense(3, activation="tanh", activity_regularizer=nr.regularizers.L2(0.5)), [(4,)]),
@@ -49,7 +50,7 @@ def _case(name):
 
 
 CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_normalization",
-         "batch_normalization-no-scale", "softmax", "relu", "leaky_relu", "elu", "dense-activity", "dense-3d",
+         "batch_normalization-no-scale", "softmax", "relu", "relu-capped", "leaky_relu", "elu", "dense-activity", "dense-3d",
          "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide"]
 
 

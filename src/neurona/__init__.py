@@ -19,10 +19,11 @@ from .model import Model, NoGradientWarning
 from .saving import load_model
 from .sequential import Sequential
 from .symbolic import Input, SymbolicTensor
+from .autodiff import GradientTape, Variable
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "Model", "Input", "NoGradientWarning", "load_model", "activations", "autodiff", "callbacks",
+__all__ = ["Sequential", "Model", "Input", "GradientTape", "Variable", "NoGradientWarning", "load_model", "activations", "autodiff", "callbacks",
            "data", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "plot", "regularizers", "saving", "schedules", "utils"]
 __all__ += ["estimators", "linear", "neurons"]

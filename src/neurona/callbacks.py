@@ -416,6 +416,21 @@ class TerminateOnNaN(Callback):
             warn_user(message, DivergenceWarning)
 
 
+class TensorBoard(Callback):
+    r"""Keras's ``TensorBoard(log_dir=...)`` accepted and ignored: neurona writes no TensorBoard event
+    files. It warns once, so that Keras programs run unchanged and nobody waits for logs that never
+    come; ``history.history`` and ``CSVLogger`` hold the same curves."""
+
+    def __init__(self, log_dir="logs", **keras_arguments):
+        self.log_dir = log_dir
+        self.keras_arguments = keras_arguments
+
+    def on_train_begin(self, logs=None):
+        warn_user(f"TensorBoard(log_dir={self.log_dir!r}) writes nothing in neurona: it has no TensorBoard "
+                  f"writer. The curves are in the History that fit returns; CSVLogger writes them to a file.",
+                  UserWarning)
+
+
 from .progress import ProgressLogger  # noqa: E402  (re-exported here, as Keras users expect)
 
 __all__ = ["Callback", "CallbackList", "LambdaCallback", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",

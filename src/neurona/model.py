@@ -29,6 +29,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .eager import eager
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
@@ -155,6 +156,24 @@ class Model(layers_module.Layer):
     @property
     def inputs(self):
         return None if self._graph is None else list(self._graph.inputs)
+
+    @property
+    def input_shape(self):
+        r"""Keras's ``model.input_shape``: ``(None, *sample shape)``, a list of them for several inputs."""
+        shapes = [(None, *t.sample_shape) for t in self._require_built("input_shape", self.inputs)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        r"""Keras's ``model.output_shape``: ``(None, *sample shape)``, a list of them for several outputs."""
+        shapes = [(None, *t.sample_shape) for t in self._require_built("output_shape", self.outputs)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _require_built(self, what, tensors):
+        if tensors is None:
+            raise ValueError(f"{what}: the model is not built yet; give the first layer input_shape= (or start "
+                             f"with keras.Input(shape=...)), call model.build(input_shape), or fit it first.")
+        return tensors
 
     @property
     def outputs(self):
@@ -322,6 +341,12 @@ class Model(layers_module.Layer):
 
     def penalty(self, m):
         return sum(layer.penalty(m) for layer in self.layers)
+
+    @property
+    def losses(self) -> list[float]:
+        r"""Keras's ``model.losses``: the regularization penalty of each layer that has one (for the
+        Keras-convention regularizers, l2(c) gives c sum W^2, independent of the batch size)."""
+        return [p for p in (float(layer.penalty(1)) for layer in self.layers) if p != 0.0]
 
     def describe(self):
         return type(self).__name__
@@ -971,7 +996,38 @@ class Model(layers_module.Layer):
                            [t.shape for t in inputs])
             return symbolic.call_layer(self, inputs)
         xs = self._check_inputs(inputs)
-        return self._structured(self._forward_all(xs, training=bool(training)))
+        outputs = self._forward_all(xs, training=bool(training))      # (draws the dropout masks)
+        tape = _recording_tape()
+        if tape is not None:
+            outputs = self._on_tape(tape, xs)
+        return eager(self._structured(outputs))
+
+    def _on_tape(self, tape, xs):
+        r"""The outputs as Tensors recorded on ``tape``, each weight standing in as a watched Tensor
+        (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop."""
+        from .autodiff.engine import layer_forward
+        from .autodiff.tensor import Tensor
+
+        def run(model, inputs):
+            graph = getattr(model, "_graph", None)
+            if graph is None:                                     # a Sequential: a chain
+                a = inputs[0]
+                for layer in model.layers:
+                    a = run(layer, [a])[0] if isinstance(layer, Model) else layer_forward(
+                        layer, a, [tape.watch_array(p) for p in layer.params])[0]
+                return [a]
+            values = {id(t): x for t, x in zip(graph.inputs, inputs)}
+            for node in graph.nodes:
+                args = [values[id(t)] for t in node.inputs]
+                layer = node.layer
+                if isinstance(layer, Model):
+                    out = run(layer, args)[0]
+                else:
+                    out = layer_forward(layer, args[0] if layer.n_inputs == 1 else args,
+                                        [tape.watch_array(p) for p in layer.params])[0]
+                values[id(node.output)] = out
+            return [values[id(t)] for t in graph.outputs]
+        return run(self, [Tensor(np.asarray(x)) for x in xs])
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(self._input_list(x)[0])))
@@ -1066,16 +1122,29 @@ class Model(layers_module.Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         from .saving import model_from_config
-        return model_from_config(config)
+        from .sequential import custom_object_scope
+        with custom_object_scope(custom_objects):
+            return model_from_config(config)
 
     def to_json(self, **kwargs) -> str:
         return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+def _recording_tape():
+    r"""The innermost GradientTape that is recording, or None."""
+    from .autodiff import tensor
+    active = [t for t in tensor._tapes.active if t._recording]
+    return active[-1] if active else None
 
 
 def layer_config(layer) -> dict:
     r"""A layer's config for files; a nested model's is its own config tagged with the registry form."""
     if isinstance(layer, Model):
         return {"name": "model", "config": layer.get_config(), "trainable": layer.trainable}
+    if layer._traced:       # a Keras-style custom layer: its class name and its own get_config
+        own = layer._user_get_config() if hasattr(type(layer), "_user_get_config") else {}
+        config = {"custom_class": type(layer).__name__, "config": own, "trainable": layer.trainable}
+        return config
     config = layer.get_config()
     if not layer.trainable:
         config["trainable"] = False

@@ -49,7 +49,8 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 
     if not model.built:
         raise ValueError("save_model needs a built model: give input_dim= or call fit first.")
-    tensors = {name: np.ascontiguousarray(array) for name, array in model.weight_items()}
+    tensors = {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
+               for name, array in model.weight_items()}
     try:
         user = json.dumps(model.metadata)
     except (TypeError, ValueError) as error:
@@ -301,6 +302,20 @@ def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+#: objects registered with ``register_keras_serializable``: "package>name" and name -> object
+REGISTERED: dict[str, object] = {}
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None):
+    r"""Keras's decorator: ``load_model`` finds the decorated function or class by its name
+    (``name`` or its ``__name__``, also as ``"package>name"``) without ``custom_objects``."""
+    def register(obj):
+        key = name or obj.__name__
+        REGISTERED[f"{package}>{key}"] = REGISTERED[key] = obj
+        return obj
+    return register
+
+
 def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     r"""The model saved in ``path``: same architecture and weights (predictions identical bit
     for bit), compiled as it was, with its optimizer state, epoch count, RNG state and history
@@ -317,7 +332,7 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     except (ValueError, TypeError, KeyError, OverflowError, NotImplementedError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
-        _compile_from(model, metadata["compile"], path, custom_objects or {})
+        _compile_from(model, metadata["compile"], path, {**REGISTERED, **(custom_objects or {})})
     model.metadata = check_user_metadata(path, metadata.get("user") or {}, model)
     restore_state(model, path, (metadata, tensors))
     return model
@@ -629,7 +644,8 @@ def save_weights(model, path) -> None:
 
     if not model.built:
         raise ValueError("save_weights needs a built model: give it an input shape or call fit first.")
-    tensors = {name: np.ascontiguousarray(array) for name, array in model.weight_items()}
+    tensors = {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
+               for name, array in model.weight_items()}
     write_atomic(path, save(tensors, metadata={"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION}))
 
 

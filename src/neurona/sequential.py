@@ -12,6 +12,8 @@ layer's ``input_shape=``, ``build(input_shape)``, or else the data of the first 
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from . import layers as layers_module
@@ -218,6 +220,32 @@ class Sequential(Model):
         return config
 
 
+_custom_objects: list[dict] = [{}]
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    r"""Keras's ``custom_objects``: class names -> custom layer classes, while configs are read."""
+    _custom_objects.append({**_custom_objects[-1], **(custom_objects or {})})
+    try:
+        yield
+    finally:
+        _custom_objects.pop()
+
+
+def _custom_layer(config):
+    from .saving import REGISTERED
+    known = {**REGISTERED, **_custom_objects[-1]}
+    name = config["custom_class"]
+    if name not in known:
+        raise ValueError(f"The config holds the custom layer {name!r}: pass custom_objects={{{name!r}: {name}}} "
+                         f"or decorate the class with @keras.saving.register_keras_serializable(); known custom "
+                         f"objects: {sorted(known) or 'none'}.")
+    layer = known[name].from_config(dict(config["config"]))
+    layer.trainable = bool(config.get("trainable", True))
+    return layer
+
+
 def layer_from_config(config):
     r"""A layer from its config; a nested model's config (``{"name": "model", "config": ...}``) too."""
     if isinstance(config, dict) and config.get("name") == "model" and "config" in config:
@@ -225,6 +253,8 @@ def layer_from_config(config):
         model = model_from_config(config["config"])
         model.trainable = bool(config.get("trainable", True))
         return model
+    if isinstance(config, dict) and "custom_class" in config:
+        return _custom_layer(config)
     config = dict(config)
     trainable = config.pop("trainable", True)
     layer = layers_module.get(config)

@@ -85,5 +85,16 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     return pick(order[:left]), pick(order[left:right_end])
 
 
-__getattr__ = not_in_neurona(__name__, "utility", lambda: ["normalize", "set_random_seed", "split_dataset",
-                                                          "to_categorical"])
+class PlotModelUnavailable(ImportError):
+    r"""``plot_model`` is not in neurona: an ImportError, as Keras raises when pydot is missing, so
+    programs that guard the call with ``except ImportError`` go on."""
+
+
+def plot_model(model, to_file="model.png", **keras_arguments):
+    r"""Keras's ``plot_model``: not implemented; raises ``PlotModelUnavailable`` (an ImportError)."""
+    raise PlotModelUnavailable(f"plot_model(to_file={to_file!r}): neurona draws no model diagrams; "
+                               f"model.summary() prints the layers, their output shapes and parameter counts.")
+
+
+__getattr__ = not_in_neurona(__name__, "utility", lambda: ["normalize", "plot_model (raises ImportError)",
+                                                          "set_random_seed", "split_dataset", "to_categorical"])

@@ -78,6 +78,11 @@ def as_2d_array(name: str, data, dtype, allow_more_axes: bool = False) -> np.nda
         array = np.asarray(data)
     except Exception as error:  # ragged lists and the like
         raise TypeError(f"{name} must be array-like of numbers; could not convert it: {error}") from None
+    if array.dtype == object:           # a DataFrame of mixed columns (numbers and get_dummies' booleans)
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{name} must hold numbers; got an array of dtype {array.dtype}.")
     if array.ndim == 1:

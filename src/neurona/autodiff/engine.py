@@ -196,6 +196,13 @@ def _elu(layer, x, params):
     return ops.where(x.data > 0, x, layer.alpha * (ops.exp(ops.minimum(x, 0.0)) - 1.0)), 0.0
 
 
+def _relu_layer(layer, x, params):
+    a = ops.where(x.data < layer.threshold, layer.negative_slope * (x - layer.threshold), x)
+    if layer.max_value is not None:
+        a = ops.minimum(a, float(layer.max_value))
+    return a, 0.0
+
+
 def _dropout(layer, x, params):                  # the mask the engine's own pass drew
     return (x if layer._mask is None else x * Tensor(layer._mask)), 0.0
 
@@ -261,7 +268,7 @@ LAYERS = {
     "dense":               _dense,
     "activation":          lambda layer, x, params: (activation(layer.activation, x), 0.0),
     "softmax":             lambda layer, x, params: (activation(layer.activation, x), 0.0),
-    "relu":                lambda layer, x, params: (activation(layer.activation, x), 0.0),
+    "relu":                _relu_layer,
     "leaky_relu":          lambda layer, x, params: (activation(layer.activation, x), 0.0),
     "elu":                 _elu,
     "dropout":             _dropout,

@@ -32,6 +32,7 @@ class GradientTape:
         self.persistent = bool(persistent)
         self.watch_accessed_variables = bool(watch_accessed_variables)
         self._watched: dict[int, Tensor] = {}
+        self._arrays: dict[int, Tensor] = {}      # id(array) -> the watched Tensor standing for it
         self._recording = False
         self._used = False
 
@@ -59,6 +60,15 @@ class GradientTape:
         r"""Follow ``tensors`` (a Tensor or a list of them): operations on them are recorded."""
         for t in _flatten(tensors, "watch"):
             self._watched[id(t)] = t
+
+    def watch_array(self, array: np.ndarray) -> Tensor:
+        r"""A watched Tensor standing for the NumPy ``array`` (a model's weight), so that
+        ``gradient(loss, model.trainable_weights)`` takes the arrays themselves as sources."""
+        if id(array) not in self._arrays:
+            tensor = Tensor(array)
+            self._watched[id(tensor)] = tensor
+            self._arrays[id(array)] = tensor
+        return self._arrays[id(array)]
 
     def watched_variables(self) -> list[Tensor]:
         return list(self._watched.values())
@@ -89,6 +99,8 @@ class GradientTape:
         if not isinstance(target, Tensor):
             raise TypeError(f"The target of gradient must be a Tensor computed on the tape; got "
                             f"{type(target).__name__}.")
+        if isinstance(sources, (list, tuple)):
+            sources = type(sources)(self._arrays.get(id(s), s) if isinstance(s, np.ndarray) else s for s in sources)
         source_list = _flatten(sources, "gradient")
         for role, t in [("source", s) for s in source_list] + [("target", target)]:
             if not t.is_floating:

@@ -10,6 +10,7 @@ from .bundled import (
     load_digits,
     load_iris,
 )
+from . import fashion_mnist, mnist
 from .download import data_home, fetch
 from .idx import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist, parse_idx, read_idx
 from .playground import make_circle, make_gauss, make_reg_gauss, make_reg_plane, make_spiral, make_xor
@@ -31,6 +32,7 @@ __all__ = [
     "class_names",
     "data_home",
     "feature_names",
+    "fashion_mnist",
     "fetch",
     "load",
     "load_breast_cancer",
@@ -46,6 +48,7 @@ __all__ = [
     "make_reg_plane",
     "make_spiral",
     "make_xor",
+    "mnist",
     "parse_idx",
     "read_idx",
 ]

@@ -22,6 +22,8 @@ import numbers
 import numpy as np
 
 from .. import symbolic
+from ..eager import Weight, eager
+from . import traced
 from ..registry import Configurable, Registry
 
 #: constructor arguments every Keras layer takes
@@ -61,7 +63,23 @@ class Layer(Configurable):
     #: the activation applied last by this layer, if any (the model fuses it with the loss)
     activation = None
 
+    #: a Keras-style subclass (writes ``call``): its ``build(input_shape)``, kept aside (see ``traced``)
+    _user_build = None
+    _traced = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "call" in cls.__dict__ and "forward" not in cls.__dict__:
+            cls._traced = True
+            if "build" in cls.__dict__:
+                cls._user_build = cls.__dict__["build"]
+                cls.build = Layer.build
+            if "get_config" in cls.__dict__:
+                cls._user_get_config = cls.__dict__["get_config"]
+
     def __init__(self, name: str | None = None, **keras_arguments):
+        self._custom_weights = getattr(self, "_custom_weights", [])
+        self._init_weight_names = set()
         unknown = sorted(set(keras_arguments) - set(_KERAS_ARGUMENTS))
         if unknown:
             raise TypeError(f"{type(self).__name__} got unknown argument(s) {', '.join(unknown)}; it takes "
@@ -105,18 +123,32 @@ class Layer(Configurable):
         self._rng = rng if rng is not None else np.random.default_rng()
         dtype = np.dtype(dtype or "float32")
         self.params, self.param_names, self.state_names = [], [], []
-        output = tuple(self.setup(shape, self._rng, dtype))
+        self._building = True
+        try:
+            output = tuple(self.setup(shape, self._rng, dtype))
+        finally:
+            self._building = False
         self.grads = [np.zeros_like(p) for p in self.params]
         self.sample_input_shape, self.sample_output_shape = shape, output
         if self.n_inputs == 1:
             self.input_dim = shape[-1]
-        self.output_dim = output[-1]
+        self.output_dim = output[-1] if output else None
         self.built = True
         return self.output_dim if isinstance(input_shape, numbers.Integral) else output
 
     def setup(self, input_shape, rng, dtype) -> tuple:
         r"""Create params (``add_param``) and state (``add_state``); return the output shape."""
+        if self._traced:
+            return traced.setup(self, input_shape, rng, dtype)
         return input_shape
+
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
+                   **keras_arguments):
+        r"""Keras's ``add_weight`` for custom layers (see ``layers.traced``)."""
+        array = traced.add_weight(self, shape, initializer, dtype, trainable, name, **keras_arguments)
+        if not self.built and not getattr(self, "_building", False):
+            self._init_weight_names.add(self._custom_weights[-1][0])
+        return array
 
     def add_param(self, name: str, array: np.ndarray) -> np.ndarray:
         self.params.append(array)
@@ -125,6 +157,7 @@ class Layer(Configurable):
         return array
 
     def add_state(self, name: str, array: np.ndarray) -> np.ndarray:
+        array = np.asarray(array).view(Weight)     # Keras's Variable methods: assign, numpy, ...
         self.state_names.append(name)
         setattr(self, name, array)
         return array
@@ -142,11 +175,16 @@ class Layer(Configurable):
 
     # -- the pass -------------------------------------------------------------------------------
     def forward(self, x, training: bool = False):
+        if self._traced:
+            value, self._tape, self._recorded = traced.run(self, x, record=training, training=training)
+            return value
         raise NotImplementedError(f"{type(self).__name__} has no forward pass.")
 
     def backward(self, grad, pre_activation: bool = False, need_input_grad: bool = True):
         r"""``grad`` is dL/dy, or dL/dz (before this layer's activation) when ``pre_activation``.
         Returns dL/dx, or None when ``need_input_grad`` is False (the first layer)."""
+        if self._traced:
+            return traced.backward(self, grad, need_input_grad)
         raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
 
     def penalty(self, m: int) -> float:
@@ -161,12 +199,12 @@ class Layer(Configurable):
             x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
             if not self.built:
                 self.build((None, *x.shape[1:]), dtype=x.dtype)
-            return self.forward(x, training=bool(training))
+            return eager(self.forward(x, training=bool(training)))
         xs = [np.asarray(x, dtype=np.float32) if not np.issubdtype(np.asarray(x).dtype, np.floating)
               else np.asarray(x) for x in inputs]
         if not self.built:
             self.build([(None, *x.shape[1:]) for x in xs], dtype=xs[0].dtype)
-        return self.forward(xs, training=bool(training))
+        return eager(self.forward(xs, training=bool(training)))
 
     # -- weights (Keras' names) ---------------------------------------------------------------
     @property
@@ -244,6 +282,8 @@ class Layer(Configurable):
 
     @classmethod
     def from_config(cls, config: dict):
+        if cls._traced:
+            return cls(**{k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")})
         return registry.get({"name": cls._registry_name, **{k: v for k, v in config.items() if k != "name"}})
 
 

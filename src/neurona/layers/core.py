@@ -208,13 +208,42 @@ class Softmax(Activation):
 
 
 @register("relu")
-class ReLU(Activation):
-    r"""a = max(0, z) as a layer (Keras' ``max_value``/``threshold`` are not supported: 0 and None)."""
+class ReLU(Layer):
+    r"""Keras's rectifier layer, capped and shifted:
 
-    def __init__(self, negative_slope: float = 0.0, name: str | None = None, **keras_arguments):
+        a = max_value                     if z >= max_value       da/dz = 0
+        a = z                             if threshold <= z        da/dz = 1
+        a = negative_slope (z - threshold) otherwise               da/dz = negative_slope
+    (the defaults, max_value=None, negative_slope=0, threshold=0, give a = max(0, z)).
+    """
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 name: str | None = None, **keras_arguments):
+        super().__init__(name, **keras_arguments)
+        self.max_value = None if max_value is None else check_number("ReLU", "max_value", max_value, 0)
         self.negative_slope = check_number("ReLU", "negative_slope", negative_slope, 0)
-        activation = "relu" if negative_slope == 0 else {"name": "leaky_relu", "negative_slope": negative_slope}
-        super().__init__(activation, name, **keras_arguments)
+        self.threshold = check_number("ReLU", "threshold", threshold, 0)
+
+    def _regions(self, x):
+        r"""(below threshold, at or above the cap) masks of ``x``."""
+        capped = np.zeros(x.shape, bool) if self.max_value is None else x >= self.max_value
+        return x < self.threshold, capped
+
+    def forward(self, x, training=False):
+        below, capped = self._regions(x)
+        a = np.where(below, self.negative_slope * (x - self.threshold), x)
+        if self.max_value is not None:
+            a = np.where(capped, self.max_value, a)
+        if training:
+            self._x = x
+        return a.astype(x.dtype)
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        below, capped = self._regions(self._x)
+        slope = np.where(below, self.negative_slope, np.where(capped, 0.0, 1.0))
+        return grad * slope.astype(grad.dtype)
 
 
 @register("leaky_relu")

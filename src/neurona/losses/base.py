@@ -99,6 +99,10 @@ class Loss(Configurable):
 
     # -- J and dJ/dy_pred -----------------------------------------------------------------
     def __call__(self, y_true, y_pred, sample_weight=None):
+        from ..autodiff.tensor import Tensor
+        if isinstance(y_pred, Tensor):          # inside a GradientTape: the loss as a recorded Tensor
+            from ..autodiff.engine import loss_value
+            return loss_value(self, np.asarray(getattr(y_true, "data", y_true)), y_pred, sample_weight)
         if self._is_custom():
             from ..autodiff.custom import loss_tensor           # autodiff builds on losses: import late
             from ..autodiff.tensor import Tensor

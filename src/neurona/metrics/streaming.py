@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .. import losses as losses_module
+from ..eager import Weight
 from ..losses.base import align, snake_case
 from ..registry import Configurable, Registry
 from ..validation import check_number
@@ -39,14 +40,26 @@ class Metric(Configurable):
     def __init__(self, name=None, dtype=None):
         self.name = name or self.default_name()
         self.dtype = dtype
-        self.reset_state()
+        self._variables: list[tuple[Weight, np.ndarray]] = []
+        if type(self).reset_state.__module__.startswith("neurona."):
+            self.reset_state()      # neurona's metrics set their state here; Keras-style ones use add_variable
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        r"""Keras's ``Metric.add_variable``: a state array (with ``assign``, ``assign_add``) that the
+        default ``reset_state`` puts back to its initial value."""
+        from .. import initializers
+        array = initializers.get(initializer)(tuple(shape), np.random.default_rng(0),
+                                              np.dtype(dtype or "float32")).view(Weight)
+        self._variables.append((array, np.array(array)))
+        return array
 
     @classmethod
     def default_name(cls) -> str:
         return cls._registry_name if cls.__dict__.get("_registry_name") else snake_case(cls.__name__)
 
     def reset_state(self):
-        pass
+        for array, initial in getattr(self, "_variables", []):
+            array[...] = initial
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError

@@ -1,0 +1,83 @@
+r"""Keras-style custom layers: a ``Layer`` subclass that writes ``call`` (and optionally
+``build(input_shape)`` with ``add_weight``) instead of ``forward``/``backward``.
+
+Its forward runs ``call`` on autodiff Tensors while a tape records, its weights standing in as
+watched Tensors; its backward is that tape's reverse pass (the derivative table of
+``autodiff.derivatives``):
+
+    dL/dx = tape.gradient(y, x, output_gradients = dL/dy),   dL/dW = tape.gradient(y, W, ...)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers
+from ..eager import Weight
+from ..autodiff.tape import GradientTape
+from ..autodiff.tensor import Tensor
+
+
+def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
+               regularizer=None, **keras_arguments):
+    r"""Keras's ``Layer.add_weight``: a new array of ``shape`` from ``initializer``, trainable (a param,
+    in ``trainable_weights``) or not (state, in ``non_trainable_weights``)."""
+    if regularizer is not None:
+        raise ValueError(f"{type(layer).__name__}.add_weight(regularizer=...): a custom layer's weights take no "
+                         f"regularizer in neurona; use Dense(kernel_regularizer=...) or add the penalty to the loss.")
+    shape = () if shape is None else tuple(int(n) for n in np.atleast_1d(shape)) if not isinstance(shape, tuple) \
+        else tuple(int(n) for n in shape)
+    rng = layer._rng if layer._rng is not None else np.random.default_rng()
+    array = initializers.get(initializer)(shape, rng, np.dtype(dtype or "float32")).view(Weight)
+    name = name or f"weight_{len(layer._custom_weights)}"
+    layer._custom_weights.append((name, array, bool(trainable)))
+    return array
+
+
+def setup(layer, input_shape, rng, dtype):
+    r"""Register the weights made in ``__init__`` and by the user's ``build``; return the output shape."""
+    made_in_init = [w for w in layer._custom_weights if w[0] in layer._init_weight_names]
+    layer._custom_weights = list(made_in_init)
+    if type(layer)._user_build is not None:
+        shapes = [(None, *s) for s in input_shape] if isinstance(input_shape, list) else (None, *input_shape)
+        type(layer)._user_build(layer, shapes)
+    for name, array, trainable in layer._custom_weights:     # named as the attribute that holds it
+        attribute = next((k for k, v in vars(layer).items() if v is array), name)
+        (layer.add_param if trainable else layer.add_state)(attribute, array)
+    shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+    before = [array.copy() for array in layer.state.values()]    # the probe call must not move state
+    out, _, _ = run(layer, [np.ones((2, *s), dtype=dtype) for s in shapes], record=False)
+    for array, value in zip(layer.state.values(), before):
+        array[...] = value
+    return out.shape[1:]
+
+
+def run(layer, xs, record, training=False):
+    r"""``call`` on Tensors: (output values, tape, (output Tensor, input Tensors, weight Tensors))."""
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    inputs = [Tensor(x) for x in xs]
+    weights = [Tensor(p) for p in layer.params]
+    for name, tensor in zip(layer.param_names, weights):
+        setattr(layer, name, tensor)
+    arguments = inputs[0] if layer.n_inputs == 1 else inputs
+    try:
+        if not record:
+            out = layer.call(arguments)
+            return np.asarray(getattr(out, "data", out)), None, None
+        with GradientTape(persistent=True) as tape:
+            tape.watch(inputs + weights)
+            out = layer.call(arguments)
+    finally:
+        for name, array in zip(layer.param_names, layer.params):
+            setattr(layer, name, array)
+    out = out if isinstance(out, Tensor) else Tensor(out)
+    return out.data, tape, (out, inputs, weights)
+
+
+def backward(layer, grad, need_input_grad):
+    out, inputs, weights = layer._recorded
+    grads = layer._tape.gradient(out, inputs + weights, output_gradients=grad, unconnected_gradients="zero")
+    for g, new in zip(layer.grads, grads[len(inputs):]):
+        g[...] = new
+    if not need_input_grad:
+        return None
+    return grads[0] if layer.n_inputs == 1 else list(grads[:len(inputs)])
