@@ -43,6 +43,7 @@ def run_both(program, real_keras, rtol=2e-3):
 
 # -- "The Sequential model" ------------------------------------------------------------------
 def sequential_program(keras, initial):
+    keras.utils.set_random_seed(0)          # neurona's initial weights (Keras's are replaced by them)
     from_keras = keras.layers
     model = keras.Sequential([keras.Input(shape=(6,)), from_keras.Dense(16, activation="relu", name="hidden"),
                               from_keras.Dense(3, activation="softmax")])
@@ -243,6 +244,7 @@ def test_fit_loop_arguments_and_callback_hooks():
 
 # -- "Basic regression" (TensorFlow tutorial) ------------------------------------------------
 def regression_program(keras, initial):
+    keras.utils.set_random_seed(0)
     layers = keras.layers
     normalizer = layers.Normalization(axis=-1)
     normalizer.adapt(np.array(X_TAB * 3 + 1))

@@ -225,3 +225,23 @@ def test_metric_subclass_with_add_variable_counts_per_epoch_and_resets():
     x = np.random.default_rng(0).normal(size=(20, 2))
     history = model.fit(x, np.ones((20, 1)), epochs=2, batch_size=20, shuffle=False, verbose=0)
     assert history.history["count_above"][0] <= 20            # reset at each epoch, not accumulated
+
+
+def test_set_random_seed_makes_models_built_without_a_seed_reproducible():
+    import neurona as keras
+
+    def initial_weights():
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4), keras.layers.Dropout(0.5),
+                                  keras.layers.Dense(1)])
+        return model.get_weights()
+
+    keras.utils.set_random_seed(7)
+    first = initial_weights()
+    keras.utils.set_random_seed(7)
+    again = initial_weights()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(initial_weights()[0], first[0])     # the next model draws new weights
+    seeded = keras.Sequential([keras.layers.Dense(4)], input_dim=3, seed=1).get_weights()[0]
+    keras.utils.set_random_seed(7)
+    np.testing.assert_array_equal(keras.Sequential([keras.layers.Dense(4)], input_dim=3, seed=1).get_weights()[0], seeded)

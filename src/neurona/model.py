@@ -35,6 +35,7 @@ from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
 from .divergence import DivergenceDetector
 from .functional import Graph
+from .utils import new_rng
 from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
 
 
@@ -111,7 +112,7 @@ class Model(layers_module.Layer):
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = new_rng(seed)
         self.name = name
         self._graph = None
         self._many_outputs = self._many_inputs = False

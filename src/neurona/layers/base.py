@@ -25,6 +25,7 @@ from .. import symbolic
 from ..eager import Weight, eager
 from . import traced
 from ..registry import Configurable, Registry
+from ..utils import new_rng
 
 #: constructor arguments every Keras layer takes
 _KERAS_ARGUMENTS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "dtype", "trainable")
@@ -120,7 +121,7 @@ class Layer(Configurable):
             shape = sample_shape(type(self).__name__, input_shape)
         else:
             shape = [sample_shape(type(self).__name__, s) for s in input_shape]
-        self._rng = rng if rng is not None else np.random.default_rng()
+        self._rng = rng if rng is not None else new_rng()
         dtype = np.dtype(dtype or "float32")
         self.params, self.param_names, self.state_names = [], [], []
         self._building = True

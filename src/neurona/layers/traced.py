@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import initializers
 from ..eager import Weight
+from ..utils import new_rng
 from ..autodiff.tape import GradientTape
 from ..autodiff.tensor import Tensor
 
@@ -26,7 +27,7 @@ def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trai
                          f"regularizer in neurona; use Dense(kernel_regularizer=...) or add the penalty to the loss.")
     shape = () if shape is None else tuple(int(n) for n in np.atleast_1d(shape)) if not isinstance(shape, tuple) \
         else tuple(int(n) for n in shape)
-    rng = layer._rng if layer._rng is not None else np.random.default_rng()
+    rng = layer._rng if layer._rng is not None else new_rng()
     array = initializers.get(initializer)(shape, rng, np.dtype(dtype or "float32")).view(Weight)
     name = name or f"weight_{len(layer._custom_weights)}"
     layer._custom_weights.append((name, array, bool(trainable)))
