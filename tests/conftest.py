@@ -39,3 +39,11 @@ def mnist_path():
     r"""The directory of the real MNIST IDX files (skips without it; fails under CI=true)."""
     from mnist_data import mnist_dir
     return mnist_dir()
+
+
+@pytest.fixture(autouse=True)
+def _no_global_seed_between_tests():
+    r"""A test that calls ``utils.set_random_seed`` does not seed the models of the tests after it."""
+    yield
+    import neurona.utils
+    neurona.utils._seeds = None

@@ -181,6 +181,7 @@ def test_subclassed_model_is_traced_into_a_graph(tmp_path):
 
 # -- "Training & evaluation with the built-in methods" ---------------------------------------
 def weighting_program(keras, initial):
+    keras.utils.set_random_seed(0)
     layers = keras.layers
     model = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(8, activation="tanh"),
                               layers.Dense(3, activation="softmax")])
