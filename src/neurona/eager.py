@@ -28,7 +28,6 @@ class Weight(Array):
         return self
 
 
-
 def eager(value):
     r"""``value`` (an array, or a list / dict of them) with ``numpy()``."""
     if isinstance(value, dict):

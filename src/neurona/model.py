@@ -1144,8 +1144,7 @@ def layer_config(layer) -> dict:
         return {"name": "model", "config": layer.get_config(), "trainable": layer.trainable}
     if layer._traced:       # a Keras-style custom layer: its class name and its own get_config
         own = layer._user_get_config() if hasattr(type(layer), "_user_get_config") else {}
-        config = {"custom_class": type(layer).__name__, "config": own, "trainable": layer.trainable}
-        return config
+        return {"custom_class": type(layer).__name__, "config": own, "trainable": layer.trainable}
     config = layer.get_config()
     if not layer.trainable:
         config["trainable"] = False

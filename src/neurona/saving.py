@@ -49,8 +49,7 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
 
     if not model.built:
         raise ValueError("save_model needs a built model: give input_dim= or call fit first.")
-    tensors = {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
-               for name, array in model.weight_items()}
+    tensors = _tensors(model)
     try:
         user = json.dumps(model.metadata)
     except (TypeError, ValueError) as error:
@@ -314,6 +313,12 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         REGISTERED[f"{package}>{key}"] = REGISTERED[key] = obj
         return obj
     return register
+
+
+def _tensors(model) -> dict:
+    r"""The model's weights and state as plain contiguous arrays, 0-d ones kept 0-d."""
+    return {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
+            for name, array in model.weight_items()}
 
 
 def load_model(path, compile: bool = True, custom_objects: dict | None = None):
@@ -644,8 +649,7 @@ def save_weights(model, path) -> None:
 
     if not model.built:
         raise ValueError("save_weights needs a built model: give it an input shape or call fit first.")
-    tensors = {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))
-               for name, array in model.weight_items()}
+    tensors = _tensors(model)
     write_atomic(path, save(tensors, metadata={"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION}))
 
 

@@ -25,8 +25,7 @@ def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trai
     if regularizer is not None:
         raise ValueError(f"{type(layer).__name__}.add_weight(regularizer=...): a custom layer's weights take no "
                          f"regularizer in neurona; use Dense(kernel_regularizer=...) or add the penalty to the loss.")
-    shape = () if shape is None else tuple(int(n) for n in np.atleast_1d(shape)) if not isinstance(shape, tuple) \
-        else tuple(int(n) for n in shape)
+    shape = () if shape is None else tuple(int(n) for n in np.atleast_1d(shape))
     rng = layer._rng if layer._rng is not None else new_rng()
     array = initializers.get(initializer)(shape, rng, np.dtype(dtype or "float32")).view(Weight)
     name = name or f"weight_{len(layer._custom_weights)}"
