@@ -117,15 +117,17 @@ class Sign(Activation):
 class Sigmoid(Activation):
     r"""sigma(z) = 1 / (1 + e^{-z});  da/dz = sigma(z) (1 - sigma(z)).
 
-    Computed as e^{z} / (1 + e^{z}) for z < 0 so that e^{-z} never overflows.
+    Computed as e^{min(z, 0)} / (1 + e^{-|z|}), equal for either sign of z, so that no exponent
+    is ever positive and nothing overflows.
     """
 
     backward_needs_z = False
 
     def __call__(self, z):
         z = np.asarray(z)
-        e = np.exp(-np.abs(z))              # in (0, 1]: never overflows
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.result_type(z, np.float32))
+        if z.dtype.kind != "f" or z.dtype.itemsize < 4:
+            z = z.astype(np.result_type(z, np.float32))
+        return np.exp(np.minimum(z, 0)) / (1.0 + np.exp(-np.abs(z)))
 
     def derivative(self, z):
         s = self(z)

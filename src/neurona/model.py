@@ -43,6 +43,12 @@ class NoGradientWarning(UserWarning):
     r"""Some parameters cannot learn: a step or sign activation lets no gradient through."""
 
 
+def _rows(v, index):
+    r"""The rows of v at index: a slice, or the shuffled positions of a batch (``take`` costs a third
+    of ``v[index]`` on a small batch)."""
+    return v[index] if isinstance(index, slice) else v.take(index, axis=0)
+
+
 class BatchLogs(Mapping):
     r"""The logs of a batch ("loss" and each metric), each metric computed only when read. A
     streaming AUC over every sample seen so far costs a sort: computing it after each batch would
@@ -651,7 +657,9 @@ class Model(layers_module.Layer):
             value = loss(y, out) if w is None else _weighted_loss(loss, y, out, w)
             parts.append(value)
             total += self.loss_weights[k] * value
-        return total + sum(layer.penalty(m) for layer in self.layers), parts
+        for layer in self.layers:
+            total += layer.penalty(m)
+        return total, parts
 
     def train_step(self, x, y, sample_weight=None) -> tuple[float, object]:
         r"""One gradient-descent step on the batch (x, y); returns (cost, y_hat). A non-finite cost
@@ -853,9 +861,9 @@ class Model(layers_module.Layer):
                 index = slice(start, start + batch_size)
             else:
                 index = order[start:start + batch_size]
-            xb = [v[index] for v in xs]
-            yb = [None if t is None else t[index] for t in ys]
-            wb = None if weights is None else [None if w is None else w[index] for w in weights]
+            xb = [_rows(v, index) for v in xs]
+            yb = [None if t is None else _rows(t, index) for t in ys]
+            wb = None if weights is None else [None if w is None else _rows(w, index) for w in weights]
             if single:
                 cost, y_pred = self.train_step(xb[0], yb[0])
                 outputs = [y_pred]
@@ -866,7 +874,8 @@ class Model(layers_module.Layer):
             seen += m
             if many:
                 parts = [t + (p or 0.0) * m for t, p in zip(parts, self._last_parts)]
-            self._update_metrics(yb, outputs, wb)
+            if self.metrics:
+                self._update_metrics(yb, outputs, wb)
             callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:
                 break
@@ -903,9 +912,9 @@ class Model(layers_module.Layer):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step, {})
             index = slice(start, start + batch_size)
-            xb = [v[index] for v in xs]
-            yb = [None if t is None else t[index] for t in ys]
-            wb = None if weights is None else [None if w is None else w[index] for w in weights]
+            xb = [_rows(v, index) for v in xs]
+            yb = [None if t is None else _rows(t, index) for t in ys]
+            wb = None if weights is None else [None if w is None else _rows(w, index) for w in weights]
             outputs = self._forward_all(xb, training=False)
             cost, parts = self._batch_cost(yb, outputs, wb, xb[0].shape[0])
             cost -= sum(layer.penalty(xb[0].shape[0]) for layer in self.layers)

@@ -49,7 +49,7 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def forward(self, x, training=False):
-        z = x @ self.kernel
+        z = np.dot(x, self.kernel) if x.ndim == 2 else x @ self.kernel    # np.dot: less overhead than @
         if self.use_bias:
             z += self.bias
         if training:
@@ -89,7 +89,7 @@ class Dense(Layer):
                 self.grads[1] += self.bias_regularizer.gradient(self.bias, m)
         if not need_input_grad:
             return None
-        return (delta @ self.kernel.T).reshape(self._x.shape)
+        return np.dot(delta, self.kernel.T).reshape(self._x.shape)
 
     def penalty(self, m):
         total = 0.0

@@ -52,6 +52,12 @@ def align(y_true, y_pred):
     return y_true, y_pred
 
 
+def mean_of(values) -> float:
+    r"""The mean of every element, as a float: sum / size (np.mean's Python wrapper costs 5 µs, more
+    than the sum itself on a batch-sized array)."""
+    return float(np.add.reduce(values, axis=None)) / values.size
+
+
 def _weights(sample_weight, n):
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
@@ -99,6 +105,9 @@ class Loss(Configurable):
 
     # -- J and dJ/dy_pred -----------------------------------------------------------------
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is None and type(y_pred) is np.ndarray and self.reduction in _MEANS \
+                and not self._is_custom():
+            return self._mean(y_true, y_pred)               # fit's case, once per batch
         from ..autodiff.tensor import Tensor
         if isinstance(y_pred, Tensor):          # inside a GradientTape: the loss as a recorded Tensor
             from ..autodiff.engine import loss_value
@@ -158,7 +167,7 @@ class Loss(Configurable):
         return mean_gradient * w.reshape((n,) + (1,) * (mean_gradient.ndim - 1))
 
     def _mean(self, y_true, y_pred) -> float:
-        return float(np.mean(self.values(y_true, y_pred)))
+        return mean_of(self.values(y_true, y_pred))
 
     def _mean_gradient(self, y_true, y_pred):
         raise NotImplementedError

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import align, register
+from .base import align, mean_of, register
 from .regression import ElementwiseLoss
 
 
@@ -25,7 +25,7 @@ class _Margin(ElementwiseLoss):
 
     def _mean(self, y_true, y_pred):
         y, p = align(y_true, y_pred)
-        return float(np.mean(self.elementwise(signed(y), p)))
+        return mean_of(self.elementwise(signed(y), p))
 
     def _mean_gradient(self, y_true, y_pred):
         y, p = align(y_true, y_pred)

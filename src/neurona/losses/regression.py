@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..validation import check_number
-from .base import EPSILON, Loss, align, register
+from .base import EPSILON, Loss, align, mean_of, register
 
 
 class ElementwiseLoss(Loss):
@@ -28,7 +28,7 @@ class ElementwiseLoss(Loss):
 
     def _mean(self, y_true, y_pred):
         y, p = align(y_true, y_pred)
-        return float(np.mean(self.elementwise(y, p)))
+        return mean_of(self.elementwise(y, p))
 
     def _mean_gradient(self, y_true, y_pred):
         y, p = align(y_true, y_pred)
