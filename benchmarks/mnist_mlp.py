@@ -84,6 +84,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from machine import cpu_name  # noqa: E402
+
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 LAYER_SIZES = (784, 256, 128, 10)
 INTEL_TARGETS, AMD_TARGETS = {128: 0.8, 32: 0.9}, {128: 0.6, 32: 0.6}
@@ -566,7 +568,7 @@ def print_sweep(rows):
 
 def print_machine(rows):
     print()
-    print(f"CPU: {_cpu_name()}; numba {numba_version() or 'not installed'}")
+    print(f"CPU: {cpu_name()}; numba {numba_version() or 'not installed'}")
     for pool in rows[0]["blas"] or []:
         print(f"NumPy's BLAS: {pool['api']} {pool['version']}, kernel {pool['kernel']}, {pool['threads']} threads")
     pinned = {v: os.environ[v] for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
@@ -582,7 +584,7 @@ def print_machine(rows):
 
 
 def targets_for_this_cpu() -> dict:
-    return AMD_TARGETS if "AMD" in _cpu_name().upper() else INTEL_TARGETS
+    return AMD_TARGETS if "AMD" in cpu_name().upper() else INTEL_TARGETS
 
 
 def measure(batch_size: int, sizes, args, target):
@@ -678,22 +680,11 @@ def main(argv=None):
     print_machine(rows + sweep)
     if args.json:
         info = {"python": platform.python_version(), "numpy": np.__version__, "numba": numba_version(),
-                "machine": platform.machine(), "processor": _cpu_name(), "threads": THREADS,
+                "machine": platform.machine(), "processor": cpu_name(), "threads": THREADS,
                 "repeats": args.repeats, "quick": args.quick, "torch_adam": args.torch_adam,
                 "load_at_start": LOAD_AT_START}
         args.json.write_text(json.dumps({"info": info, "rows": rows, "sweep": sweep, "raw": raw}, indent=2) + "\n")
         print(f"\nFigures written to {args.json}")
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

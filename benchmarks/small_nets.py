@@ -40,6 +40,8 @@ import neurona  # noqa: E402
 from neurona import datasets, optimizers  # noqa: E402
 from neurona.layers import Dense  # noqa: E402
 
+from machine import cpu_name  # noqa: E402
+
 TARGET = 0.25
 
 #: name -> (hidden units, activation, optimizer, learning rate, batch size)
@@ -193,7 +195,8 @@ def main(argv=None):
     print("  ".join("-" * w for w in widths))
     for line in lines:
         print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)))
-    print(f"\nneurona {neurona.__version__}, NumPy {np.__version__}, PyTorch {torch.__version__}, "
+    print(f"\nCPU: {cpu_name()}")
+    print(f"neurona {neurona.__version__}, NumPy {np.__version__}, PyTorch {torch.__version__}, "
           f"scikit-learn {sklearn.__version__}; load average {load_at_start[0]:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after")
 
