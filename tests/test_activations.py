@@ -5,6 +5,7 @@ Every activation registered in ``neurona.activations.registry`` is checked: an e
 (``derivative(z)`` has the shape of z) through its derivative, one with a Jacobian per sample
 (``derivative(z)`` of shape z.shape + (k,), like softmax) through that Jacobian.
 """
+import math
 import warnings
 
 import numpy as np
@@ -312,3 +313,14 @@ def test_selu_values_and_constants_are_pytorchs():
     tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
     torch.nn.functional.selu(tz).sum().backward()
     np.testing.assert_allclose(selu.derivative(z), tz.grad.numpy(), rtol=1e-12)
+
+
+def test_sigmoid_keeps_the_float_dtype_and_its_relative_precision_in_the_tails():
+    f = activations.get("sigmoid")
+    z = np.array([-700.0, -80.0, -20.0, -1e-8, 0.0, 1e-8, 20.0, 700.0])
+    exact = np.array([1 / (1 + math.exp(-v)) for v in z])
+    np.testing.assert_allclose(f(z), exact, rtol=4e-16)                  # float64: to an ulp or two
+    assert f(z.astype(np.float32)).dtype == np.float32
+    assert f(z.astype(np.float16)).dtype == np.float32                    # computed in float32 at least
+    assert f(np.array([-3, 0, 2])).dtype == np.float64                    # integers: float64
+    assert np.ndim(f(np.float32(-2.0))) == 0

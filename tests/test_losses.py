@@ -508,3 +508,12 @@ def test_aliases_and_unknown_names():
     assert "categorical_crossentropy" in str(info.value)
     with pytest.raises(ValueError):
         losses.get(None)
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_no_samples_give_nan_not_an_exception(name):
+    loss = losses.get(name)
+    empty = np.zeros((0, 1))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert math.isnan(loss(empty, empty))

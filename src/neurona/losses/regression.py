@@ -56,7 +56,9 @@ class MeanSquaredError(ElementwiseLoss):
 
     def _mean(self, y_true, y_pred):
         d = np.asarray(y_pred) - y_true
-        s = float(np.sum(d * d))
+        if d.size == 0:
+            return float("nan")                      # no samples: as np.mean
+        s = float(np.add.reduce(d * d, axis=None))
         return s / (2 * d.shape[0]) if self.half else s / d.size
 
     def _mean_gradient(self, y_true, y_pred):
