@@ -292,7 +292,8 @@ class RMSprop(Optimizer):
         w <- w - alpha dw / (sqrt(s) + epsilon)
 
     epsilon sits outside the square root, as in PyTorch. (Keras and the slides write
-    sqrt(s + epsilon); the difference only matters while s is about epsilon^2.)
+    sqrt(s + epsilon): with Keras's epsilon = 1e-7 that floor is sqrt(1e-7) = 3.2e-4, so the two
+    forms differ for gradients below about 3e-4, where Keras's steps are smaller.)
     ``centered=True`` divides by the running variance instead, sqrt(s - g_bar^2) + epsilon with
     g_bar <- rho g_bar + (1 - rho) dw; ``momentum`` mu accumulates the steps,
     b <- mu b + dw / (...), w <- w - alpha b (PyTorch's forms).
