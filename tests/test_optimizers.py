@@ -56,10 +56,12 @@ TORCH_PAIRS = {
                      lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0)),
     "sgd_nesterov": (lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
                      lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True)),
-    "rmsprop": (lambda: optimizers.RMSprop(learning_rate=0.01, rho=0.9, epsilon=1e-7),
-                lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7)),
-    "rmsprop_rho_0.99": (lambda: optimizers.RMSprop(learning_rate=0.003, rho=0.99, epsilon=1e-8),
-                         lambda ps: torch.optim.RMSprop(ps, lr=0.003, alpha=0.99, eps=1e-8)),
+    # PyTorch adds RMSprop's epsilon after the root, neurona inside it (the slides, Keras: against
+    # Keras in test_optimizers_keras.py); with a tiny epsilon the two forms compare the rest
+    "rmsprop": (lambda: optimizers.RMSprop(learning_rate=0.01, rho=0.9, epsilon=1e-14),
+                lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-14)),
+    "rmsprop_rho_0.99": (lambda: optimizers.RMSprop(learning_rate=0.003, rho=0.99, epsilon=1e-14),
+                         lambda ps: torch.optim.RMSprop(ps, lr=0.003, alpha=0.99, eps=1e-14)),
     "adam": (lambda: optimizers.Adam(learning_rate=0.01, epsilon=1e-8),
              lambda ps: torch.optim.Adam(ps, lr=0.01, eps=1e-8, foreach=False)),
     "adam_betas": (lambda: optimizers.Adam(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-7),

@@ -23,8 +23,9 @@ TORCH = {
                      lambda ps: torch.optim.Adam(ps, lr=0.01, eps=1e-7, amsgrad=True)),
     "nadam": (lambda: optimizers.Nadam(learning_rate=0.01),
               lambda ps: torch.optim.NAdam(ps, lr=0.01, eps=1e-7, momentum_decay=1.0)),
-    "rmsprop_centered_momentum": (lambda: optimizers.RMSprop(learning_rate=0.01, momentum=0.8, centered=True),
-                                  lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7, momentum=0.8,
+    "rmsprop_centered_momentum": (lambda: optimizers.RMSprop(learning_rate=0.01, momentum=0.8, centered=True,
+                                                             epsilon=1e-14),
+                                  lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-14, momentum=0.8,
                                                                  centered=True)),
     "sgd_weight_decay": (lambda: optimizers.SGD(learning_rate=0.05, weight_decay=0.1),
                          lambda ps: torch.optim.SGD(ps, lr=0.05, weight_decay=0.0, maximize=False)),
@@ -67,10 +68,21 @@ KERAS = {
     "sgd_clipvalue": lambda m: m.SGD(learning_rate=0.05, momentum=0.9, clipvalue=0.5),
     "sgd_nesterov_schedule": lambda m: m.SGD(learning_rate=m.schedules.PiecewiseConstantDecay([20, 50], [0.1, 0.03, 0.01]),
                                              momentum=0.8, nesterov=True),
-    "rmsprop_global_clipnorm": lambda m: m.RMSprop(learning_rate=0.01, global_clipnorm=2.0, epsilon=1e-12),
+    "rmsprop_global_clipnorm": lambda m: m.RMSprop(learning_rate=0.01, global_clipnorm=2.0),
+    "rmsprop": lambda m: m.RMSprop(),
+    "rmsprop_centered_momentum": lambda m: m.RMSprop(learning_rate=0.01, momentum=0.8, centered=True, rho=0.8),
     "adamw_schedule": lambda m: m.AdamW(learning_rate=m.schedules.ExponentialDecay(0.02, 10, 0.9), weight_decay=0.01,
                                                epsilon=1e-12),
 }
+
+
+def test_rmsprop_matches_keras_where_epsilon_matters():
+    # gradients of 1e-4: sqrt(s + 1e-7) is about 3.3e-4, twice PyTorch's sqrt(s) + 1e-7
+    params = random_params(2)
+    gradients = [[1e-4 * g for g in grads] for grads in random_gradients(seed=3)]
+    expected = keras_run(lambda m: m.RMSprop(learning_rate=0.01), params, gradients)
+    for got, want in zip(run_neurona(optimizers.RMSprop(learning_rate=0.01), params, gradients), expected):
+        assert_close(got, want)
 
 
 @pytest.mark.parametrize("name", sorted(KERAS))

@@ -74,11 +74,11 @@ def rmsprop_update(param, grad, mean_square, learning_rate, rho, one_minus_rho, 
     r"""RMSprop, for each parameter:
 
         s <- rho s + (1 - rho) dw^2
-        w <- w - alpha dw / (sqrt(s) + epsilon)
+        w <- w - alpha dw / sqrt(s + epsilon)
     """
     for i in range(param.size):
         mean_square[i] = rho * mean_square[i] + one_minus_rho * (grad[i] * grad[i])
-        param[i] -= learning_rate * (grad[i] / (math.sqrt(mean_square[i]) + epsilon))
+        param[i] -= learning_rate * (grad[i] / math.sqrt(mean_square[i] + epsilon))
 
 
 def adam_update(param, grad, m_sum, v_sum, step_size, beta_1, beta_2, epsilon_hat):

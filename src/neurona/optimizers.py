@@ -289,14 +289,15 @@ class RMSprop(Optimizer):
     r"""RMSprop (Hinton, 2012): divide the step by a running root mean square of the gradient.
 
         s <- rho s + (1 - rho) dw^2
-        w <- w - alpha dw / (sqrt(s) + epsilon)
+        w <- w - alpha dw / sqrt(s + epsilon)
 
-    epsilon sits outside the square root, as in PyTorch. (Keras and the slides write
-    sqrt(s + epsilon): with Keras's epsilon = 1e-7 that floor is sqrt(1e-7) = 3.2e-4, so the two
-    forms differ for gradients below about 3e-4, where Keras's steps are smaller.)
-    ``centered=True`` divides by the running variance instead, sqrt(s - g_bar^2) + epsilon with
+    epsilon sits inside the square root, as the slides (seed 002) and Keras write it. PyTorch
+    adds it after the root, sqrt(s) + epsilon: with the default epsilon = 1e-7 the floor of the
+    denominator is then 1e-7 instead of sqrt(1e-7) = 3.2e-4, so PyTorch's steps are larger for
+    gradients below about 3e-4 (the two agree as epsilon -> 0).
+    ``centered=True`` divides by the running variance instead, sqrt(s - g_bar^2 + epsilon) with
     g_bar <- rho g_bar + (1 - rho) dw; ``momentum`` mu accumulates the steps,
-    b <- mu b + dw / (...), w <- w - alpha b (PyTorch's forms).
+    b <- mu b + dw / sqrt(...), w <- w - alpha b.
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
@@ -326,10 +327,10 @@ class RMSprop(Optimizer):
             g_bar *= self.rho
             g_bar += (1.0 - self.rho) * grad
             np.subtract(s, g_bar * g_bar, out=tmp)
-            np.sqrt(tmp, out=tmp)
+            tmp += self.epsilon
         else:
-            np.sqrt(s, out=tmp)
-        tmp += self.epsilon
+            np.add(s, self.epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
         np.divide(grad, tmp, out=tmp)
         if self.momentum:
             b = slots["momentum"]
