@@ -152,3 +152,22 @@ def test_keras_names_defaults_and_errors():
     with pytest.raises(NotImplementedError, match="It has: .*AdamW"):
         optimizers.Lion
     assert isinstance(optimizers.Adam(schedules.CosineDecay(0.1, 10)).learning_rate, schedules.CosineDecay)
+
+
+def test_clipnorm_in_fit_clips_each_variable_as_keras():
+    # fit updates one packed vector of all the variables: clipnorm must still clip each on its own
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5)).astype("float32")
+    y = (x @ rng.normal(size=(5, 1)) * 5).astype("float32")       # large errors: every variable clipped
+    reference = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)])
+    reference.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05, clipnorm=0.1), loss="mse")
+    ours = nr.Sequential([nr.layers.Dense(8, activation="tanh"), nr.layers.Dense(1)], input_dim=5, seed=0)
+    ours.compile(optimizer=optimizers.SGD(learning_rate=0.05, clipnorm=0.1), loss="mse")
+    ours.set_weights([np.asarray(w) for w in reference.get_weights()])
+    expected = reference.fit(x, y, epochs=5, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    got = ours.fit(x, y, epochs=5, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    for w_ours, w_keras in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(w_ours, np.asarray(w_keras), rtol=1e-5, atol=1e-6)

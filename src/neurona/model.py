@@ -380,7 +380,7 @@ class Model(layers_module.Layer):
         total = sum(p.size for layer, t in trainable if t for p in layer.params)
         flat_params = np.empty(total, self.dtype)
         flat_grads = np.zeros(total, self.dtype)
-        offset = 0
+        offset, sizes = 0, []
         for layer, t in trainable:
             if not t or not layer.params:
                 continue
@@ -390,8 +390,9 @@ class Model(layers_module.Layer):
                 grad_views.append(flat_grads[offset:offset + p.size].reshape(p.shape))
                 views[-1][...] = p
                 offset += p.size
+                sizes.append(p.size)
             layer.set_param_arrays(views, grad_views)
-        self._flat_params, self._flat_grads = flat_params, flat_grads
+        self._flat_params, self._flat_grads, self._flat_sizes = flat_params, flat_grads, sizes
         if self.optimizer is not None and rebuild_optimizer:
             self.optimizer.build([self._flat_params])
 
@@ -672,7 +673,7 @@ class Model(layers_module.Layer):
         if math.isfinite(cost):
             grads, pre = self._output_gradients(ys, outputs, sample_weight)
             self._backward_all(grads, pre)
-            self.optimizer.apply([self._flat_params], [self._flat_grads])
+            self.optimizer.apply([self._flat_params], [self._flat_grads], [self._flat_sizes])
         return cost, (outputs if isinstance(x, list) else outputs[0])
 
     # -- training -----------------------------------------------------------------------------

@@ -23,6 +23,18 @@ from .validation import check_number
 sys.modules[__name__ + ".schedules"] = schedules      # ``from neurona.optimizers.schedules import ...``, as Keras
 
 
+def _variables(grad, sizes):
+    r"""Views of the consecutive variables of sizes ``sizes`` packed in ``grad`` (all of it when
+    ``sizes`` is None)."""
+    if sizes is None:
+        return [grad]
+    flat, views, start = grad.reshape(-1), [], 0
+    for size in sizes:
+        views.append(flat[start:start + size])
+        start += size
+    return views
+
+
 class Optimizer(Configurable):
     r"""Base class: keeps the step count ``iterations`` and per-parameter slots (velocities, ...).
 
@@ -93,8 +105,10 @@ class Optimizer(Configurable):
         checkpoint saves): SGD's "step_velocity", Adam's "m_sum" and "v_sum", ..."""
         return [k for k in self._new_slots(np.zeros(1)) if not k.startswith("_")]
 
-    def _clip(self, grads):
-        r"""The gradients after Keras's clipping options (new arrays; the caller's stay as they are)."""
+    def _clip(self, grads, parts=None):
+        r"""The gradients after Keras's clipping options (new arrays; the caller's stay as they are).
+        ``parts[k]``, when given, lists the sizes of the variables packed one after the other in
+        ``grads[k]``: clipnorm then clips each variable on its own, as Keras does."""
         if self.clipnorm is None and self.clipvalue is None and self.global_clipnorm is None:
             return grads
         grads = [np.array(g, dtype=np.result_type(g, np.float32)) for g in grads]
@@ -102,10 +116,11 @@ class Optimizer(Configurable):
             for g in grads:
                 np.clip(g, -self.clipvalue, self.clipvalue, out=g)
         if self.clipnorm is not None:
-            for g in grads:
-                norm = math.sqrt(float(np.vdot(g, g)))
-                if norm > self.clipnorm:
-                    g *= self.clipnorm / norm
+            for k, g in enumerate(grads):
+                for variable in _variables(g, None if parts is None else parts[k]):
+                    norm = math.sqrt(float(np.vdot(variable, variable)))
+                    if norm > self.clipnorm:
+                        variable *= self.clipnorm / norm
         if self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
             if norm > self.global_clipnorm:
@@ -113,12 +128,14 @@ class Optimizer(Configurable):
                     g *= self.global_clipnorm / norm
         return grads
 
-    def apply(self, params, grads):
-        r"""One update of every parameter array (in place) from its gradient."""
+    def apply(self, params, grads, parts=None):
+        r"""One update of every parameter array (in place) from its gradient. A model packs all its
+        variables into one vector: ``parts`` gives, per array, the sizes of the variables in it
+        (for ``clipnorm``, which Keras applies to each variable)."""
         if self._slots is None or len(self._slots) != len(params) or any(
                 p.shape != s["_shape"] for p, s in zip(params, self._slots)):
             self.build(params)
-        grads = self._clip(grads)
+        grads = self._clip(grads, parts)
         alpha = self.current_learning_rate
         self._prepare(self.iterations + 1)
         self.iterations += 1
