@@ -245,3 +245,38 @@ def test_set_random_seed_makes_models_built_without_a_seed_reproducible():
     seeded = keras.Sequential([keras.layers.Dense(4)], input_dim=3, seed=1).get_weights()[0]
     keras.utils.set_random_seed(7)
     np.testing.assert_array_equal(keras.Sequential([keras.layers.Dense(4)], input_dim=3, seed=1).get_weights()[0], seeded)
+
+
+def regularized_dense(base):
+    class RegularizedDense(base.layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal",
+                                     regularizer=base.regularizers.l2(0.05))
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros", regularizer="l1")
+
+        def call(self, inputs):
+            return base.ops.matmul(inputs, self.w) + self.b
+    return RegularizedDense
+
+
+def test_add_weight_regularizer_adds_its_penalty_and_gradient_as_in_keras():
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    real = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 2)).astype("float32")
+    theirs = real.Sequential([real.Input((4,)), regularized_dense(real)(2)])
+    ours = keras.Sequential([keras.Input((4,)), regularized_dense(keras)(2)])
+    for model, library in ((theirs, real), (ours, keras)):
+        model.compile(optimizer=library.optimizers.SGD(learning_rate=0.1), loss="mse")
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    expected = theirs.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    got = ours.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    penalty = 0.05 * float(np.sum(ours.layers[-1].w ** 2)) + 0.01 * float(np.sum(np.abs(ours.layers[-1].b)))
+    assert ours.layers[-1].penalty(16) == pytest.approx(penalty, rel=1e-6)
+

@@ -190,6 +190,8 @@ class Layer(Configurable):
 
     def penalty(self, m: int) -> float:
         r"""The regularization term this layer adds to the cost of a batch of m samples."""
+        if self._traced:
+            return traced.penalty(self, m)
         return 0.0
 
     def __call__(self, inputs, training=None, **kwargs):

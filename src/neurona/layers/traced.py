@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers
+from .. import initializers, regularizers
 from ..eager import Weight
 from ..utils import new_rng
 from ..autodiff.tape import GradientTape
@@ -21,15 +21,14 @@ from ..autodiff.tensor import Tensor
 def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
                regularizer=None, **keras_arguments):
     r"""Keras's ``Layer.add_weight``: a new array of ``shape`` from ``initializer``, trainable (a param,
-    in ``trainable_weights``) or not (state, in ``non_trainable_weights``)."""
-    if regularizer is not None:
-        raise ValueError(f"{type(layer).__name__}.add_weight(regularizer=...): a custom layer's weights take no "
-                         f"regularizer in neurona; use Dense(kernel_regularizer=...) or add the penalty to the loss.")
+    in ``trainable_weights``) or not (state, in ``non_trainable_weights``). A ``regularizer`` R adds
+    R(w) to the cost and dR/dw to the weight's gradient, as Dense's ``kernel_regularizer``."""
+    regularizer = None if regularizer is None else regularizers.get(regularizer)
     shape = () if shape is None else tuple(int(n) for n in np.atleast_1d(shape))
     rng = layer._rng if layer._rng is not None else new_rng()
     array = initializers.get(initializer)(shape, rng, np.dtype(dtype or "float32")).view(Weight)
     name = name or f"weight_{len(layer._custom_weights)}"
-    layer._custom_weights.append((name, array, bool(trainable)))
+    layer._custom_weights.append((name, array, bool(trainable), regularizer))
     return array
 
 
@@ -40,9 +39,12 @@ def setup(layer, input_shape, rng, dtype):
     if type(layer)._user_build is not None:
         shapes = [(None, *s) for s in input_shape] if isinstance(input_shape, list) else (None, *input_shape)
         type(layer)._user_build(layer, shapes)
-    for name, array, trainable in layer._custom_weights:     # named as the attribute that holds it
+    layer._weight_regularizers = {}
+    for name, array, trainable, regularizer in layer._custom_weights:     # named as the attribute that holds it
         attribute = next((k for k, v in vars(layer).items() if v is array), name)
         (layer.add_param if trainable else layer.add_state)(attribute, array)
+        if regularizer is not None and trainable:
+            layer._weight_regularizers[attribute] = regularizer
     shapes = input_shape if isinstance(input_shape, list) else [input_shape]
     before = [array.copy() for array in layer.state.values()]    # the probe call must not move state
     out, _, _ = run(layer, [np.ones((2, *s), dtype=dtype) for s in shapes], record=False)
@@ -73,11 +75,21 @@ def run(layer, xs, record, training=False):
     return out.data, tape, (out, inputs, weights)
 
 
+def penalty(layer, m):
+    r"""The regularizers' terms of the weights made with ``add_weight(regularizer=...)``."""
+    return sum(regularizer(getattr(layer, name), m)
+               for name, regularizer in getattr(layer, "_weight_regularizers", {}).items())
+
+
 def backward(layer, grad, need_input_grad):
     out, inputs, weights = layer._recorded
     grads = layer._tape.gradient(out, inputs + weights, output_gradients=grad, unconnected_gradients="zero")
-    for g, new in zip(layer.grads, grads[len(inputs):]):
+    m = inputs[0].data.shape[0]
+    for name, g, new in zip(layer.param_names, layer.grads, grads[len(inputs):]):
         g[...] = new
+        regularizer = getattr(layer, "_weight_regularizers", {}).get(name)
+        if regularizer is not None:
+            g += regularizer.gradient(getattr(layer, name), m)
     if not need_input_grad:
         return None
     return grads[0] if layer.n_inputs == 1 else list(grads[:len(inputs)])
