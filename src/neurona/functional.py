@@ -5,9 +5,15 @@ tensors, from the model's inputs to its outputs.
     backward   in reverse topological order, each node turns dL/d(its output) into dL/d(each input)
                with its layer's own backward; gradients of a tensor used twice add up
 
+A layer called at several nodes (a shared layer, Keras's siamese pattern) keeps what each call's
+forward left for its backward (``Layer.forward_record``) and has it back before that node's
+backward; its weight gradients are the sum over its nodes, dL/dW = sum_j dL/dW at node j.
+
 The graph is also what a subclassed model's ``call`` becomes when it is traced on symbolic inputs.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from .symbolic import SymbolicTensor
 
@@ -22,13 +28,16 @@ class Graph:
             if t.node is not None:
                 raise ValueError(f"Model inputs must be neurona.Input(...) tensors; {t!r} is the output of a layer.")
         self.nodes = _topological(self.outputs, self.inputs)
-        self.layers = []
+        self.layers = []            # each layer once, in the order of its first node
+        self._layer_of = []         # node j calls self.layers[self._layer_of[j]]
         for node in self.nodes:
-            if any(node.layer is layer for layer in self.layers):
-                raise NotImplementedError(
-                    f"Layer {node.layer.display_name()!r} is called more than once in this model; neurona's "
-                    f"layers keep one forward pass for their backward, so each call needs its own layer.")
-            self.layers.append(node.layer)
+            k = next((i for i, layer in enumerate(self.layers) if layer is node.layer), None)
+            if k is None:
+                self.layers.append(node.layer)
+                k = len(self.layers) - 1
+            self._layer_of.append(k)
+        self._shared = {k for k in self._layer_of if self._layer_of.count(k) > 1}
+        self._records: dict[int, object] = {}       # node j of a shared layer -> its forward record
         consumers: dict[int, int] = {}
         for node in self.nodes:
             for t in node.inputs:
@@ -49,9 +58,11 @@ class Graph:
 
     def forward(self, xs, training: bool):
         values = {id(t): x for t, x in zip(self.inputs, xs)}
-        for node in self.nodes:
+        for j, node in enumerate(self.nodes):
             args = [values[id(t)] for t in node.inputs]
             values[id(node.output)] = node.layer.forward(args[0] if node.layer.n_inputs == 1 else args, training)
+            if training and self._layer_of[j] in self._shared:
+                self._records[j] = node.layer.forward_record()
         return [values[id(t)] for t in self.outputs]
 
     def backward(self, output_grads, pre_activation, need_input_grads: bool = False):
@@ -65,21 +76,32 @@ class Graph:
             grads[id(t)] = g if id(t) not in grads else grads[id(t)] + g
             if pre_activation[k]:
                 fused.add(id(t))
-        for node in reversed(self.nodes):
+        sums = {k: [np.zeros_like(g) for g in self.layers[k].grads] for k in self._shared}
+        for j in range(len(self.nodes) - 1, -1, -1):
+            node, shared = self.nodes[j], sums.get(self._layer_of[j])
             g = grads.pop(id(node.output), None)
             layer = node.layer
             if g is None:                    # nothing downstream depends on it: no gradient
-                for grad in layer.grads:
-                    grad[...] = 0
+                if shared is None:
+                    for grad in layer.grads:
+                        grad[...] = 0
                 continue
+            if shared is not None:
+                layer.restore_forward_record(self._records[j])
             wants = need_input_grads or any(t.node is not None for t in node.inputs)
             result = layer.backward(g, pre_activation=id(node.output) in fused, need_input_grad=wants)
+            if shared is not None:
+                for total, grad in zip(shared, layer.grads):
+                    total += grad
             if result is None:
                 continue
             results = [result] if layer.n_inputs == 1 else list(result)
             for t, r in zip(node.inputs, results):
                 key = id(t)
                 grads[key] = r if key not in grads else grads[key] + r
+        for k, totals in sums.items():
+            for grad, total in zip(self.layers[k].grads, totals):
+                grad[...] = total
         return [grads.get(id(t)) for t in self.inputs]
 
     def to_config(self) -> dict:
@@ -87,7 +109,7 @@ class Graph:
         refs = {id(t): ["input", k] for k, t in enumerate(self.inputs)}
         nodes = []
         for j, node in enumerate(self.nodes):
-            nodes.append({"layer": j, "inputs": [refs[id(t)] for t in node.inputs]})
+            nodes.append({"layer": self._layer_of[j], "inputs": [refs[id(t)] for t in node.inputs]})
             refs[id(node.output)] = ["node", j]
         return {"inputs": [{"shape": list(t.sample_shape), "name": t.name} for t in self.inputs],
                 "nodes": nodes, "outputs": [refs[id(t)] for t in self.outputs]}

@@ -346,6 +346,18 @@ class Model(layers_module.Layer):
         result = self._graph.backward([grad], [pre_activation], need_input_grads=need_input_grad)
         return result[0] if need_input_grad else None
 
+    def forward_record(self):
+        r"""A model used as a layer: its layers' records, and its graph's for its own shared layers."""
+        graph_records = None if self._graph is None else dict(self._graph._records)
+        return [layer.forward_record() for layer in self.layers], graph_records
+
+    def restore_forward_record(self, record) -> None:
+        layer_records, graph_records = record
+        for layer, r in zip(self.layers, layer_records):
+            layer.restore_forward_record(r)
+        if graph_records is not None:
+            self._graph._records = dict(graph_records)
+
     def penalty(self, m):
         return sum(layer.penalty(m) for layer in self.layers)
 

@@ -188,6 +188,15 @@ class Layer(Configurable):
             return traced.backward(self, grad, need_input_grad)
         raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
 
+    def forward_record(self):
+        r"""What the last training forward left for the backward (its attributes: Dense's x, z and a,
+        Dropout's mask, ...). A layer called at several nodes of a graph keeps one per call."""
+        return dict(vars(self))
+
+    def restore_forward_record(self, record) -> None:
+        r"""Have a ``forward_record`` back, before the backward of the call that made it."""
+        vars(self).update(record)
+
     def penalty(self, m: int) -> float:
         r"""The regularization term this layer adds to the cost of a batch of m samples."""
         if self._traced:
