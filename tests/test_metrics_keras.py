@@ -149,3 +149,32 @@ def test_unknown_metrics_list_what_exists():
         M.get("IoU")
     with pytest.raises(NotImplementedError, match="It has: .*AUC"):
         M.MeanIoU
+
+
+@pytest.mark.parametrize("case", ["distinct", "ties", "weighted", "weighted_ties"])
+def test_pr_auc_is_keras_interpolation_at_every_distinct_score(case):
+    rng = np.random.default_rng(len(case))
+    y = (rng.random(300) < 0.3).astype("float32")
+    score = np.clip(0.5 * y + rng.normal(0, 0.3, 300), 1e-4, 1 - 1e-4).astype("float32")
+    if "ties" in case:
+        score = np.round(score, 1)
+    weight = rng.random(300).astype("float32") if "weighted" in case else None
+    distinct = np.unique(score)
+    reference = keras.metrics.AUC(curve="PR", thresholds=list((distinct[:-1] + distinct[1:]) / 2))
+    reference.update_state(y, score, sample_weight=weight)
+    ours = M.AUC(curve="PR")
+    for part in np.array_split(np.arange(300), 3):           # streamed over batches
+        ours.update_state(y[part, None], score[part, None], None if weight is None else weight[part])
+    assert ours.result() == pytest.approx(float(reference.result()), rel=1e-5)
+    coarse = keras.metrics.AUC(curve="PR")                   # Keras's default 200 thresholds: close
+    coarse.update_state(y, score, sample_weight=weight)
+    assert ours.result() == pytest.approx(float(coarse.result()), abs=2e-2)
+
+
+def test_pr_auc_refuses_what_it_does_not_compute():
+    with pytest.raises(ValueError, match="summation_method"):
+        M.AUC(curve="PR", summation_method="minoring")
+    with pytest.raises(ValueError, match="multi_class"):
+        M.AUC(curve="PR", multi_class="ovr")
+    with pytest.raises(ValueError, match="'ROC' or 'PR'"):
+        M.AUC(curve="DET")

@@ -250,11 +250,33 @@ def _weighted_roc_auc(truth, score, weight):
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
 
 
+def _weighted_pr_auc(truth, score, weight):
+    r"""The area under the precision-recall curve with Keras's interpolation (Davis & Goadrich,
+    2006), every distinct score a threshold. Between two neighbouring thresholds TP and the
+    predicted positives p = TP + FP grow linearly, TP = s p + c, so precision TP / p is integrated
+    exactly over recall TP / P:  sum over steps of  s (dTP + c ln(p_high / p_low)) / P."""
+    order = np.argsort(-score, kind="mergesort")
+    truth, score, weight = truth[order], score[order], weight[order]
+    last = np.r_[np.flatnonzero(np.diff(score)), score.size - 1]
+    tp = np.r_[0.0, np.cumsum(weight * truth)[last]]
+    p = np.r_[0.0, np.cumsum(weight)[last]]
+    if tp[-1] <= 0:
+        return float("nan")
+    d_tp, d_p = np.diff(tp), np.diff(p)
+    slope = np.divide(d_tp, d_p, out=np.zeros_like(d_tp), where=d_p > 0)
+    intercept = tp[:-1] - slope * p[:-1]
+    both = (p[:-1] > 0) & (p[1:] > 0)
+    ratio = np.divide(p[1:], p[:-1], out=np.ones_like(p[1:]), where=both)
+    return float(np.sum(slope * (d_tp + intercept * np.log(ratio))) / tp[-1])
+
+
 @register("auc", "roc_auc")
 class AUC(Metric):
     r"""The exact area under the ROC curve of all the (label, score) pairs of the batches (Keras
     approximates it on ``num_thresholds`` thresholds; neurona keeps every score, so the result
     is the whole-set AUC: ``num_thresholds`` and ``summation_method`` are accepted and not needed).
+    ``curve="PR"``: the area under the precision-recall curve, Keras's interpolation between
+    every distinct score as a threshold (what Keras's value tends to as thresholds are added).
 
     One output: binary. Several outputs with targets of the same shape: as Keras, every output is
     a binary decision pooled together (``multi_label=False``) or one AUC per output, averaged
@@ -266,11 +288,18 @@ class AUC(Metric):
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
                  name=None, dtype=None, thresholds=None, multi_label: bool = False, num_labels=None,
                  label_weights=None, from_logits: bool = False, multi_class=None):
-        if str(curve).upper() != "ROC":
-            raise ValueError(f"AUC: neurona computes the exact ROC AUC (curve='ROC'); got curve={curve!r}.")
+        curve = str(curve).upper()
+        if curve not in ("ROC", "PR"):
+            raise ValueError(f"AUC: curve must be 'ROC' or 'PR'; got {curve!r}.")
+        if curve == "PR" and summation_method != "interpolation":
+            raise ValueError(f"AUC(curve='PR') integrates the interpolated curve exactly "
+                             f"(summation_method='interpolation'); got summation_method={summation_method!r}.")
         if multi_class not in (None, "ovr", "ovo"):
             raise ValueError(f"AUC: multi_class must be 'ovr' or 'ovo'; got {multi_class!r}.")
-        self.num_thresholds, self.curve, self.summation_method = num_thresholds, "ROC", summation_method
+        if multi_class is not None and curve == "PR":
+            raise ValueError("AUC: multi_class scores ROC AUCs (scikit-learn's roc_auc_score); curve='PR' takes "
+                             "binary or multi_label outputs.")
+        self.num_thresholds, self.curve, self.summation_method = num_thresholds, curve, summation_method
         self.thresholds, self.multi_label, self.num_labels = thresholds, bool(multi_label), num_labels
         self.label_weights = None if label_weights is None else [float(v) for v in np.ravel(label_weights)]
         self.from_logits, self.multi_class = bool(from_logits), multi_class
@@ -301,10 +330,13 @@ class AUC(Metric):
                 return float("nan")
             return roc_auc(truth, score, multi_class=self.multi_class or "ovr", labels=np.arange(score.shape[1]))
         truth = truth.reshape(score.shape) != 0
+        area = _weighted_pr_auc if self.curve == "PR" else _weighted_roc_auc
         if self.multi_label and score.shape[1] > 1:
-            areas = np.array([_weighted_roc_auc(truth[:, j], score[:, j], weight) for j in range(score.shape[1])])
+            areas = np.array([area(truth[:, j], score[:, j], weight) for j in range(score.shape[1])])
             lw = np.ones(score.shape[1]) if self.label_weights is None else np.asarray(self.label_weights)
             return float(np.sum(areas * lw) / np.sum(lw))
+        if self.curve == "PR":
+            return area(truth.ravel(), score.ravel(), np.repeat(weight, score.shape[1]))
         if not weighted and score.shape[1] == 1:
             if np.unique(truth).size < 2:
                 return float("nan")
