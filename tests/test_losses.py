@@ -113,6 +113,8 @@ def keras_regression_cases(cls, **arguments):
             y = rng.uniform(0.2, 3.0, size=shape)
             # |y_hat - y| >= 0.1 (kinks of |.| and of Huber's pieces at +-delta kept away)
             y_pred = y + rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 0.9, size=shape)
+            if cls is losses.Poisson:                   # rates: positive predictions
+                y_pred = rng.uniform(0.2, 3.0, size=shape)
             if cls is losses.Huber:
                 y_pred = y + away_from(rng.normal(0.0, 2.0, size=shape), 1.0, 0.05, rng)
                 y_pred = y + away_from(y_pred - y, -1.0, 0.05, rng)
@@ -131,7 +133,26 @@ def squared_hinge_cases(rng):
         yield f"{shape[1]}out", losses.SquaredHinge(), signs, rng.normal(0.5, 1.5, size=shape)
 
 
+def categorical_hinge_cases(rng):
+    for kind in ("margin-violated", "some-satisfied"):
+        y = np.eye(K)[rng.integers(0, K, size=N)]
+        # scores apart by >= 0.1 (no tie for the best wrong class), margins away from the kink at 0
+        p = rng.permutation(np.arange(N * K)).reshape(N, K) * 0.1 - 1.0
+        if kind == "some-satisfied":
+            p = p + 3.0 * y
+        values = losses.CategoricalHinge().values(y, p)
+        p = p + (np.abs(values) < 0.05)[:, None] * 0.2 * y          # no margin exactly at the kink
+        yield kind, losses.CategoricalHinge(), y, p
+
+
+def cosine_cases(rng):
+    for shape in ((N, K), (7, 2)):
+        yield f"{shape[1]}d", losses.CosineSimilarity(), rng.normal(size=shape), rng.normal(size=shape)
+
+
 CASE_MAKERS = {
+    "categorical_hinge": categorical_hinge_cases,
+    "cosine_similarity": cosine_cases,
     "mean_absolute_percentage_error": keras_regression_cases(losses.MeanAbsolutePercentageError),
     "mean_squared_logarithmic_error": keras_regression_cases(losses.MeanSquaredLogarithmicError),
     "huber": keras_regression_cases(losses.Huber),

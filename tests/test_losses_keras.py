@@ -47,6 +47,8 @@ PAIRS = {
     "poisson": (losses.Poisson, keras.losses.Poisson, {}, rng.integers(0, 4, (N, K)).astype(float), POSITIVE),
     "hinge": (losses.Hinge, keras.losses.Hinge, {}, LABELS, REAL),
     "squared_hinge": (losses.SquaredHinge, keras.losses.SquaredHinge, {}, 2 * LABELS - 1, REAL),
+    "categorical_hinge": (losses.CategoricalHinge, keras.losses.CategoricalHinge, {}, ONE_HOT, REAL),
+    "cosine_similarity": (losses.CosineSimilarity, keras.losses.CosineSimilarity, {}, REAL, rng.normal(size=(N, K))),
 }
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight", "none"]
 
@@ -120,9 +122,9 @@ def test_lecture_conventions_stay():
 
 def test_unknown_losses_list_what_exists():
     with pytest.raises(ValueError, match="Known losses"):
-        losses.get("CosineSimilarity")
+        losses.get("Dice")
     with pytest.raises(NotImplementedError, match="It has: .*Huber"):
-        losses.CosineSimilarity
+        losses.Dice
 
 
 class RelativeSquares(losses.Loss):

@@ -120,6 +120,17 @@ def _mean(values):
     return ops.mean(values, axis=-1)
 
 
+def _categorical_hinge(loss, y, p):
+    y = _constant(np.asarray(y.data), p)
+    return ops.relu(1.0 + ops.max((1.0 - y) * p, axis=-1) - ops.sum(y * p, axis=-1))
+
+
+def _cosine_similarity(loss, y, p):
+    def unit(v):
+        return v / ops.sqrt(ops.maximum(ops.sum(v * v, axis=-1, keepdims=True), 1e-12))
+    return -ops.sum(unit(y) * unit(p), axis=-1)
+
+
 # one loss per sample, shape (N,): the values that the reduction averages
 LOSSES = {
     "mean_squared_error":              _mean_squared_error,
@@ -137,6 +148,8 @@ LOSSES = {
     "poisson":                         lambda loss, y, p: _mean(p - y * ops.log(p + losses.EPSILON)),
     "hinge":                           lambda loss, y, p: _mean(ops.relu(1.0 - _signed(y, p) * p)),
     "squared_hinge":                   lambda loss, y, p: _mean(ops.relu(1.0 - _signed(y, p) * p) ** 2),
+    "categorical_hinge":               _categorical_hinge,
+    "cosine_similarity":               _cosine_similarity,
 }
 
 _SOFTPLUS = activations.Softplus()

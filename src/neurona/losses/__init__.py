@@ -11,7 +11,8 @@ autodiff Tensors (then recorded on the tape, for custom losses and training loop
                     LogCosh
     probabilistic   BinaryCrossentropy (bce), CategoricalCrossentropy (cce),
                     SparseCategoricalCrossentropy (scce), KLDivergence (kld), Poisson
-    margin          Hinge, SquaredHinge
+    margin          Hinge, SquaredHinge, CategoricalHinge
+    similarity      CosineSimilarity (in ``regression``)
 
 A name, a class name (``"MeanSquaredError"``), a config dict, an instance, a loss function of this
 module, or any function f(y_true, y_pred) written with ``neurona.ops`` is a loss for ``compile``;
@@ -23,11 +24,11 @@ import numpy as np
 
 from ..registry import not_in_neurona
 from .base import EPSILON, REDUCTIONS, Loss, register, registry, snake_case
-from .margin import Hinge, SquaredHinge
+from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
                             SparseCategoricalCrossentropy)
-from .regression import (ElementwiseLoss, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
-                         MeanSquaredError, MeanSquaredLogarithmicError)
+from .regression import (CosineSimilarity, ElementwiseLoss, Huber, LogCosh, MeanAbsoluteError,
+                         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError)
 
 
 def get(identifier) -> Loss:
@@ -75,6 +76,8 @@ kl_divergence = _function_form(KLDivergence)
 poisson = _function_form(Poisson)
 hinge = _function_form(Hinge)
 squared_hinge = _function_form(SquaredHinge)
+categorical_hinge = _function_form(CategoricalHinge)
+cosine_similarity = _function_form(CosineSimilarity)
 
 # Keras's short names
 mse = MSE = mean_squared_error

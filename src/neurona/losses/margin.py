@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import align, mean_of, register
+from .base import Loss, align, mean_of, register
 from .regression import ElementwiseLoss
 
 
@@ -63,3 +63,33 @@ class SquaredHinge(_Margin):
 
     def elementwise_gradient(self, y, p):
         return -2.0 * y * np.maximum(0.0, 1.0 - y * p)
+
+
+@register("categorical_hinge")
+class CategoricalHinge(Loss):
+    r"""Multiclass hinge on one-hot targets y and scores y_hat (Keras's categorical_hinge):
+
+    l_n = max(0, 1 + max_{i: y_i = 0} y_hat_i - sum_i y_i y_hat_i)   (the best wrong class against the right one)
+    dl_n/dy_hat = (1 - y_{j*}) e_{j*} - y where l_n > 0 (j* the arg max of (1 - y) y_hat), else 0;
+    J = 1/N sum l_n.
+    """
+
+    accuracy_kind = "categorical"
+
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+
+    def _parts(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        wrong = (1.0 - y) * p
+        return y, p, wrong, np.maximum(0.0, 1.0 + wrong.max(axis=-1) - (y * p).sum(axis=-1))
+
+    def values(self, y_true, y_pred):
+        return self._parts(y_true, y_pred)[3]
+
+    def _mean_gradient(self, y_true, y_pred):
+        y, p, wrong, value = self._parts(y_true, y_pred)
+        best_wrong = np.zeros_like(wrong)
+        np.put_along_axis(best_wrong, wrong.argmax(axis=-1)[..., None], 1.0, axis=-1)
+        # d max_i ((1 - y_i) y_hat_i) / d y_hat_j = (1 - y_j) at the arg max j (0 if that is the true class)
+        return (best_wrong * (1.0 - y) - y) * ((value > 0) / value.shape[0])[..., None]

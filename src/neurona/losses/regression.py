@@ -149,3 +149,36 @@ class LogCosh(ElementwiseLoss):
 
     def elementwise_gradient(self, y, p):
         return np.tanh(p - y)
+
+
+@register("cosine_similarity")
+class CosineSimilarity(Loss):
+    r"""Minus the cosine of the angle between y and y_hat along the last axis (Keras's: 1 is the
+    worst, -1 the best):
+
+    l_n = -(y / ||y||) . (y_hat / ||y_hat||),   with ||v|| = sqrt(max(v . v, 1e-12)) as Keras;
+    dl_n/dy_hat = -(u - (u . v) v) / ||y_hat||   (u = y / ||y||, v = y_hat / ||y_hat||);  J = 1/N sum l_n.
+    """
+
+    def __init__(self, axis: int = -1, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name, reduction=reduction)
+        if axis != -1:
+            raise ValueError(f"CosineSimilarity takes the vectors along the last axis (axis=-1); got axis={axis!r}.")
+        self.axis = axis
+
+    @staticmethod
+    def _unit(v):
+        norm = np.sqrt(np.maximum(np.sum(v * v, axis=-1, keepdims=True), 1e-12))
+        return v / norm, norm
+
+    def values(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        return -np.sum(self._unit(y)[0] * self._unit(p)[0], axis=-1)
+
+    def _mean_gradient(self, y_true, y_pred):
+        y, p = align(y_true, y_pred)
+        u, (v, norm) = self._unit(y)[0], self._unit(p)
+        tangent = u - np.sum(u * v, axis=-1, keepdims=True) * v
+        # where ||y_hat||^2 < 1e-12 the norm is the constant 1e-6 and only u / 1e-6 remains
+        tangent = np.where(norm > 1e-6, tangent, u)
+        return -tangent / norm / p.shape[0]
