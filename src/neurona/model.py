@@ -22,10 +22,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import numbers
 import re
-import warnings
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -33,8 +30,8 @@ from .eager import eager
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
-from .divergence import DivergenceDetector
 from .functional import Graph
+from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
 from .utils import new_rng
 from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
 
@@ -43,48 +40,7 @@ class NoGradientWarning(UserWarning):
     r"""Some parameters cannot learn: a step or sign activation lets no gradient through."""
 
 
-def _rows(v, index):
-    r"""The rows of v at index: a slice, or the shuffled positions of a batch (``take`` costs a third
-    of ``v[index]`` on a small batch)."""
-    return v[index] if isinstance(index, slice) else v.take(index, axis=0)
-
-
-class BatchLogs(Mapping):
-    r"""The logs of a batch ("loss" and each metric), each metric computed only when read. A
-    streaming AUC over every sample seen so far costs a sort: computing it after each batch would
-    make an epoch quadratic in its length, while most callbacks read only the loss. ``batch_loss``
-    (the cost of this batch alone) is an attribute, not a key: Keras' logs hold running means."""
-
-    def __init__(self, loss, batch_loss, metric_by_name):
-        self._values = {"loss": loss}
-        self.batch_loss = batch_loss
-        self._metrics = metric_by_name
-
-    def __getitem__(self, key):
-        if key in self._values:
-            return self._values[key]
-        return self._metrics[key].result()
-
-    def __iter__(self):
-        return iter([*self._values, *self._metrics])
-
-    def __len__(self):
-        return len(self._values) + len(self._metrics)
-
-    def __repr__(self):
-        return repr(dict(self))
-
-
-def _verbosity(owner, verbose, auto):
-    if verbose == "auto" or verbose is None:
-        return auto
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"{owner}: verbose must be 'auto', 0 (silent), 1 (progress bar) or 2 (one line per "
-                         f"epoch); got {verbose!r}.")
-    return verbose
-
-
-class Model(layers_module.Layer):
+class Model(Training, layers_module.Layer):
     r"""A model: a graph of layers with the Keras training methods.
 
     Model(inputs, outputs)   the functional API: ``inputs`` are ``neurona.Input`` tensors,
@@ -688,212 +644,6 @@ class Model(layers_module.Layer):
             self.optimizer.apply([self._flat_params], [self._flat_grads], [self._flat_sizes])
         return cost, (outputs if isinstance(x, list) else outputs[0])
 
-    # -- training -----------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto", callbacks=None,
-            validation_split: float = 0.0, validation_data=None, shuffle: bool = True, class_weight=None,
-            sample_weight=None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
-            validation_steps=None, validation_batch_size: int | None = None, validation_freq=1,
-            terminate_on_nan: bool = True, resume_from=None):
-        r"""Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size`` (default 32).
-
-        batch_size = len(x) is batch gradient descent, 1 is stochastic gradient descent.
-        validation_split takes the *last* fraction of the samples (before shuffling) to validate
-        on; validation_data=(x_val, y_val[, sample_weight_val]) gives them explicitly, and
-        ``validation_freq`` says after which epochs to validate (every k-th, or a list of epochs).
-        ``class_weight={class: weight}`` and ``sample_weight`` weight each sample's loss.
-        Returns a History whose ``.history`` maps "loss", "val_loss" and each metric to its
-        per-epoch values.
-
-        resume_from=path saves the whole training state to ``path`` at every epoch end and, if
-        ``path`` exists, first restores it and runs only the epochs still missing: running the
-        same call again after a crash ends exactly as an uninterrupted run would
-        (``callbacks.BackupAndRestore``).
-        """
-        self._require_compiled("fit")
-        if x is None or y is None:
-            raise ValueError("fit needs x and y (arrays; neurona does not take datasets or generators).")
-        epochs = check_number("fit", "epochs", epochs, 0, integer=True)
-        initial_epoch = check_number("fit", "initial_epoch", initial_epoch, 0, integer=True)
-        validation_split = check_number("fit", "validation_split", validation_split, 0, 1, high_open=True)
-        verbose = _verbosity("fit", verbose, 1)
-        xs = self._check_inputs(x)
-        self._ensure_compiled_for(xs)
-        n = xs[0].shape[0]
-        ys = self._check_targets(y, n)
-        weights = self._sample_weights(sample_weight, class_weight, ys, n)
-        if validation_data is not None and validation_split:
-            raise ValueError("Give validation_split or validation_data, not both.")
-        if validation_split:
-            n_val = int(round(n * validation_split))
-            if n_val == 0 or n_val == n:
-                raise ValueError(f"validation_split={validation_split} of {n} samples leaves "
-                                 f"{'no validation' if n_val == 0 else 'no training'} samples.")
-            cut = n - n_val
-            val = ([v[cut:] for v in xs], [None if t is None else t[cut:] for t in ys],
-                   None if weights is None else [None if w is None else w[cut:] for w in weights])
-            xs, ys = [v[:cut] for v in xs], [None if t is None else t[:cut] for t in ys]
-            weights = None if weights is None else [None if w is None else w[:cut] for w in weights]
-        elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be a pair (x_val, y_val) or a triple (x_val, y_val, "
-                                 "sample_weight_val).")
-            x_val = self._check_inputs(validation_data[0], "x_val")
-            y_val = self._check_targets(validation_data[1], x_val[0].shape[0], ("x_val", "y_val"))
-            w_val = None if len(validation_data) == 2 else self._sample_weights(
-                validation_data[2], None, y_val, x_val[0].shape[0])
-            val = (x_val, y_val, w_val)
-        else:
-            val = None
-        n = xs[0].shape[0]
-        batch_size = 32 if batch_size is None else check_number("fit", "batch_size", batch_size, 1, integer=True)
-        batch_size = min(batch_size, n)
-        steps = -(-n // batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, check_number("fit", "steps_per_epoch", steps_per_epoch, 1, integer=True))
-        val_batch = validation_batch_size or batch_size
-        check_number("fit", "validation_batch_size", val_batch, 1, integer=True)
-        validate_after = _validation_epochs(validation_freq)
-
-        history = callbacks_module.History()
-        extra = _callback_list("fit", callbacks)
-        end_epoch = initial_epoch + epochs
-        if resume_from is not None:
-            extra.append(callbacks_module.BackupAndRestore(resume_from))
-        restored = any(isinstance(c, callbacks_module.BackupAndRestore) and c.exists() for c in extra)
-        initial_epoch = self._restore_backup(extra, history, initial_epoch)
-        if resume_from is not None:
-            self._say_how_resumed(resume_from, restored, initial_epoch, end_epoch, verbose)
-        defaults = [history]
-        if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
-            defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
-        if verbose:
-            defaults.append(callbacks_module.ProgressLogger(verbose))
-        callback_list = callbacks_module.CallbackList(defaults + extra, self)
-        callback_list.set_params({"verbose": verbose, "epochs": end_epoch, "steps": steps})
-        self.stop_training, self.stop_reason = False, None
-
-        callback_list.on_train_begin({})
-        logs = {}
-        # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
-        with np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(initial_epoch, end_epoch):
-                self._epoch = epoch
-                callback_list.on_epoch_begin(epoch, {})
-                logs = self._train_epoch(xs, ys, weights, batch_size, steps, shuffle, callback_list)
-                if val is not None and math.isfinite(logs["loss"]) and validate_after(epoch + 1):
-                    results = self._evaluate_arrays(*val, val_batch, callback_list)
-                    logs.update({f"val_{k}": v for k, v in results.items()})
-                if not isinstance(self.optimizer.learning_rate, (int, float)) or any(
-                        isinstance(c, (callbacks_module.LearningRateScheduler, callbacks_module.ReduceLROnPlateau))
-                        for c in extra):
-                    logs["learning_rate"] = self.optimizer.current_learning_rate
-                self.epoch = epoch + 1
-                callback_list.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
-        callback_list.on_train_end(dict(logs))
-        return history
-
-    def _sample_weights(self, sample_weight, class_weight, ys, n):
-        r"""One weight per sample and output (None: unweighted), from ``sample_weight`` and ``class_weight``."""
-        if sample_weight is None and class_weight is None:
-            return None
-        k_out = self._n_outputs()
-        if sample_weight is not None:
-            given = self._target_list(sample_weight, "sample_weight") if k_out > 1 else [sample_weight]
-            out = []
-            for w in given:
-                if w is None:
-                    out.append(None)
-                    continue
-                w = np.asarray(w, dtype=np.float64).reshape(-1) if np.ndim(w) <= 1 or np.shape(w)[1:] == (1,) \
-                    else None
-                if w is None or w.shape[0] != n:
-                    raise ValueError(f"sample_weight must hold one number per sample ({n}); got shape "
-                                     f"{np.shape(given[0])}.")
-                if not np.all(np.isfinite(w)) or np.any(w < 0):
-                    raise ValueError("sample_weight must hold finite numbers >= 0.")
-                out.append(w)
-        else:
-            out = [None] * k_out
-        if class_weight is not None:
-            if k_out > 1:
-                raise ValueError("class_weight is for models with one output; give sample_weight per output.")
-            if not isinstance(class_weight, dict):
-                raise TypeError(f"class_weight must be a dict {{class index: weight}}; got {type(class_weight).__name__}.")
-            labels = _class_labels(ys[0])
-            table = {int(k): float(v) for k, v in class_weight.items()}
-            unknown = sorted(set(np.unique(labels).tolist()) - set(table))
-            weights = np.array([table.get(int(c), 1.0) for c in labels]) if not unknown else None
-            if unknown:
-                weights = np.array([table.get(int(c), 1.0) for c in labels])
-            out[0] = weights if out[0] is None else out[0] * weights
-        return out
-
-    def _restore_backup(self, callbacks, history, initial_epoch) -> int:
-        r"""If a BackupAndRestore callback's file exists, load its state; return the first epoch to run."""
-        backups = [c for c in callbacks if isinstance(c, callbacks_module.BackupAndRestore)]
-        if len(backups) > 1:
-            raise ValueError("fit takes one BackupAndRestore (resume_from= adds one); got "
-                             f"{len(backups)}.")
-        if not backups or not backups[0].exists():
-            return initial_epoch
-        from . import saving
-        saving.restore_state(self, backups[0].path)
-        if self.history is not None:
-            history.epoch, history.history = self.history.epoch, self.history.history
-        return self.epoch
-
-    def _say_how_resumed(self, path, restored, first_epoch, end_epoch, verbose):
-        r"""Resuming is never silent: where it starts, or that there was nothing to resume."""
-        import os
-        path = os.fspath(path)
-        if restored and first_epoch >= end_epoch:
-            warn_user(f"The checkpoint {path} already holds {self.epoch} epochs, all of the {end_epoch} asked for: "
-                      f"nothing to train. Delete it to train again, or ask for more epochs.")
-        elif verbose and restored:
-            print(f"Resuming from epoch {first_epoch} of {end_epoch} (checkpoint {path}).")
-        elif verbose:
-            print(f"No checkpoint at {path}: starting afresh.")
-
-    def _train_epoch(self, xs, ys, weights, batch_size, steps, shuffle, callback_list) -> dict:
-        r"""One pass over the data in mini-batches; returns the epoch's logs (mean cost, metrics)."""
-        n = xs[0].shape[0]
-        order = self.rng.permutation(n) if shuffle else None
-        total_cost, seen = 0.0, 0
-        for _, metric in self.metrics:
-            metric.reset()
-        metric_by_name = dict(self.metrics)
-        single = len(xs) == 1 and len(ys) == 1 and weights is None
-        many = self._n_outputs() > 1
-        parts = [0.0] * self._n_outputs()
-        for step in range(steps):
-            start = step * batch_size
-            callback_list.on_train_batch_begin(step, {})
-            if order is None:
-                index = slice(start, start + batch_size)
-            else:
-                index = order[start:start + batch_size]
-            xb = [_rows(v, index) for v in xs]
-            yb = [None if t is None else _rows(t, index) for t in ys]
-            wb = None if weights is None else [None if w is None else _rows(w, index) for w in weights]
-            if single:
-                cost, y_pred = self.train_step(xb[0], yb[0])
-                outputs = [y_pred]
-            else:
-                cost, outputs = self.train_step(xb, yb, wb)
-            m = xb[0].shape[0]
-            total_cost += cost * m
-            seen += m
-            if many:
-                parts = [t + (p or 0.0) * m for t, p in zip(parts, self._last_parts)]
-            if self.metrics:
-                self._update_metrics(yb, outputs, wb)
-            callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
-            if self.stop_training:
-                break
-        return self._logs(total_cost / seen, [p / seen for p in parts] if many else None)
-
     def _update_metrics(self, ys, outputs, weights):
         for (name, metric), k in zip(self.metrics, self._metric_outputs):
             if ys[k] is None:
@@ -1177,31 +927,6 @@ def _as_list(value) -> list:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _callback_list(owner, callbacks) -> list:
-    extra = list(callbacks or [])
-    for callback in extra:
-        if not isinstance(callback, callbacks_module.Callback):
-            raise TypeError(f"{owner}: callbacks must be Callback instances; got {callback!r}.")
-    return extra
-
-
-def _validation_epochs(freq):
-    if isinstance(freq, numbers.Integral) and not isinstance(freq, bool) and freq >= 1:
-        return lambda epoch: epoch % freq == 0
-    if isinstance(freq, (list, tuple, set)) and all(isinstance(e, numbers.Integral) for e in freq):
-        chosen = set(freq)
-        return lambda epoch: epoch in chosen
-    raise ValueError(f"validation_freq must be an integer >= 1 or a list of epochs (1-based); got {freq!r}.")
-
-
-def _class_labels(y) -> np.ndarray:
-    r"""The class of each sample: the index of the largest entry of one-hot rows, else the value."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return np.argmax(y, axis=1)
-    return np.rint(y.reshape(-1)).astype(int)
 
 
 def _weighted_loss(loss, y, out, w) -> float:
