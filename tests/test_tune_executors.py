@@ -104,3 +104,23 @@ def test_a_thread_pool_runs_trials(tmp_path):
     with pytest.raises(TypeError, match="executor must be None"):
         tune.RandomSearch(build_model, objective="val_loss", directory=tmp_path, project_name="bad",
                           executor="cluster").search(x, y)
+
+
+def test_dask_futures_the_scheduler_drops_are_lost_workers_and_lost_data_is_sent_again(dask_client):
+    from neurona.tune import executors
+    executor = executors.make(dask_client)
+    executor.start({"data": list(range(10))})
+    dropped = dask_client.submit(time.sleep, 30, pure=False)
+    dropped.cancel()                                   # as the scheduler does when a worker dies with it
+    assert dropped in executor.wait([dropped])
+    with pytest.raises(executors.WorkerLost, match="dropped"):
+        executor.result(dropped)
+    first = executor.payload
+    dask_client.cancel([first])                        # the payload's replicas gone
+    deadline = time.monotonic() + 10
+    while first.status == "finished" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    future = executor.submit({"trial_id": "00", "try": 1})
+    assert executor.payload.key != first.key and executor.payload.status == "finished"
+    future.cancel()
+    executor.shutdown()

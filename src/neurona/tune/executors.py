@@ -193,17 +193,27 @@ class DaskExecutor:
         return max(sum(threads.values()), 1)
 
     def start(self, payload):
+        self._payload_value = payload
+        self._scatter()
+
+    def _scatter(self):
         # in a list: one future for the whole payload, under a fresh key (a dict would be scattered
         # value by value under its own keys, "args", "kwargs", ..., which the next search reuses)
-        [self.payload] = self.client.scatter([payload], broadcast=True, hash=False)
+        [self.payload] = self.client.scatter([self._payload_value], broadcast=True, hash=False)
 
     def submit(self, task):
+        if self.payload.status != "finished":       # its replicas went with dead workers: send it again
+            self._scatter()
         return self.client.submit(runner.run_trial, task, self.payload, pure=False,
                                   key=f"neurona-trial-{task['trial_id']}-{task['try']}-{os.urandom(4).hex()}")
 
     def wait(self, futures):
         from distributed import wait
-        return wait(list(futures), return_when="FIRST_COMPLETED").done
+        futures = list(futures)
+        try:
+            return wait(futures, return_when="FIRST_COMPLETED").done
+        except cf.CancelledError:           # the scheduler dropped some (a worker died): they are done
+            return {f for f in futures if f.status != "pending"}
 
     def result(self, future):
         from distributed import KilledWorker
@@ -211,11 +221,13 @@ class DaskExecutor:
             return future.result()
         except KilledWorker as error:
             raise WorkerLost(f"the Dask workers running it died ({error})") from None
+        except cf.CancelledError as error:
+            raise WorkerLost(f"the Dask scheduler dropped it when a worker died ({error})") from None
 
     def shutdown(self):
         if getattr(self, "payload", None) is not None:
             self.client.cancel([self.payload])
-            self.payload = None
+            self.payload = self._payload_value = None
 
 
 def make(executor, report=None):
