@@ -82,6 +82,10 @@ LOSS_SETUPS = {
     "kl_divergence": [(losses.KLDivergence(), "softmax", lambda r: r.dirichlet(np.ones(3), 6))],
     "squared_hinge": [(losses.SquaredHinge(), "tanh", lambda r: r.choice([-1.0, 1.0], (6, 1)))],
     "categorical_hinge": [(losses.CategoricalHinge(), None, one_hot_targets)],
+    "binary_focal_crossentropy": [
+        (losses.BinaryFocalCrossentropy(), "sigmoid", lambda r: r.integers(0, 2, (6, 2))),
+        (losses.BinaryFocalCrossentropy(from_logits=True, apply_class_balancing=True), None,
+         lambda r: r.integers(0, 2, (6, 1)))],
     "cosine_similarity": [(losses.CosineSimilarity(), None, lambda r: r.normal(size=(6, 2)))],
     "hinge": [(losses.Hinge(), "tanh", lambda r: r.choice([-1.0, 1.0], (6, 1))),
               (losses.Hinge(), None, lambda r: r.integers(0, 2, (6, 2)))],

@@ -145,12 +145,24 @@ def categorical_hinge_cases(rng):
         yield kind, losses.CategoricalHinge(), y, p
 
 
+def focal_cases(rng):
+    settings = [{}, {"gamma": 0.5}, {"apply_class_balancing": True, "alpha": 0.3}, {"from_logits": True},
+                {"label_smoothing": 0.2, "gamma": 3.0}]
+    for options in settings:
+        for shape in ((N, K), (7, 1)):
+            y = rng.integers(0, 2, size=shape).astype(np.float64)
+            y_pred = rng.normal(0.0, 2.0, size=shape) if options.get("from_logits") else rng.uniform(0.05, 0.95, size=shape)
+            name = "-".join(f"{k}={v}" for k, v in options.items()) or "defaults"
+            yield f"{name}-{shape[1]}out", losses.BinaryFocalCrossentropy(**options), y, y_pred
+
+
 def cosine_cases(rng):
     for shape in ((N, K), (7, 2)):
         yield f"{shape[1]}d", losses.CosineSimilarity(), rng.normal(size=shape), rng.normal(size=shape)
 
 
 CASE_MAKERS = {
+    "binary_focal_crossentropy": focal_cases,
     "categorical_hinge": categorical_hinge_cases,
     "cosine_similarity": cosine_cases,
     "mean_absolute_percentage_error": keras_regression_cases(losses.MeanAbsolutePercentageError),

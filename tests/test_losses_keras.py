@@ -48,6 +48,12 @@ PAIRS = {
     "hinge": (losses.Hinge, keras.losses.Hinge, {}, LABELS, REAL),
     "squared_hinge": (losses.SquaredHinge, keras.losses.SquaredHinge, {}, 2 * LABELS - 1, REAL),
     "categorical_hinge": (losses.CategoricalHinge, keras.losses.CategoricalHinge, {}, ONE_HOT, REAL),
+    "focal": (losses.BinaryFocalCrossentropy, keras.losses.BinaryFocalCrossentropy, {}, LABELS, 1 / (1 + np.exp(-Z))),
+    "focal_balanced_logits": (losses.BinaryFocalCrossentropy, keras.losses.BinaryFocalCrossentropy,
+                              {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5, "from_logits": True},
+                              LABELS, 3 * Z),
+    "focal_smooth": (losses.BinaryFocalCrossentropy, keras.losses.BinaryFocalCrossentropy,
+                     {"label_smoothing": 0.2, "gamma": 3.0}, LABELS, 1 / (1 + np.exp(-Z))),
     "cosine_similarity": (losses.CosineSimilarity, keras.losses.CosineSimilarity, {}, REAL, rng.normal(size=(N, K))),
 }
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight", "none"]

@@ -120,6 +120,16 @@ def _mean(values):
     return ops.mean(values, axis=-1)
 
 
+def _binary_focal_crossentropy(loss, y, p):
+    y = _smooth(loss, y, 2)
+    p = activation(_SIGMOID, p) if loss.from_logits else p
+    q = ops.clip(p, loss.epsilon, 1 - loss.epsilon)
+    bce = -(y * ops.log(q) + (1.0 - y) * ops.log(1.0 - q))
+    focal = (1.0 - (y * p + (1.0 - y) * (1.0 - p))) ** loss.gamma
+    weight = y * loss.alpha + (1.0 - y) * (1.0 - loss.alpha) if loss.apply_class_balancing else 1.0
+    return ops.mean(weight * focal * bce, axis=-1)
+
+
 def _categorical_hinge(loss, y, p):
     y = _constant(np.asarray(y.data), p)
     return ops.relu(1.0 + ops.max((1.0 - y) * p, axis=-1) - ops.sum(y * p, axis=-1))
@@ -149,10 +159,12 @@ LOSSES = {
     "hinge":                           lambda loss, y, p: _mean(ops.relu(1.0 - _signed(y, p) * p)),
     "squared_hinge":                   lambda loss, y, p: _mean(ops.relu(1.0 - _signed(y, p) * p) ** 2),
     "categorical_hinge":               _categorical_hinge,
+    "binary_focal_crossentropy":       _binary_focal_crossentropy,
     "cosine_similarity":               _cosine_similarity,
 }
 
 _SOFTPLUS = activations.Softplus()
+_SIGMOID = activations.Sigmoid()
 
 
 REGULARIZERS = {     # the penalty of weights w for a batch of m samples (m counts for convention="lectures")

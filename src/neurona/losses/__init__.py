@@ -9,7 +9,7 @@ autodiff Tensors (then recorded on the tape, for custom losses and training loop
     regression      MeanSquaredError (mse; half=True: the slides' 1/2), MeanAbsoluteError (mae),
                     MeanAbsolutePercentageError (mape), MeanSquaredLogarithmicError (msle), Huber,
                     LogCosh
-    probabilistic   BinaryCrossentropy (bce), CategoricalCrossentropy (cce),
+    probabilistic   BinaryCrossentropy (bce), BinaryFocalCrossentropy, CategoricalCrossentropy (cce),
                     SparseCategoricalCrossentropy (scce), KLDivergence (kld), Poisson
     margin          Hinge, SquaredHinge, CategoricalHinge
     similarity      CosineSimilarity (in ``regression``)
@@ -25,8 +25,8 @@ import numpy as np
 from ..registry import not_in_neurona
 from .base import EPSILON, REDUCTIONS, Loss, register, registry, snake_case
 from .margin import CategoricalHinge, Hinge, SquaredHinge
-from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
-                            SparseCategoricalCrossentropy)
+from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, KLDivergence,
+                            Poisson, SparseCategoricalCrossentropy)
 from .regression import (CosineSimilarity, ElementwiseLoss, Huber, LogCosh, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError)
 
@@ -70,6 +70,7 @@ mean_squared_logarithmic_error = _function_form(MeanSquaredLogarithmicError)
 huber = _function_form(Huber)
 log_cosh = _function_form(LogCosh)
 binary_crossentropy = _function_form(BinaryCrossentropy)
+binary_focal_crossentropy = _function_form(BinaryFocalCrossentropy)
 categorical_crossentropy = _function_form(CategoricalCrossentropy)
 sparse_categorical_crossentropy = _function_form(SparseCategoricalCrossentropy)
 kl_divergence = _function_form(KLDivergence)

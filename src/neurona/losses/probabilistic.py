@@ -114,6 +114,57 @@ class BinaryCrossentropy(_CrossEntropy):
         return y
 
 
+@register("binary_focal_crossentropy")
+class BinaryFocalCrossentropy(BinaryCrossentropy):
+    r"""Binary cross-entropy that weighs down the well-classified samples (Lin et al., 2017), Keras's:
+
+    p_t = y p + (1 - y)(1 - p),   F = (1 - p_t)^gamma,   B = -(y log p + (1 - y) log(1 - p))
+    l = w F B   (w = alpha y + (1 - alpha)(1 - y) with ``apply_class_balancing``, else 1)
+    dl/dp = w (dF/dp B + F dB/dp),   dF/dp = -gamma (1 - p_t)^{gamma - 1} (2y - 1),
+    dB/dp = (p - y) / (p (1 - p))   (0 where p is clipped to [eps, 1 - eps], as in B)
+
+    gamma = 0 is the binary cross-entropy. ``from_logits``: p = sigma(z), and dl/dz = dl/dp p (1 - p).
+    ``label_smoothing`` s trains towards y (1 - s) + s / 2, in B and in p_t.
+    """
+
+    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction="sum_over_batch_size", name=None):
+        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, axis=axis, reduction=reduction,
+                         name=name)
+        self.apply_class_balancing = bool(apply_class_balancing)
+        self.alpha = check_number("BinaryFocalCrossentropy", "alpha", alpha, 0, 1)
+        self.gamma = check_number("BinaryFocalCrossentropy", "gamma", gamma, 0)
+
+    def _terms(self, y_true, y_pred):
+        r"""(y smoothed, p, clipped p, B, 1 - p_t, F, w) of every entry."""
+        y_true, y_pred = align(y_true, y_pred)
+        y = self._smooth(y_true, y_pred)
+        p = _sigmoid(y_pred) if self.from_logits else np.asarray(y_pred)
+        q = np.minimum(np.maximum(p, self.epsilon), 1 - self.epsilon)
+        bce = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+        miss = 1 - (y * p + (1 - y) * (1 - p))
+        weight = y * self.alpha + (1 - y) * (1 - self.alpha) if self.apply_class_balancing else 1.0
+        return y, p, q, bce, miss, miss ** self.gamma, weight
+
+    def _elementwise(self, y_true, y_pred):
+        _, _, _, bce, _, focal, weight = self._terms(y_true, y_pred)
+        return weight * focal * bce
+
+    def _mean_gradient(self, y_true, y_pred):
+        y, p, q, bce, miss, focal, weight = self._terms(y_true, y_pred)
+        inside = (p > self.epsilon) & (p < 1 - self.epsilon)
+        d_bce = (q - y) / (q * (1 - q)) * inside
+        d_focal = 0.0 if self.gamma == 0 else -self.gamma * miss ** (self.gamma - 1) * (2 * y - 1)
+        grad = weight * (d_focal * bce + focal * d_bce)
+        if self.from_logits:
+            grad = grad * p * (1 - p)
+        return grad / np.size(y_pred)
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        return None
+
+
 @register("categorical_crossentropy", "cce")
 class CategoricalCrossentropy(_CrossEntropy):
     r"""Categorical cross-entropy for a softmax output and one-hot (or probability) targets:
