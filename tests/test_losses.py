@@ -550,3 +550,9 @@ def test_no_samples_give_nan_not_an_exception(name):
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         assert math.isnan(loss(empty, empty))
+
+
+def test_cross_entropies_take_plain_numbers():
+    assert losses.BinaryCrossentropy()(1.0, 0.8) == pytest.approx(-math.log(0.8))
+    assert losses.BinaryFocalCrossentropy(gamma=0.0)(1.0, 0.8) == pytest.approx(-math.log(0.8))
+    assert losses.BinaryCrossentropy()(0, 1.0) == pytest.approx(-math.log(1e-7), rel=1e-6)

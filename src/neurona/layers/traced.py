@@ -84,10 +84,10 @@ def penalty(layer, m):
 def backward(layer, grad, need_input_grad):
     out, inputs, weights = layer._recorded
     grads = layer._tape.gradient(out, inputs + weights, output_gradients=grad, unconnected_gradients="zero")
-    m = inputs[0].data.shape[0]
+    m, regularizers_of = inputs[0].data.shape[0], getattr(layer, "_weight_regularizers", {})
     for name, g, new in zip(layer.param_names, layer.grads, grads[len(inputs):]):
         g[...] = new
-        regularizer = getattr(layer, "_weight_regularizers", {}).get(name)
+        regularizer = regularizers_of.get(name)
         if regularizer is not None:
             g += regularizer.gradient(getattr(layer, name), m)
     if not need_input_grad:

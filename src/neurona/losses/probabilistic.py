@@ -49,6 +49,10 @@ class _CrossEntropy(Loss):
         self.log_base = _check_base(owner, log_base)
         self.epsilon = check_number(owner, "epsilon", epsilon, 0, 0.5, high_open=True)
 
+    def _clipped(self, p):
+        r"""p clipped to [eps, 1 - eps] (``np.clip`` costs 3x more on small arrays)."""
+        return np.minimum(np.maximum(p, self.epsilon), 1 - self.epsilon)
+
     def _smooth(self, y_true, y_pred):
         if not self.label_smoothing:
             return y_true
@@ -83,8 +87,7 @@ class BinaryCrossentropy(_CrossEntropy):
         if self.from_logits:
             z = y_pred
             return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))) / math.log(self.log_base)
-        p = np.maximum(y_pred, self.epsilon)                # np.clip costs 3x more on small arrays
-        np.minimum(p, 1 - self.epsilon, out=p)
+        p = self._clipped(y_pred)
         return -(y * _log(p, self.log_base) + (1 - y) * _log(1 - p, self.log_base))
 
     def values(self, y_true, y_pred):
@@ -141,7 +144,7 @@ class BinaryFocalCrossentropy(BinaryCrossentropy):
         y_true, y_pred = align(y_true, y_pred)
         y = self._smooth(y_true, y_pred)
         p = _sigmoid(y_pred) if self.from_logits else np.asarray(y_pred)
-        q = np.minimum(np.maximum(p, self.epsilon), 1 - self.epsilon)
+        q = self._clipped(p)
         bce = -(y * np.log(q) + (1 - y) * np.log(1 - q))
         miss = 1 - (y * p + (1 - y) * (1 - p))
         weight = y * self.alpha + (1 - y) * (1 - self.alpha) if self.apply_class_balancing else 1.0

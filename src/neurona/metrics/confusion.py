@@ -236,14 +236,19 @@ class F1Score(Metric):
         return self._classes.result()
 
 
-def _weighted_roc_auc(truth, score, weight):
-    r"""The exact area under the ROC curve of weighted samples (ties of scores as one step, the
-    trapezoid between steps)."""
+def _counts_at_each_threshold(truth, score, weight):
+    r"""(weighted true positives, weighted false positives) when every distinct score, from the
+    highest down, is the threshold (ties of scores as one step)."""
     order = np.argsort(-score, kind="mergesort")
     truth, score, weight = truth[order], score[order], weight[order]
     last = np.r_[np.flatnonzero(np.diff(score)), score.size - 1]      # the end of each run of ties
-    tps = np.cumsum(weight * truth)[last]
-    fps = np.cumsum(weight * ~truth)[last]
+    return np.cumsum(weight * truth)[last], np.cumsum(weight * ~truth)[last]
+
+
+def _weighted_roc_auc(truth, score, weight):
+    r"""The exact area under the ROC curve of weighted samples (ties of scores as one step, the
+    trapezoid between steps)."""
+    tps, fps = _counts_at_each_threshold(truth, score, weight)
     if tps[-1] <= 0 or fps[-1] <= 0:
         return float("nan")
     tpr, fpr = np.r_[0.0, tps / tps[-1]], np.r_[0.0, fps / fps[-1]]
@@ -255,11 +260,8 @@ def _weighted_pr_auc(truth, score, weight):
     2006), every distinct score a threshold. Between two neighbouring thresholds TP and the
     predicted positives p = TP + FP grow linearly, TP = s p + c, so precision TP / p is integrated
     exactly over recall TP / P:  sum over steps of  s (dTP + c ln(p_high / p_low)) / P."""
-    order = np.argsort(-score, kind="mergesort")
-    truth, score, weight = truth[order], score[order], weight[order]
-    last = np.r_[np.flatnonzero(np.diff(score)), score.size - 1]
-    tp = np.r_[0.0, np.cumsum(weight * truth)[last]]
-    p = np.r_[0.0, np.cumsum(weight)[last]]
+    tps, fps = _counts_at_each_threshold(truth, score, weight)
+    tp, p = np.r_[0.0, tps], np.r_[0.0, tps + fps]
     if tp[-1] <= 0:
         return float("nan")
     d_tp, d_p = np.diff(tp), np.diff(p)
