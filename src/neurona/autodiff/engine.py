@@ -319,9 +319,33 @@ def layer_forward(layer, x, params):
     if form is not None:
         return form(x, params)
     name = layer._registry_name
-    if name not in LAYERS:
-        raise NotImplementedError(f"No autodiff form of the layer {type(layer).__name__} ({name!r}).")
-    return LAYERS[name](layer, x, params)
+    if name in LAYERS:
+        return LAYERS[name](layer, x, params)
+    if callable(getattr(layer, "call", None)):
+        return own_call(layer, x, params)
+    raise NotImplementedError(f"No autodiff form of the layer {type(layer).__name__} ({name!r}).")
+
+
+def own_call(layer, x, params):
+    r"""A built-in layer's own tape form: its Keras-style ``call(inputs)`` written in ``neurona.ops``,
+    each weight standing in as the given Tensor. Penalty: each weight's ``<name>_regularizer`` (Keras's
+    ``kernel_regularizer``, ``recurrent_regularizer``, ...) and the ``activity_regularizer`` of the output."""
+    for weight, tensor in zip(layer.param_names, params):
+        setattr(layer, weight, tensor)
+    try:
+        out = layer.call(x)
+    finally:
+        for weight, array in zip(layer.param_names, layer.params):
+            setattr(layer, weight, array)
+    m = (x[0] if isinstance(x, list) else x).shape[0]
+    total = 0.0
+    for weight, tensor in zip(layer.param_names, params):
+        regularizer = getattr(layer, f"{weight}_regularizer", None)
+        if regularizer is not None:
+            total = total + penalty(regularizer, tensor, m)
+    if getattr(layer, "activity_regularizer", None) is not None:
+        total = total + penalty(layer.activity_regularizer, out, m)
+    return out, total
 
 
 def missing() -> list[str]:
@@ -333,6 +357,7 @@ def missing() -> list[str]:
                                   ("loss", losses.registry, LOSSES),
                                   ("regularizer", regularizers.registry, REGULARIZERS),
                                   ("layer", layers.registry, LAYERS)):
-        names = {registry.lookup(name)._registry_name for name in registry.names()}
+        names = {registry.lookup(name)._registry_name for name in registry.names()
+                 if not callable(getattr(registry.lookup(name), "call", None))}     # own tape form
         out += [f"{kind} {name!r}" for name in sorted(names - set(table))]
     return out
