@@ -6,16 +6,12 @@ the deterministic ones also run under Keras from the same initial weights (copie
 ``set_weights``), without shuffling, and the losses after training must agree.
 """
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import neurona
-
-#: ../shared/data/mnist beside the repository (or beside the directory holding this checkout)
-MNIST = next((p / "shared" / "data" / "mnist" for p in Path(__file__).resolve().parents[2:4]
-              if (p / "shared" / "data" / "mnist").is_dir()), Path("shared/data/mnist"))
+from mnist_data import mnist_dir
 RNG = np.random.default_rng(0)
 X_TAB = RNG.normal(size=(240, 6)).astype("float32")
 Y_BIN = (X_TAB[:, 0] + 0.5 * X_TAB[:, 1] - X_TAB[:, 2] > 0).astype("float32")
@@ -272,10 +268,8 @@ def test_basic_regression_tutorial(real_keras):
 
 # -- "Basic classification" (TensorFlow tutorial), on real MNIST -----------------------------
 def test_basic_classification_tutorial_on_mnist():
-    if not (MNIST / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"no MNIST files in {MNIST}")
     keras = neurona
-    x_train, y_train, x_test, y_test = neurona.datasets.load_mnist(MNIST, flatten=False)
+    x_train, y_train, x_test, y_test = neurona.datasets.load_mnist(mnist_dir(), flatten=False)
     x_train, y_train, x_test, y_test = x_train[:3000], y_train[:3000], x_test[:1000], y_test[:1000]
     model = keras.Sequential([keras.layers.Flatten(input_shape=(28, 28)), keras.layers.Dense(128, activation="relu"),
                               keras.layers.Dense(10)])
