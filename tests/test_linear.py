@@ -25,6 +25,26 @@ def test_chocolate_prices_of_seed_000(solver):
     assert with_intercept.intercept_ == pytest.approx(0.0, abs=1e-3)
 
 
+def test_linear_regression_with_its_defaults_is_fitted_on_the_chocolate_prices():
+    # as scikit-learn's SGDRegressor: a tolerance stops it, under a generous cap (was 100 epochs: 38.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", nr.base.ConvergenceWarning)
+        model = LinearRegression().fit(CHOCOLATE_LIKING, CHOCOLATE_PRICE)
+    assert model.n_iter_ < model.epochs
+    assert model.predict([[4]]) == pytest.approx([40.0], abs=0.1)
+    assert model.coef_ == pytest.approx([10.0], abs=0.1)
+
+
+def test_linear_regression_warns_when_the_cap_comes_before_convergence():
+    with pytest.warns(nr.base.ConvergenceWarning, match=r"did not converge: after all 100 epochs .* tol=0.0001"):
+        model = LinearRegression(epochs=100).fit(CHOCOLATE_LIKING, CHOCOLATE_PRICE)
+    assert model.n_iter_ == 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", nr.base.ConvergenceWarning)
+        LinearRegression(epochs=100, tol=None).fit(CHOCOLATE_LIKING, CHOCOLATE_PRICE)   # every epoch asked for
+        LinearRegression(epochs=5000, tol=1e-2).fit(CHOCOLATE_LIKING, CHOCOLATE_PRICE)  # stopped by tol
+
+
 def test_numerical_slopes_follow_the_analytic_gradient():
     # seed 004's line y = x + 3 + noise, both solvers from the same start, step by step
     rng = np.random.default_rng(0)
@@ -209,4 +229,4 @@ def test_bad_input_is_refused_and_changes_nothing():
     np.testing.assert_array_equal(model.coef_, coef)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        LinearRegression(epochs=2).fit(x, x[:, 0])
+        LinearRegression(epochs=2, tol=None).fit(x, x[:, 0])

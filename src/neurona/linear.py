@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from . import optimizers
-from .base import check_flag
+from . import base, optimizers
+from .base import ConvergenceWarning, check_flag
 from .callbacks import Callback
 from .estimators import EngineClassifier, EngineRegressor
 from .model import Sequential
@@ -172,11 +172,14 @@ class LinearRegression(_OneLayer, EngineRegressor):
     solver   "gradient": backpropagation, dJ/dW = 2/N x^T (y_hat - y);  "numerical": the slides'
              slope (J(w + delta) - J(w)) / delta for each parameter (``delta``, float64)
     fit_intercept  learn b (False: y_hat = x W, as the chocolate example's y = W x + 0)
+    epochs   the cap (scikit-learn's ``max_iter``): training stops once the loss has not fallen by
+             ``tol`` in ``n_iter_no_change`` epochs, and a ``ConvergenceWarning`` says so when
+             every epoch ran without that happening (``tol=None``: run every epoch, no warning)
     ``coef_`` is (features,) for one target, (targets, features) for several.
     """ + _ENGINE_DOC
 
     def __init__(self, fit_intercept=True, solver="gradient", delta=1e-6, optimizer="sgd", learning_rate=0.01,
-                 momentum=0.0, epochs=100, batch_size=32, l1=0.0, l2=0.0, early_stopping=False,
+                 momentum=0.0, epochs=10_000, batch_size=32, l1=0.0, l2=0.0, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None, dtype="float64",
                  verbose=0, trace=False, seed=None):
         self.fit_intercept = fit_intercept
@@ -222,6 +225,12 @@ class LinearRegression(_OneLayer, EngineRegressor):
         super().fit(X, y)
         if self._single_output:
             self.coef_, self.intercept_ = self.coef_[0], float(self.intercept_[0])
+        if self.tol is not None and not self.model_.stop_training and not self.model_.stop_reason:
+            base.warn(ConvergenceWarning,
+                      f"LinearRegression did not converge: after all {self.epochs} epochs the loss "
+                      f"({self.loss_curve_[-1]:.6g}) still fell by more than tol={self.tol} within "
+                      f"{self.n_iter_no_change} epochs. Raise epochs or learning_rate, or standardise the "
+                      f"features (neurona.data.StandardScaler).")
         return self
 
 
