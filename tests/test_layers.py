@@ -369,6 +369,10 @@ REQUIRED_ARGUMENTS = {
     ("layers", "reshape"): {"target_shape": (2, -1)},
     ("layers", "op"): {"function": "multiply", "constants": [None, 2.0]},
     ("layers", "input_layer"): {"shape": (3,)},
+    ("layers", "embedding"): {"input_dim": 10, "output_dim": 4},
+    ("layers", "simple_rnn"): {"units": 3},
+    ("layers", "lstm"): {"units": 3},
+    ("layers", "gru"): {"units": 3},
 }
 
 #: objects with arguments other than the defaults, nested configs among them
@@ -391,6 +395,10 @@ EXTRA_EXAMPLES = [
     ("layers", layers.BatchNormalization(momentum=0.9, center=False, name="bn")),
     ("layers", layers.LeakyReLU(0.2)),
     ("layers", layers.Op("mean", keywords={"axis": -1, "keepdims": True})),
+    ("layers", layers.Embedding(100, 8, mask_zero=True, embeddings_initializer="glorot_uniform", input_length=5)),
+    ("layers", layers.LSTM(4, return_sequences=True, go_backwards=True, dropout=0.1, unit_forget_bias=False,
+                           recurrent_activation="hard_sigmoid", kernel_regularizer=L2(0.01))),
+    ("layers", layers.GRU(4, reset_after=False, recurrent_dropout=0.2, seed=3)),
 ]
 
 

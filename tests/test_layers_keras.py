@@ -46,12 +46,21 @@ def _case(name):
         "concatenate": (layers.Concatenate(), [(2,), (3,)]),
         "op-mean": (layers.Op("mean", keywords={"axis": -1, "keepdims": True}), [(4,)]),
         "op-divide": (layers.Op("divide", [None, None]), [(3,), (3,)]),
+        "embedding": (layers.Embedding(7, 3, embeddings_regularizer=nr.regularizers.L2(0.1)), [(4,)]),
+        "masking": (layers.Masking(), [(4, 3)]),
+        "simple_rnn": (layers.SimpleRNN(3, return_sequences=True, bias_initializer="random_normal"), [(4, 2)]),
+        "lstm": (layers.LSTM(3, go_backwards=True), [(4, 2)]),
+        "gru": (layers.GRU(3, return_sequences=True, bias_initializer="random_normal"), [(4, 2)]),
+        "gru-reset-before": (layers.GRU(3, reset_after=False, bias_initializer="random_normal"), [(4, 2)]),
     }[name]
 
 
 CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_normalization",
          "batch_normalization-no-scale", "softmax", "relu", "relu-capped", "leaky_relu", "elu", "dense-activity", "dense-3d",
-         "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide"]
+         "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide",
+         "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before"]
+#: layers whose inputs are integer ids (no gradient flows to them)
+INTEGER_INPUTS = {"embedding"}
 
 
 def test_every_registered_layer_has_a_case():
@@ -67,6 +76,8 @@ def _built(name, m=5):
     many = layer.n_inputs != 1
     layer.build([(None, *s) for s in shapes] if many else (None, *shapes[0]), rng, np.float64)
     xs = [rng.normal(size=(m, *s)) for s in shapes]
+    if name in INTEGER_INPUTS:
+        xs = [rng.integers(0, layer.input_dim, size=(m, *s)).astype(np.float64) for s in shapes]
     if name.startswith("op-divide"):
         xs[1] = np.abs(xs[1]) + 1.0                        # away from the pole at 0
     if name in ("relu", "leaky_relu", "elu"):
@@ -93,6 +104,9 @@ def test_backward_matches_central_differences(name):
     dx = layer.backward(g.copy())
     dxs = dx if many else [dx]
     for k, x in enumerate(xs):
+        if name in INTEGER_INPUTS:
+            assert not np.any(dxs[k]), "ids have no gradient"
+            continue
         numeric = central_difference(lambda _: objective(), x)
         assert relative_error(dxs[k], numeric) < TOLERANCE, f"dL/dx[{k}]"
     analytic = [grad.copy() for grad in layer.grads]

@@ -125,3 +125,23 @@ class Constant(Initializer):
 
     def __call__(self, shape, rng, dtype="float32"):
         return np.full(shape, self.value, dtype=dtype)
+
+
+@register("orthogonal")
+class Orthogonal(Initializer):
+    r"""W with orthonormal rows or columns, times ``gain`` (Saxe et al., 2013): the Q of the QR
+    factorisation of a normal draw, its signs fixed by R's diagonal. Keras's default for the
+    recurrent kernels: multiplying h by W neither grows nor shrinks it, step after step."""
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = check_number("Orthogonal", "gain", gain)
+
+    def __call__(self, shape, rng, dtype="float32"):
+        shape = tuple(shape)
+        rows = math.prod(shape[:-1]) if len(shape) > 1 else 1
+        cols = shape[-1] if shape else 1
+        a = rng.normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        q = q if rows >= cols else q.T
+        return (self.gain * q.reshape(shape)).astype(dtype)

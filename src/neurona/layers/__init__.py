@@ -22,12 +22,15 @@ from .merging import (Add, Average, Concatenate, Maximum, Merge, Multiply, Subtr
 from .normalization import BatchNormalization, Normalization
 from .op import Op
 from .reshaping import Flatten, Reshape
+from .embedding import Embedding
+from .masking import Masking
+from .recurrent import GRU, LSTM, SimpleRNN
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
            "Normalization", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
            "Concatenate", "add", "subtract", "multiply", "average", "maximum", "concatenate", "InputLayer", "Input", "Op",
-           "Merge", "get", "register", "registry", "sample_shape"]
+           "Merge", "get", "register", "registry", "sample_shape", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU"]
 
 
 def __getattr__(name):

@@ -1,0 +1,547 @@
+r"""Recurrent layers: SimpleRNN, LSTM and GRU, their forward and backpropagation through time
+written by hand, with Keras's weight layout (so Keras weights load with ``set_weights``).
+
+A sequence x_1 .. x_T (inputs (m, T, d)) is read one step at a time; a state h_t (u units) carries
+what was read so far. The input's part of every step is one product for all steps at once,
+
+    P = X W + b            (m T, d) @ (d, k u): one GEMM, k = 1 (SimpleRNN), 4 (LSTM), 3 (GRU)
+
+and each step adds the state's part, h_{t-1} U. Backpropagation through time walks the steps
+backwards, t = T .. 1, with dL/dh_t = (dL/dy_t from the output) + (dL/dh_t from step t + 1), and
+collects dL/dP_t for every step; then again one GEMM each:
+
+    dL/dW = X^T dP,   dL/dU = H_prev^T dR,   dL/db = sum dP,   dL/dX = dP W^T
+
+(dR: the gradient at h_{t-1} U of each step; R = P for SimpleRNN and LSTM).
+
+Options, as Keras: ``return_sequences`` (y: every h_t, (m, T, u); else h_T, (m, u)),
+``go_backwards`` (read x_T .. x_1; the sequence returned in that order), ``dropout`` /
+``recurrent_dropout`` (one mask per sample on x_t / on h_{t-1}, the same at every step), and the mask
+of padded steps (see ``masking``): at a padded step the state is carried unchanged,
+
+    h_t = mask_t h~_t + (1 - mask_t) h_{t-1}        (h~_t: the step's new state)
+
+so dL/dh~_t = mask_t dL/dh_t and dL/dh_{t-1} gets (1 - mask_t) dL/dh_t besides its own terms.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations, initializers, ops, regularizers
+from ..validation import check_number
+from .base import Layer, register
+from .masking import mask_of
+
+
+class Recurrent(Layer):
+    r"""What SimpleRNN, LSTM and GRU share: the arguments, the projection of all steps in one GEMM,
+    the masks, dropout, go_backwards and the output. A subclass writes its steps: ``_steps``
+    (forward over the projected inputs), ``_steps_back`` (backward through time) and ``_tape_step``
+    (one step in ``neurona.ops``, for the tape form)."""
+
+    gates = 1
+    #: Keras fills masked steps of a returned sequence with the state carried (False) or zeros
+    zero_output_for_mask = False
+
+    def __init__(self, units: int, activation="tanh", use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed=None,
+                 name: str | None = None, **keras_arguments):
+        owner = type(self).__name__
+        super().__init__(name, **keras_arguments)
+        self.units = check_number(owner, "units", units, 1, integer=True)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        for argument, value in (("kernel_constraint", kernel_constraint), ("recurrent_constraint", recurrent_constraint),
+                                ("bias_constraint", bias_constraint)):
+            if value is not None:
+                raise ValueError(f"{owner}: neurona has no weight constraints ({argument}=None); got {value!r}.")
+        self.kernel_constraint = self.recurrent_constraint = self.bias_constraint = None
+        self.dropout = check_number(owner, "dropout", dropout, 0, 1, high_open=True)
+        self.recurrent_dropout = check_number(owner, "recurrent_dropout", recurrent_dropout, 0, 1, high_open=True)
+        self.return_sequences = bool(return_sequences)
+        if return_state:
+            raise ValueError(f"{owner}: return_state=True (the final states as extra outputs) is not supported: "
+                             f"a neurona layer has one output. Use return_state=False.")
+        if stateful:
+            raise ValueError(f"{owner}: stateful=True (states kept between batches) is not supported; "
+                             f"use stateful=False.")
+        self.return_state = self.stateful = False
+        self.go_backwards = bool(go_backwards)
+        self.unroll = bool(unroll)
+        self.seed = seed
+        self._drop = self._recurrent_drop = None
+
+    # Keras names the recurrent kernel's regularizer and constraint ``recurrent_*``; the weight is
+    # ``recurrent_kernel``: the engine finds them under the weight's name
+    recurrent_kernel_regularizer = property(lambda self: self.recurrent_regularizer)
+    recurrent_kernel_constraint = property(lambda self: self.recurrent_constraint)
+
+    # -- shapes and weights ---------------------------------------------------------------------
+    def build(self, input_shape, rng=None, dtype=None):
+        output = super().build(input_shape, rng, dtype)
+        if self.seed is not None:
+            self._rng = np.random.default_rng(self.seed)
+        return output
+
+    def setup(self, input_shape, rng, dtype):
+        if len(input_shape) != 2:
+            raise ValueError(f"{type(self).__name__} needs inputs of shape (timesteps, features); got samples of "
+                             f"shape {input_shape}.")
+        d, k = input_shape[-1], self.gates * self.units
+        self.add_param("kernel", self.kernel_initializer((d, k), rng, dtype))
+        self.add_param("recurrent_kernel", self.recurrent_initializer((self.units, k), rng, dtype))
+        if self.use_bias:
+            self.add_param("bias", self._initial_bias(rng, dtype))
+        return (input_shape[0], self.units) if self.return_sequences else (self.units,)
+
+    def _initial_bias(self, rng, dtype):
+        return self.bias_initializer((self.gates * self.units,), rng, dtype)
+
+    def _input_bias(self):
+        return self.bias if self.use_bias else 0.0
+
+    # -- forward --------------------------------------------------------------------------------
+    def _prepare(self, x, training):
+        r"""Inputs (T, m, d) in reading order, the mask (T, m, 1) or None, and the dropout masks."""
+        mask = mask_of(x)
+        x = np.asarray(x)
+        xs = np.swapaxes(x, 0, 1)
+        if mask is not None:
+            mask = np.swapaxes(mask, 0, 1)[..., None]
+        if self.go_backwards:
+            xs = xs[::-1]
+            mask = None if mask is None else mask[::-1]
+        m, d = x.shape[0], x.shape[-1]
+        rng = self._rng if self._rng is not None else np.random.default_rng()
+        keep = lambda rate, n: (rng.random((m, n)) >= rate).astype(x.dtype) / (1 - rate)    # noqa: E731
+        self._drop = keep(self.dropout, d) if training and self.dropout > 0 else None
+        self._recurrent_drop = keep(self.recurrent_dropout, self.units) if training and self.recurrent_dropout > 0 \
+            else None
+        if self._drop is not None:
+            xs = xs * self._drop
+        return np.ascontiguousarray(xs), mask
+
+    def forward(self, x, training=False):
+        xs, mask = self._prepare(x, training)
+        T, m, d = xs.shape
+        P = (xs.reshape(T * m, d) @ self.kernel).reshape(T, m, -1)      # every step's input part: one GEMM
+        if self.use_bias:
+            P += self._input_bias()
+        H = self._steps(P, mask, training)                              # (T + 1, m, u), H[0] = 0
+        if self.zero_output_for_mask and mask is not None:
+            H = H.copy()
+            H[1:] *= mask
+        y = np.swapaxes(H[1:], 0, 1) if self.return_sequences else H[-1]
+        y = np.ascontiguousarray(y)
+        if training:
+            self._xs, self._mask, self._y = xs, mask, y
+        return y
+
+    def _blend(self, mask, t, new, old):
+        r"""The step's new state where the step is real, the carried one where it is padding."""
+        return new if mask is None else np.where(mask[t], new, old)
+
+    def _recurrent_input(self, h):
+        return h if self._recurrent_drop is None else h * self._recurrent_drop
+
+    # -- backward -------------------------------------------------------------------------------
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        xs, mask = self._xs, self._mask
+        T, m, d = xs.shape
+        if self.activity_regularizer is not None:
+            grad = grad + self.activity_regularizer.gradient(self._y, m)
+        dH = np.zeros((T, m, self.units), dtype=grad.dtype)          # dL/dh_t from the output
+        if self.return_sequences:
+            dH[...] = np.swapaxes(grad, 0, 1)
+        else:
+            dH[-1] = grad
+        if self.zero_output_for_mask and mask is not None:
+            dH *= mask
+        dP, dR = self._steps_back(dH, mask)
+        self._dP = dP
+        H_prev = self._recurrent_input(self._H[:-1]).reshape(T * m, self.units)
+        flat = dP.reshape(T * m, -1)
+        np.matmul(xs.reshape(T * m, d).T, flat, out=self.grads[0])
+        np.matmul(H_prev.T, dR.reshape(T * m, -1), out=self.grads[1])
+        if self.use_bias:
+            self._bias_grad(dP, dR, self.grads[2])
+        for k, (weight, name) in enumerate(zip(self.params, ("kernel", "recurrent", "bias"))):
+            regularizer = getattr(self, f"{name}_regularizer")
+            if regularizer is not None:
+                self.grads[k] += regularizer.gradient(weight, m)
+        if not need_input_grad:
+            return None
+        dxs = (flat @ self.kernel.T).reshape(T, m, d)
+        if self._drop is not None:
+            dxs *= self._drop
+        if self.go_backwards:
+            dxs = dxs[::-1]
+        return np.ascontiguousarray(np.swapaxes(dxs, 0, 1))
+
+    def _bias_grad(self, dP, dR, out):
+        np.sum(dP, axis=(0, 1), out=out)
+
+    def _masked(self, mask, t, dh):
+        r"""(dL/dh~_t, the part carried to h_{t-1}) of dL/dh_t at step t."""
+        if mask is None:
+            return dh, 0.0
+        return dh * mask[t], dh * ~mask[t]
+
+    def penalty(self, m):
+        total = 0.0
+        for weight, name in zip(self.params, ("kernel", "recurrent", "bias")):
+            regularizer = getattr(self, f"{name}_regularizer")
+            if regularizer is not None:
+                total += regularizer(weight, m)
+        if self.activity_regularizer is not None and getattr(self, "_y", None) is not None:
+            total += self.activity_regularizer(self._y, self._y.shape[0])
+        return total
+
+    # -- the tape form --------------------------------------------------------------------------
+    def call(self, inputs):
+        r"""The same forward in ``neurona.ops``, one step at a time (the tape differentiates it)."""
+        mask = mask_of(inputs)
+        x = inputs if self._drop is None else inputs * self._drop[:, None, :]
+        P = ops.matmul(x, self.kernel)
+        if self.use_bias:
+            P = P + (self.bias[0] if self.bias.ndim == 2 else self.bias)
+        m, T = x.shape[0], x.shape[1]
+        zeros = ops.zeros((m, self.units), dtype=x.dtype)
+        state = [zeros] * self.states
+        outputs = []
+        for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
+            h = state[0] if self._recurrent_drop is None else state[0] * self._recurrent_drop
+            new = self._tape_step(P[:, t], h, state)
+            if mask is not None:
+                real = mask[:, t][:, None]
+                new = [ops.where(real, n, s) for n, s in zip(new, state)]
+            state = new
+            out = state[0]
+            if mask is not None and self.zero_output_for_mask:
+                out = out * real.astype(x.dtype)
+            outputs.append(out)
+        return ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
+
+    def _act(self, activation, z):
+        from ..autodiff.engine import activation as on_tape
+        return on_tape(activation, z)
+
+    def describe(self):
+        sequences = ", sequences" if self.return_sequences else ""
+        return f"{type(self).__name__}, {self.activation._registry_name}{sequences}"
+
+
+@register("simple_rnn")
+class SimpleRNN(Recurrent):
+    r"""The plain recurrent layer (Elman, 1990):
+
+        h_t = f(x_t W + h_{t-1} U + b)                 W: (d, u), U: (u, u), b: (u,), f = tanh
+
+    Backward through time, with dL/dh_t the sum of the output's and the next step's gradient:
+
+        dL/dz_t = dL/dh_t f'(z_t),   dL/dh_{t-1} = dL/dz_t U^T,   then dL/dW, dL/dU, dL/db, dL/dx as
+        the module says (sums over the steps of x_t^T dz_t, h_{t-1}^T dz_t, dz_t).
+
+    PyTorch's ``nn.RNN`` holds the same weights transposed: W = weight_ih^T, U = weight_hh^T,
+    b = bias_ih + bias_hh.
+    """
+
+    gates, states = 1, 1
+
+    def _steps(self, P, mask, training):
+        T, m, _ = P.shape
+        H = np.zeros((T + 1, m, self.units), dtype=P.dtype)
+        Z = np.empty_like(P) if self.activation.backward_needs_z else None
+        U = self.recurrent_kernel
+        for t in range(T):
+            z = P[t] + self._recurrent_input(H[t]) @ U
+            if Z is not None:
+                Z[t] = z
+            H[t + 1] = self._blend(mask, t, self.activation(z), H[t])
+        self._H, self._Z = H, Z
+        return H
+
+    def _steps_back(self, dH, mask):
+        H, U = self._H, self.recurrent_kernel
+        T = dH.shape[0]
+        dZ = np.empty((T, *dH.shape[1:]), dtype=dH.dtype)
+        dh = np.zeros_like(dH[0])
+        for t in range(T - 1, -1, -1):
+            dh_new, carried = self._masked(mask, t, dh + dH[t])
+            # (at a padded step H[t + 1] is the carried h, but there dh_new = 0)
+            dZ[t] = self.activation.backward(dh_new, None if self._Z is None else self._Z[t], H[t + 1])
+            dh = carried + self._recurrent_back(dZ[t] @ U.T)
+        return dZ, dZ
+
+    def _recurrent_back(self, dh):
+        return dh if self._recurrent_drop is None else dh * self._recurrent_drop
+
+    def _tape_step(self, p, h, state):
+        return [self._act(self.activation, p + ops.matmul(h, self.recurrent_kernel))]
+
+
+@register("lstm")
+class LSTM(Recurrent):
+    r"""Long short-term memory (Hochreiter & Schmidhuber, 1997), Keras's gate order i, f, c, o:
+
+        z_t = x_t W + h_{t-1} U + b                  W: (d, 4u), U: (u, 4u), b: (4u,)
+        i = s(z_i),  f = s(z_f),  g = tanh(z_c),  o = s(z_o)      (s = recurrent_activation, sigmoid)
+        c_t = f c_{t-1} + i g,      h_t = o tanh(c_t)
+
+    Backward through time, t = T .. 1, with dh = dL/dh_t and dc = dL/dc_t (each the sum of what
+    the output and step t + 1 send back):
+
+        do = dh tanh(c_t),   dc += dh o (1 - tanh^2 c_t)
+        di = dc g,   df = dc c_{t-1},   dg = dc i,   dL/dc_{t-1} = dc f
+        dz = [di s'(z_i), df s'(z_f), dg (1 - g^2), do s'(z_o)],   dL/dh_{t-1} = dz U^T
+
+    ``unit_forget_bias`` starts b_f at 1 (remember by default). PyTorch's ``nn.LSTM`` holds the
+    same gates in the same order, transposed: W = weight_ih^T, U = weight_hh^T, b = bias_ih + bias_hh.
+    """
+
+    gates, states = 4, 2
+
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed=None,
+                 name: str | None = None, **keras_arguments):
+        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                         return_sequences, return_state, go_backwards, stateful, unroll, seed, name,
+                         **keras_arguments)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _initial_bias(self, rng, dtype):
+        b = self.bias_initializer((4 * self.units,), rng, dtype)
+        if self.unit_forget_bias:
+            b[self.units:2 * self.units] = 1
+        return b
+
+    def _steps(self, P, mask, training):
+        T, m, _ = P.shape
+        u, U = self.units, self.recurrent_kernel
+        s, f_act = self.recurrent_activation, self.activation
+        keep_z = s.backward_needs_z or f_act.backward_needs_z
+        H = np.zeros((T + 1, m, u), dtype=P.dtype)
+        C = np.zeros((T + 1, m, u), dtype=P.dtype)
+        A = np.empty_like(P)                                  # the gates i, f, g, o of every step
+        Z = np.empty_like(P) if keep_z else None
+        TC = np.empty((T, m, u), dtype=P.dtype)               # tanh(c_t)
+        for t in range(T):
+            z = P[t] + self._recurrent_input(H[t]) @ U
+            if Z is not None:
+                Z[t] = z
+            a = A[t]
+            a[:, :2 * u] = s(z[:, :2 * u])
+            a[:, 2 * u:3 * u] = f_act(z[:, 2 * u:3 * u])
+            a[:, 3 * u:] = s(z[:, 3 * u:])
+            i, f, g, o = a[:, :u], a[:, u:2 * u], a[:, 2 * u:3 * u], a[:, 3 * u:]
+            c = f * C[t] + i * g
+            TC[t] = f_act(c)
+            h = o * TC[t]
+            C[t + 1] = self._blend(mask, t, c, C[t])
+            H[t + 1] = self._blend(mask, t, h, H[t])
+        self._H, self._C, self._A, self._Z, self._TC = H, C, A, Z, TC
+        return H
+
+    def _steps_back(self, dH, mask):
+        u, U = self.units, self.recurrent_kernel
+        s, f_act = self.recurrent_activation, self.activation
+        C, A, Z, TC = self._C, self._A, self._Z, self._TC
+        T = dH.shape[0]
+        dZ = np.empty((T, dH.shape[1], 4 * u), dtype=dH.dtype)
+        dh = np.zeros_like(dH[0])
+        dc = np.zeros_like(dh)
+        for t in range(T - 1, -1, -1):
+            dh_new, dh_carried = self._masked(mask, t, dh + dH[t])
+            dc_new, dc_carried = self._masked(mask, t, dc)
+            a = A[t]
+            i, f, g, o = a[:, :u], a[:, u:2 * u], a[:, 2 * u:3 * u], a[:, 3 * u:]
+            # (at a padded step C[t + 1] is the carried c, but there dh_new = dc_new = 0)
+            dc_new = dc_new + f_act.backward(dh_new * o, C[t + 1], TC[t])
+            z = None if Z is None else Z[t]
+            dz = dZ[t]
+            dz[:, :u] = s.backward(dc_new * g, None if z is None else z[:, :u], i)
+            dz[:, u:2 * u] = s.backward(dc_new * C[t], None if z is None else z[:, u:2 * u], f)
+            dz[:, 2 * u:3 * u] = f_act.backward(dc_new * i, None if z is None else z[:, 2 * u:3 * u], g)
+            dz[:, 3 * u:] = s.backward(dh_new * TC[t], None if z is None else z[:, 3 * u:], o)
+            dc = dc_carried + dc_new * f
+            back = dz @ U.T
+            dh = dh_carried + (back if self._recurrent_drop is None else back * self._recurrent_drop)
+        return dZ, dZ
+
+    def _tape_step(self, p, h, state):
+        u, s, f_act = self.units, self.recurrent_activation, self.activation
+        z = p + ops.matmul(h, self.recurrent_kernel)
+        i, f = self._act(s, z[:, :u]), self._act(s, z[:, u:2 * u])
+        g, o = self._act(f_act, z[:, 2 * u:3 * u]), self._act(s, z[:, 3 * u:])
+        c = f * state[1] + i * g
+        return [o * self._act(f_act, c), c]
+
+
+@register("gru")
+class GRU(Recurrent):
+    r"""Gated recurrent unit (Cho et al., 2014), Keras's default form (``reset_after=True``, the
+    one of cuDNN and PyTorch), gate order z, r, h:
+
+        x_z, x_r, x_h = x_t W + b_in          r_z, r_r, r_h = h_{t-1} U + b_rec      b: (2, 3u)
+        z = s(x_z + r_z),   r = s(x_r + r_r),   h~ = tanh(x_h + r * r_h)
+        h_t = z h_{t-1} + (1 - z) h~
+
+    Backward through time, with dh = dL/dh_t:
+
+        dh~ = dh (1 - z),   da = dh~ (1 - h~^2)                    (a = x_h + r r_h)
+        dz = dh (h_{t-1} - h~) s'(.),   dr = da r_h s'(.)
+        dL/dP_t = [dz, dr, da],   dL/dR_t = [dz, dr, da r],   dL/dh_{t-1} = dh z + dL/dR_t U^T
+
+    ``reset_after=False`` (Keras's older form) resets before the product: h~ = tanh(x_h + (r h_{t-1}) U_h),
+    one bias (3u,). PyTorch's ``nn.GRU`` orders the gates r, z, n: W = weight_ih^T with its first two
+    blocks swapped, likewise U; b_in = bias_ih, b_rec = bias_hh (also swapped).
+    """
+
+    gates, states = 3, 1
+
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 unroll: bool = False, reset_after: bool = True, seed=None, name: str | None = None,
+                 **keras_arguments):
+        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                         return_sequences, return_state, go_backwards, stateful, unroll, seed, name,
+                         **keras_arguments)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.reset_after = bool(reset_after)
+
+    def _initial_bias(self, rng, dtype):
+        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+        return self.bias_initializer(shape, rng, dtype)
+
+    def _input_bias(self):
+        if not self.use_bias:
+            return 0.0
+        return self.bias[0] if self.reset_after else self.bias
+
+    def _recurrent_part(self, h):
+        r"""h_{t-1} U (+ b_rec): all three blocks after the reset (reset_after), else z and r only."""
+        U = self.recurrent_kernel
+        if not self.reset_after:
+            return h @ U[:, :2 * self.units]
+        out = h @ U
+        return out + self.bias[1] if self.use_bias else out
+
+    def _steps(self, P, mask, training):
+        T, m, _ = P.shape
+        u, s, f_act = self.units, self.recurrent_activation, self.activation
+        keep_z = s.backward_needs_z or f_act.backward_needs_z
+        H = np.zeros((T + 1, m, u), dtype=P.dtype)
+        A = np.empty_like(P)                                    # z, r, h~ of every step
+        R = np.empty((T, m, u), dtype=P.dtype)                  # r_h (reset_after) or (r h_{t-1}) (before)
+        Z = np.empty_like(P) if keep_z else None
+        for t in range(T):
+            h_in = self._recurrent_input(H[t])
+            rec = self._recurrent_part(h_in)
+            zr = P[t, :, :2 * u] + rec[:, :2 * u]
+            a = A[t]
+            a[:, :2 * u] = s(zr)
+            r = a[:, u:2 * u]
+            if self.reset_after:
+                R[t] = rec[:, 2 * u:]
+                pre = P[t, :, 2 * u:] + r * R[t]
+            else:
+                R[t] = r * h_in
+                pre = P[t, :, 2 * u:] + R[t] @ self.recurrent_kernel[:, 2 * u:]
+            if Z is not None:
+                Z[t, :, :2 * u], Z[t, :, 2 * u:] = zr, pre
+            a[:, 2 * u:] = f_act(pre)
+            z = a[:, :u]
+            h = z * H[t] + (1 - z) * a[:, 2 * u:]
+            H[t + 1] = self._blend(mask, t, h, H[t])
+        self._H, self._A, self._R, self._Z = H, A, R, Z
+        return H
+
+    def _steps_back(self, dH, mask):
+        u, U, s, f_act = self.units, self.recurrent_kernel, self.recurrent_activation, self.activation
+        H, A, R, Z = self._H, self._A, self._R, self._Z
+        T = dH.shape[0]
+        dP = np.empty((T, dH.shape[1], 3 * u), dtype=dH.dtype)
+        dRec = np.empty_like(dP)
+        dh = np.zeros_like(dH[0])
+        for t in range(T - 1, -1, -1):
+            dh_new, carried = self._masked(mask, t, dh + dH[t])
+            a = A[t]
+            z, r, hh = a[:, :u], a[:, u:2 * u], a[:, 2 * u:]
+            zt = None if Z is None else Z[t]
+            da = f_act.backward(dh_new * (1 - z), None if zt is None else zt[:, 2 * u:], hh)
+            dP[t, :, :u] = s.backward(dh_new * (H[t] - hh), None if zt is None else zt[:, :u], z)
+            h_in = self._recurrent_input(H[t])
+            if self.reset_after:
+                dr_value = da * R[t]
+            else:
+                dRh = da @ U[:, 2 * u:].T                         # dL/d(r h_{t-1})
+                dr_value = dRh * h_in
+            dP[t, :, u:2 * u] = s.backward(dr_value, None if zt is None else zt[:, u:2 * u], r)
+            dP[t, :, 2 * u:] = da
+            dRec[t, :, :2 * u] = dP[t, :, :2 * u]
+            dRec[t, :, 2 * u:] = da * r if self.reset_after else 0.0
+            back = dRec[t, :, :2 * u] @ U[:, :2 * u].T if not self.reset_after else dRec[t] @ U.T
+            if not self.reset_after:
+                back = back + dRh * r
+            dh = carried + dh_new * z + (back if self._recurrent_drop is None else back * self._recurrent_drop)
+        return dP, dRec
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        out = super().backward(grad, pre_activation, need_input_grad)
+        if not self.reset_after:             # the h-block of U multiplies r h_{t-1}, not h_{t-1}
+            T, m, _ = self._R.shape
+            u = self.units
+            dP = self._dP
+            self.grads[1][:, 2 * u:] = self._R.reshape(T * m, u).T @ dP[:, :, 2 * u:].reshape(T * m, u)
+            if self.recurrent_regularizer is not None:
+                self.grads[1][:, 2 * u:] += self.recurrent_regularizer.gradient(self.recurrent_kernel, m)[:, 2 * u:]
+        return out
+
+    def _bias_grad(self, dP, dR, out):
+        if self.reset_after:
+            np.sum(dP, axis=(0, 1), out=out[0])
+            np.sum(dR, axis=(0, 1), out=out[1])
+        else:
+            np.sum(dP, axis=(0, 1), out=out)
+
+    def _tape_step(self, p, h, state):
+        u, s, f_act = self.units, self.recurrent_activation, self.activation
+        U = self.recurrent_kernel
+        if self.reset_after:
+            rec = ops.matmul(h, U)
+            if self.use_bias:
+                rec = rec + self.bias[1]
+            z = self._act(s, p[:, :u] + rec[:, :u])
+            r = self._act(s, p[:, u:2 * u] + rec[:, u:2 * u])
+            hh = self._act(f_act, p[:, 2 * u:] + r * rec[:, 2 * u:])
+        else:
+            rec = ops.matmul(h, U[:, :2 * u])
+            z = self._act(s, p[:, :u] + rec[:, :u])
+            r = self._act(s, p[:, u:2 * u] + rec[:, u:])
+            hh = self._act(f_act, p[:, 2 * u:] + ops.matmul(r * h, U[:, 2 * u:]))
+        return [z * state[0] + (1.0 - z) * hh]
