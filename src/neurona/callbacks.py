@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .atomicfile import check_destination
 from .validation import check_number, warn_user
 
 #: what to do about a diverging run (TerminateOnNaN and neurona.divergence say it)
@@ -293,6 +294,7 @@ class CSVLogger(Callback):
         self.append = append
 
     def on_train_begin(self, logs=None):
+        check_destination(self.filename, "the CSVLogger file")      # a FIFO would block, a device swallow
         resume = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
         self._file = open(self.filename, "a" if self.append else "w", newline="")
         self._writer, self._keys, self._header_written = None, None, resume
@@ -335,6 +337,10 @@ class ModelCheckpoint(_Monitor):
         self.verbose = verbose
         self.best = initial_value_threshold
         self._batches, self._epoch = 0, 0
+
+    def on_train_begin(self, logs=None):
+        if "{" not in self.filepath:        # a name with fields is checked when it is filled in
+            check_destination(self.filepath, "the ModelCheckpoint file")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -386,6 +392,7 @@ class BackupAndRestore(Callback):
 
     def on_train_begin(self, logs=None):
         from .atomicfile import remove_stale_temporaries
+        check_destination(self.path, "the BackupAndRestore file")
         if os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
             remove_stale_temporaries(self.path)      # left by a run killed while writing
 
