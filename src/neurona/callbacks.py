@@ -142,13 +142,15 @@ class History(Callback):
         return history_html(self.history)
 
 
-def _auto_mode(monitor: str, mode: str) -> str:
+def _auto_mode(monitor: str, mode: str, compiled=()) -> str | None:
+    r"""mode="auto": the direction the metric or loss named ``monitor`` declares (``metrics.direction``);
+    None while no metric of that name is known (the model's own metrics are asked in set_model)."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}.")
     if mode != "auto":
         return mode
-    bigger_is_better = ("acc", "auc", "f1", "precision", "recall", "r2")
-    return "max" if any(word in monitor for word in bigger_is_better) else "min"
+    from .metrics.direction import direction
+    return direction(monitor, compiled)
 
 
 class _Monitor(Callback):
@@ -159,6 +161,14 @@ class _Monitor(Callback):
         self.mode = _auto_mode(monitor, mode)
         self.min_delta = abs(check_number(type(self).__name__, "min_delta", min_delta))
         self._warned = False
+
+    def set_model(self, model):
+        super().set_model(model)
+        if self.mode is None:
+            self.mode = _auto_mode(self.monitor, "auto", getattr(model, "metrics", None) or ())
+        if self.mode is None:       # Keras's rule: an unknown name is not guessed
+            raise ValueError(f"{type(self).__name__} cannot tell whether {self.monitor!r} is better high or low "
+                             f"(no metric or loss of that name says so); give mode='max' or mode='min'.")
 
     def _current(self, logs):
         value = (logs or {}).get(self.monitor)

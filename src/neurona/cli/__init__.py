@@ -571,8 +571,9 @@ def info(model_path):
     for key, values in history.items():
         finite = [v for v in values if np.isfinite(v)]
         if finite:
-            best = min(finite) if "loss" in key or "error" in key or key in ("mse", "mae") else max(finite)
-            print(f"  {key}: first {values[0]:.4f}, last {values[-1]:.4f}, best {best:.4f}")
+            direction = metrics.direction(key, model.metrics)
+            best = "" if direction is None else f", best {(min if direction == 'min' else max)(finite):.4f}"
+            print(f"  {key}: first {values[0]:.4f}, last {values[-1]:.4f}{best}")
 
 
 @cli.command("datasets")
