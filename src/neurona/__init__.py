@@ -11,8 +11,8 @@ Keras code for dense networks runs with ``import neurona as keras``: ``keras.Inp
 """
 import importlib
 
-from . import (activations, autodiff, callbacks, data, datasets, initializers, layers, losses, metrics, ops,
-               optimizers, plot, regularizers, schedules, utils)
+from . import (activations, autodiff, callbacks, config, constraints, data, datasets, initializers, layers, losses,
+               metrics, ops, optimizers, plot, random, regularizers, schedules, utils)
 from . import estimators, linear, neurons
 from . import models, saving
 from .model import Model, NoGradientWarning
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 __all__ = ["Sequential", "Model", "Input", "GradientTape", "Variable", "NoGradientWarning", "load_model", "activations", "autodiff", "callbacks",
            "data", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "plot", "regularizers", "saving", "schedules", "utils"]
-__all__ += ["estimators", "linear", "neurons"]
+__all__ += ["estimators", "linear", "neurons", "config", "constraints", "random"]
 
 
 def __getattr__(name):

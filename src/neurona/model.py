@@ -90,6 +90,7 @@ class Model(Training, layers_module.Layer):
         self.epoch = 0          # epochs trained so far (saved with the model; resumed runs continue from it)
         self.metadata: dict = {}    # JSON-serialisable annotations saved with the model (class names, ...)
         self._flat_params = None
+        self._constrained = []      # layers whose weights a constraint projects after each step
 
     # -- structure -------------------------------------------------------------------------------
     def _set_graph(self, graph: Graph, rebuild: bool = False):
@@ -361,6 +362,7 @@ class Model(Training, layers_module.Layer):
                 sizes.append(p.size)
             layer.set_param_arrays(views, grad_views)
         self._flat_params, self._flat_grads, self._flat_sizes = flat_params, flat_grads, sizes
+        self._constrained = [layer for layer, t in trainable if t and layer.weight_constraints()]
         if self.optimizer is not None and rebuild_optimizer:
             self.optimizer.build([self._flat_params])
 
@@ -642,6 +644,8 @@ class Model(Training, layers_module.Layer):
             grads, pre = self._output_gradients(ys, outputs, sample_weight)
             self._backward_all(grads, pre)
             self.optimizer.apply([self._flat_params], [self._flat_grads], [self._flat_sizes])
+            for layer in self._constrained:
+                layer.apply_constraints()
         return cost, (outputs if isinstance(x, list) else outputs[0])
 
     def _update_metrics(self, ys, outputs, weights):

@@ -197,6 +197,22 @@ class Layer(Configurable):
         r"""Have a ``forward_record`` back, before the backward of the call that made it."""
         vars(self).update(record)
 
+    def weight_constraints(self) -> dict:
+        r"""The constraint of each param, by name: its ``<name>_constraint`` attribute (Dense's
+        ``kernel_constraint``) or the ``constraint=`` of a custom layer's ``add_weight``."""
+        found = {}
+        for name in self.param_names:
+            c = getattr(self, "_weight_constraints", {}).get(name, getattr(self, f"{name}_constraint", None))
+            if callable(c) and not isinstance(c, type):
+                found[name] = c
+        return found
+
+    def apply_constraints(self) -> None:
+        r"""w <- c(w) for each constrained param, in place (after each optimizer step, as Keras)."""
+        for name, constraint in self.weight_constraints().items():
+            w = getattr(self, name)
+            w[...] = constraint(np.asarray(w))
+
     def penalty(self, m: int) -> float:
         r"""The regularization term this layer adds to the cost of a batch of m samples."""
         if self._traced:

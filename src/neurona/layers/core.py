@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..validation import check_number
 from .base import Layer, register
 
@@ -16,12 +16,14 @@ class Dense(Layer):
         dL/dW = x^T delta,   dL/db = sum over the batch of delta,   dL/dx = delta W^T
     plus the regularizers' dJ/dW (e.g. lambda/m W for L2). An ``activity_regularizer`` R adds
     R(a) to the cost and dR/da to dL/da. Inputs of more than two axes are multiplied on their
-    last axis, as in Keras.
+    last axis, as in Keras. A ``kernel_constraint``/``bias_constraint`` c projects the weight after
+    each optimizer step, W <- c(W) (``neurona.constraints``).
     """
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None,
                  input_dim: int | None = None, name: str | None = None, **keras_arguments):
         self.input_dim = None if input_dim is None else check_number("Dense", "input_dim", input_dim, 1, integer=True)
         super().__init__(name, input_dim=input_dim, **keras_arguments)
@@ -33,6 +35,8 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         if self.input_dim is None and self.input_shape_declared is not None:
             self.input_dim = self.input_shape_declared[-1]
         self._keeps_z = self.activation.backward_needs_z

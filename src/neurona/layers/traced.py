@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..eager import Weight
 from ..utils import new_rng
 from ..autodiff.tape import GradientTape
@@ -19,16 +19,19 @@ from ..autodiff.tensor import Tensor
 
 
 def add_weight(layer, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
-               regularizer=None, **keras_arguments):
+               regularizer=None, constraint=None, **keras_arguments):
     r"""Keras's ``Layer.add_weight``: a new array of ``shape`` from ``initializer``, trainable (a param,
     in ``trainable_weights``) or not (state, in ``non_trainable_weights``). A ``regularizer`` R adds
-    R(w) to the cost and dR/dw to the weight's gradient, as Dense's ``kernel_regularizer``."""
+    R(w) to the cost and dR/dw to the weight's gradient, as Dense's ``kernel_regularizer``; a
+    ``constraint`` c projects it after each optimizer step, w <- c(w), as ``kernel_constraint``."""
     regularizer = None if regularizer is None else regularizers.get(regularizer)
     shape = () if shape is None else tuple(int(n) for n in np.atleast_1d(shape))
     rng = layer._rng if layer._rng is not None else new_rng()
     array = initializers.get(initializer)(shape, rng, np.dtype(dtype or "float32")).view(Weight)
     name = name or f"weight_{len(layer._custom_weights)}"
     layer._custom_weights.append((name, array, bool(trainable), regularizer))
+    if constraint is not None:
+        vars(layer).setdefault("_constraints_by_weight", {})[name] = constraints.get(constraint)
     return array
 
 
@@ -45,6 +48,8 @@ def setup(layer, input_shape, rng, dtype):
         (layer.add_param if trainable else layer.add_state)(attribute, array)
         if regularizer is not None and trainable:
             layer._weight_regularizers[attribute] = regularizer
+        if name in getattr(layer, "_constraints_by_weight", {}) and trainable:
+            vars(layer).setdefault("_weight_constraints", {})[attribute] = layer._constraints_by_weight[name]
     shapes = input_shape if isinstance(input_shape, list) else [input_shape]
     before = [array.copy() for array in layer.state.values()]    # the probe call must not move state
     out, _, _ = run(layer, [np.ones((2, *s), dtype=dtype) for s in shapes], record=False)

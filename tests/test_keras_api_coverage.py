@@ -1,0 +1,133 @@
+r"""How much of Keras 3's public API ``import neurona as keras`` answers.
+
+The names are read from the installed ``keras`` (a test dependency), module by module; a name counts as
+answered when ``neurona.<module>`` has it. What is left out on purpose is listed in ``OUT_OF_SCOPE`` with
+the reason, so the figure printed here is the share of the names that have a meaning for dense networks
+on a CPU with NumPy. ``FLOOR`` holds the figure reached so far: a change that loses names fails.
+
+    python -m pytest tests/test_keras_api_coverage.py -q -s      # prints the table and the figure
+"""
+from __future__ import annotations
+
+import os
+import re
+import types
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras")
+
+import neurona  # noqa: E402
+
+MODULES = ("", "layers", "ops", "initializers", "constraints", "random", "config", "utils", "losses", "metrics",
+           "optimizers", "callbacks", "activations", "regularizers", "saving")
+
+_CONV = r"Conv|Pool|Cropping|ZeroPadding|UpSampling|SpatialDropout|depth_to_space|space_to_depth"
+_RECURRENT = r"RNN|LSTM|GRU|Bidirectional|TimeDistributed|StackedRNNCells|^Embedding$|ReversibleEmbedding"
+_PREPROCESSING = (r"^Random|AugMix|AutoContrast|CutMix|MixUp|RandAugment|Solarization|Equalization|CenterCrop|"
+                  r"Resizing|Rescaling|Pipeline|CategoryEncoding|Discretization|Hashing|HashedCrossing|"
+                  r"IntegerLookup|StringLookup|TextVectorization|Normalization$|MelSpectrogram|STFTSpectrogram|"
+                  r"MaxNumBoundingBoxes|ContrastLimitedAdaptiveHistogramEqualization|FeatureSpace")
+
+#: (module, pattern of names, why neurona leaves them out)
+OUT_OF_SCOPE = [
+    ("layers", _CONV, "convolutional and pooling layers: the next issue (convolutional networks)"),
+    ("layers", _RECURRENT, "recurrent and sequence layers: the next issue (sequence models)"),
+    ("layers", _PREPROCESSING, "image, audio and text preprocessing layers: the next issue (data preprocessing)"),
+    ("layers", r"Attention", "attention layers: with the sequence models (next issue)"),
+    ("layers", r"^(LayerNormalization|Masking|GroupNormalization|RMSNormalization|UnitNormalization)$",
+     "normalization over features and masking: with the sequence layers"),
+    ("layers", r"JaxLayer|FlaxLayer|TorchModuleWrapper|TFSMLayer",
+     "wrappers of another framework's modules (JAX, Flax, PyTorch, TensorFlow SavedModel)"),
+    ("layers", r"^SpectralNormalization$|^Wrapper$", "layer wrappers: with the sequence layers (TimeDistributed)"),
+    ("ops", r"conv|pool|ctc_|extract_sequences|^fold$|^unfold$|dot_product_attention|stft|fft|^rfft$|^irfft$|"
+            r"^image$|hamming|hanning|kaiser|bartlett|blackman|rearrange",
+     "convolution, signal processing and attention kernels: with the convolutional and sequence layers"),
+    ("ops", r"^(cond|fori_loop|while_loop|scan|associative_scan|map|switch|vectorized_map|vectorize|jvp|"
+            r"custom_gradient)$",
+     "a compiler's control flow and transforms (JAX/TensorFlow graphs); eager NumPy code uses Python's own"),
+    ("ops", r"^(real|imag|conj|conjugate|angle|polar|view_as_complex|view_as_real|view|eig|isreal)$",
+     "complex numbers and views: the engine's tensors are real floats"),
+    ("ops", r"^bitwise_|^(left_shift|right_shift|gcd|lcm|nextafter|saturate_cast)$",
+     "integer bit arithmetic and dtype saturation: no meaning for the engine's float tensors"),
+    ("ops", r"^(linalg|nn|numpy|image)$", "sub-namespaces of keras.ops: their functions are counted under ops"),
+    ("initializers", r"STFT", "STFT initializer: for the signal layers (next issue)"),
+    ("optimizers", r"^(LossScaleOptimizer|Muon|MultiOptimizer|OptimizerMap|ScheduleFreeAdamW)$",
+     "loss scaling (mixed precision), per-variable optimizer maps and optimizers for large transformers"),
+    ("optimizers", r"^legacy$", "TensorFlow 1 optimizers"),
+    ("losses", r"^(CTC|ctc)$", "CTC: a loss of sequence models (next issue)"),
+    ("callbacks", r"^(OrbaxCheckpoint|TensorBoard|RemoteMonitor)$",
+     "Orbax (JAX) checkpoints, TensorBoard event files and HTTP monitors: other programs' formats"),
+    ("config", r"flash_attention|is_nnx_enabled|dtype_policy|set_backend",
+     "flash attention, Flax NNX, mixed-precision policies and switching backend: other backends' settings"),
+    ("utils", r"dataset_from_directory|img|_to_img|get_file|bounding_boxes|model_to_dot|^legacy$|^Config$",
+     "images, audio, text folders and downloads: the preprocessing issue; graph drawing needs pydot"),
+    ("saving", r"^KerasFileEditor$", "editing .keras archives in place: neurona writes its own model files"),
+    ("", r"^(applications|distillation|distribution|dtype_policies|export|legacy|mixed_precision|preprocessing|"
+         r"quantizers|remat|src|tree|version|visualization|wrappers|device|name_scope|backend)$",
+     "pretrained image models, device placement, mixed precision, quantization, export and Keras internals"),
+    ("", r"^(DTypePolicy|FloatDTypePolicy|Quantizer|RematScope|StatelessScope|SymbolicScope|Function|"
+         r"Operation|KerasTensor|InputSpec)$",
+     "dtype policies, quantizers, JAX scopes and the symbolic graph's internal classes"),
+]
+
+#: the share of in-scope names answered so far (a change that loses names fails)
+FLOOR = 0.51
+
+
+def keras_names(module: str) -> list[str]:
+    mod = getattr(keras, module) if module else keras
+    return sorted(n for n in dir(mod) if not n.startswith("_"))
+
+
+def out_of_scope(module: str, name: str) -> str | None:
+    for where, pattern, reason in OUT_OF_SCOPE:
+        if where == module and re.search(pattern, name):
+            return reason
+    return None
+
+
+def answered(module: str, name: str) -> bool:
+    try:
+        mod = getattr(neurona, module) if module else neurona
+    except AttributeError:
+        return False
+    return hasattr(mod, name)
+
+
+def coverage():
+    rows = {}
+    for module in MODULES:
+        names = [n for n in keras_names(module) if out_of_scope(module, n) is None]
+        have = [n for n in names if answered(module, n)]
+        rows[module or "keras"] = (have, [n for n in names if n not in have])
+    return rows
+
+
+def test_coverage_figure():
+    rows = coverage()
+    total = sum(len(have) + len(missing) for have, missing in rows.values())
+    answered_ = sum(len(have) for have, _ in rows.values())
+    for module, (have, missing) in rows.items():
+        print(f"{module:13s} {len(have):4d} / {len(have) + len(missing):4d}   missing: {' '.join(missing)}")
+    print(f"Keras 3 public names in scope answered by neurona: {answered_} / {total} = {answered_ / total:.1%}")
+    assert answered_ / total >= FLOOR, f"coverage fell to {answered_ / total:.1%} (floor {FLOOR:.0%})"
+
+
+def test_out_of_scope_rules_name_keras_names():
+    # each rule must match something Keras has, or it is stale and hides nothing
+    for module, pattern, reason in OUT_OF_SCOPE:
+        assert reason, pattern
+        assert any(re.search(pattern, n) for n in keras_names(module)), (module, pattern)
+
+
+def test_out_of_scope_is_a_minority():
+    everything = [(m, n) for m in MODULES for n in keras_names(m)]
+    left_out = [(m, n) for m, n in everything if out_of_scope(m, n)]
+    assert len(left_out) < 0.4 * len(everything), len(left_out)
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if m])
+def test_each_module_exists(module):
+    assert isinstance(getattr(neurona, module), types.ModuleType), module
