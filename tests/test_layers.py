@@ -373,6 +373,8 @@ REQUIRED_ARGUMENTS = {
     ("layers", "simple_rnn"): {"units": 3},
     ("layers", "lstm"): {"units": 3},
     ("layers", "gru"): {"units": 3},
+    ("layers", "bidirectional"): {"layer": layers.LSTM(3)},
+    ("layers", "time_distributed"): {"layer": layers.Dense(3)},
 }
 
 #: objects with arguments other than the defaults, nested configs among them
@@ -399,6 +401,8 @@ EXTRA_EXAMPLES = [
     ("layers", layers.LSTM(4, return_sequences=True, go_backwards=True, dropout=0.1, unit_forget_bias=False,
                            recurrent_activation="hard_sigmoid", kernel_regularizer=L2(0.01))),
     ("layers", layers.GRU(4, reset_after=False, recurrent_dropout=0.2, seed=3)),
+    ("layers", layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="ave",
+                                    backward_layer=layers.GRU(4, return_sequences=True, go_backwards=True))),
 ]
 
 

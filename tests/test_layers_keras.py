@@ -52,13 +52,16 @@ def _case(name):
         "lstm": (layers.LSTM(3, go_backwards=True), [(4, 2)]),
         "gru": (layers.GRU(3, return_sequences=True, bias_initializer="random_normal"), [(4, 2)]),
         "gru-reset-before": (layers.GRU(3, reset_after=False, bias_initializer="random_normal"), [(4, 2)]),
+        "bidirectional": (layers.Bidirectional(layers.LSTM(2, return_sequences=True), merge_mode="mul"), [(3, 2)]),
+        "time_distributed": (layers.TimeDistributed(layers.Dense(2, activation="tanh")), [(3, 4)]),
     }[name]
 
 
 CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_normalization",
          "batch_normalization-no-scale", "softmax", "relu", "relu-capped", "leaky_relu", "elu", "dense-activity", "dense-3d",
          "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide",
-         "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before"]
+         "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before", "bidirectional",
+         "time_distributed"]
 #: layers whose inputs are integer ids (no gradient flows to them)
 INTEGER_INPUTS = {"embedding"}
 

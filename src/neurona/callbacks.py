@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .atomicfile import check_destination
 from .validation import check_number, warn_user
 
 #: what to do about a diverging run (TerminateOnNaN and neurona.divergence say it)
@@ -141,13 +142,15 @@ class History(Callback):
         return history_html(self.history)
 
 
-def _auto_mode(monitor: str, mode: str) -> str:
+def _auto_mode(monitor: str, mode: str, compiled=()) -> str | None:
+    r"""mode="auto": the direction the metric or loss named ``monitor`` declares (``metrics.direction``);
+    None while no metric of that name is known (the model's own metrics are asked in set_model)."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}.")
     if mode != "auto":
         return mode
-    bigger_is_better = ("acc", "auc", "f1", "precision", "recall", "r2")
-    return "max" if any(word in monitor for word in bigger_is_better) else "min"
+    from .metrics.direction import direction
+    return direction(monitor, compiled)
 
 
 class _Monitor(Callback):
@@ -158,6 +161,14 @@ class _Monitor(Callback):
         self.mode = _auto_mode(monitor, mode)
         self.min_delta = abs(check_number(type(self).__name__, "min_delta", min_delta))
         self._warned = False
+
+    def set_model(self, model):
+        super().set_model(model)
+        if self.mode is None:
+            self.mode = _auto_mode(self.monitor, "auto", getattr(model, "metrics", None) or ())
+        if self.mode is None:       # Keras's rule: an unknown name is not guessed
+            raise ValueError(f"{type(self).__name__} cannot tell whether {self.monitor!r} is better high or low "
+                             f"(no metric or loss of that name says so); give mode='max' or mode='min'.")
 
     def _current(self, logs):
         value = (logs or {}).get(self.monitor)
@@ -293,6 +304,7 @@ class CSVLogger(Callback):
         self.append = append
 
     def on_train_begin(self, logs=None):
+        check_destination(self.filename, "the CSVLogger file")      # a FIFO would block, a device swallow
         resume = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
         self._file = open(self.filename, "a" if self.append else "w", newline="")
         self._writer, self._keys, self._header_written = None, None, resume
@@ -335,6 +347,10 @@ class ModelCheckpoint(_Monitor):
         self.verbose = verbose
         self.best = initial_value_threshold
         self._batches, self._epoch = 0, 0
+
+    def on_train_begin(self, logs=None):
+        if "{" not in self.filepath:        # a name with fields is checked when it is filled in
+            check_destination(self.filepath, "the ModelCheckpoint file")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -386,6 +402,7 @@ class BackupAndRestore(Callback):
 
     def on_train_begin(self, logs=None):
         from .atomicfile import remove_stale_temporaries
+        check_destination(self.path, "the BackupAndRestore file")
         if os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
             remove_stale_temporaries(self.path)      # left by a run killed while writing
 

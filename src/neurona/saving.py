@@ -495,10 +495,15 @@ def check_user_metadata(path, user, model) -> dict:
     if user.get("classes") is not None:
         classes = names("classes")
         outputs = model.layers[-1].output_dim if model.built and model.layers else None
-        if outputs is not None and len(classes) != outputs and not (len(classes) == 2 and outputs == 1):
+        if outputs == 1 and len(classes) != 2:
+            bad("classes", "2 names: the model has one (sigmoid) output, the probability of the second class")
+        if outputs is not None and outputs > 1 and len(classes) != outputs:
             bad("classes", f"{outputs} names, one per output of the model")
     elif user.get("task") == "classification" and features is not None:
         raise ModelFileError(f"{path}: metadata 'user' describes a classifier but has no 'classes'.")
+    if features is not None and user.get("task") is None:
+        raise ModelFileError(f"{path}: metadata 'user' describes the inputs ('features') but has no 'task' "
+                             f"('classification' or 'regression').")
     if user.get("scaler") is not None:
         scaler = user["scaler"]
         width = len(features) if features is not None else model.input_dim

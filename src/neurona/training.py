@@ -80,6 +80,21 @@ def _validation_epochs(freq):
     raise ValueError(f"validation_freq must be an integer >= 1 or a list of epochs (1-based); got {freq!r}.")
 
 
+def _class_weight_table(class_weight) -> dict:
+    r"""{class index: weight} of ``class_weight``, checked as ``sample_weight`` is: whole-number
+    keys, finite weights >= 0 (a NaN weight would make the loss NaN)."""
+    table = {}
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, numbers.Real) or not math.isfinite(key) or key != int(key):
+            raise TypeError(f"class_weight keys must be class indices (integers); got {key!r}.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"class_weight[{key!r}] must be a number; got {type(value).__name__} {value!r}.")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"class_weight[{key!r}] must be a finite number >= 0; got {value!r}.")
+        table[int(key)] = float(value)
+    return table
+
+
 def _class_labels(y) -> np.ndarray:
     r"""The class of each sample: the index of the largest entry of one-hot rows, else the value."""
     y = np.asarray(y)
@@ -226,12 +241,8 @@ class Training:
                 raise ValueError("class_weight is for models with one output; give sample_weight per output.")
             if not isinstance(class_weight, dict):
                 raise TypeError(f"class_weight must be a dict {{class index: weight}}; got {type(class_weight).__name__}.")
-            labels = _class_labels(ys[0])
-            table = {int(k): float(v) for k, v in class_weight.items()}
-            unknown = sorted(set(np.unique(labels).tolist()) - set(table))
-            weights = np.array([table.get(int(c), 1.0) for c in labels]) if not unknown else None
-            if unknown:
-                weights = np.array([table.get(int(c), 1.0) for c in labels])
+            table = _class_weight_table(class_weight)
+            weights = np.array([table.get(int(c), 1.0) for c in _class_labels(ys[0])])
             out[0] = weights if out[0] is None else out[0] * weights
         return out
 

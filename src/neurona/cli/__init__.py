@@ -17,6 +17,7 @@ stderr (``--debug`` shows the traceback).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -25,8 +26,9 @@ import click
 import numpy as np
 
 from .. import metrics, mlp, saving
+from ..atomicfile import atomic_writer
 from . import experiment, paths, sources
-from .csvfile import read_csv
+from .csvfile import read_csv, read_csv_chunks
 from ..model import Sequential
 from ..mlp import class_probabilities
 
@@ -489,35 +491,55 @@ def _evaluation_source(model, dataset, csv_path, target, data_path):
     return source
 
 
+#: what -o takes for standard output (written as the rows are predicted)
+STDOUT = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
 @cli.command()
 @click.argument("model_path", metavar="MODEL")
 @click.argument("input_path", metavar="INPUT.csv")
-@click.option("-o", "--output", help="write the predictions to this CSV file (default: print them)")
+@click.option("-o", "--output", help="write the predictions to this CSV file (default, or - or /dev/stdout: print "
+                                     "them)")
 @debug_option
 def predict(model_path, input_path, output):
     r"""Predict the rows of INPUT.csv (the model's feature columns; other columns are ignored):
-    class probabilities and the predicted class, or the predicted value."""
+    class probabilities and the predicted class, or the predicted value. The file is read and
+    predicted a bounded number of rows at a time, its header and first rows checked first."""
+    output = None if output in STDOUT else output
     usage(lambda: paths.check_paths(inputs={"MODEL": model_path, "INPUT.csv": input_path},
                                     outputs={"--output": output}))
     model = _load(model_path)
     meta = model.metadata
-    table = usage(lambda: read_csv(sources.check_file(input_path, "INPUT.csv"), features=meta["features"],
-                                   target=meta.get("target"), require_target=False))
-    outputs = model.predict(usage(lambda: _model_inputs(model, table, input_path)))
+    chunks = read_csv_chunks(usage(lambda: sources.check_file(input_path, "INPUT.csv")), meta["features"])
+    with contextlib.closing(chunks):
+        table = usage(lambda: next(chunks))         # the header and the first rows, before anything is written
+        if meta["task"] == "classification":
+            header = [f"p_{c}" for c in meta["classes"]] + ["class"]
+        else:
+            header = [meta.get("target") or "prediction"]
+        count = 0
+        with (contextlib.nullcontext() if output is None else atomic_writer(output)) as file:
+            write = (lambda text: click.echo(text, nl=False)) if file is None else (lambda text: file.write(text.encode()))
+            write(",".join(_csv_cell(c) for c in header) + "\n")
+            while table is not None:
+                write(_predictions(model, table, input_path))
+                count += len(table.x)
+                table = usage(lambda: next(chunks, None))
+    if output is not None:
+        print(f"Wrote {count} predictions to {output}")
+
+
+def _predictions(model, table, path) -> str:
+    r"""The CSV lines of the model's predictions for ``table``'s rows."""
+    meta = model.metadata
+    outputs = model.predict(usage(lambda: _model_inputs(model, table, path)), verbose=0)
     if meta["task"] == "classification":
         outputs = class_probabilities(outputs)
         classes = meta["classes"]
-        header = [f"p_{c}" for c in classes] + ["class"]
         rows = [[f"{p:.6g}" for p in row] + [classes[int(np.argmax(row))]] for row in outputs]
     else:
-        header = [meta.get("target") or "prediction"]
         rows = [[f"{v:.6g}" for v in row] for row in outputs]
-    text = "\n".join(",".join(_csv_cell(c) for c in row) for row in [header, *rows]) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        saving.write_atomic(output, text.encode())
-        print(f"Wrote {len(rows)} predictions to {output}")
+    return "".join(",".join(_csv_cell(c) for c in row) + "\n" for row in rows)
 
 
 def _csv_cell(text: str) -> str:
@@ -549,8 +571,9 @@ def info(model_path):
     for key, values in history.items():
         finite = [v for v in values if np.isfinite(v)]
         if finite:
-            best = min(finite) if "loss" in key or "error" in key or key in ("mse", "mae") else max(finite)
-            print(f"  {key}: first {values[0]:.4f}, last {values[-1]:.4f}, best {best:.4f}")
+            direction = metrics.direction(key, model.metrics)
+            best = "" if direction is None else f", best {(min if direction == 'min' else max)(finite):.4f}"
+            print(f"  {key}: first {values[0]:.4f}, last {values[-1]:.4f}{best}")
 
 
 @cli.command("datasets")

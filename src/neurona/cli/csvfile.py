@@ -6,12 +6,17 @@ r"""Reading a table of samples from a CSV file: a header row, numeric features, 
     table.target       (n,) the raw target column: float64 if every value is a number, else str
     table.features     the feature column names, in file order
 
+    for chunk in read_csv_chunks("inputs.csv", features=["a", "b"]): ...
+                       the same, a bounded number of rows at a time (memory independent of the file's length)
+
 Every error names the file, the line (1 = the header) and the column of the bad value.
 """
 from __future__ import annotations
 
 import csv
+import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,15 +50,7 @@ def read_csv(path, target: str | None = None, features: list[str] | None = None,
     if fill not in (None, *FILLS):
         raise ValueError(f"fill must be one of {', '.join(FILLS)} or None; got {fill!r}.")
     rows = _rows(path)
-    header = [name.strip() for name in rows[0][1]]
-    numbers = [name for name in header if _is_number(name)]
-    if len(numbers) > len(header) / 2:         # column names are words; a row of samples is numbers
-        raise CSVError(f"{path}: line 1 holds numbers ({', '.join(numbers[:4])}{', ...' if len(numbers) > 4 else ''}), "
-                       f"not column names: the file seems to have no header row. Add a first line naming "
-                       f"the columns, e.g. {','.join(f'x{j}' for j in range(len(header) - 1))},label.")
-    if len(set(header)) != len(header):
-        repeated = sorted({name for name in header if header.count(name) > 1})
-        raise CSVError(f"{path}: line 1 repeats the column name(s) {repeated}.")
+    header = _header(path, rows[0][1])
     unknown = [name for name in drop if name not in header]
     if unknown:
         raise CSVError(f"{path}: cannot drop the column(s) {unknown}: no such column; the columns are {header}.")
@@ -74,13 +71,7 @@ def read_csv(path, target: str | None = None, features: list[str] | None = None,
         raise CSVError(f"{path}: missing feature column(s) {missing}; the columns are {header}.")
     if not features:
         raise CSVError(f"{path}: no feature columns besides the target {target!r}.")
-    columns = [header.index(name) for name in features]
-    x = np.empty((len(rows) - 1, len(columns)))
-    for i, (line, row) in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise CSVError(f"{path}: line {line} has {len(row)} values; the header has {len(header)}.")
-        for j, column in enumerate(columns):
-            x[i, j] = _number(path, line, header[column], row[column], fill)
+    x = _features(path, header, [header.index(name) for name in features], rows[1:], fill)
     if fill is not None:
         _fill_missing(x, fill)
     target_values = None
@@ -89,21 +80,86 @@ def read_csv(path, target: str | None = None, features: list[str] | None = None,
     return Table(x, target_values, list(features), target if has_target else None, [line for line, _ in rows[1:]])
 
 
-def _rows(path) -> list[tuple[int, list[str]]]:
-    r"""(line number, values) of the non-blank rows; the header first, then at least one sample."""
+def read_csv_chunks(path, features: list[str], cells: int = 2 ** 18) -> Iterator[Table]:
+    r"""The ``features`` columns of ``path`` (other columns are ignored) as Tables (no target) of
+    as many rows as hold about ``cells`` values, read as they are used: the memory taken does not
+    grow with the file's length. The header is checked before any sample is read, and each
+    chunk's rows before it is given."""
+    path = os.fspath(path)
+    with _opened(path) as file:
+        lines = _lines(path, file)
+        first = next(lines, None)
+        if first is None:
+            _empty(path)
+        header = _header(path, first[1])
+        missing = [name for name in features if name not in header]
+        if missing:
+            raise CSVError(f"{path}: missing feature column(s) {missing}; the columns are {header}.")
+        columns = [header.index(name) for name in features]
+        rows = max(1, cells // len(header))
+        chunk = list(itertools.islice(lines, rows))
+        if not chunk:
+            raise CSVError(f"{path}: the file has a header but no samples.")
+        while chunk:
+            yield Table(_features(path, header, columns, chunk), None, list(features), None, [n for n, _ in chunk])
+            chunk = list(itertools.islice(lines, rows))
+
+
+def _opened(path):
+    return open(path, newline="", encoding="utf-8-sig")
+
+
+def _lines(path, file) -> Iterator[tuple[int, list[str]]]:
+    r"""(line number, values) of the non-blank rows of ``file``, read lazily."""
+    reader = csv.reader(file)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
-            rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield reader.line_num, row
     except UnicodeDecodeError as error:
         raise CSVError(f"{path}: not a text file in UTF-8 ({error.reason} at byte {error.start}).") from None
     except csv.Error as error:
         raise CSVError(f"{path}: not a valid CSV file ({error}).") from None
+
+
+def _empty(path):
+    raise CSVError(f"{path}: the file is empty; expected a header row and samples.")
+
+
+def _rows(path) -> list[tuple[int, list[str]]]:
+    r"""(line number, values) of the non-blank rows; the header first, then at least one sample."""
+    with _opened(path) as file:
+        rows = list(_lines(path, file))
     if not rows:
-        raise CSVError(f"{path}: the file is empty; expected a header row and samples.")
+        _empty(path)
     if len(rows) == 1:
         raise CSVError(f"{path}: the file has a header but no samples.")
     return rows
+
+
+def _header(path, names) -> list[str]:
+    r"""The column names of the first row, checked: words (not a row of samples), each once."""
+    header = [name.strip() for name in names]
+    numbers = [name for name in header if _is_number(name)]
+    if len(numbers) > len(header) / 2:         # column names are words; a row of samples is numbers
+        raise CSVError(f"{path}: line 1 holds numbers ({', '.join(numbers[:4])}{', ...' if len(numbers) > 4 else ''}), "
+                       f"not column names: the file seems to have no header row. Add a first line naming "
+                       f"the columns, e.g. {','.join(f'x{j}' for j in range(len(header) - 1))},label.")
+    if len(set(header)) != len(header):
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        raise CSVError(f"{path}: line 1 repeats the column name(s) {repeated}.")
+    return header
+
+
+def _features(path, header, columns, rows, fill=None) -> np.ndarray:
+    r"""(rows, columns) float64 of the numbers in ``columns`` of ``rows``, each row's length checked."""
+    x = np.empty((len(rows), len(columns)))
+    for i, (line, row) in enumerate(rows):
+        if len(row) != len(header):
+            raise CSVError(f"{path}: line {line} has {len(row)} values; the header has {len(header)}.")
+        for j, column in enumerate(columns):
+            x[i, j] = _number(path, line, header[column], row[column], fill)
+    return x
 
 
 def _is_number(text) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from ..atomicfile import NotARegularFileError, check_destination
+
 
 class PathError(ValueError):
     r"""An output path that cannot be written safely (exit code 2: nothing has been done)."""
@@ -41,8 +43,8 @@ def check_paths(inputs: dict, outputs: dict, directories: dict | None = None) ->
     - an output file (``outputs``: name -> path) or an output directory's file (``directories``:
       name -> (directory, [file names written in it])) that is one of the ``inputs`` (name -> path
       or list of paths) or another output;
-    - an output whose directory does not exist, an output file that is a directory, an output
-      directory that is an existing file.
+    - an output whose directory does not exist, an output file that is a directory, a device, a
+      FIFO or a socket (or a link to one), an output directory that is an existing file.
     None values are ignored.
     """
     named_inputs = []
@@ -67,6 +69,11 @@ def check_paths(inputs: dict, outputs: dict, directories: dict | None = None) ->
             raise PathError(f"{name} {directory!r} is an existing file, not a directory; give a directory "
                             f"name (it is created if missing).")
         written += [(f"{name} file", os.path.join(directory, file)) for file in files]
+    for name, path in written:
+        try:
+            check_destination(path, name)       # a device, a FIFO, a socket (or a link to one)
+        except NotARegularFileError as error:
+            raise PathError(str(error)) from None
     for i, (name, path) in enumerate(written):
         for input_name, input_path in named_inputs:
             if same_file(path, input_path):

@@ -25,12 +25,14 @@ from .reshaping import Flatten, Reshape
 from .embedding import Embedding
 from .masking import Masking
 from .recurrent import GRU, LSTM, SimpleRNN
+from .wrappers import Bidirectional, TimeDistributed
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
            "Normalization", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
            "Concatenate", "add", "subtract", "multiply", "average", "maximum", "concatenate", "InputLayer", "Input", "Op",
-           "Merge", "get", "register", "registry", "sample_shape", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU"]
+           "Merge", "get", "register", "registry", "sample_shape", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
+           "Bidirectional", "TimeDistributed"]
 
 
 def __getattr__(name):

@@ -76,6 +76,8 @@ class Loss(Configurable):
 
     #: the accuracy that fits this loss's targets: "binary", "categorical", "sparse" or None
     accuracy_kind: str | None = None
+    #: a loss is minimised (``metrics.direction``, EarlyStopping(mode="auto"), the tuner)
+    higher_is_better = False
     reduction = "sum_over_batch_size"
     name: str | None = None
     #: the object's own name (Keras's ``name=``) is saved as "display_name": "name" holds the type

@@ -27,6 +27,7 @@ from ..registry import not_in_neurona
 from .confusion import (AUC, F1Score, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives, output_classes)
 from .streaming import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy,
+                        CosineSimilarity,
                         FunctionMetric, Hinge, KLDivergence, LogCoshError, LossMetric, Mean, MeanAbsoluteError,
                         MeanAbsolutePercentageError, MeanMetric, MeanMetricWrapper, MeanSquaredError,
                         MeanSquaredLogarithmicError, Metric, Poisson, RootMeanSquaredError, SparseCategoricalAccuracy,
@@ -39,5 +40,7 @@ from ..losses import (binary_crossentropy, categorical_crossentropy, hinge, kl_d
 # scikit-learn's names, so that code written for it runs unchanged
 accuracy_score, balanced_accuracy_score, roc_auc_score, r2_score = accuracy, balanced_accuracy, roc_auc, r2
 precision_score, recall_score, f1_score = precision, recall, f1
+
+from .direction import direction  # noqa: E402
 
 __getattr__ = not_in_neurona(__name__, "metric", registry.class_names)

@@ -158,6 +158,7 @@ class _ClassCounts:
 
 
 class _PrecisionRecall(_Counts):
+    higher_is_better = True
     _index = 0
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None, average=None,
@@ -220,6 +221,7 @@ class Recall(_PrecisionRecall):
 class F1Score(Metric):
     r"""Streaming ``f1``: 2 TP / (2 TP + FP + FN) of the predicted classes over all batches
     (neurona's: one output is binary with p >= threshold; several, the argmax and ``average``)."""
+    higher_is_better = True
 
     def __init__(self, average: str | None = None, threshold: float = 0.5, name=None, dtype=None):
         self.average, self.threshold = average, threshold
@@ -286,6 +288,7 @@ class AUC(Metric):
     integer labels) scores k outputs as k classes, as scikit-learn's ``roc_auc_score``. NaN while
     the batches hold a single class.
     """
+    higher_is_better = True
 
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
                  name=None, dtype=None, thresholds=None, multi_label: bool = False, num_labels=None,

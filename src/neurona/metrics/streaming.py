@@ -36,6 +36,9 @@ class Metric(Configurable):
 
     #: the object's own name (Keras's ``name=``, the log key) is saved as "display_name"
     _config_keys = {"name": "display_name"}
+    #: True if a higher result is better, False if lower, None if neither (a count, a sum):
+    #: what EarlyStopping(mode="auto") and the tuner's objective go by (``metrics.direction``)
+    higher_is_better: bool | None = None
 
     def __init__(self, name=None, dtype=None):
         self.name = name or self.default_name()
@@ -52,6 +55,11 @@ class Metric(Configurable):
                                               np.dtype(dtype or "float32")).view(Weight)
         self._variables.append((array, np.array(array)))
         return array
+
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None, aggregation="sum"):
+        r"""Keras's other name of ``add_variable`` (a metric's state: counts, sums)."""
+        return self.add_variable(shape=shape, initializer=initializer or "zeros", dtype=dtype,
+                                 aggregation=aggregation, name=name)
 
     @classmethod
     def default_name(cls) -> str:
@@ -165,6 +173,8 @@ class Sum(Mean):
 @register("accuracy")
 class Accuracy(MeanMetric):
     r"""Fraction of elements with y_hat == y exactly (Keras's ``Accuracy``: for class labels)."""
+    higher_is_better = True
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -178,6 +188,8 @@ class Accuracy(MeanMetric):
 class BinaryAccuracy(MeanMetric):
     r"""Fraction of outputs with (p > threshold) == y (each output of a multilabel model counts),
     Keras's ``BinaryAccuracy``."""
+    higher_is_better = True
+
 
     def __init__(self, name=None, dtype=None, threshold: float = 0.5):
         self.threshold = check_number("BinaryAccuracy", "threshold", threshold)
@@ -199,6 +211,8 @@ def _labels(y_true, y_pred):
 @register("categorical_accuracy")
 class CategoricalAccuracy(MeanMetric):
     r"""Fraction of samples with argmax y_hat == argmax y (one-hot targets)."""
+    higher_is_better = True
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -210,6 +224,8 @@ class CategoricalAccuracy(MeanMetric):
 @register("sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(MeanMetric):
     r"""Fraction of samples with argmax y_hat == y (integer labels)."""
+    higher_is_better = True
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -220,6 +236,8 @@ class SparseCategoricalAccuracy(MeanMetric):
 
 
 class _TopK(MeanMetric):
+    higher_is_better = True
+
     def __init__(self, k: int = 5, name=None, dtype=None):
         self.k = check_number(type(self).__name__, "k", k, 1, integer=True)
         super().__init__(name=name, dtype=dtype)
@@ -256,6 +274,8 @@ def _float_pair(y_true, y_pred):
 @register("mean_squared_error", "mse")
 class MeanSquaredError(MeanMetric):
     r"""1/(N k) sum (y_hat - y)^2; equals ``mean_squared_error`` on all the batches at once."""
+    higher_is_better = False
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -276,6 +296,8 @@ class RootMeanSquaredError(MeanSquaredError):
 @register("mean_absolute_error", "mae")
 class MeanAbsoluteError(MeanMetric):
     r"""1/(N k) sum |y_hat - y|; equals ``mean_absolute_error`` on all the batches at once."""
+    higher_is_better = False
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -288,6 +310,8 @@ class MeanAbsoluteError(MeanMetric):
 @register("mean_absolute_percentage_error", "mape")
 class MeanAbsolutePercentageError(MeanMetric):
     r"""100/(N k) sum |y - y_hat| / max(|y|, 1e-7)."""
+    higher_is_better = False
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -300,6 +324,8 @@ class MeanAbsolutePercentageError(MeanMetric):
 @register("mean_squared_logarithmic_error", "msle")
 class MeanSquaredLogarithmicError(MeanMetric):
     r"""1/(N k) sum (ln(y_hat + 1) - ln(y + 1))^2 (both at least 1e-7)."""
+    higher_is_better = False
+
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -309,8 +335,27 @@ class MeanSquaredLogarithmicError(MeanMetric):
         return losses_module.MeanSquaredLogarithmicError().elementwise(y_true, y_pred)
 
 
+@register("cosine_similarity")
+class CosineSimilarity(MeanMetric):
+    r"""The mean cosine of the angle between y and y_hat along the last axis, Keras's metric
+    (1 best): 1/N sum_n (y_n / ||y_n||) . (y_hat_n / ||y_hat_n||). The loss of the same name is its
+    negative, to be minimised."""
+    higher_is_better = True
+
+    def __init__(self, name=None, dtype=None, axis: int = -1):
+        self.axis = axis
+        losses_module.CosineSimilarity(axis=axis)       # the same check of axis
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y_true, y_pred):
+        y_true, y_pred = _float_pair(y_true, y_pred)
+        return -losses_module.CosineSimilarity(axis=self.axis).values(y_true, y_pred)
+
+
 class LossMetric(MeanMetric):
     r"""A loss as a metric: the weighted mean of its per-sample values (``Loss.values``)."""
+    higher_is_better = False
+
 
     loss_class: type = None
 

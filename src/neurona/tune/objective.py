@@ -1,7 +1,7 @@
 r"""What a search optimises: a logged value and its direction.
 
     Objective("val_accuracy", "max")
-    "val_loss"                           the direction inferred: losses and errors down, scores up
+    "val_loss"                           the direction the metric or loss of that name declares
     ["val_loss", Objective("val_auc", "max")]   one score: the minimised values minus the maximised ones
 
 A trial's score is the objective at its best epoch (each execution's best, averaged over executions).
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import math
 
-_MAX_WORDS = ("acc", "auc", "precision", "recall", "f1", "r2", "iou", "top_k")
-_MIN_WORDS = ("loss", "crossentropy", "ce", "error", "mse", "mae", "mape", "msle", "hinge", "kld", "poisson",
-              "logcosh", "huber", "divergence")
+from ..metrics.direction import direction as metric_direction
 
 
 class Objective:
@@ -83,15 +81,9 @@ DEFAULT_NAME = "default_objective"
 
 
 def infer_direction(name: str) -> str | None:
-    r"""Keras Tuner's rule: a loss or an error is minimised, an accuracy-like score maximised."""
-    base = name[4:] if name.startswith("val_") else name
-    base = base[9:] if base.startswith("weighted_") else base
-    words = base.lower()
-    if words in ("loss", "crossentropy", "ce") or any(words.endswith(w) or f"{w}_" in words for w in _MIN_WORDS):
-        return "min"
-    if any(w in words for w in _MAX_WORDS):
-        return "max"
-    return None
+    r"""The direction the metric or loss called ``name`` declares (``metrics.direction``: a loss or
+    an error is minimised, an accuracy-like score maximised); None for a name none of them knows."""
+    return metric_direction(name)
 
 
 def create(objective) -> Objective:
