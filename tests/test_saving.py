@@ -503,3 +503,59 @@ def test_user_metadata_of_the_command_line_is_checked_when_loading(tmp_path):
             nr.load_model(path)
     path.write_bytes(st_save(tensors, metadata=metadata | {"user": json.dumps({"notes": [1, {"x": 2}]})}))
     assert nr.load_model(path).metadata == {"notes": [1, {"x": 2}]}       # free annotations still load
+
+
+class MyDense(layers.Layer):
+    r"""A custom layer (its own weights and call), for custom_objects."""
+    def __init__(self, units=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+
+    def call(self, inputs):
+        return nr.ops.matmul(inputs, self.w)
+
+    def get_config(self):
+        return {"units": self.units}
+
+
+def custom_model(tmp_path):
+    inputs = nr.Input((3,))
+    model = nr.Model(inputs, MyDense(2)(nr.layers.Dense(4, activation="tanh")(inputs)))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X[:, :3], X[:, 3:5], epochs=1, verbose=0)
+    model.save(tmp_path / "custom.safetensors")
+    return model
+
+
+def test_custom_layers_come_back_through_custom_objects_in_every_loader(tmp_path):
+    model = custom_model(tmp_path)
+    custom = {"MyDense": MyDense}
+    loaded = nr.models.load_model(tmp_path / "custom.safetensors", custom_objects=custom)
+    assert isinstance(loaded.layers[-1], MyDense) and loaded.layers[-1].units == 2
+    np.testing.assert_array_equal(loaded.predict(X[:, :3], verbose=0), model.predict(X[:, :3], verbose=0))
+    for clone in (nr.models.model_from_json(model.to_json(), custom_objects=custom),
+                  nr.models.model_from_config(model.get_config(), custom_objects=custom),
+                  nr.Model.from_config(model.get_config(), custom_objects=custom)):
+        assert isinstance(clone.layers[-1], MyDense) and clone.layers[-1].w.shape == (4, 2)
+    for without in (lambda: nr.models.load_model(tmp_path / "custom.safetensors"),
+                    lambda: nr.models.model_from_json(model.to_json())):
+        with pytest.raises(ValueError, match=r"custom layer 'MyDense': pass custom_objects=\{'MyDense': MyDense\}"):
+            without()
+
+
+@pytest.mark.parametrize("value", [5, "MyDense", lambda x: x, MyDense(2), optimizers.Adam],
+                         ids=["int", "str", "function", "instance", "other class"])
+def test_a_custom_layer_entry_that_is_not_a_layer_class_is_a_type_error_naming_it(tmp_path, value):
+    model = custom_model(tmp_path)
+    loaders = {"load_model": lambda co: nr.models.load_model(tmp_path / "custom.safetensors", custom_objects=co),
+               "model_from_json": lambda co: nr.models.model_from_json(model.to_json(), custom_objects=co),
+               "from_config": lambda co: nr.Model.from_config(model.get_config(), custom_objects=co)}
+    for name, load in loaders.items():
+        with pytest.raises(TypeError, match=r"custom_objects\['MyDense'\] must be the layer class MyDense") as raised:
+            load({"MyDense": value})
+        assert not isinstance(raised.value, saving.ModelFileError), name
+    with pytest.raises(TypeError, match="custom_objects must be a dict"):
+        nr.models.model_from_json(model.to_json(), custom_objects=[MyDense])

@@ -899,9 +899,7 @@ class Model(Training, layers_module.Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         from .saving import model_from_config
-        from .sequential import custom_object_scope
-        with custom_object_scope(custom_objects):
-            return model_from_config(config)
+        return model_from_config(config, custom_objects)
 
     def to_json(self, **kwargs) -> str:
         return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)

@@ -14,12 +14,13 @@ def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
 
 
 def model_from_json(json_string: str, custom_objects=None):
-    r"""The (untrained) model of ``model.to_json()``."""
+    r"""The (untrained) model of ``model.to_json()``; ``custom_objects`` maps the class names of
+    custom layers to the classes."""
     try:
         config = json.loads(json_string)
     except (TypeError, json.JSONDecodeError) as error:
         raise ValueError(f"model_from_json needs the JSON text of model.to_json(): {error}") from None
-    return model_from_config(config)
+    return model_from_config(config, custom_objects)
 
 
 def clone_model(model, input_tensors=None, clone_function=None, **kwargs):

@@ -326,14 +326,19 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     for bit), compiled as it was, with its optimizer state, epoch count, RNG state and history
     (``fit`` continues as if training had never stopped).
 
-    ``custom_objects`` maps the names of custom losses and metrics (Python functions, which the
-    file does not store) to the functions; ``compile=False`` loads the model without them."""
+    ``custom_objects`` maps the class names of custom layers and the names of custom losses and
+    metrics (Python classes and functions, which the file does not store) to them;
+    ``compile=False`` loads the model without the losses and metrics."""
+    from .sequential import CustomObjectError
+
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"custom_objects must be a dict {{name: function}}; got {type(custom_objects).__name__}.")
     metadata, tensors = read_file(path)
     try:
         _check_budget(metadata["model"], tensors)
-        model = model_from_config(_upgrade_layers(metadata["model"]))
+        model = model_from_config(_upgrade_layers(metadata["model"]), custom_objects)
+    except CustomObjectError:
+        raise                       # the argument, not the file, is wrong
     except (ValueError, TypeError, KeyError, OverflowError, NotImplementedError) as error:
         raise ModelFileError(f"{path}: bad model config: {error}") from None
     if compile and "compile" in metadata:
@@ -343,8 +348,15 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     return model
 
 
-def model_from_config(config: dict):
-    r"""The model a config describes (Sequential's, or a functional graph's), built, untrained."""
+def model_from_config(config: dict, custom_objects: dict | None = None):
+    r"""The model a config describes (Sequential's, or a functional graph's), built, untrained;
+    ``custom_objects`` maps the class names of custom layers to the classes."""
+    from .sequential import custom_object_scope
+    with custom_object_scope(custom_objects):
+        return _model_from_config(config)
+
+
+def _model_from_config(config: dict):
     from . import functional
     from .model import Model
     from .sequential import Sequential, layer_from_config

@@ -223,9 +223,17 @@ class Sequential(Model):
 _custom_objects: list[dict] = [{}]
 
 
+class CustomObjectError(TypeError):
+    r"""A ``custom_objects`` argument that cannot be used: not a dict, or a custom layer's entry
+    that is not a layer class."""
+
+
 @contextlib.contextmanager
 def custom_object_scope(custom_objects):
     r"""Keras's ``custom_objects``: class names -> custom layer classes, while configs are read."""
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise CustomObjectError(f"custom_objects must be a dict {{name: class or function}}; got "
+                                f"{type(custom_objects).__name__}.")
     _custom_objects.append({**_custom_objects[-1], **(custom_objects or {})})
     try:
         yield
@@ -241,7 +249,13 @@ def _custom_layer(config):
         raise ValueError(f"The config holds the custom layer {name!r}: pass custom_objects={{{name!r}: {name}}} "
                          f"or decorate the class with @keras.saving.register_keras_serializable(); known custom "
                          f"objects: {sorted(known) or 'none'}.")
-    layer = known[name].from_config(dict(config["config"]))
+    given = known[name]
+    if not (isinstance(given, type) and issubclass(given, layers_module.Layer)):
+        got = (f"the class {given.__name__}" if isinstance(given, type) else f"{type(given).__name__} {given!r:.60}"
+               if isinstance(given, (str, int, float)) else f"a {type(given).__name__} object")
+        raise CustomObjectError(f"custom_objects[{name!r}] must be the layer class {name} (a subclass of "
+                                f"keras.layers.Layer); got {got}.")
+    layer = given.from_config(dict(config["config"]))
     layer.trainable = bool(config.get("trainable", True))
     return layer
 
