@@ -403,6 +403,8 @@ EXTRA_EXAMPLES = [
     ("layers", layers.GRU(4, reset_after=False, recurrent_dropout=0.2, seed=3)),
     ("layers", layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="ave",
                                     backward_layer=layers.GRU(4, return_sequences=True, go_backwards=True))),
+    ("layers", layers.LayerNormalization(axis=[-2, -1], epsilon=1e-5, center=False, gamma_regularizer=L2(0.1))),
+    ("layers", layers.GroupNormalization(groups=4, scale=False)),
 ]
 
 

@@ -54,6 +54,10 @@ def _case(name):
         "gru-reset-before": (layers.GRU(3, reset_after=False, bias_initializer="random_normal"), [(4, 2)]),
         "bidirectional": (layers.Bidirectional(layers.LSTM(2, return_sequences=True), merge_mode="mul"), [(3, 2)]),
         "time_distributed": (layers.TimeDistributed(layers.Dense(2, activation="tanh")), [(3, 4)]),
+        "layer_normalization": (layers.LayerNormalization(gamma_initializer="random_normal",
+                                                          beta_regularizer=nr.regularizers.L2(0.3)), [(3, 4)]),
+        "layer_normalization-2-axes": (layers.LayerNormalization(axis=[-2, -1], scale=False), [(3, 4)]),
+        "group_normalization": (layers.GroupNormalization(groups=2, gamma_initializer="random_normal"), [(3, 4)]),
     }[name]
 
 
@@ -61,7 +65,7 @@ CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_n
          "batch_normalization-no-scale", "softmax", "relu", "relu-capped", "leaky_relu", "elu", "dense-activity", "dense-3d",
          "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide",
          "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before", "bidirectional",
-         "time_distributed"]
+         "time_distributed", "layer_normalization", "layer_normalization-2-axes", "group_normalization"]
 #: layers whose inputs are integer ids (no gradient flows to them)
 INTEGER_INPUTS = {"embedding"}
 

@@ -19,7 +19,7 @@ from .core import ELU, Activation, Dense, Dropout, LeakyReLU, ReLU, Softmax
 from .input_layer import InputLayer
 from .merging import (Add, Average, Concatenate, Maximum, Merge, Multiply, Subtract, add, average, concatenate,
                       maximum, multiply, subtract)
-from .normalization import BatchNormalization, Normalization
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, Normalization
 from .op import Op
 from .reshaping import Flatten, Reshape
 from .embedding import Embedding
@@ -32,7 +32,7 @@ __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyR
            "Normalization", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
            "Concatenate", "add", "subtract", "multiply", "average", "maximum", "concatenate", "InputLayer", "Input", "Op",
            "Merge", "get", "register", "registry", "sample_shape", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
-           "Bidirectional", "TimeDistributed"]
+           "Bidirectional", "TimeDistributed", "LayerNormalization", "GroupNormalization"]
 
 
 def __getattr__(name):
