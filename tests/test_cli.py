@@ -384,3 +384,49 @@ def test_mnist_is_not_standardised_by_default():
     assert experiment.scale_wanted(experiment.merge({}, {"dataset": "mnist"})) is False
     assert experiment.scale_wanted(experiment.merge({}, {"dataset": "mnist", "scale": True})) is True
     assert experiment.scale_wanted(experiment.merge({}, {"dataset": "iris"})) is True
+
+
+def test_regression_standardises_the_target_and_learns_the_chocolate_prices(tmp_path, monkeypatch, capsys):
+    # price = 10 liking: Adam's steps of 0.05 reach w = 10, b = 0 only once the target is standardised
+    monkeypatch.chdir(tmp_path)
+    train = ["train", "--csv", str(EXAMPLES / "chocolate.csv"), "--target", "price", "--layers", "none",
+             "--epochs", "300", "--learning-rate", "0.05", "--verbose", "2"]
+    assert cli.main(train) == 0
+    captured = capsys.readouterr()
+    assert "Standardising 1 feature with the mean and std of the 6 training samples" in captured.out
+    assert "Standardising the target 'price' (mean " in captured.out and "barely moved" not in captured.err
+    (tmp_path / "new.csv").write_text("liking\n4\n5\n")
+    assert cli.main(["predict", "model.safetensors", "new.csv"]) == 0
+    predicted = capsys.readouterr().out.splitlines()
+    assert predicted[0] == "price" and [float(v) for v in predicted[1:]] == pytest.approx([40, 50], abs=0.1)
+
+
+def test_the_saved_model_and_its_history_speak_the_targets_units(tmp_path, monkeypatch, capsys):
+    # y = 10 x + noise of std 2: the last epoch's loss is the noise's variance, about 4, in price units
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 5, 200)
+    y = 10 * x + rng.normal(0, 2, 200)
+    (tmp_path / "noisy.csv").write_text("x,y\n" + "\n".join(f"{a},{b}" for a, b in zip(x, y)) + "\n")
+    assert cli.main(["train", "--csv", "noisy.csv", "--layers", "none", "--epochs", "40", "--learning-rate", "0.05",
+                     "--test-size", "0", "--validation-split", "0", "--verbose", "0"]) == 0
+    model = nr.load_model("model.safetensors")
+    scaler = sources.scaler_from_dict(model.metadata["scaler"])
+    training = model.evaluate(scaler.transform(x[:, None].astype("float32")), y.astype("float32"), return_dict=True)
+    assert 3 < training["loss"] < 5
+    assert model.history.history["loss"][-1] == pytest.approx(training["loss"], rel=0.1)
+    assert model.history.history["mae"][-1] == pytest.approx(training["mae"], rel=0.1)
+
+
+def test_a_run_whose_loss_barely_moved_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    chocolate = ["train", "--csv", str(EXAMPLES / "chocolate.csv"), "--layers", "none", "--epochs", "30",
+                 "--verbose", "0"]
+    assert cli.main([*chocolate, "--learning-rate", "1e-5"]) == 0          # it worked, but learned nothing
+    err = capsys.readouterr().err
+    assert "neurona: warning: the training loss barely moved" in err and "in 30 epochs" in err
+    assert "Try a larger --learning-rate (now 1e-05) or more --epochs." in err
+    assert cli.main([*chocolate, "--learning-rate", "1e-5", "--no-scale"]) == 0
+    assert "more --epochs, or --scale." in capsys.readouterr().err
+    assert cli.main([*chocolate, "--learning-rate", "0.1"]) == 0
+    assert "barely moved" not in capsys.readouterr().err

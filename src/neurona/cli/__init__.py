@@ -125,9 +125,15 @@ def train(config, **flags):
     usage(lambda: experiment.check_validation_split(settings["validation_split"], len(x_train)))
     scale = experiment.scale_wanted(settings)
     if scale:
-        say(f"Standardising {x_train.shape[1]} features with the mean and std of the {len(x_train)} training "
-            f"samples ...", flush=True)
+        features = f"{x_train.shape[1]} feature{'s' if x_train.shape[1] != 1 else ''}"
+        say(f"Standardising {features} with the mean and std of the {len(x_train)} training samples ...", flush=True)
     x_train, x_test, scaler = experiment.prepare(x_train, x_test, scale)
+    target_scaling = experiment.TargetScaling(y_train) if experiment.scale_target(settings, source) else None
+    if target_scaling is not None:
+        y_train = target_scaling.transform(y_train)
+        say(f"Standardising the target {source.target!r} (mean {target_scaling.mean:.4g}, std "
+            f"{target_scaling.std:.4g}): the epochs' losses are of the standardised target; the saved model and "
+            f"the test metrics are in its units.", flush=True)
     model = usage(lambda: experiment.build_model(settings, source, x_train.shape[1]))
     _describe(source, settings, len(x_train), len(x_test))
     model.summary()
@@ -139,6 +145,11 @@ def train(config, **flags):
         if os.path.exists(checkpoint):
             os.unlink(checkpoint)           # ours (checked before training); resuming would diverge again
         raise Failure(f"training failed: {model.stop_reason}")
+    if target_scaling is not None:
+        target_scaling.fold_into(model)
+    warning = experiment.barely_moved(model.history, settings)
+    if warning:
+        print(f"neurona: warning: {warning}", file=sys.stderr)
     result, matrix = _report(model, source, x_test, y_test)
     model.metadata = _metadata(source, settings, scaler)
     model.save(out)                         # the model first: a plot that fails cannot lose it

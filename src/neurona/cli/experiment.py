@@ -59,7 +59,7 @@ HELP = {
     "fill": "fill empty feature cells of --csv with the column's mean, median or zero",
     "task": "what to learn; auto: text or at most 20 distinct integers are classes, other numbers a value",
     "test_size": "fraction of the samples held out for the final test (0: test on the training samples)",
-    "scale": "standardise the features with the training part's mean and std",
+    "scale": "standardise the features, and a regression target, with the training part's mean and std",
     "layers": "comma-separated sizes of the hidden layers, e.g. 64,32; 'none' for a linear or logistic model",
     "activation": "activation of the hidden layers",
     "dropout": "dropout rate after each hidden layer, in [0, 1)",
@@ -271,6 +271,62 @@ def prepare(x_train, x_test, scale: bool):
     from ..data import StandardScaler
     scaler = StandardScaler().fit(x_train)
     return scaler.transform(x_train), scaler.transform(x_test), scaler
+
+
+class TargetScaling:
+    r"""A regression target standardised for training, as scikit-learn's TransformedTargetRegressor
+    with a StandardScaler:  t = (y - mu) / sigma  (the training part's mean and std). Gradient
+    descent then starts from the same footing whatever the target's units (prices of 10..35 have a
+    squared error of 600 at the start; t has about 1). After training, the output unit
+    t_hat = x W + b is folded back into the target's units,
+
+        y_hat = mu + sigma t_hat = x (sigma W) + (sigma b + mu),
+
+    so the saved model predicts prices, and the history is rescaled with it (a squared error by
+    sigma^2, an absolute one by sigma)."""
+
+    #: the power of sigma that takes each logged value to the target's units
+    POWERS = {"loss": 2, "mse": 2, "mae": 1, "rmse": 1}
+
+    def __init__(self, y_train):
+        import numpy as np
+
+        self.mean = float(np.mean(y_train))
+        std = float(np.std(y_train))
+        self.std = std if std > 0 else 1.0          # a constant target: only shifted
+
+    def transform(self, y):
+        return ((y - self.mean) / self.std).astype(y.dtype)
+
+    def fold_into(self, model) -> None:
+        r"""The output layer predicts y instead of t; the history speaks of y."""
+        output = model.layers[-1]
+        output.kernel *= self.std                   # in place: the layer's weights are views of the model's
+        output.bias *= self.std
+        output.bias += self.mean
+        history = model.history.history if model.history is not None else {}
+        for key, values in history.items():
+            power = self.POWERS.get(key.removeprefix("val_"))
+            if power:
+                history[key] = [value * self.std ** power for value in values]
+
+
+def scale_target(settings, source) -> bool:
+    r"""A regression target is standardised when the features are (``--scale``)."""
+    return source.task == "regression" and scale_wanted(settings)
+
+
+def barely_moved(history, settings) -> str | None:
+    r"""A warning when the training loss of the last epoch is within 10% of the first epoch's:
+    the run learned next to nothing (too small a learning rate, too few steps), which a
+    successful exit code would otherwise hide."""
+    losses = [v for v in (history.history.get("loss", []) if history is not None else []) if v == v]
+    if len(losses) < 2 or not losses[0] > 0 or losses[-1] < 0.9 * losses[0]:
+        return None
+    scale = "" if scale_wanted(settings) else f", or {flag('scale')}"
+    return (f"the training loss barely moved ({losses[0]:.4g} -> {losses[-1]:.4g} in {len(losses)} epochs): the "
+            f"model has learned little. Try a larger {flag('learning_rate')} (now {settings['learning_rate']:g}) "
+            f"or more {flag('epochs')}{scale}.")
 
 
 def build_model(settings: dict, source, n_features: int):
