@@ -3,32 +3,37 @@ r"""The Keras-style training log:
     Epoch 2/10
     422/422 ━━━━━━━━━━━━━━━━━━━━ 3s 7ms/step - accuracy: 0.9712 - loss: 0.0950 - val_accuracy: 0.9760 - val_loss: 0.0822
 
-verbose=1 draws a live bar per epoch that becomes that line when the epoch ends; verbose=2 prints
-only the line (``422/422 - 3s - 7ms/step - ...``). Where it is drawn decides how:
+verbose=1 draws a bar per epoch that becomes that line when the epoch ends; verbose=2 prints
+only the line (``422/422 - 3s - 7ms/step - ...``). ``evaluate`` and ``predict`` given verbose 1
+or 2 draw one such line of their own, without ``Epoch k/N``. Where it is drawn decides how:
 
-- a terminal: a rich progress bar, redrawn in place;
+- a terminal: the line redrawn in place, with a carriage return, showing the time left while the
+  epoch runs and the time taken once it ends. A line wider than the terminal wraps onto more
+  rows, and each redraw first goes back up over all of them: at any width the final line is
+  whole, nothing piles up, and what the program prints next comes below it;
 - a Jupyter kernel (JupyterLab, Notebook, VS Code, Colab: any IPython shell with a kernel): the
   lines as plain text on stdout, which a saved notebook and its HTML keep, one per epoch with its
   metrics; while a long epoch runs, its bar in a display that is emptied when the epoch ends. No
   widgets, so nothing depends on ipywidgets;
-- anything else (a pipe, a log file): the same plain lines, written once per epoch.
+- anything else (a pipe, a log file, a terminal that says it is ``dumb``): the same plain lines,
+  written once per epoch.
 """
 from __future__ import annotations
 
 import math
+import os
+import re
+import shutil
 import sys
 import time
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn
-from rich.table import Column
-from rich.text import Text
 
 from .callbacks import Callback
 from .notebook import in_notebook
 
 BAR_WIDTH = 20
-REFRESH_SECONDS = 0.2           # the bar redraws 5 times a second; metrics are read no more often
+REFRESH_SECONDS = 0.2           # metrics are read no more often: reading them can cost a sort
+REDRAW_SECONDS = 0.05           # a terminal's bar moves up to 20 times a second, as Keras's does
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def format_logs(logs: dict) -> str:
@@ -56,58 +61,81 @@ def text_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "━" * filled + "─" * (width - filled)
 
 
-def bar_line(done: int, total: int, elapsed: float, logs: dict) -> str:
-    r"""``done/total bar elapsed time/step - metrics``: one state of the verbose=1 log."""
-    steps = f"{done:>{len(str(total))}}/{total}"
-    return (f"{steps} {text_bar(done, total)} {format_duration(elapsed)} "
-            f"{format_step_time(elapsed / max(done, 1))}{format_logs(logs)}")
+def bar_line(done: int, total: int | None, elapsed: float, logs: dict, color: bool = False) -> str:
+    r"""``done/total bar time time/step - metrics``: one state of the verbose=1 log. The time is
+    the time taken once done = total, before that the time left, (total - done) * elapsed / done.
+    An unknown total (batches from a generator) shows ``done/Unknown``, no bar and the time taken.
+    ``color``: the counts bold and the done part of the bar green, as Keras draws them."""
+    per_step = elapsed / max(done, 1)
+    if total is None:
+        steps, bar, seconds = f"{done:>7}/Unknown", "", elapsed
+    else:
+        seconds = elapsed if done >= total else per_step * (total - done)
+        steps, bar = f"{done:>{len(str(total))}}/{total}", text_bar(done, total) + " "
+    if color:
+        filled = len(bar.rstrip("─ "))
+        steps, bar = f"\x1b[1m{steps}\x1b[0m", f"\x1b[32m{bar[:filled]}\x1b[0m{bar[filled:]}"
+    return f"{steps} {bar}{format_duration(seconds)} {format_step_time(per_step)}{format_logs(logs)}"
 
 
-class _StepsColumn(ProgressColumn):
-    def render(self, task):
-        width = len(str(int(task.total or 0)))
-        return Text(f"{int(task.completed):>{width}}/{int(task.total or 0)}")
+def _columns(stream) -> int:
+    r"""The terminal's width now (it may have been resized since the last line)."""
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or shutil.get_terminal_size().columns
 
 
-class _TimeAndLogsColumn(ProgressColumn):
-    def render(self, task):
-        elapsed = task.elapsed or 0.0
-        steps = max(int(task.completed), 1)
-        text = f"{format_duration(elapsed)} {format_step_time(elapsed / steps)}"
-        return Text(text + format_logs(task.fields.get("logs", {})), no_wrap=True, overflow="ignore")
+class _TerminalBar:
+    r"""A terminal: the running line redrawn in place; its final state stays on screen.
 
+    The line on screen has no newline yet. A redraw clears it row by row, from the last row it
+    wrapped onto up to its first (ESC[2K, ESC[1A: unlike clearing to the end of the screen, which
+    tmux takes for a clear screen at the top-left corner and pushes to its history), then writes
+    the new state. Its rows are counted at the terminal's width of the moment: terminals re-wrap
+    lines when resized (tmux, VTE, iTerm2, kitty, Windows Terminal)."""
 
-class _RichBar:
-    r"""A terminal: rich's live bar, left on screen at the epoch's end."""
-
-    def __init__(self, console: Console):
-        self.console = console
+    def __init__(self, color: bool):
+        self.color = color
+        self.shown = 0                  # columns of the line on screen still open; 0: none
 
     def line(self, text: str):
-        self.console.print(text, highlight=False)
+        self._show(text, end=True)
 
     def start(self, steps: int):
-        self.progress = Progress(_StepsColumn(), BarColumn(bar_width=BAR_WIDTH),
-                                 _TimeAndLogsColumn(table_column=Column(no_wrap=True)),
-                                 console=self.console, auto_refresh=True,
-                                 refresh_per_second=1 / REFRESH_SECONDS, transient=False)
-        self.progress.start()
-        self.task = self.progress.add_task("", total=steps, logs={})
+        self.steps, self.started, self.logs, self.drawn_at = steps, time.perf_counter(), {}, -math.inf
 
     def update(self, done: int, logs: dict | None):
-        if logs is None:
-            self.progress.update(self.task, completed=done)
-        else:
-            self.progress.update(self.task, completed=done, logs=logs)
+        now = time.perf_counter()
+        if logs is not None:
+            self.logs = logs
+        elif now - self.drawn_at < REDRAW_SECONDS:
+            return
+        self.drawn_at = now
+        self._show(bar_line(done, self.steps, now - self.started, self.logs, self.color), end=False)
 
     def finish(self, done: int, logs: dict):
-        self.progress.update(self.task, completed=done, logs=logs)
-        self.stop()
+        elapsed = time.perf_counter() - self.started
+        self._show(bar_line(done, self.steps or done, elapsed, logs, self.color), end=True)
 
     def stop(self):
-        progress = getattr(self, "progress", None)
-        if progress is not None and not progress.finished:
-            progress.stop()
+        if self.shown:                  # cut short (an exception in a hook): the last state stays
+            self._write("\n")
+            self.shown = 0
+
+    def _show(self, text: str, end: bool):
+        out = ""
+        if self.shown:
+            rows = -(-self.shown // _columns(sys.stdout))
+            out = "\r" + "\x1b[2K\x1b[1A" * (rows - 1) + "\x1b[2K"
+        self._write(out + text + ("\n" if end else ""))
+        self.shown = 0 if end else max(len(_STYLE.sub("", text)), 1)
+
+    @staticmethod
+    def _write(text: str):
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 class _TextBar:
@@ -141,7 +169,7 @@ class _TextBar:
 
     def finish(self, done: int, logs: dict):
         self.stop()
-        self.line(bar_line(done, self.steps, time.perf_counter() - self.started, logs))
+        self.line(bar_line(done, self.steps or done, time.perf_counter() - self.started, logs))
 
     def stop(self):
         if self.handle is not None:
@@ -149,51 +177,96 @@ class _TextBar:
             self.handle = None
 
 
+def _display():
+    r"""How stdout shows the log: a Jupyter kernel, a terminal, or plain lines."""
+    if in_notebook():
+        return _TextBar(live=True)
+    if sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
+        return _TerminalBar(color="NO_COLOR" not in os.environ)
+    return _TextBar(live=False)
+
+
 class ProgressLogger(Callback):
-    r"""Prints ``Epoch k/N`` and a progress bar (verbose=1) or one line per epoch (verbose=2).
+    r"""Prints ``Epoch k/N`` and a progress bar (verbose=1) or one line per epoch (verbose=2);
+    given to ``evaluate`` or ``predict``, the one bar or line of that pass (as Keras's
+    ProgbarLogger; the validation inside ``fit`` is not drawn)."""
 
-    console  a rich Console to draw on; by default a terminal gets rich's live bar, a Jupyter
-             kernel plain text redrawn in place, anything else plain lines
-    """
-
-    def __init__(self, verbose: int = 1, console: Console | None = None):
+    def __init__(self, verbose: int = 1):
         if verbose not in (1, 2):
             raise ValueError(f"verbose must be 1 (progress bar) or 2 (one line per epoch); got {verbose!r}.")
         self.verbose = verbose
-        if console is None and not in_notebook() and sys.stdout.isatty():
-            console = Console()
-        self.display = _RichBar(console) if console is not None else _TextBar(live=in_notebook())
+        self.display = _display()
+        self._in_fit = False
 
+    # -- fit ----------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
+        self._in_fit = True
         self.epochs = self.params.get("epochs")
-        self.steps = self.params.get("steps")
 
     def on_epoch_begin(self, epoch, logs=None):
         self.display.line(f"Epoch {epoch + 1}/{self.epochs}")
+        self._begin()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step(batch + 1, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._end(logs)
+
+    def on_train_end(self, logs=None):
+        self.display.stop()
+        self._in_fit = False
+
+    # -- evaluate and predict -----------------------------------------------------------------
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._begin()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._step(batch + 1, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._end(logs)
+            self.display.stop()
+
+    def on_predict_begin(self, logs=None):
+        self._begin()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._step(batch + 1, {})           # the outputs are not metrics
+
+    def on_predict_end(self, logs=None):
+        self._end({})
+        self.display.stop()
+
+    # -- one pass -----------------------------------------------------------------------------
+    def _begin(self):
+        self.steps = self.params.get("steps") or getattr(self, "_counted", None)  # None: unknown until counted
         self._start, self._done = time.perf_counter(), 0
         if self.verbose == 1:
             self.display.start(self.steps)
-            self._logs_shown_at = -math.inf if isinstance(self.display, _RichBar) else self._start
+            self._logs_shown_at = -math.inf if isinstance(self.display, _TerminalBar) else self._start
 
-    def on_train_batch_end(self, batch, logs=None):
-        self._done = batch + 1
+    def _step(self, done, logs):
+        self._done = done
         if self.verbose != 1:
             return
         now = time.perf_counter()
-        if now - self._logs_shown_at >= REFRESH_SECONDS:    # reading the metrics can cost a sort:
-            self._logs_shown_at = now                        # no more often than the bar redraws
-            self.display.update(batch + 1, dict(logs or {}))
+        if now - self._logs_shown_at >= REFRESH_SECONDS:
+            self._logs_shown_at = now
+            self.display.update(done, dict(logs or {}))
         else:
-            self.display.update(batch + 1, None)
+            self.display.update(done, None)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def _end(self, logs):
         done = self._done
+        if self.steps is None:
+            self._counted = done
         if self.verbose == 1:
             self.display.finish(done, dict(logs or {}))
             return
         elapsed = time.perf_counter() - self._start
-        self.display.line(f"{done}/{self.steps} - {format_duration(elapsed)} - "
+        self.display.line(f"{done}/{self.steps or done} - {format_duration(elapsed)} - "
                           f"{format_step_time(elapsed / max(done, 1))}{format_logs(logs or {})}")
-
-    def on_train_end(self, logs=None):
-        self.display.stop()

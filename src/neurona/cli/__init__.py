@@ -370,7 +370,7 @@ def _trials_table(tuner, title):
     from rich.table import Table
     table = Table(title=title)
     for column in ("trial", "status", tuner.oracle.objective.name, "best epoch", "seconds", "hyperparameters"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")       # a narrow terminal wraps a value, never cuts it
     for trial in tuner.oracle.trials.values():
         table.add_row(*_trial_row(trial))
     return table
@@ -405,8 +405,10 @@ class _live_trials:
 
 
 def _results_table(tuner) -> str:
+    r"""The trials as text: as wide as the terminal, or 140 columns in a pipe or a file."""
     from rich.console import Console
-    console = Console(width=140, record=True, file=open(os.devnull, "w"))
+    screen = Console()
+    console = Console(width=screen.width if screen.is_terminal else 140, record=True, file=open(os.devnull, "w"))
     console.print(_trials_table(tuner, "Results"))
     return console.export_text()
 

@@ -1,0 +1,156 @@
+r"""The training log as a user sees it in a terminal: each program runs in tmux (a real
+pseudo-terminal drawn by a real terminal emulator) at 100, 80 and 40 columns, and the test reads
+back what the pane shows, scrollback included. A line wider than the pane wraps onto more rows;
+``capture-pane -J`` joins such rows back, so each joined line must be whole, in order, with no
+state of a bar left behind."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WIDTHS = [100, 80, 40]
+NUMBER = r"\d+\.\d{4}"
+TIME = r"\d+s \d+(ms|us)/step"
+
+
+def in_terminal(command: str, width: int, cwd, timeout: float = 120) -> list[str]:
+    r"""Run ``command`` in a tmux pane ``width`` columns wide; return what the pane shows, wrapped
+    rows joined into lines, trailing blanks dropped. A server of its own, without any tmux.conf."""
+    tmux = ["tmux", "-L", f"neurona-test-{uuid.uuid4().hex[:10]}", "-f", os.devnull]
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")
+    done = "finished"
+    shell = f"{command}; {' '.join(tmux)} wait-for -S {done}; sleep 600"
+    try:
+        subprocess.run(tmux + ["new-session", "-d", "-x", str(width), "-y", "50", "-c", str(cwd), shell],
+                       check=True, env=env, timeout=30)
+        subprocess.run(tmux + ["wait-for", done], check=True, timeout=timeout)
+        rows = subprocess.run(tmux + ["capture-pane", "-p", "-S", "-", "-E", "-"], check=True, env=env,
+                              capture_output=True, text=True).stdout.rstrip("\n").split("\n")
+        joined = subprocess.run(tmux + ["capture-pane", "-p", "-J", "-S", "-", "-E", "-"], check=True, env=env,
+                                capture_output=True, text=True).stdout
+    finally:
+        subprocess.run(tmux + ["kill-server"], env=env, capture_output=True)
+    lines = [line.rstrip() for line in joined.rstrip().split("\n")]
+    assert all(len(row) <= width for row in rows)
+    return lines
+
+
+def python(tmp_path, program: str) -> str:
+    (tmp_path / "program.py").write_text(textwrap.dedent(program))
+    return f"{sys.executable} program.py"
+
+
+# 900 samples, validation_split=0.2: 720 to train on in 45 batches of 16; evaluate and predict
+# take the 900 in 29 batches of 32. Each batch sleeps 4 ms, so a bar is redrawn several times.
+PROGRAM = """
+    import time
+    import numpy as np
+    import neurona as keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(900, 8)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    slow = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: time.sleep(0.004),
+                                          on_test_batch_end=lambda batch, logs: time.sleep(0.004),
+                                          on_predict_batch_end=lambda batch, logs: time.sleep(0.004))
+    model.fit(x, y, epochs=3, batch_size=16, validation_split=0.2, callbacks=[slow]{fit})
+    print("after fit")
+    model.evaluate(x, y, callbacks=[slow]{evaluate})
+    print("after evaluate")
+    predictions = model.predict(x, callbacks=[slow]{predict})
+    print("after predict", predictions.shape)
+"""
+
+
+def fit_line(steps: int, validation: bool = True) -> str:
+    metrics = f" - accuracy: {NUMBER} - loss: {NUMBER}"
+    return f"{steps}/{steps} ━{{20}} {TIME}{metrics}" + (f" - val_accuracy: {NUMBER} - val_loss: {NUMBER}"
+                                                        if validation else "")
+
+
+def assert_lines(shown: list[str], expected: list[str]):
+    assert len(shown) == len(expected), "\n".join(shown)
+    for line, pattern in zip(shown, expected):
+        assert re.fullmatch(pattern, line), f"{line!r} is not {pattern!r}; the pane shows:\n" + "\n".join(shown)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_fit_evaluate_predict_verbose_1_leave_keras_lines_whole_and_in_order(tmp_path, width):
+    command = python(tmp_path, PROGRAM.format(fit="", evaluate=", verbose=1", predict=", verbose=1"))
+    shown = in_terminal(command, width, tmp_path)
+    epochs = [line for k in (1, 2, 3) for line in (f"Epoch {k}/3", fit_line(45))]
+    assert_lines(shown, epochs + ["after fit", fit_line(29, validation=False), "after evaluate",
+                                  rf"29/29 ━{{20}} {TIME}", r"after predict \(900, 2\)"])
+
+
+@pytest.mark.parametrize("width", [80, 40])
+def test_verbose_2_prints_one_whole_line_per_epoch_and_pass(tmp_path, width):
+    command = python(tmp_path, PROGRAM.format(fit=", verbose=2", evaluate=", verbose=2", predict=", verbose=2"))
+    shown = in_terminal(command, width, tmp_path)
+    line = f" - accuracy: {NUMBER} - loss: {NUMBER}"
+    epoch = rf"45/45 - \d+s - \d+(ms|us)/step{line} - val_accuracy: {NUMBER} - val_loss: {NUMBER}"
+    assert_lines(shown, [pattern for k in (1, 2, 3) for pattern in (f"Epoch {k}/3", epoch)] + [
+        "after fit", rf"29/29 - \d+s - \d+(ms|us)/step{line}", "after evaluate", r"29/29 - \d+s - \d+(ms|us)/step",
+        r"after predict \(900, 2\)"])
+
+
+def test_verbose_0_and_auto_evaluate_predict_print_nothing(tmp_path):
+    command = python(tmp_path, PROGRAM.format(fit=", verbose=0", evaluate="", predict=""))
+    assert in_terminal(command, 80, tmp_path) == ["after fit", "after evaluate", "after predict (900, 2)"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_cli_train_verbose_1_keeps_every_epoch_line(tmp_path, width):
+    command = (f"{sys.executable} -m neurona train --dataset iris --epochs 3 --verbose 1 --out m.safetensors "
+               f"--seed 0")
+    shown = in_terminal(command, width, tmp_path)
+    start = shown.index("Epoch 1/3")
+    # iris: 120 training samples, 108 after the default validation_split 0.1: 4 batches of 32
+    assert_lines(shown[start:start + 6], [pattern for k in (1, 2, 3) for pattern in (f"Epoch {k}/3", fit_line(4))])
+    assert shown[start + 6].startswith("Test loss: ")
+    assert shown[-1] == "Saved the model to m.safetensors"
+
+
+def table_rows(lines: list[str]) -> list[list[str]]:
+    r"""The body rows of the rich tables on screen, each cell's wrapped rows joined back."""
+    rows = []
+    for line in lines:
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.strip("│").split("│")]
+        if cells[0]:
+            rows.append(cells)
+        else:                                               # the next row of a cell that wraps
+            rows[-1] = [a + b for a, b in zip(rows[-1], cells)]
+    return rows
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_cli_tune_shows_every_trial_whole(tmp_path, width):
+    (tmp_path / "search.toml").write_text('[data]\ndataset = "iris"\n[fit]\nepochs = 2\n[search]\n'
+                                          'learning_rate = {float = [1e-4, 1e-1], sampling = "log"}\n')
+    command = f"{sys.executable} -m neurona tune search.toml --max-trials 3 --out best.safetensors"
+    shown = in_terminal(command, width, tmp_path)
+    assert "…" not in "\n".join(shown)                     # nothing cut short with an ellipsis
+    rows = table_rows(shown)
+    assert len(rows) == 6                                   # the live table of the trials, then the results
+    for trial in sorted((tmp_path / "tune_runs" / "search").glob("trial_*")):
+        stored = json.loads((trial / "trial.json").read_text())
+        value = stored["hyperparameters"]["values"]["learning_rate"]
+        row = [cells for cells in rows if cells[0] == stored["trial_id"]]
+        assert [cells[1] for cells in row] == ["COMPLETED"] * 2
+        assert [cells[-1] for cells in row] == [f"learning_rate={value:.4g}"] * 2, shown
+    assert shown[-1].startswith("Best trial ") and shown[-1].endswith("saved its model to best.safetensors")
