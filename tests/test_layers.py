@@ -369,6 +369,10 @@ REQUIRED_ARGUMENTS = {
     ("layers", "reshape"): {"target_shape": (2, -1)},
     ("layers", "op"): {"function": "multiply", "constants": [None, 2.0]},
     ("layers", "input_layer"): {"shape": (3,)},
+    **{("layers", name): {"filters": 2, "kernel_size": 3} for name in (
+        "conv1d", "conv2d", "conv3d", "conv1d_transpose", "conv2d_transpose", "separable_conv1d", "separable_conv2d")},
+    ("layers", "depthwise_conv1d"): {"kernel_size": 3},
+    ("layers", "depthwise_conv2d"): {"kernel_size": 3},
     ("layers", "embedding"): {"input_dim": 10, "output_dim": 4},
     ("layers", "simple_rnn"): {"units": 3},
     ("layers", "lstm"): {"units": 3},

@@ -13,6 +13,7 @@ import pytest
 
 import neurona as nr
 from gradcheck import central_difference, relative_error
+import conv_cases
 from neurona import layers
 from neurona.autodiff import GradientTape, Tensor, Variable, engine
 
@@ -21,6 +22,8 @@ TOLERANCE = 1e-6
 
 def _case(name):
     r"""(layer, input shapes per sample) of each case."""
+    if name in conv_cases.CASES:
+        return conv_cases.CASES[name]()
     return {
         "flatten": (layers.Flatten(), [(2, 3)]),
         "reshape": (layers.Reshape((3, 2)), [(6,)]),
@@ -68,6 +71,8 @@ CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_n
          "time_distributed", "layer_normalization", "layer_normalization-2-axes", "group_normalization"]
 #: layers whose inputs are integer ids (no gradient flows to them)
 INTEGER_INPUTS = {"embedding"}
+
+CASES += list(conv_cases.CASES)          # the convolutional, pooling and spatial layers
 
 
 def test_every_registered_layer_has_a_case():

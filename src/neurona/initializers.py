@@ -29,9 +29,12 @@ get = registry.get
 
 
 def _fans(shape):
+    r"""(fan_in, fan_out); a convolution kernel (*window, C_in, C_out) counts every tap of its window,
+    as Keras: fan_in = taps C_in, fan_out = taps C_out."""
     if len(shape) == 1:
         return shape[0], shape[0]
-    return shape[0], shape[1]
+    taps = math.prod(shape[:-2])
+    return shape[-2] * taps, shape[-1] * taps
 
 
 @register("random_uniform", "uniform")

@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from . import activations as _activations
+from . import windows as _win
 from .autodiff import ops as _ad
 from .autodiff.tensor import Tensor
 from .registry import not_in_neurona
@@ -230,6 +231,129 @@ def softmax(x, axis=-1):
 @_dual
 def log_softmax(x, axis=-1):
     return _ad.log_softmax(x, axis=axis)
+
+
+# -- convolutions and pooling: channels last, x of shape (m, *spatial, C); see neurona.windows --
+def _channels_last(owner, data_format):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{owner}: neurona's convolutions take channels last (data_format='channels_last'); "
+                         f"got data_format={data_format!r}.")
+
+
+def _window_arguments(owner, x, d, strides, dilation_rate):
+    if x.ndim != d + 2:
+        raise ValueError(f"{owner}: inputs of shape (batch, {d} spatial axes, channels) expected for a kernel of "
+                         f"{d} spatial axes; got shape {x.shape}.")
+    return (_win.tuple_of(owner, "strides", strides, d), _win.tuple_of(owner, "dilation_rate", dilation_rate, d))
+
+
+@_dual
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    r"""The convolution of deep learning (a cross-correlation, as Keras and PyTorch compute it):
+
+        z[b, o, f] = sum over taps u and channels c of  x_pad[b, o s + u r, c] W[u, c, f]
+
+    (s: strides, r: dilation_rate; o and u run over 1 or 2 spatial axes). W has shape
+    (*kernel_size, C / groups, F): with groups g > 1, filter f sees only the channels of its group.
+    Computed as the windows of x (im2col) times W reshaped to (taps C, F): one matrix product."""
+    _channels_last("conv", data_format)
+    x, w = _ad.as_tensor(inputs), _ad.as_tensor(kernel)
+    d = w.ndim - 2
+    strides, dilation = _window_arguments("conv", x, d, strides, dilation_rate)
+    window, channels, (per_group, filters) = w.shape[:d], x.shape[-1], w.shape[-2:]
+    if channels % per_group or filters % (channels // per_group):
+        raise ValueError(f"conv: the kernel's input channels ({per_group}) must divide the input's ({channels}), "
+                         f"and the groups ({channels // per_group if per_group else 0}) its filters ({filters}).")
+    out, pads = _win.geometry(x.shape[1:-1], window, strides, dilation, _win.padding_of("conv", padding))
+    cols = _ad.windows(x, window, strides, dilation, pads, out)
+    taps, groups = int(np.prod(window)), channels // per_group
+    if groups == 1:
+        z = _ad.matmul(_ad.reshape(cols, (-1, taps * channels)), _ad.reshape(w, (taps * channels, filters)))
+    else:
+        a = _ad.transpose(_ad.reshape(cols, (-1, taps, groups, per_group)), (2, 0, 1, 3))
+        a = _ad.reshape(a, (groups, -1, taps * per_group))
+        k = _ad.transpose(_ad.reshape(w, (taps * per_group, groups, filters // groups)), (1, 0, 2))
+        z = _ad.transpose(_ad.matmul(a, k), (1, 0, 2))
+    return _ad.reshape(z, (x.shape[0], *out, filters))
+
+
+@_dual
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    r"""Each channel convolved with its own filters: W of shape (*kernel_size, C, multiplier),
+
+        z[b, o, c M + j] = sum over taps u of  x_pad[b, o s + u r, c] W[u, c, j]"""
+    _channels_last("depthwise_conv", data_format)
+    x, w = _ad.as_tensor(inputs), _ad.as_tensor(kernel)
+    d = w.ndim - 2
+    strides, dilation = _window_arguments("depthwise_conv", x, d, strides, dilation_rate)
+    window, (channels, multiplier) = w.shape[:d], w.shape[-2:]
+    if channels != x.shape[-1]:
+        raise ValueError(f"depthwise_conv: the kernel has {channels} channels; the input {x.shape[-1]}.")
+    out, pads = _win.geometry(x.shape[1:-1], window, strides, dilation, _win.padding_of("depthwise_conv", padding))
+    taps = int(np.prod(window))
+    cols = _ad.reshape(_ad.windows(x, window, strides, dilation, pads, out), (x.shape[0], *out, taps, channels, 1))
+    z = _ad.sum(_ad.multiply(cols, _ad.reshape(w, (taps, channels, multiplier))), axis=1 + d)
+    return _ad.reshape(z, (x.shape[0], *out, channels * multiplier))
+
+
+@_dual
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    r"""A depthwise convolution, then a 1 x 1 convolution that mixes its channels."""
+    z = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(z, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+@_dual
+def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    r"""The transposed convolution: the adjoint (the input gradient) of ``conv`` with kernel W of shape
+    (*kernel_size, F, C): every input position spreads x[b, i, :] W[u]^T onto the output positions
+    i s + u r (minus the padding), where the overlapping contributions add up:
+
+        y = fold(x W^T)    (Keras's output sizes: n s for "same", (n - 1) s + max(k, s) for "valid")"""
+    _channels_last("conv_transpose", data_format)
+    x, w = _ad.as_tensor(inputs), _ad.as_tensor(kernel)
+    d = w.ndim - 2
+    strides, dilation = _window_arguments("conv_transpose", x, d, strides, dilation_rate)
+    window, (filters, channels) = w.shape[:d], w.shape[-2:]
+    if channels != x.shape[-1]:
+        raise ValueError(f"conv_transpose: the kernel takes {channels} channels; the input has {x.shape[-1]}.")
+    extra = None if output_padding is None else _win.tuple_of("conv_transpose", "output_padding", output_padding, d, 0)
+    out, pads = _win.transpose_geometry(x.shape[1:-1], window, strides, dilation,
+                                        _win.padding_of("conv_transpose", padding), extra)
+    taps = int(np.prod(window))
+    cols = _ad.matmul(_ad.reshape(x, (-1, channels)), _ad.transpose(_ad.reshape(w, (taps * filters, channels))))
+    cols = _ad.reshape(cols, (*x.shape[:-1], *window, filters))
+    return _ad.fold(cols, out, window, strides, dilation, pads)
+
+
+def _pool(owner, inputs, pool_size, strides, padding, data_format, value):
+    _channels_last(owner, data_format)
+    x = _ad.as_tensor(inputs)
+    d = x.ndim - 2
+    window = _win.tuple_of(owner, "pool_size", pool_size, d)
+    strides = window if strides is None else _win.tuple_of(owner, "strides", strides, d)
+    out, pads = _win.geometry(x.shape[1:-1], window, strides, (1,) * d, _win.padding_of(owner, padding))
+    return _ad.windows(x, window, strides, (1,) * d, pads, out, value), tuple(range(1 + d, 1 + 2 * d))
+
+
+@_dual
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    r"""y[b, o, c] = max over the window u of x[b, o s + u, c]  (strides default to pool_size; "same"
+    pads with -inf). The gradient goes to the window's largest entry."""
+    cols, axes = _pool("max_pool", inputs, pool_size, strides, padding, data_format, -np.inf)
+    return _ad.max(cols, axis=axes)
+
+
+@_dual
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    r"""y[b, o, c] = mean over the window u of x[b, o s + u, c]; with "same" the mean of the entries
+    inside the input (the padding is not counted)."""
+    cols, axes = _pool("average_pool", inputs, pool_size, strides, padding, data_format, 0.0)
+    ones = np.ones((1, *_ad.as_tensor(inputs).shape[1:-1], 1), dtype=cols.dtype)
+    counts, _ = _pool("average_pool", ones, pool_size, strides, padding, data_format, 0.0)
+    return _ad.divide(_ad.sum(cols, axis=axes), counts.data.sum(axis=axes))
 
 
 # -- cross-entropies (Keras's ops: not reduced over the batch) ------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import windows as _windows
+
 
 def unbroadcast(grad, shape):
     r"""Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``."""
@@ -108,6 +110,10 @@ DERIVATIVES = {
     "transpose":   lambda g, y, a, axes: (np.transpose(g, None if axes is None else np.argsort(axes)),),
     "getitem":     lambda g, y, a, index: (_getitem_grad(g, a, index),),
     "concatenate": lambda g, y, *inputs, axis: _split(g, inputs, axis),
+    "windows":     lambda g, y, a, window, strides, dilation, pads: (
+                       _windows.fold(g, a.shape[1:-1], window, strides, dilation, pads),),
+    "fold":        lambda g, y, a, window, strides, dilation, pads: (
+                       _windows.windows(g, window, strides, dilation, pads, a.shape[1:1 + len(window)]),),
     "softmax":     lambda g, y, a, axis: (y * (g - np.sum(g * y, axis=axis, keepdims=True)),),
     "log_softmax": lambda g, y, a, axis: (g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),),
 }

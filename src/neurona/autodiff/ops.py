@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import windows as _windows
 from .tensor import Tensor, as_tensor, record
 
 
@@ -187,6 +188,22 @@ def concatenate(tensors, axis=0):
         raise ValueError(f"concatenate: the shapes {shapes} cannot be joined along axis {axis} "
                          f"(all other axes must be equal).") from None
     return record("concatenate", value, tensors, axis=axis)
+
+
+def windows(x, window, strides, dilation, pads, out, value=0.0):
+    r"""The sliding windows of x (m, *spatial, C), padded by ``pads`` with ``value``: a view of shape
+    (m, *out, *window, C) (see ``neurona.windows``). The gradient is g folded back (col2im)."""
+    x = as_tensor(x)
+    view = _windows.windows(x.data, window, strides, dilation, pads, out, value)
+    return record("windows", view, (x,), window=window, strides=strides, dilation=dilation, pads=pads)
+
+
+def fold(cols, spatial, window, strides, dilation, pads):
+    r"""The adjoint of ``windows``: each window entry of cols (m, *out, *window, C) added onto the
+    position of an input of ``spatial`` size it stands for. The gradient is the windows of g."""
+    cols = as_tensor(cols)
+    value = _windows.fold(cols.data, spatial, window, strides, dilation, pads)
+    return record("fold", value, (cols,), window=window, strides=strides, dilation=dilation, pads=pads)
 
 
 def softmax(x, axis=-1):

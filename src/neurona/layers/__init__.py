@@ -26,6 +26,13 @@ from .embedding import Embedding
 from .masking import Masking
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed
+from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv1D,
+                            DepthwiseConv2D, SeparableConv1D, SeparableConv2D)
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
+                      GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                      GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .spatial import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
+                      ZeroPadding2D, ZeroPadding3D)
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -33,6 +40,20 @@ __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyR
            "Concatenate", "add", "subtract", "multiply", "average", "maximum", "concatenate", "InputLayer", "Input", "Op",
            "Merge", "get", "register", "registry", "sample_shape", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
            "Bidirectional", "TimeDistributed", "LayerNormalization", "GroupNormalization"]
+
+__all__ += ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
+            "SeparableConv1D", "SeparableConv2D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+            "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "ZeroPadding1D",
+            "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
+            "UpSampling3D"]
+# Keras's short names of the same classes
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                                     GlobalAveragePooling3D)
 
 
 def __getattr__(name):

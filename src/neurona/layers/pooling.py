@@ -1,0 +1,224 @@
+r"""Pooling layers: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and the global poolings.
+
+A pooling summarises each window of the input (channels last, (m, *spatial, C)), channel by
+channel; it has no weights. The window is read tap by tap: tap u of every window at once is the
+strided slice x_pad[:, u :: s] (``neurona.windows.tap_slices``), so the loops run over the k_1 ... k_d
+taps of a window (4 for 2 x 2), never over positions:
+
+    max:      y[b, o, c] = max over u of x_pad[b, o s + u, c]     dL/dx = dL/dy at the (first) largest entry
+    average:  y[b, o, c] = (1 / n_o) sum over u of x[b, o s + u, c]   dL/dx[b, o s + u, c] += dL/dy[b, o, c] / n_o
+    (n_o: the entries of the window inside the input; "same" pads max pooling with -inf, and average
+    pooling does not count the padding, as Keras.)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import ops
+from .. import windows as win
+from .base import Layer, register
+
+
+class Pooling(Layer):
+    r"""The shared part of max and average pooling of ``rank`` spatial axes (strides default to
+    pool_size)."""
+
+    rank = 2
+    fill = 0.0
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **keras_arguments):
+        super().__init__(name, **keras_arguments)
+        owner, d = type(self).__name__, self.rank
+        self.pool_size = win.tuple_of(owner, "pool_size", pool_size, d)
+        self.strides = self.pool_size if strides is None else win.tuple_of(owner, "strides", strides, d)
+        self.padding = win.padding_of(owner, padding)
+        ops._channels_last(owner, data_format)
+        self.data_format = data_format
+
+    def setup(self, input_shape, rng, dtype):
+        if len(input_shape) != self.rank + 1:
+            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
+                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        self._out, self._pads = win.geometry(input_shape[:-1], self.pool_size, self.strides, (1,) * self.rank,
+                                             self.padding)
+        return (*self._out, input_shape[-1])
+
+    def _taps(self, xp):
+        r"""(tap, the index of what that tap reads of the padded input at every output position)."""
+        for u, where in win.tap_slices(self.pool_size, self.strides, (1,) * self.rank, self._out):
+            yield u, (slice(None), *where)
+
+    def _unpad(self, dxp, shape):
+        return dxp[(slice(None), *(slice(b, b + n) for (b, _), n in zip(self._pads, shape[1:-1])))]
+
+    def describe(self):
+        return f"{type(self).__name__} {'x'.join(map(str, self.pool_size))}"
+
+
+class MaxPooling(Pooling):
+    r"""y[b, o, c] = max over the taps u of x_pad[b, o s + u, c]  ("same" pads with -inf);
+    dL/dx: dL/dy[b, o, c] goes to the window's largest entry (the first, on ties), added up where
+    windows overlap."""
+
+    def forward(self, x, training=False):
+        xp = win.pad(x, self._pads, -np.inf)
+        y = None
+        for _, index in self._taps(xp):
+            y = xp[index].copy() if y is None else np.maximum(y, xp[index], out=y)
+        if training:
+            self._xp, self._y, self._shape = xp, y, x.shape
+        return y
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        xp, y = self._xp, self._y
+        dxp = np.zeros_like(xp)
+        taken = np.zeros(y.shape, dtype=bool)            # windows whose largest entry got its gradient
+        for _, index in self._taps(xp):
+            hit = xp[index] == y
+            hit &= ~taken
+            taken |= hit
+            dxp[index] += grad * hit
+        return self._unpad(dxp, self._shape)
+
+    def call(self, inputs):
+        return ops.max_pool(inputs, self.pool_size, self.strides, self.padding)
+
+
+class AveragePooling(Pooling):
+    r"""y[b, o, c] = (1 / n_o) sum over the taps u of x_pad[b, o s + u, c]  (n_o: the taps inside the
+    input); dL/dx[b, o s + u, c] += dL/dy[b, o, c] / n_o."""
+
+    def setup(self, input_shape, rng, dtype):
+        out = super().setup(input_shape, rng, dtype)
+        ones = win.pad(np.ones((1, *input_shape[:-1], 1), dtype=dtype), self._pads)
+        self._counts = sum(ones[index] for _, index in self._taps(ones))        # n_o: entries inside the input
+        return out
+
+    def forward(self, x, training=False):
+        xp = win.pad(x, self._pads)
+        y = None
+        for _, index in self._taps(xp):
+            y = xp[index].copy() if y is None else np.add(y, xp[index], out=y)
+        y /= self._counts
+        if training:
+            self._padded_shape, self._shape = xp.shape, x.shape
+        return y
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        dxp = np.zeros(self._padded_shape, dtype=grad.dtype)
+        share = grad / self._counts
+        for _, index in self._taps(dxp):
+            dxp[index] += share
+        return self._unpad(dxp, self._shape)
+
+    def call(self, inputs):
+        return ops.average_pool(inputs, self.pool_size, self.strides, self.padding)
+
+
+def _pooling(base, name, rank, default):
+    def __init__(self, pool_size=default, strides=None, padding="valid", data_format=None, name=None,
+                 **keras_arguments):
+        base.__init__(self, pool_size, strides, padding, data_format, name, **keras_arguments)
+
+    cls = type(name, (base,), {"rank": rank, "__init__": __init__, "__doc__": base.__doc__,
+                               "__module__": __name__})
+    return cls
+
+
+MaxPooling1D = register("max_pooling1d", "max_pool1d")(_pooling(MaxPooling, "MaxPooling1D", 1, 2))
+MaxPooling2D = register("max_pooling2d", "max_pool2d")(_pooling(MaxPooling, "MaxPooling2D", 2, (2, 2)))
+MaxPooling3D = register("max_pooling3d", "max_pool3d")(_pooling(MaxPooling, "MaxPooling3D", 3, (2, 2, 2)))
+AveragePooling1D = register("average_pooling1d", "avg_pool1d")(_pooling(AveragePooling, "AveragePooling1D", 1, 2))
+AveragePooling2D = register("average_pooling2d", "avg_pool2d")(
+    _pooling(AveragePooling, "AveragePooling2D", 2, (2, 2)))
+AveragePooling3D = register("average_pooling3d", "avg_pool3d")(
+    _pooling(AveragePooling, "AveragePooling3D", 3, (2, 2, 2)))
+
+
+class GlobalPooling(Layer):
+    r"""One number per channel from all positions (``keepdims=True`` keeps the spatial axes, as 1s):
+
+        GlobalAveragePooling:  y[b, c] = (1 / n) sum over positions p of x[b, p, c];  dL/dx[b, p, c] = dL/dy[b, c] / n
+        GlobalMaxPooling:      y[b, c] = max over p of x[b, p, c];  dL/dx = dL/dy at the (first) largest entry
+    """
+
+    rank = 2
+
+    def __init__(self, data_format=None, keepdims: bool = False, name=None, **keras_arguments):
+        super().__init__(name, **keras_arguments)
+        ops._channels_last(type(self).__name__, data_format)
+        self.data_format = data_format
+        self.keepdims = bool(keepdims)
+
+    def setup(self, input_shape, rng, dtype):
+        if len(input_shape) != self.rank + 1:
+            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
+                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        return (*(1,) * self.rank, input_shape[-1]) if self.keepdims else (input_shape[-1],)
+
+    def _axes(self):
+        return tuple(range(1, 1 + self.rank))
+
+
+class GlobalAveragePooling(GlobalPooling):
+    __doc__ = GlobalPooling.__doc__
+
+    def forward(self, x, training=False):
+        if training:
+            self._shape = x.shape
+        return x.mean(axis=self._axes(), keepdims=self.keepdims)
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        shape = self._shape
+        grad = grad.reshape(shape[0], *(1,) * self.rank, shape[-1]) / math.prod(shape[1:-1])
+        return np.broadcast_to(grad, shape).copy()
+
+    def call(self, inputs):
+        return ops.mean(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+
+class GlobalMaxPooling(GlobalPooling):
+    __doc__ = GlobalPooling.__doc__
+
+    def forward(self, x, training=False):
+        if training:
+            flat = x.reshape(x.shape[0], -1, x.shape[-1])
+            self._shape, self._first = x.shape, flat.argmax(axis=1)[:, None, :]
+        return x.max(axis=self._axes(), keepdims=self.keepdims)
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        shape = self._shape
+        dx = np.zeros((shape[0], math.prod(shape[1:-1]), shape[-1]), dtype=grad.dtype)
+        np.put_along_axis(dx, self._first, grad.reshape(shape[0], 1, shape[-1]), axis=1)
+        return dx.reshape(shape)
+
+    def call(self, inputs):
+        return ops.max(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+
+def _global(base, name, rank):
+    return type(name, (base,), {"rank": rank, "__doc__": base.__doc__, "__module__": __name__})
+
+
+GlobalAveragePooling1D = register("global_average_pooling1d", "global_avg_pool1d")(
+    _global(GlobalAveragePooling, "GlobalAveragePooling1D", 1))
+GlobalAveragePooling2D = register("global_average_pooling2d", "global_avg_pool2d")(
+    _global(GlobalAveragePooling, "GlobalAveragePooling2D", 2))
+GlobalAveragePooling3D = register("global_average_pooling3d", "global_avg_pool3d")(
+    _global(GlobalAveragePooling, "GlobalAveragePooling3D", 3))
+GlobalMaxPooling1D = register("global_max_pooling1d", "global_max_pool1d")(
+    _global(GlobalMaxPooling, "GlobalMaxPooling1D", 1))
+GlobalMaxPooling2D = register("global_max_pooling2d", "global_max_pool2d")(
+    _global(GlobalMaxPooling, "GlobalMaxPooling2D", 2))
+GlobalMaxPooling3D = register("global_max_pooling3d", "global_max_pool3d")(
+    _global(GlobalMaxPooling, "GlobalMaxPooling3D", 3))
