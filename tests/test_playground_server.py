@@ -129,6 +129,10 @@ HOSTILE = [
     ('{"type": "focus", "node": [0, 99]}', "'node'"),
     ('{"type": "upload", "csv": "a,b\\n1,2\\n", "x1": "a", "x2": "b", "label": "c"}', "no column 'c'"),
     ('{"type": "upload", "csv": ["a"], "x1": "a", "x2": "b", "label": "c"}', "text of a CSV"),
+    (json.dumps({"type": "upload", "csv": "a,b,c\n1,2,3\n1,2," + "7" * 140_000 + "\n", "x1": "a", "x2": "b",
+                 "label": "c"}), "cannot be read at line 3: a cell is longer than 131,072 characters"),
+    (json.dumps({"type": "upload", "csv": 'a,b,c\n1,2,3\n1,2,"' + "7" * 140_000, "x1": "a", "x2": "b",
+                 "label": "c"}), "cannot be read at line 3"),
     ('{"type": "points", "points": [[0, 0, 0], [1, 1, 1], [2, 2, "B"], [3, 3, 1]]}', "Point 2"),
     ('{"type": "points", "points": {"a": 1}}', "list of 4"),
     ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
@@ -156,7 +160,7 @@ def check_hostile_messages(s):
         s.send_text(text)
         error = receive(s, "error")
         assert match in error["message"], (text[:80], error["message"])
-        assert "Traceback" not in error["message"]
+        assert "Traceback" not in error["message"] and "Internal error" not in error["message"]
     s.send_bytes(b"\x00\x01")
     assert "binary" in receive(s, "error")["message"]
     s.send_text(json.dumps({"type": "upload", "csv": "a" * (MAX_MESSAGE_BYTES + 10), "x1": "a", "x2": "b",

@@ -42,6 +42,24 @@ def _numbers(name: str, cells: list[str]) -> np.ndarray:
     return np.array(values, np.float64)
 
 
+def _rows(text: str, dialect) -> list[list[str]]:
+    r"""The non-blank rows; a cell longer than the csv module's field limit (131,072 characters: no
+    number is that long), a NUL character or an unclosed quote is an error naming its line."""
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+    except csv.Error as error:
+        reason = str(error)
+        if "field limit" in reason:
+            reason = (f"a cell is longer than {csv.field_size_limit():,} characters (the playground reads "
+                      f"numbers and labels, not texts)")
+        raise SettingsError(f"The CSV file cannot be read at line {reader.line_num}: {reason}.") from None
+    return rows
+
+
 def parse_csv(text, x1, x2, label) -> tuple[np.ndarray, np.ndarray, str, dict]:
     r"""(x, y, problem, description) of a CSV text with a header line; ``x1``, ``x2`` and ``label``
     name its columns."""
@@ -56,7 +74,7 @@ def parse_csv(text, x1, x2, label) -> tuple[np.ndarray, np.ndarray, str, dict]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
+    rows = _rows(text, dialect)
     if len(rows) < 2:
         raise SettingsError("The CSV file needs a header line and at least one row of data.")
     header, body = [h.strip() for h in rows[0]], rows[1:]
