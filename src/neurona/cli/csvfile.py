@@ -80,12 +80,18 @@ def read_csv(path, target: str | None = None, features: list[str] | None = None,
     return Table(x, target_values, list(features), target if has_target else None, [line for line, _ in rows[1:]])
 
 
-def read_csv_chunks(path, features: list[str], cells: int = 2 ** 18) -> Iterator[Table]:
+#: values (cells) read at a time by read_csv_chunks: about 200 bytes each while read, parsed and
+#: predicted (strings, floats, output lines), so some 13 MB
+CHUNK_CELLS = 2 ** 16
+
+
+def read_csv_chunks(path, features: list[str], cells: int | None = None) -> Iterator[Table]:
     r"""The ``features`` columns of ``path`` (other columns are ignored) as Tables (no target) of
-    as many rows as hold about ``cells`` values, read as they are used: the memory taken does not
-    grow with the file's length. The header is checked before any sample is read, and each
-    chunk's rows before it is given."""
+    as many rows as hold about ``cells`` values (default ``CHUNK_CELLS``), read as they are used:
+    the memory taken does not grow with the file's length. The header is checked before any
+    sample is read, and each chunk's rows before it is given."""
     path = os.fspath(path)
+    cells = CHUNK_CELLS if cells is None else cells
     with _opened(path) as file:
         lines = _lines(path, file)
         first = next(lines, None)
