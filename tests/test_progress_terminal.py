@@ -154,3 +154,47 @@ def test_cli_tune_shows_every_trial_whole(tmp_path, width):
         assert [cells[1] for cells in row] == ["COMPLETED"] * 2
         assert [cells[-1] for cells in row] == [f"learning_rate={value:.4g}"] * 2, shown
     assert shown[-1].startswith("Best trial ") and shown[-1].endswith("saved its model to best.safetensors")
+
+
+INTERRUPTED = """
+    import sys
+    import time
+    import warnings
+    import numpy as np
+    import neurona as keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(900, 8)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    def batch_end(batch, logs):
+        time.sleep(0.01)
+        if batch == 10:
+            print("a print in the middle of the epoch")
+        if batch == 20:
+            warnings.warn("a warning in the middle of the epoch")
+        if batch == 30 and {interrupt}:
+            raise KeyboardInterrupt
+
+    try:
+        model.fit(x, y, epochs=1, batch_size=16, callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=batch_end)])
+    except KeyboardInterrupt:
+        print("interrupted")
+    print("after fit", type(sys.stdout).__name__, type(sys.stderr).__name__)
+"""
+
+
+@pytest.mark.parametrize("width", [80, 40])
+def test_what_else_is_printed_during_an_epoch_comes_out_whole_above_the_bar(tmp_path, width):
+    shown = in_terminal(python(tmp_path, INTERRUPTED.format(interrupt=False)), width, tmp_path)
+    assert_lines(shown, ["Epoch 1/1", "a print in the middle of the epoch",
+                         r".*program\.py:\d+: UserWarning: a warning in the middle of the epoch", ".*",
+                         fit_line(57, validation=False), "after fit TextIOWrapper TextIOWrapper"])
+
+
+def test_an_interrupted_epoch_leaves_its_last_state_and_the_streams_as_they_were(tmp_path):
+    shown = in_terminal(python(tmp_path, INTERRUPTED.format(interrupt=True)), 80, tmp_path)
+    assert_lines(shown[-3:], [rf"\d\d/57 ━*─+ {TIME} - accuracy: {NUMBER} - loss: {NUMBER}", "interrupted",
+                              "after fit TextIOWrapper TextIOWrapper"])

@@ -20,6 +20,7 @@ or 2 draw one such line of their own, without ``Epoch k/N``. Where it is drawn d
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -94,11 +95,14 @@ class _TerminalBar:
     wrapped onto up to its first (ESC[2K, ESC[1A: unlike clearing to the end of the screen, which
     tmux takes for a clear screen at the top-left corner and pushes to its history), then writes
     the new state. Its rows are counted at the terminal's width of the moment: terminals re-wrap
-    lines when resized (tmux, VTE, iTerm2, kitty, Windows Terminal)."""
+    lines when resized (tmux, VTE, iTerm2, kitty, Windows Terminal). While the line is open,
+    stdout and stderr pass through a _Guard, so that what else is printed meanwhile (a warning,
+    a callback's print) clears it first and comes out whole above it."""
 
     def __init__(self, color: bool):
         self.color = color
         self.shown = 0                  # columns of the line on screen still open; 0: none
+        self.fresh_line = True          # the cursor is at the start of a line
 
     def line(self, text: str):
         self._show(text, end=True)
@@ -120,22 +124,70 @@ class _TerminalBar:
         self._show(bar_line(done, self.steps or done, elapsed, logs, self.color), end=True)
 
     def stop(self):
-        if self.shown:                  # cut short (an exception in a hook): the last state stays
+        if self.shown:                  # never finished: its last state stays, its line ended
             self._write("\n")
-            self.shown = 0
+            self.shown, self.fresh_line = 0, True
+        self._guard(False)
+
+    def make_way(self):
+        r"""Clear the open line (something else is about to be written); the next update redraws it."""
+        if self.shown:
+            self._write(self._clear())
+            self.shown, self.fresh_line = 0, True
+
+    def _clear(self) -> str:
+        rows = -(-self.shown // _columns(_unguarded(sys.stdout)))
+        return "\r" + "\x1b[2K\x1b[1A" * (rows - 1) + "\x1b[2K"
 
     def _show(self, text: str, end: bool):
-        out = ""
-        if self.shown:
-            rows = -(-self.shown // _columns(sys.stdout))
-            out = "\r" + "\x1b[2K\x1b[1A" * (rows - 1) + "\x1b[2K"
-        self._write(out + text + ("\n" if end else ""))
+        before = self._clear() if self.shown else "" if self.fresh_line else "\n"
+        self._write(before + text + ("\n" if end else ""))
         self.shown = 0 if end else max(len(_STYLE.sub("", text)), 1)
+        self.fresh_line = end
+        self._guard(not end)
+
+    def _guard(self, on: bool):
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            mine = isinstance(stream, _Guard) and stream.bar is self
+            if on and not mine and (name == "stdout" or getattr(stream, "isatty", lambda: False)()):
+                setattr(sys, name, _Guard(_unguarded(stream), self))
+            elif not on and mine:
+                setattr(sys, name, stream.stream)
 
     @staticmethod
     def _write(text: str):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        out = _unguarded(sys.stdout)
+        out.write(text)
+        out.flush()
+
+
+class _Guard:
+    r"""stdout or stderr while a bar's line is open: a write first clears that line."""
+
+    def __init__(self, stream, bar: _TerminalBar):
+        self.stream, self.bar = stream, bar
+
+    def write(self, text: str) -> int:
+        self.bar.make_way()
+        written = self.stream.write(text)
+        if text:
+            self.bar.fresh_line = text.endswith("\n")
+        return written
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _unguarded(stream):
+    r"""The stream under any _Guard (one left by a run cut short by an exception included)."""
+    while isinstance(stream, _Guard):
+        stream = stream.stream
+    return stream
 
 
 class _TextBar:
@@ -270,3 +322,15 @@ class ProgressLogger(Callback):
         elapsed = time.perf_counter() - self._start
         self.display.line(f"{done}/{self.steps or done} - {format_duration(elapsed)} - "
                           f"{format_step_time(elapsed / max(done, 1))}{format_logs(logs or {})}")
+
+
+@contextlib.contextmanager
+def lines_ended(callbacks):
+    r"""Around a loop that drives ProgressLoggers: if an exception (Ctrl-C included) leaves it,
+    each logger's last state stays on screen and its line is ended before the traceback."""
+    try:
+        yield
+    finally:
+        for callback in callbacks:
+            if isinstance(callback, ProgressLogger):
+                callback.display.stop()

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import callbacks as callbacks_module, config
+from . import progress
 from .divergence import DivergenceDetector
 from .validation import check_number, warn_user
 
@@ -195,7 +196,7 @@ class Training:
         callback_list.on_train_begin({})
         logs = {}
         # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), progress.lines_ended(defaults):
             for epoch in range(initial_epoch, end_epoch):
                 self._epoch = epoch
                 callback_list.on_epoch_begin(epoch, {})
