@@ -319,8 +319,12 @@ def tune_command(config, tuner_name, max_trials, workers, scheduler, directory, 
              "hyperband": tune.Hyperband, "optuna": tune.OptunaSearch}
     options = {"max_epochs": settings["epochs"], "max_trials": max_trials} if tuner_name == "hyperband" else {
         "max_trials": max_trials}
-    tuner = usage(lambda: kinds[tuner_name](hypermodel, objective=objective, directory=directory, project_name=name,
-                                            overwrite=overwrite, executor=executor, seed=settings["seed"], **options))
+    try:
+        tuner = usage(lambda: kinds[tuner_name](hypermodel, objective=objective, directory=directory,
+                                                project_name=name, overwrite=overwrite, executor=executor,
+                                                seed=settings["seed"], **options))
+    except tune.SearchLocked as error:
+        raise Failure(str(error)) from None
     _describe(source, settings, len(x_train), len(x_test))
     print(f"Searching {', '.join(hp.name for hp in space)} with {tuner_name} ({max_trials} trials at most), "
           f"objective {tuner.oracle.objective.name} ({tuner.oracle.objective.direction}); trials in "
@@ -330,11 +334,13 @@ def tune_command(config, tuner_name, max_trials, workers, scheduler, directory, 
             tuner.on_trial_end = show
             tuner.search(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
                          validation_split=settings["validation_split"], verbose=0)
-    except tune.SearchStopped as error:
+    except (tune.SearchStopped, tune.SearchLocked, tune.SearchDirectoryError) as error:
         raise Failure(str(error)) from None
     best_trials = tuner.oracle.get_best_trials(1)
     if not best_trials:
-        raise Failure("no trial finished with a score; see the messages above.")
+        failed = [t for t in tuner.oracle.trials.values() if t.message]
+        last = f"; the last, trial {failed[-1].trial_id}, with: {failed[-1].message}" if failed else ""
+        raise Failure(f"no trial finished with a score{last}")
     print(_results_table(tuner))
     model = tuner.get_best_models(1)[0]
     result = _report(model, source, x_test, y_test)
@@ -393,15 +399,27 @@ class _live_trials:
         return self.show
 
     def show(self, trial):
+        failure = _failure(trial)
         if self.live is not None:
+            if failure:
+                self.live.console.print(failure, markup=False, highlight=False)
             self.live.update(_trials_table(self.tuner, "Trials"), refresh=True)
         else:
             print("  ".join(_trial_row(trial)), flush=True)
+            if failure:
+                print(failure, flush=True)
 
     def __exit__(self, *exc):
         if self.live is not None:
             self.live.__exit__(*exc)
         return False
+
+
+def _failure(trial) -> str | None:
+    r"""Why a trial failed or has no score (its error), None for a scored one."""
+    if trial.status not in ("FAILED", "INVALID") or not trial.message:
+        return None
+    return f"  trial {trial.trial_id} {trial.status.lower()}: {trial.message}"
 
 
 def _results_table(tuner) -> str:

@@ -4,21 +4,25 @@ The first trial takes every default (that is on the grid); then the last paramet
 digits of an odometer. A parameter inside a conditional scope joins the product only under the
 values of its parent that make it active, so each condition is visited with all of its own
 combinations and none is repeated. A Float without a step (and a log-sampled Int without one)
-contributes 10 evenly spaced values (Keras Tuner's rule); give ``step`` for a finer grid.
+contributes 10 evenly spaced values (Keras Tuner's rule); give ``step`` for a finer grid. The grid
+is walked lazily: only the combinations the trials take are ever made.
 """
 from __future__ import annotations
 
 from .oracle import RUNNING, STOPPED, Oracle, values_hash
 
 
-def ordered_values(hp) -> list:
-    r"""The values of ``hp`` a grid visits: its default first when it is one of them, then the others
-    in their order (a Float without a step: its 10 values, whatever its default)."""
-    values = list(hp.values)
-    if hp.default not in values:
-        return values
-    values.remove(hp.default)
-    return [hp.default, *values]
+def ordered_values(hp):
+    r"""Yield the values of ``hp`` a grid visits: its default first when it is one of them, then the
+    others in their order (a Float without a step: its 10 values, whatever its default). Lazily,
+    as scikit-learn's ParameterGrid: Int(0, 10**15) costs nothing until its values are visited."""
+    default = hp.default
+    first = hp.on_grid(default)
+    if first:
+        yield default
+    for value in hp.grid_values():
+        if not (first and value == default):
+            yield value
 
 
 def grid(hyperparameters):

@@ -69,6 +69,14 @@ class HyperParameter:
         r"""The values a grid search visits, in order."""
         raise NotImplementedError
 
+    def grid_values(self):
+        r"""The values of ``values``, one at a time (a long grid is never held in memory)."""
+        return iter(self.values)
+
+    def on_grid(self, value) -> bool:
+        r"""Whether ``value`` is one of ``values`` (found without listing them)."""
+        return value in self.values
+
     def random_sample(self, rng: np.random.Generator):
         return self.prob_to_value(float(rng.random()))
 
@@ -119,6 +127,10 @@ class Fixed(HyperParameter):
 
     def value_to_prob(self, value):
         return 0.5
+
+    def check_value(self, value):
+        if value != self.value or isinstance(value, bool) != isinstance(self.value, bool):
+            raise ValueError(f"{self.name!r} is fixed at {self.value!r}; got {value!r}.")
 
     def get_config(self):
         config = super().get_config()
@@ -256,6 +268,24 @@ class Numerical(HyperParameter):
                 self.min_value <= value <= self.max_value):
             raise ValueError(f"{self.name!r} must be a number in [{self.min_value}, {self.max_value}]; got {value!r}.")
 
+    def grid_values(self):
+        if self.step is None:
+            return iter(self.values)
+        return (self._typed(self._step_value(i)) for i in range(self._n_steps()))
+
+    def on_grid(self, value) -> bool:
+        if self.step is None:
+            return value in self.values
+        try:
+            self.check_value(value)
+        except ValueError:
+            return False
+        index = self._step_index(value)
+        return index == int(index) and self._typed(self._step_value(int(index))) == value
+
+    def _typed(self, value):
+        return value
+
     def get_config(self):
         return {**super().get_config(), "min_value": self.min_value, "max_value": self.max_value,
                 "step": self.step, "sampling": self.sampling}
@@ -277,6 +307,14 @@ class Int(Numerical):
         if self.step is None:
             return sorted({self.prob_to_value(i * 0.1 + 0.05) for i in range(10)})
         return [int(self._step_value(i)) for i in range(self._n_steps())]
+
+    def _typed(self, value):
+        return int(value)
+
+    def check_value(self, value):
+        super().check_value(value)
+        if not float(value).is_integer():
+            raise ValueError(f"{self.name!r} must be an integer in [{self.min_value}, {self.max_value}]; got {value!r}.")
 
     def prob_to_value(self, prob):
         if self.step is None:
@@ -361,7 +399,7 @@ class HyperParameters:
                              f"known: {', '.join(self._by_name) or 'none'}.")
         condition = Condition(full, parent_values)
         for value in condition.values:
-            if value not in parent.values:
+            if not parent.on_grid(value):
                 raise ValueError(f"conditional_scope: {value!r} is not a value of {full!r} ({parent.values!r}).")
         self._conditions.append(condition)
         try:

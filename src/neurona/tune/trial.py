@@ -4,6 +4,13 @@ r"""One trial (a point of the search space, trained and scored) and the files th
         oracle.json              what is searched (space, objective, tuner settings) and the trials' order
         trial_<id>/trial.json    hyperparameters, metrics per epoch, score, best epoch, status, message, seconds
         trial_<id>/model.safetensors   the model at its best epoch (neurona's model file)
+        .neurona-search          the marker: a search wrote here (overwrite=True deletes nothing elsewhere)
+        search.lock              while a search runs: its pid, host and start (``lock``)
+
+Every file read back is checked: one ``SearchDirectoryError`` names the file and what is wrong
+(not UTF-8, not JSON, nested too deeply, not an object, a field of the wrong kind, a value outside
+the search space), as ``load_model`` does for model files. A resumed search deletes the temporary
+files its killed run left (under the lock, when no other process writes here).
 
 Every file is written atomically: a search killed at any moment leaves each file whole, old or new.
 These files are rewritten around every trial, so they are not fsync'ed one by one (that would
@@ -16,9 +23,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shutil
+import stat
 
 from ..atomicfile import remove_stale_temporaries, write_atomic
 from .hyperparameters import HyperParameters
+from .lock import DirectoryLock
 
 
 class TrialStatus:
@@ -90,11 +101,110 @@ def _number(value):
     return float(value) if isinstance(value, str) and value in ("nan", "inf", "-inf") else value
 
 
+class SearchDirectoryError(ValueError):
+    r"""A search directory's file that cannot be taken back: not JSON, not the search's, or a value
+    outside the search space. The message names the file and what is wrong."""
+
+
+#: the marker of a directory a search wrote: overwrite=True deletes only in a directory that has it
+MARKER_FILE = ".neurona-search"
+_TRIAL_DIR = re.compile(r"trial_(\d+)")
+_ADVICE = "give overwrite=True to start afresh, or another directory / project_name"
+
+
+def read_json(path: str, what: str) -> dict:
+    r"""The JSON object in ``path``, or SearchDirectoryError naming the file and the fault."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise SearchDirectoryError(f"{path} is not {what}: not a regular file; {_ADVICE}.")
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise SearchDirectoryError(f"{path} cannot be read ({error.strerror}); {_ADVICE}.") from None
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise SearchDirectoryError(f"{path} is not {what}: not UTF-8 text (byte {error.start}); {_ADVICE}.") from None
+    except json.JSONDecodeError as error:
+        raise SearchDirectoryError(f"{path} is not {what}: not valid JSON ({error.msg} at line {error.lineno}, "
+                                   f"column {error.colno}; truncated?); {_ADVICE}.") from None
+    except RecursionError:
+        raise SearchDirectoryError(f"{path} is not {what}: its JSON is nested too deeply; {_ADVICE}.") from None
+    if not isinstance(value, dict):
+        raise SearchDirectoryError(f"{path} is not {what}: a JSON {type(value).__name__}, not an object; "
+                                   f"{_ADVICE}.")
+    return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_score(value) -> bool:
+    return value is None or _is_number(value) or value in ("nan", "inf", "-inf")
+
+
+def _is_logs(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and _is_score(v) for k, v in value.items())
+
+
+#: each field of trial.json and what it must hold
+TRIAL_FIELDS = {
+    "status": ("one of " + ", ".join(TrialStatus.FINISHED + (TrialStatus.RUNNING,)),
+               lambda v: v in TrialStatus.FINISHED + (TrialStatus.RUNNING,)),
+    "hyperparameters": ("a search space and values ({'space': [...], 'values': {...}})",
+                        lambda v: isinstance(v, dict) and isinstance(v.get("space", []), list)
+                        and isinstance(v.get("values", {}), dict)),
+    "score": ("a number, null, 'nan', 'inf' or '-inf'", _is_score),
+    "best_epoch": ("an integer >= 0 or null",
+                   lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)),
+    "metrics": ("a list (per execution) of lists of epoch logs {name: number}",
+                lambda v: isinstance(v, list) and all(isinstance(r, list) and all(map(_is_logs, r)) for r in v)),
+    "best_metrics": ("epoch logs {name: number}", _is_logs),
+    "seconds": ("a number >= 0 or null", lambda v: v is None or (_is_number(v) and v >= 0)),
+    "message": ("a string or null", lambda v: v is None or isinstance(v, str)),
+    "tries": ("an integer >= 0", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "worker": ("a string or null", lambda v: v is None or isinstance(v, str)),
+}
+
+
+def trial_from_file(state: dict, path: str, trial_id: str) -> Trial:
+    r"""The Trial of a trial.json's ``state``, every field checked (SearchDirectoryError naming ``path``)."""
+    where = f"{path} is not this search's trial.json"
+    if state.get("trial_id") != trial_id:
+        raise SearchDirectoryError(f"{where}: its trial_id is {state.get('trial_id')!r}, its folder says "
+                                   f"{trial_id!r}; {_ADVICE}.")
+    for key, (expected, check) in TRIAL_FIELDS.items():
+        if (key in state or key in ("status", "hyperparameters")) and not check(state.get(key)):
+            raise SearchDirectoryError(f"{where}: {key!r} must be {expected}; got {state.get(key)!r:.80}; {_ADVICE}.")
+    try:
+        return Trial.from_state(state)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise SearchDirectoryError(f"{where}: {type(error).__name__}: {error}; {_ADVICE}.") from None
+
+
+def check_values(trial: Trial, space: HyperParameters, path: str) -> None:
+    r"""Every value of ``trial`` inside ``space``: a file edited (or corrupted) to units=100000 for
+    hp.Int("units", 2, 16) is refused before it reaches build."""
+    for hp in space.space:
+        value = trial.values.get(hp.name)
+        if value is None:
+            continue
+        try:
+            hp.check_value(value)
+        except ValueError as error:
+            raise SearchDirectoryError(f"{path}: the value of {hp.name!r} is outside the search space ({error}); "
+                                       f"{_ADVICE}.") from None
+
+
 class Storage:
-    r"""The search directory: ``oracle.json`` and one ``trial_<id>/`` per trial."""
+    r"""The search directory: ``oracle.json``, one ``trial_<id>/`` per trial, the marker that says a
+    search wrote here, and the lock of the search that runs."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
+        self.lock = DirectoryLock(self.path)
 
     @property
     def oracle_file(self) -> str:
@@ -107,20 +217,41 @@ class Storage:
         return os.path.join(self.trial_dir(trial_id), MODEL_FILE)
 
     def exists(self) -> bool:
-        return os.path.isfile(self.oracle_file)
+        return os.path.lexists(self.oracle_file)
+
+    def _mark(self) -> None:
+        marker = os.path.join(self.path, MARKER_FILE)
+        if not os.path.isfile(marker):
+            write_atomic(marker, b'{"written_by": "neurona.tune"}\n', durable=False)
+
+    def is_marked(self) -> bool:
+        return os.path.isfile(os.path.join(self.path, MARKER_FILE))
 
     def write_oracle(self, state: dict) -> None:
         os.makedirs(self.path, exist_ok=True)
+        self._mark()
         write_atomic(self.oracle_file, json.dumps(state, indent=1).encode(), durable=False)
 
     def read_oracle(self) -> dict:
-        remove_stale_temporaries(self.oracle_file)
-        with open(self.oracle_file, encoding="utf-8") as file:
-            try:
-                return json.load(file)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{self.oracle_file} is not a search's oracle.json ({error}); give overwrite=True "
-                                 f"to start afresh.") from None
+        r"""oracle.json, checked: a fingerprint and the oracle's seed, trial ids and space."""
+        saved = read_json(self.oracle_file, "a search's oracle.json")
+        where = f"{self.oracle_file} is not a search's oracle.json"
+        oracle = saved.get("oracle")
+        if not isinstance(saved.get("fingerprint"), dict) or not isinstance(oracle, dict):
+            raise SearchDirectoryError(f"{where}: it needs the objects 'fingerprint' and 'oracle'; {_ADVICE}.")
+        ids = oracle.get("trial_ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) and re.fullmatch(r"\d+", i) for i in ids):
+            raise SearchDirectoryError(f"{where}: 'trial_ids' must be a list of trial numbers such as \"00\"; "
+                                       f"got {ids!r:.80}; {_ADVICE}.")
+        if not isinstance(oracle.get("seed"), int) or isinstance(oracle.get("seed"), bool):
+            raise SearchDirectoryError(f"{where}: 'seed' must be an integer; got {oracle.get('seed')!r:.80}; "
+                                       f"{_ADVICE}.")
+        try:
+            HyperParameters.from_config(oracle.get("space"))
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise SearchDirectoryError(f"{where}: its 'space' is not a search space ({type(error).__name__}: "
+                                       f"{error}); {_ADVICE}.") from None
+        return saved
 
     def write_trial(self, trial: Trial) -> None:
         os.makedirs(self.trial_dir(trial.trial_id), exist_ok=True)
@@ -134,8 +265,47 @@ class Storage:
 
     def read_trial(self, trial_id: str) -> Trial | None:
         path = os.path.join(self.trial_dir(trial_id), "trial.json")
-        if not os.path.isfile(path):
+        if not os.path.lexists(path):
             return None
-        remove_stale_temporaries(path)
-        with open(path, encoding="utf-8") as file:
-            return Trial.from_state(json.load(file))
+        return trial_from_file(read_json(path, "a search's trial.json"), path, trial_id)
+
+    def own_entries(self) -> list[str]:
+        r"""The entries of the directory this search wrote: oracle.json and trial_<number>/ folders
+        (with their temporaries); none unless the directory carries the search's marker."""
+        if not os.path.isdir(self.path) or not self.is_marked():
+            return []
+        found = []
+        for entry in sorted(os.listdir(self.path)):
+            path = os.path.join(self.path, entry)
+            if _TRIAL_DIR.fullmatch(entry) and os.path.isdir(path) and not os.path.islink(path):
+                found.append(path)
+            elif entry == "oracle.json" or (entry.startswith(".oracle.json.") and entry.endswith(".tmp")):
+                found.append(path)
+        return found
+
+    def foreign_entries(self) -> list[str]:
+        r"""What overwrite=True would have to delete but cannot prove a search wrote (no marker)."""
+        if not os.path.isdir(self.path) or self.is_marked():
+            return []
+        return [os.path.join(self.path, e) for e in sorted(os.listdir(self.path))
+                if e == "oracle.json" or _TRIAL_DIR.fullmatch(e)]
+
+    def remove_own_files(self) -> None:
+        r"""overwrite=True: delete what the search wrote here (see own_entries), nothing else."""
+        for path in self.own_entries():
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+
+    def remove_temporaries(self) -> None:
+        r"""Delete the half-written files an earlier run killed mid-write left (model files, trial.json,
+        oracle.json): only under the lock, when no other process writes here."""
+        if not os.path.isdir(self.path):
+            return
+        remove_stale_temporaries(self.oracle_file)
+        for entry in os.listdir(self.path):
+            folder = os.path.join(self.path, entry)
+            if _TRIAL_DIR.fullmatch(entry) and os.path.isdir(folder) and not os.path.islink(folder):
+                for name in (MODEL_FILE, "trial.json"):
+                    remove_stale_temporaries(os.path.join(folder, name))

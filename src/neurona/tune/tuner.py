@@ -17,7 +17,6 @@ import csv
 import io
 import math
 import os
-import shutil
 import time
 import warnings
 
@@ -26,7 +25,7 @@ from . import executors as executors_module
 from .hyperparameters import HyperParameter, HyperParameters
 from .oracle import IDLE, STOPPED, SearchStopped
 from .runner import as_hypermodel, fit_overrides
-from .trial import Storage, Trial, TrialStatus
+from .trial import MARKER_FILE, SearchDirectoryError, Storage, Trial, TrialStatus, check_values
 
 
 class Tuner:
@@ -45,14 +44,15 @@ class Tuner:
         self.executor = executor
         self.verbose = verbose
         self.directory = os.path.abspath(directory or ".")
-        self.project_name = project_name or "untitled_project"
-        self.storage = Storage(os.path.join(self.directory, self.project_name))
+        self.project_name = "untitled_project" if project_name is None else project_name
+        self.storage = Storage(project_path(self.directory, self.project_name))
         self.overhead: list[float] = []     # seconds of bookkeeping (oracle, files) per finished trial
         self.on_trial_end = None            # called with each finished trial (the CLI's live table)
         self._populate_initial_space()
         self._build_space = self.oracle.hyperparameters.space_config()
         if overwrite:
-            self._remove_own_files()
+            with self.storage.lock:         # not while another process searches here
+                self._remove_own_files()
         elif self.storage.exists():
             self._reload(check_fit_space=False)
 
@@ -109,15 +109,15 @@ class Tuner:
                 "fit_space": getattr(self, "_fit_space", [])}
 
     def _remove_own_files(self):
-        r"""overwrite=True: delete what a search wrote here (oracle.json, trial_*), nothing else."""
-        if not os.path.isdir(self.storage.path):
-            return
-        for entry in os.listdir(self.storage.path):
-            path = os.path.join(self.storage.path, entry)
-            if entry.startswith("trial_") and os.path.isdir(path):
-                shutil.rmtree(path)
-            elif entry == "oracle.json" or (entry.startswith(".oracle.json.") and entry.endswith(".tmp")):
-                os.unlink(path)
+        r"""overwrite=True: delete what a search wrote here (oracle.json, trial_<n>/), nothing else:
+        only in a directory with the search's marker file."""
+        foreign = self.storage.foreign_entries()
+        if foreign:
+            raise SearchDirectoryError(
+                f"overwrite=True: {self.storage.path} holds {', '.join(os.path.basename(p) for p in foreign[:5])}"
+                f"{' ...' if len(foreign) > 5 else ''} but no {MARKER_FILE} file, so nothing proves a search wrote "
+                f"them; they are left alone. Delete them yourself, or give another directory / project_name.")
+        self.storage.remove_own_files()
 
     def _reload(self, check_fit_space: bool):
         saved = self.storage.read_oracle()
@@ -134,6 +134,9 @@ class Tuner:
             if trial is not None:
                 trials[trial_id] = trial
         self.oracle.set_state(saved["oracle"], trials)
+        for trial_id, trial in trials.items():
+            check_values(trial, self.oracle.hyperparameters,
+                         os.path.join(self.storage.trial_dir(trial_id), "trial.json"))
 
     def _save_oracle(self):
         self.storage.write_oracle({"fingerprint": self._fingerprint(), "oracle": self.oracle.get_state()})
@@ -163,8 +166,13 @@ class Tuner:
         r"""Run trials until ``max_trials`` (or the oracle's end); the arguments go to each fit."""
         verbose = fit_kwargs.pop("verbose", self.verbose)
         self._register_fit_hyperparameters(fit_kwargs)
-        if self.storage.exists():
-            self._reload(check_fit_space=True)
+        with self.storage.lock:             # one search at a time in a directory
+            self.storage.remove_temporaries()       # what a run killed mid-write left
+            if self.storage.exists():
+                self._reload(check_fit_space=True)
+            self._search(verbose, fit_args, fit_kwargs)
+
+    def _search(self, verbose, fit_args, fit_kwargs):
         if self._custom_run_trial():
             executor = executors_module.CustomInProcess(self, fit_args, fit_kwargs)
         else:
@@ -297,6 +305,17 @@ class Tuner:
         return trials_html(caption, names, trials)
 
 
+def project_path(directory: str, project_name) -> str:
+    r"""``directory/project_name``, refused unless it stays inside ``directory``."""
+    if not isinstance(project_name, str) or not project_name.strip():
+        raise ValueError(f"project_name must be a folder name inside directory; got {project_name!r}.")
+    path = os.path.normpath(os.path.join(directory, project_name))
+    if os.path.isabs(project_name) or not (path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)):
+        raise ValueError(f"project_name {project_name!r} leads out of directory {directory!r} (to {path!r}): "
+                         f"give a folder name inside it, and the parent folder as directory.")
+    return path
+
+
 def _activate(hps: HyperParameters, name: str) -> None:
     r"""Give the ancestors of ``name`` values under which it is active."""
     for condition in hps._by_name[name].conditions:
@@ -309,4 +328,4 @@ def _short(value):
     return f"{value:.4g}" if isinstance(value, float) and math.isfinite(value) else value
 
 
-__all__ = ["Tuner", "SearchStopped"]
+__all__ = ["Tuner", "SearchStopped", "SearchDirectoryError"]
