@@ -91,6 +91,9 @@ class Configurable:
 class Registry:
     r"""Name -> class table of one kind, filled by the ``register`` decorator."""
 
+    #: an unknown name's error lists the known names if they fit in this many characters
+    LISTED_CHARACTERS = 300
+
     def __init__(self, kind: str, base: type):
         self.kind = kind
         self.base = base
@@ -123,8 +126,13 @@ class Registry:
         close = sorted(difflib.get_close_matches(str(name), known, n=5), key=lambda k: _edits(str(name), k))
         hint = f" Did you mean {close[0]!r}?" if close else ""
         plural = self.kind + ("es" if self.kind.endswith("s") else "s")
-        classes = f" (or by class name: {', '.join(self.class_names())})" if self._class_names else ""
-        raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Known {plural}: {', '.join(known)}{classes}.")
+        listed = ", ".join(known)
+        if len(listed) > self.LISTED_CHARACTERS:        # a reason stays a line: the closest name, and where the rest are
+            where = ".".join(self.base.__module__.split(".")[:2])
+            raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Known {plural}: {len(known)}, listed by "
+                             f"{where}.registry.names().")
+        classes = f" (or their class names, as {self.class_names()[0]})" if self._class_names else ""
+        raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Known {plural}: {listed}{classes}.")
 
     def get(self, identifier):
         if identifier is None or isinstance(identifier, self.base):

@@ -563,14 +563,31 @@ def _compile_from(model, config, path, custom_objects):
         elif isinstance(loss, dict) and "function" in loss:
             loss = _custom_loss(loss, custom_objects, path)
         if isinstance(metrics, list):
-            metrics = [custom_objects.get(m, m) if isinstance(m, str) else m for m in metrics]
+            metrics = [_custom_metric(m, custom_objects, path) if isinstance(m, str) else m for m in metrics]
             if not all(isinstance(m, (str, dict)) or callable(m) for m in metrics):
                 raise ValueError(f"metrics must be names or configs; got {config.get('metrics')!r}")
         model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics,
                       loss_weights=config.get("loss_weights"))
         model._ensure_compiled_for(None)
+    except ModelFileError:
+        raise
     except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: bad compile settings: {error}") from None
+
+
+def _custom_metric(name, custom_objects, path):
+    r"""A metric the file names: given in ``custom_objects``, or one of neurona's."""
+    from . import metrics
+    if name in custom_objects:
+        return custom_objects[name]
+    try:
+        if name.lower() not in ("accuracy", "acc"):
+            metrics.registry.lookup(name)
+    except ValueError:
+        raise ModelFileError(f"{path}: the model was compiled with the metric {name!r}, which is not one of "
+                             f"neurona's: a custom metric, which model files name but do not store; pass "
+                             f"load_model(path, custom_objects={{{name!r}: function}}), or compile=False.") from None
+    return name
 
 
 def _custom_loss(config, custom_objects, path):

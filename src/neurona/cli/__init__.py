@@ -432,8 +432,8 @@ def _results_table(tuner) -> str:
 
 
 # -- using a saved model ------------------------------------------------------------------------
-def _load(path) -> Sequential:
-    model = usage(lambda: saving.load_model(sources.check_file(path, "MODEL")))
+def _load(path, compile: bool = True) -> Sequential:
+    model = usage(lambda: saving.load_model(sources.check_file(path, "MODEL"), compile=compile))
     if not model.metadata.get("features"):
         raise click.UsageError(f"{path} holds no description of its inputs (features, scaling); it was "
                                f"not written by `neurona train`. Use neurona.load_model in Python.")
@@ -539,7 +539,7 @@ def predict(model_path, input_path, output):
     output = None if output in STDOUT else output
     usage(lambda: paths.check_paths(inputs={"MODEL": model_path, "INPUT.csv": input_path},
                                     outputs={"--output": output}))
-    model = _load(model_path)
+    model = _load(model_path, compile=False)           # no loss or metric is needed (nor a custom one asked for)
     meta = model.metadata
     chunks = read_csv_chunks(usage(lambda: sources.check_file(input_path, "INPUT.csv")), meta["features"])
     with contextlib.closing(chunks):
