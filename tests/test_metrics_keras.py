@@ -139,9 +139,9 @@ def test_settings_round_trip_through_config_and_model_files(tmp_path):
     model.fit(x, y, epochs=1, verbose=0)
     model.save(tmp_path / "m.safetensors")
     loaded = nr.load_model(tmp_path / "m.safetensors")
-    names = [name for name, _ in loaded.metrics]
+    names = [name for name, _ in loaded.metrics[1].named_metrics]      # [loss tracker, compile_metrics]
     assert names == ["binary_accuracy", "acc", "area"]
-    assert loaded.metrics[0][1].threshold == 0.7
+    assert loaded.metrics[1].metrics[0].threshold == 0.7
 
 
 def test_unknown_metrics_list_what_exists():

@@ -231,7 +231,7 @@ def test_custom_loss_and_metric_are_named_in_the_file_and_given_back_when_loadin
     assert not nr.load_model(tmp_path / "backup.safetensors", compile=False).compiled
     custom = {"squared_log_error": squared_log_error, "worst_error": worst_error}
     loaded = nr.load_model(tmp_path / "backup.safetensors", custom_objects=custom)
-    assert [name for name, _ in loaded.metrics] == ["worst_error"]
+    assert [name for name, _ in loaded.metrics[1].named_metrics] == ["worst_error"]
     loaded.fit(X, target, epochs=2, verbose=0)
     assert same_weights(loaded, uninterrupted)
     assert loaded.history.history["worst_error"] == uninterrupted.history.history["worst_error"][2:]

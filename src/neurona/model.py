@@ -31,6 +31,7 @@ from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph
+from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
 from .utils import new_rng
 from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
@@ -40,7 +41,7 @@ class NoGradientWarning(UserWarning):
     r"""Some parameters cannot learn: a step or sign activation lets no gradient through."""
 
 
-class Model(Training, layers_module.Layer):
+class Model(Training, Steps, layers_module.Layer):
     r"""A model: a graph of layers with the Keras training methods.
 
     Model(inputs, outputs)   the functional API: ``inputs`` are ``neurona.Input`` tensors,
@@ -80,7 +81,7 @@ class Model(Training, layers_module.Layer):
         self._many_outputs = self._many_inputs = False
         self._output_keys = None
         self.optimizer = self.loss = None
-        self.metrics: list[tuple[str, metrics_module.Metric]] = []
+        self._compiled_metrics: list[tuple[str, metrics_module.Metric]] = []    # (log name, metric) of compile
         self._metric_outputs: list[int] = []
         self._weighted_names: set[str] = set()
         self.compiled = False
@@ -113,8 +114,8 @@ class Model(Training, layers_module.Layer):
 
     @property
     def layers(self) -> list:
-        if self._graph is None:
-            return []
+        if self._graph is None:         # a subclass without call (a VAE's encoder and decoder): its attributes
+            return [v for k, v in vars(self).items() if isinstance(v, layers_module.Layer) and k != "_graph"]
         return list(self._graph.layers)
 
     @property
@@ -319,10 +320,22 @@ class Model(Training, layers_module.Layer):
         return sum(layer.penalty(m) for layer in self.layers)
 
     @property
-    def losses(self) -> list[float]:
+    def losses(self) -> list:
         r"""Keras's ``model.losses``: the regularization penalty of each layer that has one (for the
-        Keras-convention regularizers, l2(c) gives c sum W^2, independent of the batch size)."""
-        return [p for p in (float(layer.penalty(1)) for layer in self.layers) if p != 0.0]
+        Keras-convention regularizers, l2(c) gives c sum W^2, independent of the batch size) and the
+        terms the layers gave ``add_loss`` in their last call, nested layers' included. After a call
+        inside a ``GradientTape`` they are that call's Tensors, so their gradients reach the weights."""
+        if self.__dict__.get("_tape_losses") is not None:
+            return list(self._tape_losses)
+        found = []
+        for layer in self.layers:
+            if isinstance(layer, Model):
+                found += layer.losses
+                continue
+            penalty = float(layer.penalty(1))           # (a custom layer's includes its add_loss terms)
+            found += ([penalty] if penalty != 0.0 else []) + ([] if layer._traced else [
+                float(np.sum(getattr(v, "data", v))) for v in layer.__dict__.get("_added_losses", [])])
+        return found
 
     def describe(self):
         return type(self).__name__
@@ -400,7 +413,7 @@ class Model(Training, layers_module.Layer):
         name, with ``loss_weights``) and the metrics to report (``weighted_metrics`` are weighted by
         ``sample_weight`` / ``class_weight``). ``run_eagerly``, ``steps_per_execution`` and
         ``jit_compile`` are accepted for Keras code and change nothing: neurona always runs NumPy."""
-        if loss is None:
+        if loss is None and not self._custom_step("train_step"):
             raise ValueError(f"compile needs a loss, e.g. loss='mse'. Known losses: {', '.join(losses.registry.names())}.")
         self.optimizer = optimizers.get(optimizer)
         self._loss_given, self._metrics_given = loss, metrics
@@ -430,23 +443,23 @@ class Model(Training, layers_module.Layer):
         n = self._n_outputs()
         loss_list = self._per_output("loss", self._loss_given)
         self.output_losses = [losses.get(l) if l is not None else None for l in loss_list]
-        if all(l is None for l in self.output_losses):
+        if all(l is None for l in self.output_losses) and not self._custom_step("train_step"):
             raise ValueError("compile: every output's loss is None; at least one output needs a loss.")
         weights = self._per_output("loss_weights", self._loss_weights_given, 1.0) if self._loss_weights_given \
             is not None else [1.0] * n
         self.loss_weights = [1.0 if w is None else float(w) for w in weights]
         self.loss = self.output_losses[0] if n == 1 else self.output_losses
-        self.metrics, self._metric_outputs, self._weighted_names = [], [], set()
+        self._compiled_metrics, self._metric_outputs, self._weighted_names = [], [], set()
         names = self.output_names
         for given, weighted in ((self._metrics_given, False), (self._weighted_given, True)):
             for k, entries in enumerate(self._metric_lists(given)):
                 for m in entries:
                     name, metric = metrics_module.get(m, self.output_losses[k])
-                    if weighted and any(existing == name for existing, _ in self.metrics):
+                    if weighted and any(existing == name for existing, _ in self._compiled_metrics):
                         name = f"weighted_{name}"
                     if n > 1:
                         name = f"{names[k]}_{name}"
-                    self.metrics.append((name, metric))
+                    self._compiled_metrics.append((name, metric))
                     self._metric_outputs.append(k)
                     if weighted:
                         self._weighted_names.add(name)
@@ -632,9 +645,12 @@ class Model(Training, layers_module.Layer):
             total += layer.penalty(m)
         return total, parts
 
-    def train_step(self, x, y, sample_weight=None) -> tuple[float, object]:
+    def train_step(self, x, y=None, sample_weight=None) -> tuple[float, object]:
         r"""One gradient-descent step on the batch (x, y); returns (cost, y_hat). A non-finite cost
-        leaves the weights untouched."""
+        leaves the weights untouched. Called as Keras calls it, ``train_step(data)`` with one batch
+        (x, y[, sample_weight]), it is that step and returns the logs (``steps``)."""
+        if y is None and sample_weight is None:
+            return self._default_train_step(x)
         xs = x if isinstance(x, list) else [x]
         ys = y if isinstance(y, list) else [y]
         outputs = self._forward_all(xs, training=True)
@@ -649,7 +665,7 @@ class Model(Training, layers_module.Layer):
         return cost, (outputs if isinstance(x, list) else outputs[0])
 
     def _update_metrics(self, ys, outputs, weights):
-        for (name, metric), k in zip(self.metrics, self._metric_outputs):
+        for (name, metric), k in zip(self._compiled_metrics, self._metric_outputs):
             if ys[k] is None:
                 continue
             if name in self._weighted_names and weights is not None and weights[k] is not None:
@@ -663,13 +679,13 @@ class Model(Training, layers_module.Layer):
             for name, part in zip(self.output_names, parts):
                 if part is not None:
                     logs[f"{name}_loss"] = part
-        for name, metric in self.metrics:
+        for name, metric in self._compiled_metrics:
             logs[name] = metric.result()
         return logs
 
     # -- inference ----------------------------------------------------------------------------
     def _evaluate_arrays(self, xs, ys, weights, batch_size=1024, callback_list=None):
-        for _, metric in self.metrics:
+        for _, metric in self._compiled_metrics:
             metric.reset()
         total, parts_total = 0.0, [0.0] * self._n_outputs()
         n = xs[0].shape[0]
@@ -707,10 +723,18 @@ class Model(Training, layers_module.Layer):
         2 its line without the bar; "auto" and 0 print nothing.
         """
         self._require_compiled("evaluate")
-        if x is None or y is None:
-            raise ValueError("evaluate needs x and y (arrays).")
-        batch_size = 32 if batch_size is None else check_number("evaluate", "batch_size", batch_size, 1, integer=True)
         verbose = _verbosity("evaluate", verbose, 0)
+        if self._uses_steps(x, step="test_step"):     # batches, or the model's own test_step
+            callback_list = callbacks_module.CallbackList(_callback_list("evaluate", callbacks), self)
+            callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": steps})
+            with np.errstate(over="ignore", invalid="ignore"):
+                result = self._step_evaluate(x, y, sample_weight, batch_size, steps, callback_list)
+            values = list(result.values())
+            return result if return_dict else (values[0] if len(values) == 1 else values)
+        if x is None or y is None:
+            raise ValueError("evaluate needs x and y (arrays), or batches: a generator, a keras.utils.PyDataset "
+                             "or an iterable of (x, y) batches.")
+        batch_size = 32 if batch_size is None else check_number("evaluate", "batch_size", batch_size, 1, integer=True)
         xs = self._check_inputs(x)
         self._ensure_compiled_for(xs)
         ys = self._check_targets(y, xs[0].shape[0])
@@ -740,8 +764,12 @@ class Model(Training, layers_module.Layer):
         (``57/57 ━━━━ 0s 1ms/step``), 2 that line without the bar; "auto" and 0 print nothing."""
         if not self.layers and not self._is_subclassed():
             raise ValueError("The model has no layers.")
-        batch_size = 32 if batch_size is None else check_number("predict", "batch_size", batch_size, 1, integer=True)
         verbose = _verbosity("predict", verbose, 0)
+        if self._uses_steps(x, step="predict_step"):     # batches, or the model's own predict_step
+            callback_list = callbacks_module.CallbackList(_callback_list("predict", callbacks), self)
+            callback_list.set_params({"verbose": 0, "epochs": 1, "steps": steps})
+            return self._step_predict(x, batch_size, steps, callback_list)
+        batch_size = 32 if batch_size is None else check_number("predict", "batch_size", batch_size, 1, integer=True)
         xs = self._check_inputs(x)
         n = xs[0].shape[0]
         if steps is not None:
@@ -776,6 +804,7 @@ class Model(Training, layers_module.Layer):
         xs = self._check_inputs(inputs)
         outputs = self._forward_all(xs, training=bool(training))      # (draws the dropout masks)
         tape = _recording_tape()
+        self._tape_losses = None
         if tape is not None:
             outputs = self._on_tape(tape, xs)
         return eager(self._structured(outputs))
@@ -785,27 +814,34 @@ class Model(Training, layers_module.Layer):
         (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop."""
         from .autodiff.engine import layer_forward
         from .autodiff.tensor import Tensor
+        found = []          # the penalties and add_loss terms of this call, as Tensors: model.losses
+
+        def forward(layer, a):
+            vars(layer)["_added_losses"] = []
+            out, penalty = layer_forward(layer, a, [tape.watch_array(p) for p in layer.params])
+            if isinstance(penalty, Tensor) or penalty:
+                found.append(penalty)
+            found.extend(layer.__dict__.get("_added_losses", []))
+            return out
 
         def run(model, inputs):
             graph = getattr(model, "_graph", None)
             if graph is None:                                     # a Sequential: a chain
                 a = inputs[0]
                 for layer in model.layers:
-                    a = run(layer, [a])[0] if isinstance(layer, Model) else layer_forward(
-                        layer, a, [tape.watch_array(p) for p in layer.params])[0]
+                    a = run(layer, [a])[0] if isinstance(layer, Model) else forward(layer, a)
                 return [a]
             values = {id(t): x for t, x in zip(graph.inputs, inputs)}
             for node in graph.nodes:
                 args = [values[id(t)] for t in node.inputs]
                 layer = node.layer
-                if isinstance(layer, Model):
-                    out = run(layer, args)[0]
-                else:
-                    out = layer_forward(layer, args[0] if layer.n_inputs == 1 else args,
-                                        [tape.watch_array(p) for p in layer.params])[0]
+                out = run(layer, args)[0] if isinstance(layer, Model) else forward(
+                    layer, args[0] if layer.n_inputs == 1 else args)
                 values[id(node.output)] = out
             return [values[id(t)] for t in graph.outputs]
-        return run(self, [Tensor(np.asarray(x)) for x in xs])
+        outputs = run(self, [Tensor(np.asarray(x)) for x in xs])
+        self._tape_losses = found
+        return outputs
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(self._input_list(x)[0])))
@@ -817,7 +853,7 @@ class Model(Training, layers_module.Layer):
         self._ensure_compiled_for(xs)
         ys = self._check_targets(y, xs[0].shape[0])
         weights = self._sample_weights(sample_weight, class_weight, ys, xs[0].shape[0])
-        for _, metric in self.metrics:
+        for _, metric in self._compiled_metrics:
             metric.reset()
         with np.errstate(over="ignore", invalid="ignore"):
             cost, outputs = self.train_step(xs, ys, weights)

@@ -110,6 +110,8 @@ def where(condition, x1, x2):
 # -- reductions ---------------------------------------------------------------------------
 @_dual
 def sum(x, axis=None, keepdims=False):              # noqa: A001
+    if isinstance(x, (list, tuple)) and _has_tensor(list(x)):     # ops.sum(model.losses): stacked first
+        x = stack(x)
     return _ad.sum(x, axis=axis, keepdims=keepdims)
 
 

@@ -35,6 +35,19 @@ def _variables(grad, sizes):
     return views
 
 
+def _keras_order(first, second) -> bool:
+    r"""Is ``apply(first, second)`` Keras's (gradients, variables)? The variables are autodiff Tensors or
+    arrays that view another (a model's weights), the gradients None, Tensors or arrays of their own."""
+    from .autodiff.tensor import Tensor
+    first, second = list(first), list(second) if second is not None else []
+    if not second or len(first) != len(second):
+        return False
+    variables = all(isinstance(v, Tensor) or (isinstance(v, np.ndarray) and v.base is not None) for v in second)
+    gradients = all(g is None or isinstance(g, Tensor) or (isinstance(g, np.ndarray) and g.base is None)
+                    for g in first)
+    return variables and gradients
+
+
 class Optimizer(Configurable):
     r"""Base class: keeps the step count ``iterations`` and per-parameter slots (velocities, ...).
 
@@ -131,7 +144,13 @@ class Optimizer(Configurable):
     def apply(self, params, grads, parts=None):
         r"""One update of every parameter array (in place) from its gradient. A model packs all its
         variables into one vector: ``parts`` gives, per array, the sizes of the variables in it
-        (for ``clipnorm``, which Keras applies to each variable)."""
+        (for ``clipnorm``, which Keras applies to each variable).
+
+        Keras's order, ``apply(gradients, variables)`` (a custom ``train_step``), is recognised by its
+        variables: autodiff Variables or a model's weights (views of its parameter vector), while the
+        gradients of ``tape.gradient`` are arrays of their own (or None); it is ``apply_gradients``."""
+        if parts is None and _keras_order(params, grads):
+            return self.apply_gradients(zip(params, grads))
         if self._slots is None or len(self._slots) != len(params) or any(
                 p.shape != s["_shape"] for p, s in zip(params, self._slots)):
             self.build(params)

@@ -83,7 +83,7 @@ def _compile_config(model) -> dict:
     else:
         compiled["loss"] = config_of(model.loss)
     given = model._metrics_given
-    compiled["metrics"] = [_metric_config(name, metric) for name, metric in model.metrics] \
+    compiled["metrics"] = [_metric_config(name, metric) for name, metric in model._compiled_metrics] \
         if not isinstance(given, (list, tuple, dict)) or model._n_outputs() == 1 else _metric_names(given)
     return compiled
 

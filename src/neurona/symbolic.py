@@ -149,6 +149,8 @@ def call_layer(layer, inputs):
         if not isinstance(t, SymbolicTensor):
             raise TypeError(f"{type(layer).__name__} was called on a mix of symbolic tensors and {type(t).__name__}; "
                             f"call layers on neurona.Input(...) tensors or on arrays, not both.")
+    if getattr(layer, "_traced", False) and many and not layer.built:
+        layer.n_inputs = len(tensors)          # a custom layer whose call takes a list (z_mean, z_log_var)
     if layer.n_inputs == 1 and len(tensors) != 1:
         raise ValueError(f"{type(layer).__name__} takes one input; got {len(tensors)}. Merge them first "
                          f"(layers.Concatenate()([a, b]) or layers.Add()([a, b])).")

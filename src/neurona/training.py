@@ -129,8 +129,15 @@ class Training:
         (``callbacks.BackupAndRestore``).
         """
         self._require_compiled("fit")
+        if self._uses_steps(x, validation_data):       # batches from a generator / dataset, or the model's own train_step
+            if resume_from is not None:
+                raise ValueError("fit: resume_from needs arrays and the built-in train_step.")
+            return self._step_fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                                  shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
+                                  validation_steps, validation_batch_size, validation_freq, terminate_on_nan)
         if x is None or y is None:
-            raise ValueError("fit needs x and y (arrays; neurona does not take datasets or generators).")
+            raise ValueError("fit needs x and y (arrays), or batches: a generator, a keras.utils.PyDataset or an "
+                             "iterable of (x, y) batches.")
         epochs = check_number("fit", "epochs", epochs, 0, integer=True)
         epochs = min(epochs, config.max_epochs() or epochs)                 # keras.config.set_max_epochs
         initial_epoch = check_number("fit", "initial_epoch", initial_epoch, 0, integer=True)
@@ -278,9 +285,9 @@ class Training:
         n = xs[0].shape[0]
         order = self.rng.permutation(n) if shuffle else None
         total_cost, seen = 0.0, 0
-        for _, metric in self.metrics:
+        for _, metric in self._compiled_metrics:
             metric.reset()
-        metric_by_name = dict(self.metrics)
+        metric_by_name = dict(self._compiled_metrics)
         single = len(xs) == 1 and len(ys) == 1 and weights is None
         many = self._n_outputs() > 1
         parts = [0.0] * self._n_outputs()
@@ -304,7 +311,7 @@ class Training:
             seen += m
             if many:
                 parts = [t + (p or 0.0) * m for t, p in zip(parts, self._last_parts)]
-            if self.metrics:
+            if self._compiled_metrics:
                 self._update_metrics(yb, outputs, wb)
             callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:

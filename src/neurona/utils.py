@@ -111,5 +111,11 @@ def plot_model(model, to_file="model.png", **keras_arguments):
                                f"model.summary() prints the layers, their output shapes and parameter counts.")
 
 
-__getattr__ = not_in_neurona(__name__, "utility", lambda: ["normalize", "plot_model (raises ImportError)",
-                                                          "set_random_seed", "split_dataset", "to_categorical"])
+from .data_adapters import PyDataset, Sequence, pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: E402
+from .sequences import pad_sequences, timeseries_dataset_from_array  # noqa: E402
+
+__getattr__ = not_in_neurona(__name__, "utility", lambda: ["PyDataset", "Sequence", "normalize",
+                                                          "pack_x_y_sample_weight", "pad_sequences",
+                                                          "plot_model (raises ImportError)", "set_random_seed",
+                                                          "split_dataset", "timeseries_dataset_from_array",
+                                                          "to_categorical", "unpack_x_y_sample_weight"])

@@ -213,6 +213,33 @@ class Layer(Configurable):
             w = getattr(self, name)
             w[...] = constraint(np.asarray(w))
 
+    def add_loss(self, loss) -> None:
+        r"""Keras's ``add_loss`` inside ``call``: a term added to the cost J of the model the layer is in
+        (an activity penalty, a VAE's KL term). On the tape it is a Tensor, and its gradient joins the
+        layer's backward; the terms of each call replace the last call's."""
+        vars(self).setdefault("_added_losses", []).append(loss)
+
+    @property
+    def losses(self) -> list:
+        r"""The ``add_loss`` terms of the last call, this layer's and its sublayers' (attributes)."""
+        found = list(self.__dict__.get("_added_losses", []))
+        for value in vars(self).values():
+            if isinstance(value, Layer) and value is not self:
+                found += value.losses
+        return found
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return self.non_trainable_weights
+
+    @property
+    def variables(self) -> list:
+        return self.weights
+
     def penalty(self, m: int) -> float:
         r"""The regularization term this layer adds to the cost of a batch of m samples."""
         if self._traced:

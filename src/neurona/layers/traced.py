@@ -15,6 +15,7 @@ from .. import constraints, initializers, regularizers
 from ..eager import Weight
 from ..utils import new_rng
 from ..autodiff.tape import GradientTape
+from ..autodiff import ops as ad
 from ..autodiff.tensor import Tensor
 
 
@@ -66,6 +67,7 @@ def run(layer, xs, record, training=False):
     for name, tensor in zip(layer.param_names, weights):
         setattr(layer, name, tensor)
     arguments = inputs[0] if layer.n_inputs == 1 else inputs
+    vars(layer)["_added_losses"] = []           # add_loss terms of this call
     try:
         if not record:
             out = layer.call(arguments)
@@ -81,14 +83,24 @@ def run(layer, xs, record, training=False):
 
 
 def penalty(layer, m):
-    r"""The regularizers' terms of the weights made with ``add_weight(regularizer=...)``."""
+    r"""The regularizers' terms of the weights made with ``add_weight(regularizer=...)``, and the
+    ``add_loss`` terms of the last call."""
     return sum(regularizer(getattr(layer, name), m)
-               for name, regularizer in getattr(layer, "_weight_regularizers", {}).items())
+               for name, regularizer in getattr(layer, "_weight_regularizers", {}).items()) + \
+        sum(float(np.sum(getattr(t, "data", t))) for t in layer.__dict__.get("_added_losses", []))
 
 
 def backward(layer, grad, need_input_grad):
     out, inputs, weights = layer._recorded
-    grads = layer._tape.gradient(out, inputs + weights, output_gradients=grad, unconnected_gradients="zero")
+    added = [t for t in layer.__dict__.get("_added_losses", []) if isinstance(t, Tensor)]
+    if added:               # J's add_loss terms: d/dtheta of (sum(y * dL/dy) + sum of the terms)
+        with layer._tape:
+            target = ad.sum(ad.multiply(out, Tensor(np.asarray(grad, dtype=out.dtype))))
+            for term in added:
+                target = ad.add(target, ad.sum(term))
+        grads = layer._tape.gradient(target, inputs + weights, unconnected_gradients="zero")
+    else:
+        grads = layer._tape.gradient(out, inputs + weights, output_gradients=grad, unconnected_gradients="zero")
     m, regularizers_of = inputs[0].data.shape[0], getattr(layer, "_weight_regularizers", {})
     for name, g, new in zip(layer.param_names, layer.grads, grads[len(inputs):]):
         g[...] = new
