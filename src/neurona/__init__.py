@@ -20,6 +20,12 @@ from .saving import load_model
 from .sequential import Sequential
 from .symbolic import Input, SymbolicTensor
 from .autodiff import GradientTape, Variable
+from .initializers import Initializer
+from .layers import Layer
+from .losses import Loss
+from .metrics import Metric
+from .optimizers import Optimizer
+from .regularizers import Regularizer
 
 __version__ = "0.1.0"
 
@@ -27,6 +33,7 @@ __all__ = ["Sequential", "Model", "Input", "GradientTape", "Variable", "NoGradie
            "data", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "plot", "regularizers", "saving", "schedules", "utils"]
 __all__ += ["estimators", "linear", "neurons", "config", "constraints", "random"]
+__all__ += ["Initializer", "Layer", "Loss", "Metric", "Optimizer", "Regularizer"]
 
 
 def __getattr__(name):
