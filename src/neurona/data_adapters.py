@@ -223,11 +223,21 @@ def is_batches(x) -> bool:
         return False
     if isinstance(x, PyDataset) or _looks_like_sequence(x):
         return True
-    if isinstance(x, (list, tuple)):
-        return False
+    if isinstance(x, (list, tuple)):        # the data (inputs), unless a list of (x, y[, w]) batches
+        return isinstance(x, list) and bool(x) and all(isinstance(b, tuple) and 1 <= len(b) <= 3 for b in x)
     if hasattr(x, "__array__") or hasattr(x, "shape") and hasattr(x, "dtype"):
         return False                                       # an array-like: torch tensor, Dask array, memmap
     return hasattr(x, "__iter__") or hasattr(x, "__next__")
+
+
+def is_lazy(x) -> bool:
+    r"""Arrays read a batch at a time rather than loaded whole: a NumPy memmap, a Dask array (or a
+    list / tuple / dict of them)."""
+    if isinstance(x, dict):
+        return any(is_lazy(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return any(is_lazy(v) for v in x)
+    return isinstance(x, np.memmap) or type(x).__module__.startswith("dask")
 
 
 def array_batches(x, y, sample_weight, batch_size, shuffle, rng):

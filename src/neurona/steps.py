@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from . import callbacks as callbacks_module
-from .data_adapters import Batches, array_batches, is_batches, to_numpy, unpack_x_y_sample_weight
+from .data_adapters import Batches, array_batches, is_batches, is_lazy, to_numpy, unpack_x_y_sample_weight
 from .divergence import DivergenceDetector
 from .metrics.streaming import Mean, Metric
 from .validation import check_number
@@ -211,7 +211,7 @@ class Steps:
     def _uses_steps(self, x, validation_data=None, step="train_step") -> bool:
         r"""Does ``fit`` / ``evaluate`` / ``predict`` go through the step loop: batches (not arrays), or an
         overridden step?"""
-        return is_batches(x) or is_batches(validation_data) or self._custom_step(step)
+        return is_batches(x) or is_batches(validation_data) or is_lazy(x) or self._custom_step(step)
 
     # -- the loops ------------------------------------------------------------------------------
     def _batches(self, x, y, sample_weight, batch_size, shuffle, owner):

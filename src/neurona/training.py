@@ -136,8 +136,9 @@ class Training:
                                   shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
                                   validation_steps, validation_batch_size, validation_freq, terminate_on_nan)
         if x is None or y is None:
-            raise ValueError("fit needs x and y (arrays), or batches: a generator, a keras.utils.PyDataset or an "
-                             "iterable of (x, y) batches.")
+            raise ValueError(f"fit needs x and y (arrays), or batches: a generator, a keras.utils.PyDataset or an "
+                             f"iterable of (x, y) batches; got x of type {type(x).__name__} and "
+                             f"{'no y' if y is None else 'no x'}.")
         epochs = check_number("fit", "epochs", epochs, 0, integer=True)
         epochs = min(epochs, config.max_epochs() or epochs)                 # keras.config.set_max_epochs
         initial_epoch = check_number("fit", "initial_epoch", initial_epoch, 0, integer=True)
