@@ -119,7 +119,7 @@ class Training:
         validation_split takes the *last* fraction of the samples (before shuffling) to validate
         on; validation_data=(x_val, y_val[, sample_weight_val]) gives them explicitly, and
         ``validation_freq`` says after which epochs to validate (every k-th, or a list of epochs).
-        ``class_weight={class: weight}`` and ``sample_weight`` weight each sample's loss.
+        ``class_weight={class: weight}`` and ``sample_weight`` (finite numbers >= 0) weight each sample's loss.
         Returns a History whose ``.history`` maps "loss", "val_loss" and each metric to its
         per-epoch values.
 
