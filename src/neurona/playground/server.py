@@ -5,7 +5,13 @@ Bounded, and nobody else's: it answers only Host names of the address it is boun
 elsewhere cannot reach it by DNS rebinding) and WebSockets from its own origin; every message is
 checked (size, kind, fields, the settings' bounds) and a bad one gets an "error" message back;
 at most ``max_pages`` pages at once; each page trains at most ``max_steps_per_second`` epochs a
-second, in a worker thread, so a slow or vanished page delays nobody else.
+second, so a slow or vanished page delays nobody else.
+
+Two bounded thread pools do the work (``Workers``): the pages' training (the epochs and frames of
+play and of sweeps) takes turns on ``training_threads`` threads (one fewer than the CPUs, at least
+one), and everything a page asks for (a new network, a step, an explanation, a file) runs on the
+other pool's threads, one per page at most. A new page is answered while the others train: it never
+waits for a thread behind their epochs (which, on a user's 10,000 rows, last about a second each).
 
 Messages (JSON objects with a "type"): from the page ``configure {settings}``, ``play``, ``pause``,
 ``step``, ``reset``, ``regenerate``, ``focus {node}``, ``parameter {layer, unit, source, value}``,
@@ -18,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
+import functools
 import json
 import logging
 import math
@@ -96,11 +104,23 @@ def points_of(data) -> list[list]:
             for (a, b), c in zip(x, y)]
 
 
+class Workers:
+    r"""The server's two thread pools: ``training`` (the play and sweep loops' epochs and frames,
+    taking turns) and ``answers`` (the replies to the pages' messages)."""
+
+    def __init__(self, max_pages: int, training_threads: int | None = None):
+        if training_threads is None:
+            training_threads = max(1, (os.cpu_count() or 2) - 1)
+        self.training = concurrent.futures.ThreadPoolExecutor(training_threads, "playground-training")
+        self.answers = concurrent.futures.ThreadPoolExecutor(max_pages, "playground-answers")
+
+
 class Page:
     r"""One open page: its WebSocket, its experiment and its play loop."""
 
-    def __init__(self, websocket: WebSocket, max_steps_per_second: float):
+    def __init__(self, websocket: WebSocket, max_steps_per_second: float, workers: Workers):
         self.websocket = websocket
+        self.workers = workers
         self.experiment: Experiment | None = None
         self.lock = asyncio.Lock()
         self.playing = False
@@ -157,9 +177,16 @@ class Page:
                              kind)
 
     async def work(self, function, *args):
-        r"""Run ``function`` on the experiment in a worker thread, one call at a time."""
+        r"""Run ``function`` on the experiment in an answering thread, one call of the page at a time."""
+        return await self._run(self.workers.answers, function, *args)
+
+    async def train(self, function, *args):
+        r"""Run a step of the play or sweep loop on the training pool, where the pages take turns."""
+        return await self._run(self.workers.training, function, *args)
+
+    async def _run(self, pool, function, *args):
         async with self.lock:
-            return await asyncio.to_thread(function, *args)
+            return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(function, *args))
 
     def need_experiment(self):
         if self.experiment is None:
@@ -323,11 +350,11 @@ class Page:
         reads slowly waits for that page only."""
         async def one():
             try:
-                await self.work(self.experiment.step)
+                await self.train(self.experiment.step)
             except (FloatingPointError, SettingsError) as error:
                 self.playing = False
                 await self.error(str(error), "play")
-            frame = await self.work(self.frame)
+            frame = await self.train(self.frame)
             frame["playing"] = self.playing
             return frame
         await self.loop(lambda: self.playing, one)
@@ -336,8 +363,8 @@ class Page:
         r"""One epoch of every cell of the sweep and one "sweep" frame per round."""
         async def one():
             sweep = self.sweep
-            await self.work(sweep.step)
-            frame = await self.work(sweep.frame)
+            await self.train(sweep.step)
+            frame = await self.train(sweep.frame)
             if sweep.epoch >= SWEEP_EPOCHS and self.sweep is sweep:
                 self.sweep = None
             return frame
@@ -410,9 +437,11 @@ def allowed_hosts(host: str) -> list[str]:
 
 
 def create_app(host: str = "127.0.0.1", max_pages: int = 8, max_steps_per_second: float = 60.0,
-               hosts: list[str] | None = None) -> Starlette:
-    r"""The ASGI app. ``hosts`` overrides the Host names answered (default: from ``host``)."""
+               hosts: list[str] | None = None, training_threads: int | None = None) -> Starlette:
+    r"""The ASGI app. ``hosts`` overrides the Host names answered (default: from ``host``);
+    ``training_threads`` the threads the playing pages share (default: one fewer than the CPUs)."""
     pages = {"open": 0}
+    workers = Workers(max_pages, training_threads)
 
     async def index(request):
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -434,7 +463,7 @@ def create_app(host: str = "127.0.0.1", max_pages: int = 8, max_steps_per_second
             return
         pages["open"] += 1
         try:
-            await Page(websocket, max_steps_per_second).run()
+            await Page(websocket, max_steps_per_second, workers).run()
         finally:
             pages["open"] -= 1
 
@@ -443,4 +472,5 @@ def create_app(host: str = "127.0.0.1", max_pages: int = 8, max_steps_per_second
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware,
                                                           allowed_hosts=hosts or allowed_hosts(host))])
     app.state.pages = pages
+    app.state.workers = workers
     return app
