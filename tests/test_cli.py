@@ -243,7 +243,7 @@ def test_plots_without_matplotlib_fail_before_anything_is_written(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "--epochs", "1", "--plots", "plots"]) == 1
     assert capsys.readouterr().err == ("neurona: error: --plots needs matplotlib, which is not installed: "
-                                       "pip install \"neurona[plot]\" (or pip install matplotlib).\n")
+                                       "pip install matplotlib (or pip install \".[plot]\" in neurona's checkout).\n")
     assert os.listdir(tmp_path) == []
 
 

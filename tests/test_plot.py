@@ -120,7 +120,7 @@ def test_roc_curve_plot_bad_input(y_true, y_score, labels, fragment):
 def test_clear_error_without_matplotlib(monkeypatch):
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match='pip install "neurona\\[plot\\]"'):
+    with pytest.raises(ImportError, match=r'pip install matplotlib \(or pip install "\.\[plot\]" in neurona\'s checkout\)'):
         plot.learning_curves({"loss": [1.0, 0.5]})
     with pytest.raises(ImportError, match="needs matplotlib"):
         plot.confusion_matrix(np.eye(2))

@@ -1,6 +1,7 @@
 """README.md cannot rot: its Python blocks run as written, top to bottom in one namespace, in a
 fresh directory, and every `neurona ...` line of its bash blocks runs (through `python -m
-neurona`) and succeeds. The two install commands are tested by test_install.py.
+neurona`), succeeds without a warning, and does what the README says it does (CLAIMS: its test
+accuracy, its predictions). The two install commands are tested by test_install.py.
 
 The directory holds a copy of examples/ (the README's commands run from the checkout), and
 NEURONA_DATA points at the real MNIST files, so `load_mnist()` reads them from the cache."""
@@ -68,10 +69,97 @@ def test_every_python_block_runs_top_to_bottom_in_one_namespace(folder, monkeypa
         assert (directory / written).exists(), f"the README says it writes {written}"
 
 
-def test_every_neurona_command_of_the_readme_succeeds(folder):
+def _test_metric(name, at_least):
+    def check(out, directory):
+        value = float(re.search(rf"test {name}: ([0-9.]+)", out).group(1))
+        assert value >= at_least, f"test {name} {value} < {at_least}"
+    return check
+
+
+def _at_most_test_mae(at_most):
+    def check(out, directory):
+        value = float(re.search(r"test mae: ([0-9.]+)", out).group(1))
+        assert value <= at_most, f"test mae {value} > {at_most}"
+    return check
+
+
+def _xor_predictions(out, directory):
+    rows = (directory / "predictions.csv").read_text().splitlines()
+    assert rows[0] == "p_0,p_1,class" and [row.split(",")[-1] for row in rows[1:]] == ["0", "1", "1", "0"]
+
+
+def _chocolate_predictions(out, directory):
+    lines = out.splitlines()
+    assert lines[0] == "price" and [float(v) for v in lines[1:]] == pytest.approx([40, 50], abs=0.5), out
+
+
+#: what each command of the README claims, checked on its output (a command that only exits 0 may
+#: have learned nothing); the keys are the commands' first words
+CLAIMS = {
+    "neurona train": _test_metric("accuracy", 0.9),                       # the digits
+    "neurona evaluate model.safetensors --dataset digits": lambda out, d: _test_metric("accuracy", 0.9)(
+        out.replace("accuracy on test samples", "test accuracy"), d),
+    "neurona info model.safetensors": lambda out, d: "Input columns (64)" in out or pytest.fail(out),
+    "neurona train --dataset breast_cancer": _test_metric("accuracy", 0.9),
+    "neurona train examples/xor.toml": _test_metric("accuracy", 1.0),
+    "neurona predict xor.safetensors": _xor_predictions,
+    "neurona train --csv examples/chocolate.csv": _at_most_test_mae(0.5),
+    "neurona predict price.safetensors": _chocolate_predictions,
+    "neurona train --dataset spiral": _test_metric("accuracy", 0.95),
+    "neurona train --resume": _test_metric("accuracy", 0.9),
+    "neurona datasets": lambda out, d: "chocolate_prices" in out or pytest.fail(out),
+}
+
+
+def _claim(command):
+    r"""The check of the longest key that starts the command."""
+    keys = [key for key in CLAIMS if command == key or command.startswith(key + " ")]
+    return CLAIMS[max(keys, key=len)] if keys else None
+
+
+def test_every_neurona_command_of_the_readme_has_its_claim_checked():
+    unchecked = [command for command in neurona_commands() if _claim(command) is None]
+    assert unchecked == [], f"add what these README commands claim to CLAIMS: {unchecked}"
+
+
+def test_every_neurona_command_of_the_readme_succeeds_and_does_what_it_says(folder):
     directory, _ = folder
     for command in neurona_commands():
         args = shlex.split(command)[1:]
         result = subprocess.run([sys.executable, "-m", "neurona", *args], capture_output=True, text=True,
                                 timeout=300, cwd=directory, env=ENV)
         assert result.returncode == 0, f"`{command}` exits {result.returncode}: {result.stderr}"
+        assert "warning" not in result.stderr, f"`{command}` warns: {result.stderr}"
+        try:
+            _claim(command)(result.stdout, directory)
+        except (AssertionError, AttributeError, pytest.fail.Exception) as error:
+            raise AssertionError(f"`{command}` does not do what the README says: {error}\n"
+                                 f"{result.stdout[-2000:]}") from None
+
+
+def _lines_of_text_files():
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "docs").rglob("*.ipynb")),
+             *sorted((ROOT / "src" / "neurona").rglob("*.py"))]
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            yield f"{path.relative_to(ROOT)}:{number}", line
+
+
+def test_install_hints_work_from_the_checkout():
+    r"""neurona is installed from its checkout (`pip install .`), so `pip install "neurona[plot]"` asks
+    an index for a package it may not hold, and fails in a fresh environment. A hint says
+    `pip install ".[plot]"` in the checkout, or names the extra's own packages."""
+    index_form = re.compile(r"""pip install \\?["']?neurona\[""")
+    found = [where for where, line in _lines_of_text_files() if index_form.search(line)]
+    assert found == [], f"install hints of the index's form: {found}"
+
+
+def test_the_readme_installs_matplotlib_before_its_plots():
+    r"""After the README's own `pip install .`, `--plots` fails (matplotlib is an extra): the README
+    installs the extra before its first `--plots` command, and before its first Python plot."""
+    lines = README.splitlines()
+    extra = next(i for i, line in enumerate(lines) if 'pip install ".[plot]"' in line)
+    first_plots = next(i for i, line in enumerate(lines) if "--plots" in line and line.startswith("neurona "))
+    assert extra < first_plots
+    plot_call = next(i for i, line in enumerate(lines) if line.startswith("plot."))
+    assert 'pip install ".[plot]"' in lines[plot_call] or extra < plot_call

@@ -8,7 +8,7 @@ step. The NumPy code in ``optimizers.py`` stays the reference: it runs whenever 
 installed, when the environment sets ``NEURONA_FAST=0``, and for parameter vectors too small for a
 kernel to pay (below ``MIN_SIZE``; importing numba alone costs about half a second).
 
-    pip install "neurona[fast]"      # adds numba; nothing else changes
+    pip install ".[fast]"      # in neurona's checkout ("neurona[fast]" from an index): adds numba
 
 Each kernel is compiled with ``error_model="numpy"`` (a division by zero gives inf or NaN, as in
 NumPy, instead of raising), single-threaded (beside OpenBLAS's threads a parallel loop only

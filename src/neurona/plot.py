@@ -1,5 +1,5 @@
 r"""Pictures of training and evaluation, drawn with matplotlib (the optional extra
-``pip install "neurona[plot]"``).
+``pip install ".[plot]"`` in neurona's checkout, or ``pip install matplotlib``).
 
     plot.learning_curves(history)                 loss and each metric per epoch, train vs validation
     plot.decision_boundary(model, x, y)           what a model predicts over the plane of 2-D data
@@ -25,7 +25,7 @@ from .atomicfile import write_atomic
 from .notebook import show_in_notebook
 
 _MISSING = ("neurona.plot needs matplotlib, which is not installed. Install it with "
-            "pip install \"neurona[plot]\" (or pip install matplotlib).")
+            "pip install matplotlib (or pip install \".[plot]\" in neurona's checkout).")
 
 
 _figure_class = None

@@ -207,7 +207,7 @@ def _plot_module():
         from .. import plot
     except ImportError:
         raise Failure("--plots needs matplotlib, which is not installed: "
-                      "pip install \"neurona[plot]\" (or pip install matplotlib).") from None
+                      "pip install matplotlib (or pip install \".[plot]\" in neurona's checkout).") from None
     return plot
 
 
@@ -356,7 +356,8 @@ def _executor(workers, scheduler):
         try:
             from distributed import Client
         except ImportError:
-            raise Failure('--scheduler needs dask.distributed: pip install "neurona[dask]".') from None
+            raise Failure('--scheduler needs dask.distributed: pip install "dask[distributed]" '
+                          '(or pip install ".[dask]" in neurona\'s checkout).') from None
         try:
             return Client(scheduler, timeout=10)
         except (OSError, TimeoutError) as error:
@@ -639,7 +640,8 @@ def playground(port, host, no_browser):
         from .. import playground as page
         import starlette, uvicorn  # noqa: F401, E401 (the extra's packages)
     except ImportError as error:
-        raise click.UsageError(f"the playground needs {error.name}: pip install \"neurona[playground]\"") from None
+        raise click.UsageError(f"the playground needs {error.name}: pip install starlette uvicorn (or pip install "
+                               f"\".[playground]\" in neurona's checkout)") from None
     usage(lambda: page.serve(host=host, port=port, open_browser=not no_browser))
 
 
