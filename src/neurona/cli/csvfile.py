@@ -159,10 +159,18 @@ def _header(path, names) -> list[str]:
 
 def _features(path, header, columns, rows, fill=None) -> np.ndarray:
     r"""(rows, columns) float64 of the numbers in ``columns`` of ``rows``, each row's length checked."""
-    x = np.empty((len(rows), len(columns)))
-    for i, (line, row) in enumerate(rows):
+    for line, row in rows:
         if len(row) != len(header):
             raise CSVError(f"{path}: line {line} has {len(row)} values; the header has {len(header)}.")
+    if fill is None and rows:               # NumPy parses as float() does, 3x faster; a bad cell is found below
+        try:
+            x = np.array([[row[column] for column in columns] for _, row in rows], dtype=np.float64)
+            if np.isfinite(x).all():
+                return x
+        except ValueError:
+            pass
+    x = np.empty((len(rows), len(columns)))
+    for i, (line, row) in enumerate(rows):
         for j, column in enumerate(columns):
             x[i, j] = _number(path, line, header[column], row[column], fill)
     return x
