@@ -3,6 +3,7 @@ pseudo-terminal drawn by a real terminal emulator) at 100, 80 and 40 columns, an
 back what the pane shows, scrollback included. A line wider than the pane wraps onto more rows;
 ``capture-pane -J`` joins such rows back, so each joined line must be whole, in order, with no
 state of a bar left behind."""
+import io
 import json
 import os
 import pathlib
@@ -13,9 +14,10 @@ import sys
 import textwrap
 import uuid
 
+import numpy as np
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WIDTHS = [100, 80, 40]
@@ -87,6 +89,7 @@ def assert_lines(shown: list[str], expected: list[str]):
         assert re.fullmatch(pattern, line), f"{line!r} is not {pattern!r}; the pane shows:\n" + "\n".join(shown)
 
 
+@needs_tmux
 @pytest.mark.parametrize("width", WIDTHS)
 def test_fit_evaluate_predict_verbose_1_leave_keras_lines_whole_and_in_order(tmp_path, width):
     command = python(tmp_path, PROGRAM.format(fit="", evaluate=", verbose=1", predict=", verbose=1"))
@@ -96,6 +99,7 @@ def test_fit_evaluate_predict_verbose_1_leave_keras_lines_whole_and_in_order(tmp
                                   rf"29/29 ━{{20}} {TIME}", r"after predict \(900, 2\)"])
 
 
+@needs_tmux
 @pytest.mark.parametrize("width", [80, 40])
 def test_verbose_2_prints_one_whole_line_per_epoch_and_pass(tmp_path, width):
     command = python(tmp_path, PROGRAM.format(fit=", verbose=2", evaluate=", verbose=2", predict=", verbose=2"))
@@ -107,11 +111,13 @@ def test_verbose_2_prints_one_whole_line_per_epoch_and_pass(tmp_path, width):
         r"after predict \(900, 2\)"])
 
 
+@needs_tmux
 def test_verbose_0_and_auto_evaluate_predict_print_nothing(tmp_path):
     command = python(tmp_path, PROGRAM.format(fit=", verbose=0", evaluate="", predict=""))
     assert in_terminal(command, 80, tmp_path) == ["after fit", "after evaluate", "after predict (900, 2)"]
 
 
+@needs_tmux
 @pytest.mark.parametrize("width", WIDTHS)
 def test_cli_train_verbose_1_keeps_every_epoch_line(tmp_path, width):
     command = (f"{sys.executable} -m neurona train --dataset iris --epochs 3 --verbose 1 --out m.safetensors "
@@ -138,6 +144,7 @@ def table_rows(lines: list[str]) -> list[list[str]]:
     return rows
 
 
+@needs_tmux
 @pytest.mark.parametrize("width", WIDTHS)
 def test_cli_tune_shows_every_trial_whole(tmp_path, width):
     (tmp_path / "search.toml").write_text('[data]\ndataset = "iris"\n[fit]\nepochs = 2\n[search]\n'
@@ -186,6 +193,7 @@ INTERRUPTED = """
 """
 
 
+@needs_tmux
 @pytest.mark.parametrize("width", [80, 40])
 def test_what_else_is_printed_during_an_epoch_comes_out_whole_above_the_bar(tmp_path, width):
     shown = in_terminal(python(tmp_path, INTERRUPTED.format(interrupt=False)), width, tmp_path)
@@ -194,7 +202,105 @@ def test_what_else_is_printed_during_an_epoch_comes_out_whole_above_the_bar(tmp_
                          fit_line(57, validation=False), "after fit TextIOWrapper TextIOWrapper"])
 
 
+@needs_tmux
 def test_an_interrupted_epoch_leaves_its_last_state_and_the_streams_as_they_were(tmp_path):
     shown = in_terminal(python(tmp_path, INTERRUPTED.format(interrupt=True)), 80, tmp_path)
     assert_lines(shown[-3:], [rf"\d\d/57 ━*─+ {TIME} - accuracy: {NUMBER} - loss: {NUMBER}", "interrupted",
                               "after fit TextIOWrapper TextIOWrapper"])
+
+
+# -- in this process, on a stream that says it is a terminal (no tmux needed) ---------------------
+class Screen:
+    r"""Just enough of a VT100 to render the log: autowrap (at the last column the cursor waits
+    for the next character before moving to the next row), CR, LF (a terminal's tty turns it into
+    CR LF), ESC[nA (up), ESC[2K (clear the row); other escapes (colours, rich's cursor hiding)
+    change nothing that is read here."""
+
+    def __init__(self, width: int):
+        self.width, self.rows, self.wraps = width, [[]], set()
+        self.row = self.col = 0
+        self.pending = False
+
+    def feed(self, text: str):
+        for argument, command, char in re.findall(r"\x1b\[\??([\d;]*)([A-Za-z])|(.)", text, re.S):
+            if command == "A":
+                self.row, self.pending = max(0, self.row - int(argument or 1)), False
+            elif command == "K" and argument == "2":
+                self.rows[self.row], self.pending = [], False
+                self.wraps.discard(self.row)
+            elif command:
+                continue
+            elif char == "\r":
+                self.col, self.pending = 0, False
+            elif char == "\n":
+                self._down()
+            else:
+                if self.pending:
+                    self.wraps.add(self.row)
+                    self._down()
+                line = self.rows[self.row]
+                line.extend(" " * (self.col + 1 - len(line)))
+                line[self.col] = char
+                self.pending = self.col == self.width - 1
+                self.col = min(self.col + 1, self.width - 1)
+
+    def _down(self):
+        self.row, self.col, self.pending = self.row + 1, 0, False
+        if self.row == len(self.rows):
+            self.rows.append([])
+
+    def lines(self) -> list[str]:
+        r"""The rows, a wrapped row joined with the next (as ``tmux capture-pane -J``)."""
+        joined, current = [], ""
+        for index, row in enumerate(self.rows):
+            current += "".join(row) if index in self.wraps else "".join(row).rstrip()
+            if index not in self.wraps:
+                joined.append(current)
+                current = ""
+        return [line.rstrip() for line in "\n".join(joined).rstrip().split("\n")]
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_redraw_renders_to_whole_lines_on_a_vt100(monkeypatch, width):
+    import neurona as nr
+    from neurona import progress
+
+    monkeypatch.setenv("COLUMNS", str(width))               # the stream has no fileno: its width
+    monkeypatch.setattr(progress, "REDRAW_SECONDS", 0.0, raising=False)   # redraw at every batch
+    monkeypatch.setattr(progress, "REFRESH_SECONDS", 0.001)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 8)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    model = nr.Sequential([nr.layers.Dense(4, activation="relu"), nr.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    say = nr.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batch == 5 and print("meanwhile"))
+    model.fit(x, y, epochs=2, batch_size=16, validation_split=0.2, callbacks=[say])
+    print("after fit")
+    model.evaluate(x, y, verbose=1)
+    model.predict(x, verbose=1)
+    assert sys.stdout is terminal
+    monkeypatch.undo()
+    output = terminal.getvalue()
+    assert output.count("\x1b[2K") > 30                     # the bars were redrawn
+    screen = Screen(width)
+    screen.feed(output)
+    assert_lines(screen.lines(), ["Epoch 1/2", "meanwhile", fit_line(15), "Epoch 2/2", "meanwhile", fit_line(15),
+                                  "after fit", fit_line(10, validation=False), rf"10/10 ━{{20}} {TIME}"])
+
+
+@pytest.mark.parametrize("term, drawn", [("xterm-256color", True), ("dumb", False)])
+def test_a_dumb_terminal_or_no_colour_is_respected(monkeypatch, term, drawn):
+    from neurona import progress
+    monkeypatch.setenv("TERM", term)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(sys, "stdout", FakeTerminal())
+    logger = progress.ProgressLogger(1)
+    assert isinstance(logger.display, progress._TerminalBar) == drawn
+    assert not drawn or logger.display.color is False

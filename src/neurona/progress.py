@@ -15,7 +15,7 @@ or 2 draw one such line of their own, without ``Epoch k/N``. Where it is drawn d
   lines as plain text on stdout, which a saved notebook and its HTML keep, one per epoch with its
   metrics; while a long epoch runs, its bar in a display that is emptied when the epoch ends. No
   widgets, so nothing depends on ipywidgets;
-- anything else (a pipe, a log file, a terminal that says it is ``dumb``): the same plain lines,
+- anything else (a pipe, a log file, a ``dumb`` terminal, an old Windows console): the same plain lines,
   written once per epoch.
 """
 from __future__ import annotations
@@ -229,11 +229,28 @@ class _TextBar:
             self.handle = None
 
 
+def _takes_escapes() -> bool:
+    r"""Whether stdout is a terminal that moves its cursor when told (ANSI escapes): not a ``dumb``
+    one; on Windows, a console that accepts to (Windows 10 and later, once asked)."""
+    if not sys.stdout.isatty() or os.environ.get("TERM") == "dumb":
+        return False
+    if os.name != "nt":
+        return True
+    try:
+        import ctypes
+        kernel32, mode = ctypes.windll.kernel32, ctypes.c_uint32()
+        handle = kernel32.GetStdHandle(-11)                             # STD_OUTPUT_HANDLE
+        return bool(kernel32.GetConsoleMode(handle, ctypes.byref(mode)) and
+                    kernel32.SetConsoleMode(handle, mode.value | 0x0004))   # ENABLE_VIRTUAL_TERMINAL_PROCESSING
+    except (AttributeError, OSError):
+        return False
+
+
 def _display():
     r"""How stdout shows the log: a Jupyter kernel, a terminal, or plain lines."""
     if in_notebook():
         return _TextBar(live=True)
-    if sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
+    if _takes_escapes():
         return _TerminalBar(color="NO_COLOR" not in os.environ)
     return _TextBar(live=False)
 
