@@ -79,3 +79,24 @@ def test_a_window_larger_than_the_input_is_a_clear_error():
         layers.MaxPooling2D(3).build((None, 2, 5, 1))
     with pytest.raises(ValueError, match="takes inputs of shape \\(batch, 1 spatial axes, channels\\)"):
         layers.GlobalMaxPooling1D().build((None, 4, 4, 2))
+
+
+def test_the_compiled_max_pooling_gives_the_numpy_numbers(monkeypatch):
+    pytest.importorskip("numba")
+    from neurona import kernels
+    rng = np.random.default_rng(5)
+    x = np.maximum(rng.normal(size=(8, 26, 26, 48)).astype(np.float32), 0)     # above kernels.MIN_SIZE; ties at 0
+    x[0, 0, 1, 0] = x[0, 0, 0, 0] = 2.0                                       # a tie of positive entries
+    results = []
+    for fast in ("1", "0"):
+        monkeypatch.setenv("NEURONA_FAST", fast)
+        for pool, strides, padding in [(2, 2, "valid"), (3, 2, "same")]:
+            layer = layers.MaxPooling2D(pool, strides, padding)
+            layer.build((None, 26, 26, 48))
+            y = layer.forward(x, training=True)
+            g = np.random.default_rng(6).normal(size=y.shape).astype(np.float32)
+            results.append((y, layer.backward(g)))
+    assert "max_pool2d_forward" in kernels._compiled
+    for (y_fast, dx_fast), (y_numpy, dx_numpy) in zip(results[:2], results[2:]):
+        np.testing.assert_array_equal(y_fast, y_numpy)
+        np.testing.assert_allclose(dx_fast, dx_numpy, atol=1e-6)      # overlapping windows: sums in another order

@@ -134,6 +134,55 @@ RULES = {rule.__name__: rule for rule in (sgd_update, sgd_velocity_update, sgd_d
                                           adam_update, nadam_update, adagrad_update, adamax_update)}
 
 
+# ------------------------------------------------------------- max pooling of images (layers.pooling)
+def max_pool2d_forward(xp, pool_h, pool_w, stride_h, stride_w, y, winner):
+    r"""Max pooling of a padded channels-last batch xp (m, H, W, C), one window at a time:
+
+        y[b, i, j, c] = max over u < pool_h, v < pool_w of xp[b, i s_h + u, j s_w + v, c]
+        winner[b, i, j, c] = u pool_w + v of the first largest entry (the tap that gets the gradient)
+    """
+    m, out_h, out_w, channels = y.shape
+    for b in range(m):
+        for i in range(out_h):
+            for j in range(out_w):
+                row, col = i * stride_h, j * stride_w
+                for c in range(channels):
+                    y[b, i, j, c] = xp[b, row, col, c]
+                    winner[b, i, j, c] = 0
+                for u in range(pool_h):
+                    for v in range(pool_w):
+                        if u + v > 0:
+                            for c in range(channels):
+                                value = xp[b, row + u, col + v, c]
+                                if value > y[b, i, j, c]:
+                                    y[b, i, j, c] = value
+                                    winner[b, i, j, c] = u * pool_w + v
+
+
+def max_pool2d_backward(grad, winner, pool_w, stride_h, stride_w, dxp):
+    r"""dxp[b, i s_h + u, j s_w + v, c] += grad[b, i, j, c] for the winning tap (u, v) of each window
+    (dxp starts at zero)."""
+    m, out_h, out_w, channels = grad.shape
+    for b in range(m):
+        for i in range(out_h):
+            for j in range(out_w):
+                for c in range(channels):
+                    k = winner[b, i, j, c]
+                    dxp[b, i * stride_h + k // pool_w, j * stride_w + k % pool_w, c] += grad[b, i, j, c]
+
+
+#: the loops of layers (not optimizer rules), compiled the same way
+LAYER_LOOPS = {loop.__name__: loop for loop in (max_pool2d_forward, max_pool2d_backward)}
+
+
+def for_array(name: str, x):
+    r"""The compiled kernel ``name`` for the array ``x``, or None (then the NumPy reference runs):
+    numba wanted and installed, x C-contiguous, of a float dtype and of at least ``MIN_SIZE`` entries."""
+    if x.size < MIN_SIZE or x.dtype.type not in FLOAT_TYPES or not x.flags.c_contiguous or not wanted():
+        return None
+    return compiled(name)
+
+
 
 # ------------------------------------------------------------------------ choosing the path
 def wanted() -> bool:
@@ -156,7 +205,7 @@ def compiled(name: str):
         if numba is None:
             _numba_missing = True
             return None
-        kernel = _compiled[name] = numba.njit(cache=True, error_model="numpy")(RULES[name])
+        kernel = _compiled[name] = numba.njit(cache=True, error_model="numpy")(RULES.get(name) or LAYER_LOOPS[name])
     return kernel
 
 

@@ -146,6 +146,24 @@ def fold(cols, spatial, window, strides, dilation, pads):
     return buffer[(slice(None), *(slice(b, b + n) for (b, _), n in zip(pads, spatial)))]
 
 
+def fold_matmul(delta, kernel, spatial, strides, dilation, pads):
+    r"""fold(delta W^T) without forming delta W^T: tap by tap, delta (m, *out, F) times W[u]^T (F, C)
+    added onto the positions that tap read. The input gradient of a convolution (groups = 1) in
+    k_1 ... k_d products of (m o_1 ... o_d, F) by (F, C), each written once into a small buffer."""
+    d = delta.ndim - 2
+    window, channels = kernel.shape[:d], kernel.shape[-2]
+    m, out = delta.shape[0], delta.shape[1:1 + d]
+    flat = delta.reshape(-1, delta.shape[-1])
+    reach = [(o - 1) * s + extent(k, r) for o, s, k, r in zip(out, strides, window, dilation)]
+    size = [max(n + b + max(a, 0), e) for n, (b, a), e in zip(spatial, pads, reach)]
+    buffer = np.zeros((m, *size, channels), dtype=delta.dtype)
+    product = np.empty((flat.shape[0], channels), dtype=delta.dtype)
+    for u, where in tap_slices(window, strides, dilation, out):
+        np.dot(flat, kernel[u].T, out=product)
+        buffer[(slice(None), *where)] += product.reshape(m, *out, channels)
+    return buffer[(slice(None), *(slice(b, b + n) for (b, _), n in zip(pads, spatial)))]
+
+
 def grouped_matmul(cols, kernel, groups):
     r"""cols (M, K C_in/g ... laid out as taps x C_in) times the kernel (taps, C_in/g, F) group by
     group: output channel f of group j sees only input channels of group j. groups = 1: one GEMM."""

@@ -165,16 +165,19 @@ class Conv(Activated):
         cols, m = self._cols, self._x_shape[0]
         if self.groups == 1:
             np.matmul(cols.T, delta, out=self.grads[0].reshape(-1, self.filters))
-            dcols = np.dot(delta, self.kernel.reshape(-1, self.filters).T) if need_input_grad else None
         else:
             dcols, self.grads[0][...] = win.grouped_matmul_grads(delta, cols, self.kernel, self.groups)
-        if self.use_bias:
-            np.add.reduce(delta, axis=0, out=self.grads[1])
+        if self.use_bias:                         # sum over the rows, as a product with ones (faster on tall delta)
+            np.dot(np.ones(delta.shape[0], dtype=delta.dtype), delta, out=self.grads[1])
         self._add_regularizer_gradients(m)
         if not need_input_grad:
             return None
+        spatial = self._x_shape[1:-1]
+        if self.groups == 1:                      # fold(delta W^T), tap by tap
+            return win.fold_matmul(delta.reshape(m, *self._out, self.filters), self.kernel, spatial, self.strides,
+                                   self.dilation_rate, self._pads)
         dcols = dcols.reshape(m, *self._out, *self.kernel_size, self._x_shape[-1])
-        return win.fold(dcols, self._x_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, self._pads)
+        return win.fold(dcols, spatial, self.kernel_size, self.strides, self.dilation_rate, self._pads)
 
     def call(self, inputs):
         padding = self.padding

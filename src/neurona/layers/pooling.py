@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .. import ops
+from .. import kernels, ops
 from .. import windows as win
 from .base import Layer, register
 
@@ -60,28 +60,51 @@ class Pooling(Layer):
 class MaxPooling(Pooling):
     r"""y[b, o, c] = max over the taps u of x_pad[b, o s + u, c]  ("same" pads with -inf);
     dL/dx: dL/dy[b, o, c] goes to the window's largest entry (the first, on ties), added up where
-    windows overlap."""
+    windows overlap. The forward pass keeps, for each output, which tap won."""
 
     def forward(self, x, training=False):
         xp = win.pad(x, self._pads, -np.inf)
-        y = None
-        for _, index in self._taps(xp):
-            y = xp[index].copy() if y is None else np.maximum(y, xp[index], out=y)
+        kernel = kernels.for_array("max_pool2d_forward", xp) if training and self.rank == 2 else None
+        if kernel is not None:                  # the same loop, compiled (neurona[fast])
+            y = np.empty((x.shape[0], *self._out, x.shape[-1]), dtype=x.dtype)
+            winner = np.empty(y.shape, dtype=np.uint8 if self._n_taps() < 256 else np.int32)
+            kernel(xp, *self.pool_size, *self.strides, y, winner)
+            self._padded_shape, self._winner, self._shape = xp.shape, winner, x.shape
+            return y
+        y = winner = None
+        for k, (_, index) in enumerate(self._taps(xp)):
+            tap = xp[index]
+            if y is None:
+                y = tap.copy()
+                winner = np.zeros(y.shape, dtype=np.uint8 if self._n_taps() < 256 else np.int32) if training else None
+            else:
+                if training:                        # winner <- k where tap > y (strictly: a tie keeps the first)
+                    step = np.subtract(k, winner, dtype=winner.dtype)
+                    step *= tap > y
+                    winner += step
+                np.maximum(y, tap, out=y)
         if training:
-            self._xp, self._y, self._shape = xp, y, x.shape
+            self._padded_shape, self._winner, self._shape = xp.shape, winner, x.shape
         return y
+
+    def _n_taps(self):
+        return math.prod(self.pool_size)
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
             return None
-        xp, y = self._xp, self._y
-        dxp = np.zeros_like(xp)
-        taken = np.zeros(y.shape, dtype=bool)            # windows whose largest entry got its gradient
-        for _, index in self._taps(xp):
-            hit = xp[index] == y
-            hit &= ~taken
-            taken |= hit
-            dxp[index] += grad * hit
+        dxp = np.zeros(self._padded_shape, dtype=grad.dtype)
+        kernel = kernels.for_array("max_pool2d_backward", dxp) if self.rank == 2 else None
+        if kernel is not None and grad.flags.c_contiguous:
+            kernel(grad, self._winner, self.pool_size[1], *self.strides, dxp)
+            return self._unpad(dxp, self._shape)
+        apart = all(s >= k for s, k in zip(self.strides, self.pool_size))     # each entry in one window at most
+        for k, (_, index) in enumerate(self._taps(dxp)):
+            won = self._winner == k
+            if apart:
+                np.multiply(grad, won, out=dxp[index])
+            else:
+                dxp[index] += grad * won
         return self._unpad(dxp, self._shape)
 
     def call(self, inputs):
