@@ -98,6 +98,19 @@ CASES = {
     "softmax-large-logits": (lambda a: a.softmax(), [np.array([[1000.0, 1001.0, 999.0]])]),
     "log_softmax": (ad.log_softmax, rng_arrays(51, (3, 4))),
     "log_softmax-axis0": (lambda a: ad.log_softmax(a, axis=0), rng_arrays(52, (3, 4))),
+    "arcsin": (ad.ops.arcsin, rng_arrays(58, (3, 2), low=-0.9, high=0.9)),
+    "arccos": (ad.ops.arccos, rng_arrays(59, (3, 2), low=-0.9, high=0.9)),
+    "arctan": (ad.ops.arctan, rng_arrays(60, (3, 2))),
+    "arcsinh": (ad.ops.arcsinh, rng_arrays(61, (3, 2))),
+    "arccosh": (ad.ops.arccosh, rng_arrays(62, (3, 2), low=1.2, high=3.0)),
+    "arctanh": (ad.ops.arctanh, rng_arrays(63, (3, 2), low=-0.9, high=0.9)),
+    "arctan2-broadcast": (ad.ops.arctan2, rng_arrays(64, (3, 4), (4,), away_from=0.0)),
+    "cumsum-axis1": (lambda a: ad.ops.cumsum(a, 1), rng_arrays(65, (3, 4))),
+    "cumprod-axis0": (lambda a: ad.ops.cumprod(a, 0), rng_arrays(66, (3, 4), low=0.5, high=2.0)),
+    "prod-axis1": (lambda a: ad.ops.prod(a, axis=1), rng_arrays(67, (3, 4), low=0.5, high=2.0)),
+    "prod-all-keepdims": (lambda a: ad.ops.prod(a, keepdims=True), rng_arrays(68, (2, 3), low=0.5, high=2.0)),
+    "einsum-matmul": (lambda a, b: ad.ops.einsum("ij,jk->ik", a, b), rng_arrays(69, (3, 4), (4, 2))),
+    "einsum-diagonal-and-free": (lambda a, b: ad.ops.einsum("iij,k->jk", a, b), rng_arrays(70, (3, 3, 2), (4,))),
 }
 
 

@@ -506,6 +506,9 @@ def stop_gradient(x):
     return Tensor(_data(x)) if isinstance(x, Tensor) else np.asarray(x)
 
 
+from .ops_numpy import *        # noqa: E402,F401,F403  the rest of keras.ops's NumPy functions
+from .ops_nn import *           # noqa: E402,F401,F403  and its nn and linalg functions
+
 __getattr__ = not_in_neurona(__name__, "operation", lambda: sorted(
     name for name, value in globals().items() if callable(value) and not name.startswith("_")
     and not isinstance(value, type) and name != "not_in_neurona"))

@@ -79,6 +79,34 @@ def _tie(a, b):
     return (a > b) + 0.5 * (a == b)
 
 
+def _reverse_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def _einsum_grads(g, operands, subscripts):
+    r"""y = einsum(s_1,...,s_n -> o):  dL/dx_k = einsum(o, s_j (j != k) -> s_k) of g and the others;
+    letters only in s_k are broadcast back, and a letter repeated in s_k (a diagonal) gets g on it."""
+    inputs, out = subscripts.split("->")
+    inputs = inputs.split(",")
+    grads = []
+    for k, (s, x) in enumerate(zip(inputs, operands)):
+        others = [t for j, t in enumerate(inputs) if j != k]
+        seen = "".join(others) + out
+        unique = "".join(dict.fromkeys(s))
+        kept = "".join(c for c in unique if c in seen)
+        part = np.einsum(",".join([out, *others]) + "->" + kept, g, *[t for j, t in enumerate(operands) if j != k])
+        sizes = {c: n for c, n in zip(s, x.shape)}
+        part = np.expand_dims(part, tuple(i for i, c in enumerate(unique) if c not in seen))
+        part = np.broadcast_to(part, tuple(sizes[c] for c in unique))
+        if unique == s:
+            grads.append(part)
+        else:
+            grad = np.zeros(x.shape, dtype=np.result_type(g, x))
+            np.einsum(s + "->" + unique, grad)[...] = part      # the diagonal view of grad
+            grads.append(grad)
+    return tuple(grads)
+
+
 # g = dL/dy,  y = the output,  then the inputs' values and the operation's settings.
 DERIVATIVES = {
     "add":         lambda g, y, a, b: (g, g),
@@ -116,4 +144,15 @@ DERIVATIVES = {
                        _windows.windows(g, window, strides, dilation, pads, a.shape[1:1 + len(window)]),),
     "softmax":     lambda g, y, a, axis: (y * (g - np.sum(g * y, axis=axis, keepdims=True)),),
     "log_softmax": lambda g, y, a, axis: (g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),),
+    "arcsin":      lambda g, y, a: (g / np.sqrt(1 - a * a),),
+    "arccos":      lambda g, y, a: (-g / np.sqrt(1 - a * a),),
+    "arctan":      lambda g, y, a: (g / (1 + a * a),),
+    "arcsinh":     lambda g, y, a: (g / np.sqrt(a * a + 1),),
+    "arccosh":     lambda g, y, a: (g / np.sqrt(a * a - 1),),
+    "arctanh":     lambda g, y, a: (g / (1 - a * a),),
+    "arctan2":     lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
+    "cumsum":      lambda g, y, a, axis: (_reverse_cumsum(g, axis),),
+    "cumprod":     lambda g, y, a, axis: (_reverse_cumsum(g * y, axis) / a,),
+    "prod":        lambda g, y, a, axis, keepdims: (_expand(g * y, a.shape, axis, keepdims) / a,),
+    "einsum":      lambda g, y, *operands, subscripts: _einsum_grads(g, operands, subscripts),
 }

@@ -290,3 +290,39 @@ def _placeholder_aware():
 
 
 _placeholder_aware()
+
+
+# -- the primitives of keras.ops's NumPy functions (neurona.ops_numpy) ---------------------------
+arcsin = _unary("arcsin", np.arcsin, "y = arcsin x;  dy/dx = 1 / sqrt(1 - x^2)")
+arccos = _unary("arccos", np.arccos, "y = arccos x;  dy/dx = -1 / sqrt(1 - x^2)")
+arctan = _unary("arctan", np.arctan, "y = arctan x;  dy/dx = 1 / (1 + x^2)")
+arcsinh = _unary("arcsinh", np.arcsinh, "y = arsinh x;  dy/dx = 1 / sqrt(x^2 + 1)")
+arccosh = _unary("arccosh", np.arccosh, "y = arcosh x;  dy/dx = 1 / sqrt(x^2 - 1)")
+arctanh = _unary("arctanh", np.arctanh, "y = artanh x;  dy/dx = 1 / (1 - x^2)")
+arctan2 = _binary("arctan2", np.arctan2, "y = atan2(a, b), the angle of the point (b, a);  "
+                                         "dy/da = b / (a^2 + b^2), dy/db = -a / (a^2 + b^2)")
+
+
+def cumsum(x, axis):
+    r"""y_i = sum_{j <= i} x_j along ``axis``;  dL/dx_i = sum_{j >= i} g_j (the reversed running sum)."""
+    x = as_tensor(x)
+    axis = _check_axis("cumsum", x, axis)
+    return record("cumsum", np.cumsum(x.data, axis=axis), (x,), axis=axis)
+
+
+def cumprod(x, axis):
+    r"""y_i = prod_{j <= i} x_j along ``axis``;  dL/dx_i = sum_{j >= i} g_j y_j / x_i (x_i != 0)."""
+    x = as_tensor(x)
+    axis = _check_axis("cumprod", x, axis)
+    return record("cumprod", np.cumprod(x.data, axis=axis), (x,), axis=axis)
+
+
+prod = _reduction("prod", np.prod, "y = product of x over axis;  dy/dx_i = y / x_i (x_i != 0)")
+
+
+def einsum(subscripts, *operands):
+    r"""Einstein summation with explicit output, e.g. 'ij,jk->ik' (letters only; ``ops.einsum`` spells
+    out '...' and implicit outputs first). The gradient of an operand is the einsum of g with the
+    other operands onto that operand's letters."""
+    operands = [as_tensor(t) for t in operands]
+    return record("einsum", np.einsum(subscripts, *[t.data for t in operands]), operands, subscripts=subscripts)
