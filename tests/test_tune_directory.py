@@ -289,3 +289,25 @@ def test_tune_prints_each_failed_trial_s_error(tmp_path, capsys, monkeypatch):
     assert "batch_size" in out.split("trial 00 failed:")[1].splitlines()[0]
     final = captured.err.strip().splitlines()[-1]
     assert "no trial finished with a score; the last, trial 01, with: ValueError" in final and "batch_size" in final
+
+
+# -- folders that are not what they seem ------------------------------------------------------------
+def test_a_project_or_trial_folder_that_is_a_file_is_named(searched, tmp_path):
+    import shutil
+    shutil.rmtree(searched / "trial_02")
+    (searched / "trial_02").write_text("not a folder")
+    with pytest.raises(tune.SearchDirectoryError, match="trial_02 is not a trial's folder"):
+        quick(tmp_path)
+    (tmp_path / "q").write_text("a file")
+    with pytest.raises(tune.SearchDirectoryError, match="exists and is not a folder"):
+        Quick(build, directory=str(tmp_path), project_name="q")
+
+
+def test_a_trial_folder_deleted_by_hand_is_not_overwritten_by_the_next_trial(searched, tmp_path):
+    import shutil
+    shutil.rmtree(searched / "trial_01")
+    kept = (searched / "trial_02" / "trial.json").read_bytes()
+    tuner = quick(tmp_path, max_trials=4)
+    tuner.search(verbose=0)
+    assert (searched / "trial_02" / "trial.json").read_bytes() == kept
+    assert sorted(tuner.oracle.trials) == ["00", "02", "03", "04"]

@@ -77,7 +77,7 @@ class Oracle:
             return trial
         if self.remaining_trials is not None and self.remaining_trials <= 0:
             return IDLE if self.ongoing_trials() else STOPPED
-        trial_id = self._id(len(self.trials))
+        trial_id = self._id(max((int(t) + 1 for t in self.trials), default=0))     # past a trial deleted by hand
         answer = self.populate_space(trial_id)
         if answer["status"] != RUNNING:
             return IDLE if self.ongoing_trials() else STOPPED

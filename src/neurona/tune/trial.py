@@ -264,7 +264,10 @@ class Storage:
             os.sync()
 
     def read_trial(self, trial_id: str) -> Trial | None:
-        path = os.path.join(self.trial_dir(trial_id), "trial.json")
+        folder = self.trial_dir(trial_id)
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise SearchDirectoryError(f"{folder} is not a trial's folder: it is a file; {_ADVICE}.")
+        path = os.path.join(folder, "trial.json")
         if not os.path.lexists(path):
             return None
         return trial_from_file(read_json(path, "a search's trial.json"), path, trial_id)
