@@ -36,6 +36,8 @@ def _start_time(pid: int) -> str | None:
 
 def _alive(pid: int, started: str | None) -> bool:
     r"""Whether the process that wrote a lock (``pid``, started at ``started``) still runs on this host."""
+    if os.name == "nt":
+        return True             # os.kill there would end the process, not probe it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -43,7 +45,7 @@ def _alive(pid: int, started: str | None) -> bool:
     except PermissionError:
         pass                    # another user's process: it exists
     except OSError:
-        return True             # cannot tell (e.g. Windows): assume alive
+        return True             # cannot tell: assume alive
     now = _start_time(pid)
     if now == "zombie":
         return False

@@ -26,7 +26,8 @@ def _optuna():
     try:
         import optuna
     except ImportError as error:
-        raise ImportError('OptunaSearch needs optuna: pip install optuna (or pip install ".[optuna]" in neurona's checkout).') from error
+        raise ImportError("OptunaSearch needs optuna: pip install optuna (or pip install \".[optuna]\" in neurona's "
+                          "checkout).") from error
     return optuna
 
 
