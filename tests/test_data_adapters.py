@@ -243,3 +243,37 @@ def test_bad_batches_are_named():
     x, y = _data()
     with pytest.raises(ValueError, match="carry their targets"):
         model.fit(ArrayDataset(x, y, 20), y, epochs=1, verbose=0)
+
+
+# -- shapes: Keras's rank adjustment of inputs and broadcasting of targets --------------------------
+def test_inputs_with_an_extra_or_missing_trailing_axis_of_one_as_keras():
+    inputs = keras.Input((17, 17))
+    model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(inputs)), seed=0)
+    x = np.random.default_rng(0).normal(size=(3, 17, 17)).astype("float32")
+    np.testing.assert_array_equal(model.predict(x[..., None], verbose=0), model.predict(x, verbose=0))
+    inputs = keras.Input((4, 1))
+    model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(inputs)), seed=0)
+    np.testing.assert_array_equal(model.predict(x[:, 0, :4], verbose=0), model.predict(x[:, 0, :4, None], verbose=0))
+    with pytest.raises(ValueError, match="samples of shape"):
+        model.predict(x, verbose=0)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_a_target_column_broadcasts_over_every_output_as_keras(loss):
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    k = pytest.importorskip("keras")
+    x = np.random.default_rng(0).normal(size=(6, 3)).astype("float32")
+    y = np.arange(6, dtype="float32")[:, None]
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(10)], seed=0)
+    reference = k.Sequential([k.Input((3,)), k.layers.Dense(10)])
+    reference.set_weights(model.get_weights())
+    model.compile(optimizer="sgd", loss=loss)
+    reference.compile(optimizer="sgd", loss=loss)
+    for target in (y, y[:, :, None]):
+        np.testing.assert_allclose(model.evaluate(x, target, verbose=0), reference.evaluate(x, target, verbose=0),
+                                   rtol=1e-6)
+    history = model.fit(x, y, epochs=2, shuffle=False, verbose=0)
+    expected = reference.fit(x, y, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-6)
+    with pytest.raises(ValueError, match="shape"):
+        model.evaluate(x, y[:, 0], verbose=0)       # (m,) against 10 outputs: an error, as in Keras

@@ -516,6 +516,10 @@ class Model(Training, Steps, layers_module.Layer):
             self._build_for([v.shape for v in xs])
         expected = self.sample_input_shape if self._n_inputs() > 1 else [self.sample_input_shape]
         for k, (v, shape) in enumerate(zip(xs, expected)):
+            if v.shape[1:] == (*shape, 1):                   # Keras's rank adjustment: a trailing axis of 1
+                xs[k] = v = v[..., 0]                        # dropped, or added where the model has one
+            elif (*v.shape[1:], 1) == tuple(shape):
+                xs[k] = v = v[..., None]
             if v.shape[1:] != tuple(shape):
                 which = f"input {k}" if len(xs) > 1 else name
                 if len(shape) == 1 and v.ndim == 2:

@@ -179,6 +179,10 @@ class Loss(Configurable):
         r"""Check the targets ``y`` (as given by the user) and return them as an array for this
         loss; raise a ValueError that says how to fix them otherwise."""
         y = np.asarray(y)
+        if y.ndim == 3 and y.shape[2] == 1:          # Keras squeezes a trailing axis of 1 to the outputs' rank
+            y = y[:, :, 0]
+        if y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1:
+            y = np.broadcast_to(y, (y.shape[0], n_outputs))    # and broadcasts a (m, 1) target over the outputs
         if y.ndim == 1:
             y = y.reshape(-1, 1)
         if y.ndim != 2 or y.shape[1] != n_outputs:
