@@ -304,3 +304,32 @@ def test_a_dumb_terminal_or_no_colour_is_respected(monkeypatch, term, drawn):
     logger = progress.ProgressLogger(1)
     assert isinstance(logger.display, progress._TerminalBar) == drawn
     assert not drawn or logger.display.color is False
+
+
+def test_batches_of_unknown_number_count_up_then_end_on_the_count(monkeypatch):
+    import neurona as nr
+    from neurona import progress
+
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr(progress, "REDRAW_SECONDS", 0.0)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(160, 8)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+
+    def batches(with_targets=True):                        # a generator: its length is unknown
+        for start in range(0, 160, 16):
+            yield (x[start:start + 16], y[start:start + 16]) if with_targets else x[start:start + 16]
+
+    model = nr.Sequential([nr.Input((8,)), nr.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(batches(), epochs=1)
+    model.evaluate(batches(), verbose=1)
+    model.predict(batches(False), verbose=1)
+    monkeypatch.undo()
+    assert "      1/Unknown" in terminal.getvalue()
+    screen = Screen(60)
+    screen.feed(terminal.getvalue())
+    assert_lines(screen.lines(), ["Epoch 1/1", fit_line(10, validation=False), fit_line(10, validation=False),
+                                  rf"10/10 ━{{20}} {TIME}"])

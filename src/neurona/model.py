@@ -729,7 +729,8 @@ class Model(Training, Steps, layers_module.Layer):
         self._require_compiled("evaluate")
         verbose = _verbosity("evaluate", verbose, 0)
         if self._uses_steps(x, step="test_step"):     # batches, or the model's own test_step
-            callback_list = callbacks_module.CallbackList(_callback_list("evaluate", callbacks), self)
+            progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
+            callback_list = callbacks_module.CallbackList(progress + _callback_list("evaluate", callbacks), self)
             callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": steps})
             with np.errstate(over="ignore", invalid="ignore"):
                 result = self._step_evaluate(x, y, sample_weight, batch_size, steps, callback_list)
@@ -770,8 +771,9 @@ class Model(Training, Steps, layers_module.Layer):
             raise ValueError("The model has no layers.")
         verbose = _verbosity("predict", verbose, 0)
         if self._uses_steps(x, step="predict_step"):     # batches, or the model's own predict_step
-            callback_list = callbacks_module.CallbackList(_callback_list("predict", callbacks), self)
-            callback_list.set_params({"verbose": 0, "epochs": 1, "steps": steps})
+            progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
+            callback_list = callbacks_module.CallbackList(progress + _callback_list("predict", callbacks), self)
+            callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": steps})
             return self._step_predict(x, batch_size, steps, callback_list)
         batch_size = 32 if batch_size is None else check_number("predict", "batch_size", batch_size, 1, integer=True)
         xs = self._check_inputs(x)

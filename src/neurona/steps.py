@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from . import callbacks as callbacks_module
+from . import callbacks as callbacks_module, progress
 from .data_adapters import Batches, array_batches, is_batches, is_lazy, to_numpy, unpack_x_y_sample_weight
 from .divergence import DivergenceDetector
 from .metrics.streaming import Mean, Metric
@@ -262,7 +262,7 @@ class Steps:
         train_step = self.train_step if self._custom_step("train_step") else self._default_train_step
         callback_list.on_train_begin({})
         logs = {}
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), progress.lines_ended(defaults):
             for epoch in range(initial_epoch, initial_epoch + epochs):
                 self._epoch = epoch
                 self.reset_metrics()
