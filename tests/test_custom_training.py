@@ -485,3 +485,25 @@ def test_dense_variational_autoencoder_trains():
     assert set(history.history) == {"loss", "reconstruction_loss", "kl_loss"}
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert all(v >= 0 for v in history.history["kl_loss"])
+
+
+def test_a_diverging_custom_step_stops_with_advice_and_the_last_finite_weights():
+    x, y = _data(seed=9)
+
+    class Diverging(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            with keras.GradientTape() as tape:
+                loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+            self.optimizer.apply(tape.gradient(loss, self.trainable_variables), self.trainable_variables)
+            self._loss_tracker.update_state(loss)
+            return self.get_metrics_result()
+
+    inputs = keras.Input((8,))
+    model = Diverging(inputs, layers.Dense(1)(inputs), seed=0)
+    model.compile(optimizer=keras.optimizers.SGD(10.0), loss="mse")
+    with pytest.warns(keras.callbacks.DivergenceWarning if hasattr(keras.callbacks, "DivergenceWarning")
+                      else UserWarning, match="learning rate"):
+        history = model.fit(100 * x, 100 * y, epochs=20, batch_size=32, verbose=0)
+    assert len(history.history["loss"]) < 20 and "learning rate" in model.stop_reason
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())

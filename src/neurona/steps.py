@@ -259,7 +259,9 @@ class Steps:
         known = steps if steps is not None else source.length
         callback_list.set_params({"verbose": verbose, "epochs": initial_epoch + epochs, "steps": known})
         self.stop_training, self.stop_reason = False, None
-        train_step = self.train_step if self._custom_step("train_step") else self._default_train_step
+        custom = self._custom_step("train_step")
+        train_step = self.train_step if custom else self._default_train_step
+        guard = custom and terminate_on_nan      # the engine's step itself skips a non-finite update
         callback_list.on_train_begin({})
         logs = {}
         with np.errstate(over="ignore", invalid="ignore"), progress.lines_ended(defaults):
@@ -271,7 +273,11 @@ class Steps:
                 for step, data in enumerate(source.epoch(steps)):
                     callback_list.on_train_batch_begin(step, {})
                     self._build_from_batch(data)
+                    before = [w.copy() for w in self.trainable_weights] if guard else None
                     logs = _numbers(train_step(data))
+                    if guard and not math.isfinite(logs.get("loss", 0.0)):
+                        for w, old in zip(self.trainable_weights, before):    # the weights before that batch
+                            w[...] = old
                     seen += 1
                     callback_list.on_train_batch_end(step, _BatchView(logs))
                     if self.stop_training:
