@@ -507,3 +507,22 @@ def test_a_diverging_custom_step_stops_with_advice_and_the_last_finite_weights()
         history = model.fit(100 * x, 100 * y, epochs=20, batch_size=32, verbose=0)
     assert len(history.history["loss"]) < 20 and "learning rate" in model.stop_reason
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+def test_the_gradient_flows_through_one_model_into_another_on_the_tape():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((3,))
+    first = keras.Model(inputs, layers.Dense(4, activation="tanh")(inputs))
+    middle = keras.Input((4,))
+    second = keras.Model(middle, layers.Dense(2)(middle))
+    x = np.random.default_rng(10).normal(size=(5, 3)).astype("float32")
+    with keras.GradientTape() as tape:
+        loss = ops.sum(ops.square(second(first(x, training=True), training=True)))
+    grads = tape.gradient(loss, first.trainable_weights + second.trainable_weights)
+    joined = keras.Model(inputs, second(first(inputs)))        # the same weights, one graph
+    with keras.GradientTape() as tape:
+        expected = ops.sum(ops.square(joined(x, training=True)))
+    reference = tape.gradient(expected, joined.trainable_weights)
+    assert all(g is not None for g in grads)
+    for g, r in zip(grads, reference):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)

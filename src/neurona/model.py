@@ -812,12 +812,14 @@ class Model(Training, Steps, layers_module.Layer):
         tape = _recording_tape()
         self._tape_losses = None
         if tape is not None:
-            outputs = self._on_tape(tape, xs)
+            outputs = self._on_tape(tape, xs, self._input_list(inputs))
         return eager(self._structured(outputs))
 
-    def _on_tape(self, tape, xs):
+    def _on_tape(self, tape, xs, given=()):
         r"""The outputs as Tensors recorded on ``tape``, each weight standing in as a watched Tensor
-        (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop."""
+        (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop. An
+        input that is already a Tensor of the tape (another model's output: a VAE's decoder(z), a GAN's
+        discriminator(generator(z))) stays one, so the gradient flows back through it."""
         from .autodiff.engine import layer_forward
         from .autodiff.tensor import Tensor
         found = []          # the penalties and add_loss terms of this call, as Tensors: model.losses
@@ -845,7 +847,9 @@ class Model(Training, Steps, layers_module.Layer):
                     layer, args[0] if layer.n_inputs == 1 else args)
                 values[id(node.output)] = out
             return [values[id(t)] for t in graph.outputs]
-        outputs = run(self, [Tensor(np.asarray(x)) for x in xs])
+        given = list(given) if len(given) == len(xs) else [None] * len(xs)
+        outputs = run(self, [g if isinstance(g, Tensor) and g.shape == x.shape else Tensor(np.asarray(x))
+                             for g, x in zip(given, xs)])
         self._tape_losses = found
         return outputs
 

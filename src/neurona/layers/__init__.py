@@ -10,9 +10,11 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     merging         Add, Subtract, Multiply, Average, Maximum, Concatenate (and add(), ...)
     op              Op: an autodiff operation inside a functional graph
     input_layer     InputLayer
+    convolutional   Conv1D/2D/3D, Conv1D/2DTranspose, DepthwiseConv1D/2D, SeparableConv1D/2D
+    pooling         Max/AveragePooling1D/2D/3D, GlobalMax/AveragePooling1D/2D/3D
+    spatial         ZeroPadding, Cropping, UpSampling (1D/2D/3D)
 
-neurona is for dense networks: asking for a convolution or a recurrent layer raises an error that
-says so and lists the layers that exist.
+Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
 from .base import Layer, get, register, registry, sample_shape
 from .core import ELU, Activation, Dense, Dropout, LeakyReLU, ReLU, Softmax
