@@ -526,3 +526,70 @@ def test_the_gradient_flows_through_one_model_into_another_on_the_tape():
     assert all(g is not None for g in grads)
     for g, r in zip(grads, reference):
         np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
+
+
+class GAN(keras.Model):
+    r"""The keras.io guide's end-to-end GAN (its TensorFlow form, dense networks)."""
+
+    def __init__(self, discriminator, generator, latent_dim):
+        super().__init__()
+        self.discriminator = discriminator
+        self.generator = generator
+        self.latent_dim = latent_dim
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_fn = loss_fn
+
+    def train_step(self, real_images):
+        if isinstance(real_images, tuple):
+            real_images = real_images[0]
+        batch_size = ops.shape(real_images)[0]
+        random_latent_vectors = keras.random.normal(shape=(batch_size, self.latent_dim), seed=self.seed_generator)
+        generated_images = self.generator(random_latent_vectors)
+        combined_images = ops.concatenate([generated_images, real_images], axis=0)
+        labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
+        labels += 0.05 * keras.random.uniform(ops.shape(labels), seed=self.seed_generator)
+        with keras.GradientTape() as tape:
+            predictions = self.discriminator(combined_images)
+            d_loss = self.loss_fn(labels, predictions)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        random_latent_vectors = keras.random.normal(shape=(batch_size, self.latent_dim), seed=self.seed_generator)
+        misleading_labels = ops.zeros((batch_size, 1))
+        with keras.GradientTape() as tape:
+            predictions = self.discriminator(self.generator(random_latent_vectors))
+            g_loss = self.loss_fn(misleading_labels, predictions)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+
+
+def test_guide_gan_trains_both_networks():
+    latent_dim = 4
+    discriminator = keras.Sequential([keras.Input((8,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2),
+                                      layers.Dense(1)], name="discriminator", seed=0)
+    generator = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2),
+                                  layers.Dense(8, activation="sigmoid")], name="generator", seed=1)
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=3e-4),
+                g_optimizer=keras.optimizers.Adam(learning_rate=3e-4),
+                loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
+    d_before, g_before = discriminator.get_weights(), generator.get_weights()
+    real = np.random.default_rng(11).random((64, 8)).astype("float32")
+    history = gan.fit(real, epochs=2, batch_size=16, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert all(np.isfinite(v) for values in history.history.values() for v in values)
+    assert all(not np.array_equal(a, b) for a, b in zip(d_before, discriminator.get_weights()))
+    assert all(not np.array_equal(a, b) for a, b in zip(g_before, generator.get_weights()))
