@@ -211,7 +211,8 @@ class Conv(Activated):
         return lines + [f"    {text}" for text in self.position_arithmetic(record["a_prev"], l)]
 
     def position_arithmetic(self, a_prev, l=1, sample=0, position=None, filter=0):
-        r"""The sum of one output position, term by term: z[l][b, o, f] = sum x_pad[...] W[...] + b[f]."""
+        r"""The sum behind one output position (sample, position, filter) of z of layer l, term by term:
+        the window of the input times the kernel, plus the bias, as lines of text."""
         position = tuple(position or (0,) * self.rank)
         view = win.windows(a_prev[sample:sample + 1], self.kernel_size, self.strides, self.dilation_rate,
                            self._pads, self._out)[0][position]                 # (*window, C)
