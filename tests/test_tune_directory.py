@@ -311,3 +311,17 @@ def test_a_trial_folder_deleted_by_hand_is_not_overwritten_by_the_next_trial(sea
     tuner.search(verbose=0)
     assert (searched / "trial_02" / "trial.json").read_bytes() == kept
     assert sorted(tuner.oracle.trials) == ["00", "02", "03", "04"]
+
+
+def test_tune_refuses_a_directory_another_search_holds(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "iris.toml").write_text('[data]\ndataset = "iris"\n[fit]\nepochs = 1\nvalidation_split = 0.25\n'
+                                        '[search]\nunits = {int = [4, 8], step = 4}\n')
+    (tmp_path / "runs" / "iris").mkdir(parents=True)
+    holder = {"pid": os.getppid(), "host": socket.gethostname(), "since": "2026-12-07T20:00:00+00:00"}
+    (tmp_path / "runs" / "iris" / LOCK_FILE).write_text(json.dumps(holder))
+    for extra in ([], ["--overwrite"]):
+        assert main(["tune", "iris.toml", "--max-trials", "1", "--directory", "runs", *extra]) == 1
+        err = capsys.readouterr().err
+        assert f"is being searched by process {os.getppid()} on {socket.gethostname()!r} since 2026-12-07" in err
+    assert not list((tmp_path / "runs" / "iris").glob("trial_*"))
