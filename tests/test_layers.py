@@ -379,6 +379,14 @@ REQUIRED_ARGUMENTS = {
     ("layers", "gru"): {"units": 3},
     ("layers", "bidirectional"): {"layer": layers.LSTM(3)},
     ("layers", "time_distributed"): {"layer": layers.Dense(3)},
+    ("layers", "lambda"): {"function": "neurona.ops:square"},
+    ("layers", "gaussian_noise"): {"stddev": 0.1},
+    ("layers", "gaussian_dropout"): {"rate": 0.2},
+    ("layers", "alpha_dropout"): {"rate": 0.2},
+    ("layers", "dot"): {"axes": 1},
+    ("layers", "permute"): {"dims": (2, 1)},
+    ("layers", "repeat_vector"): {"n": 3},
+    ("layers", "einsum_dense"): {"equation": "ab,bc->ac", "output_shape": 4},
 }
 
 #: objects with arguments other than the defaults, nested configs among them

@@ -61,6 +61,26 @@ def _case(name):
                                                           beta_regularizer=nr.regularizers.L2(0.3)), [(3, 4)]),
         "layer_normalization-2-axes": (layers.LayerNormalization(axis=[-2, -1], scale=False), [(3, 4)]),
         "group_normalization": (layers.GroupNormalization(groups=2, gamma_initializer="random_normal"), [(3, 4)]),
+        "lambda": (layers.Lambda(lambda x: nr.ops.tanh(x) * nr.ops.sum(x, axis=-1, keepdims=True)), [(4,)]),
+        "identity": (layers.Identity(), [(4,)]),
+        "activity_regularization": (layers.ActivityRegularization(l1=0.1, l2=0.3), [(4,)]),
+        "prelu": (layers.PReLU(alpha_initializer="random_normal", alpha_regularizer=nr.regularizers.L2(0.2)), [(4,)]),
+        "prelu-shared": (layers.PReLU(alpha_initializer="random_normal", shared_axes=[1]), [(3, 4)]),
+        "gaussian_noise": (layers.GaussianNoise(0.5), [(4,)]),
+        "gaussian_dropout": (layers.GaussianDropout(0.3), [(4,)]),
+        "alpha_dropout": (layers.AlphaDropout(0.3), [(2, 4)]),
+        "alpha_dropout-noise-shape": (layers.AlphaDropout(0.4, noise_shape=(None, 1, 4)), [(3, 4)]),
+        "dot": (layers.Dot(axes=1), [(4,), (4,)]),
+        "dot-normalize-3d": (layers.Dot(axes=(2, 2), normalize=True), [(2, 4), (3, 4)]),
+        "minimum": (layers.Minimum(), [(3,), (3,), (3,)]),
+        "permute": (layers.Permute((2, 1)), [(3, 4)]),
+        "repeat_vector": (layers.RepeatVector(3), [(4,)]),
+        "einsum_dense": (layers.EinsumDense("ab,bc->ac", output_shape=3, bias_axes="c", activation="tanh",
+                                            bias_initializer="random_normal", kernel_regularizer=nr.regularizers.L2(0.1)),
+                         [(4,)]),
+        "einsum_dense-heads": (layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de",
+                                                  bias_initializer="random_normal",
+                                                  activity_regularizer=nr.regularizers.L2(0.2)), [(3, 4)]),
     }[name]
 
 
@@ -71,6 +91,9 @@ CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_n
          "time_distributed", "layer_normalization", "layer_normalization-2-axes", "group_normalization"]
 #: layers whose inputs are integer ids (no gradient flows to them)
 INTEGER_INPUTS = {"embedding"}
+CASES += ["lambda", "identity", "activity_regularization", "prelu", "prelu-shared",
+          "gaussian_noise", "gaussian_dropout", "alpha_dropout", "alpha_dropout-noise-shape", "dot",
+          "dot-normalize-3d", "minimum", "permute", "repeat_vector", "einsum_dense", "einsum_dense-heads"]
 
 CASES += list(conv_cases.CASES)          # the convolutional, pooling and spatial layers
 

@@ -83,7 +83,7 @@ def _reverse_cumsum(g, axis):
     return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
 
 
-def _einsum_grads(g, operands, subscripts):
+def einsum_grads(g, operands, subscripts):
     r"""y = einsum(s_1,...,s_n -> o):  dL/dx_k = einsum(o, s_j (j != k) -> s_k) of g and the others;
     letters only in s_k are broadcast back, and a letter repeated in s_k (a diagonal) gets g on it."""
     inputs, out = subscripts.split("->")
@@ -154,5 +154,5 @@ DERIVATIVES = {
     "cumsum":      lambda g, y, a, axis: (_reverse_cumsum(g, axis),),
     "cumprod":     lambda g, y, a, axis: (_reverse_cumsum(g * y, axis) / a,),
     "prod":        lambda g, y, a, axis, keepdims: (_expand(g * y, a.shape, axis, keepdims) / a,),
-    "einsum":      lambda g, y, *operands, subscripts: _einsum_grads(g, operands, subscripts),
+    "einsum":      lambda g, y, *operands, subscripts: einsum_grads(g, operands, subscripts),
 }

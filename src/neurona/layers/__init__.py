@@ -35,6 +35,12 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, Glob
                       GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .spatial import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                       ZeroPadding2D, ZeroPadding3D)
+from .elementwise import ActivityRegularization, Identity, PReLU
+from .einsum_dense import EinsumDense
+from .lambda_layer import Lambda
+from .merging import Dot, Minimum, dot, minimum
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise
+from .rearranging import Permute, RepeatVector
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -49,6 +55,8 @@ __all__ += ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", 
             "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "ZeroPadding1D",
             "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
             "UpSampling3D"]
+__all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNoise", "GaussianDropout",
+            "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
