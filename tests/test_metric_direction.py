@@ -26,13 +26,33 @@ def keras_direction(monitor, metric_name):
         compiled.build(np.zeros((4, 3), "float32"), np.full((4, 3), 0.3, "float32"))
     except ValueError:
         return "not a metric"
-    stopper = keras.callbacks.EarlyStopping(monitor=monitor, mode="auto")
-    stopper._model = types.SimpleNamespace(metrics=[compiled])
-    try:
-        stopper._set_monitor_op()
-    except ValueError:
-        return None
-    return "min" if stopper.monitor_op is keras.ops.less else "max"
+    answers = set()
+    for callback in (keras.callbacks.EarlyStopping(monitor=monitor, mode="auto"),
+                     keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="auto"),
+                     keras.callbacks.ModelCheckpoint("never.keras", monitor=monitor, mode="auto")):
+        callback._model = types.SimpleNamespace(metrics=[compiled])
+        try:
+            callback._set_monitor_op()
+            answers.add("min" if callback.monitor_op is keras.ops.less else "max")
+        except ValueError:
+            answers.add(None)
+    assert len(answers) == 1, (monitor, answers)        # Keras's three monitoring callbacks agree
+    return answers.pop()
+
+
+def ours(monitor):
+    r"""What neurona's three monitoring callbacks decide with mode="auto" (None: they refuse)."""
+    answers = set()
+    for callback in (callbacks.EarlyStopping(monitor), callbacks.ReduceLROnPlateau(monitor),
+                     callbacks.ModelCheckpoint("never.safetensors", monitor)):
+        try:
+            callback.set_model(types.SimpleNamespace(metrics=[]))
+            answers.add(callback.mode)
+        except ValueError as error:
+            assert "give mode='max' or mode='min'" in str(error)
+            answers.add(None)
+    assert len(answers) == 1, (monitor, answers)
+    return answers.pop()
 
 
 def test_every_registered_metric_and_loss_name_has_keras_s_direction():
@@ -46,7 +66,9 @@ def test_every_registered_metric_and_loss_name_has_keras_s_direction():
                 expected = None if cls.higher_is_better is None else ("max" if cls.higher_is_better else "min")
             else:
                 compared += 1
-            assert metrics.direction(monitor) == expected, monitor
+            assert metrics.direction(monitor) == ours(monitor) == expected, monitor
+            if expected is not None:
+                assert objective.create(monitor).direction == expected
     assert compared >= 60        # most names are Keras's metric names too
 
 
