@@ -22,7 +22,7 @@ needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WIDTHS = [100, 80, 40]
 NUMBER = r"\d+\.\d{4}"
-TIME = r"\d+s \d+(ms|us)/step"
+TIME = r"\d+s \d+(s|ms|us)/step"
 
 
 def in_terminal(command: str, width: int, cwd, timeout: float = 120) -> list[str]:
@@ -333,3 +333,18 @@ def test_batches_of_unknown_number_count_up_then_end_on_the_count(monkeypatch):
     screen.feed(terminal.getvalue())
     assert_lines(screen.lines(), ["Epoch 1/1", fit_line(10, validation=False), fit_line(10, validation=False),
                                   rf"10/10 ━{{20}} {TIME}"])
+
+
+def test_bar_line_shows_the_time_left_while_running_and_the_time_taken_once_ended():
+    from neurona.progress import _STYLE, bar_line
+    assert bar_line(3, 10, 3.0, {"loss": 0.5}, running=True) == " 3/10 ━━━━━━────────────── 7s 1s/step - loss: 0.5000"
+    # an epoch stopped early (a divergence) ends on the time it took
+    assert bar_line(3, 10, 3.0, {"loss": 0.5}) == " 3/10 ━━━━━━────────────── 3s 1s/step - loss: 0.5000"
+    logs = {"val_loss": 0.3, "loss": 0.25, "val_accuracy": 0.8, "accuracy": 0.9, "batch_loss": 0.1}
+    assert bar_line(45, 45, 0.09, logs) == ("45/45 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - accuracy: 0.9000 - loss: 0.2500 "
+                                             "- val_accuracy: 0.8000 - val_loss: 0.3000")
+    assert bar_line(7, None, 0.7, {}, running=True) == "      7/Unknown 1s 100ms/step"
+    assert bar_line(0, 5, 0.0, {}, running=True) == "0/5 ──────────────────── 0s 0s/step"
+    colored = bar_line(3, 10, 3.0, {"loss": 0.5}, running=True, color=True)
+    assert "\x1b[32m━━━━━━\x1b[0m" in colored and _STYLE.sub("", colored) == bar_line(3, 10, 3.0, {"loss": 0.5},
+                                                                                      running=True)

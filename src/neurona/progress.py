@@ -53,6 +53,9 @@ def format_duration(seconds: float) -> str:
 
 
 def format_step_time(seconds: float) -> str:
+    r"""``7ms/step``: in s from 1 s (and for 0, as Keras), ms from 1 ms, else us."""
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
     return f"{seconds * 1e3:.0f}ms/step" if seconds >= 1e-3 else f"{seconds * 1e6:.0f}us/step"
 
 
@@ -62,16 +65,17 @@ def text_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "━" * filled + "─" * (width - filled)
 
 
-def bar_line(done: int, total: int | None, elapsed: float, logs: dict, color: bool = False) -> str:
+def bar_line(done: int, total: int | None, elapsed: float, logs: dict, running: bool = False,
+             color: bool = False) -> str:
     r"""``done/total bar time time/step - metrics``: one state of the verbose=1 log. The time is
-    the time taken once done = total, before that the time left, (total - done) * elapsed / done.
-    An unknown total (batches from a generator) shows ``done/Unknown``, no bar and the time taken.
+    the time taken, or while ``running`` the time left, (total - done) * elapsed / done. An
+    unknown total (batches from a generator) shows ``done/Unknown``, no bar and the time taken.
     ``color``: the counts bold and the done part of the bar green, as Keras draws them."""
     per_step = elapsed / max(done, 1)
     if total is None:
         steps, bar, seconds = f"{done:>7}/Unknown", "", elapsed
     else:
-        seconds = elapsed if done >= total else per_step * (total - done)
+        seconds = per_step * max(total - done, 0) if running else elapsed
         steps, bar = f"{done:>{len(str(total))}}/{total}", text_bar(done, total) + " "
     if color:
         filled = len(bar.rstrip("─ "))
@@ -117,11 +121,11 @@ class _TerminalBar:
         elif now - self.drawn_at < REDRAW_SECONDS:
             return
         self.drawn_at = now
-        self._show(bar_line(done, self.steps, now - self.started, self.logs, self.color), end=False)
+        self._show(bar_line(done, self.steps, now - self.started, self.logs, True, self.color), end=False)
 
     def finish(self, done: int, logs: dict):
         elapsed = time.perf_counter() - self.started
-        self._show(bar_line(done, self.steps or done, elapsed, logs, self.color), end=True)
+        self._show(bar_line(done, self.steps or done, elapsed, logs, color=self.color), end=True)
 
     def stop(self):
         if self.shown:                  # never finished: its last state stays, its line ended
@@ -212,7 +216,7 @@ class _TextBar:
     def update(self, done: int, logs: dict | None):
         if not self.live or logs is None:
             return
-        state = {"text/plain": bar_line(done, self.steps, time.perf_counter() - self.started, logs)}
+        state = {"text/plain": bar_line(done, self.steps, time.perf_counter() - self.started, logs, running=True)}
         if self.handle is None:
             from IPython.display import display
             self.handle = display(state, raw=True, display_id=True)
