@@ -5,6 +5,8 @@ symlink to a regular file is written through (the link is kept). ``neurona predi
 import os
 import socket
 import stat
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -85,6 +87,15 @@ def test_writers_refuse_a_destination_that_is_not_a_regular_file(specials, write
     if os.path.islink(path):
         assert f"a link to {os.path.realpath(path)!r}" in str(error)
     still_there(path, is_kind)
+
+
+def test_a_link_to_standard_output_that_is_a_pipe_is_refused_and_kept(tmp_path):
+    os.symlink("/proc/self/fd/1", tmp_path / "out-link")
+    code = ("import neurona as nr; m = nr.Sequential([nr.layers.Dense(1, input_dim=2)]); m.build((None, 2)); "
+            f"m.save({str(tmp_path / 'out-link')!r})")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "is a FIFO (named pipe), not a regular file" in result.stderr, result.stderr
+    assert os.readlink(tmp_path / "out-link") == "/proc/self/fd/1" and result.stdout == ""
 
 
 def test_a_symlink_to_a_regular_file_is_written_through_and_kept(tmp_path):
@@ -194,4 +205,5 @@ def test_predict_to_dash_or_dev_stdout_writes_standard_output(trained, capsys, s
     assert printed.startswith("p_no,p_yes,class\n") and printed.count("\n") == 41
     assert cli.main(["predict", "model.safetensors", "data.csv", "-o", stream]) == 0
     assert capsys.readouterr().out == printed
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and sorted(os.listdir(trained)) == ["data.csv", "model.safetensors"]
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert sorted(os.listdir(trained)) == ["data.csv", "model.safetensors"]

@@ -42,10 +42,9 @@ def check_destination(path, what: str | None = None) -> str:
     if mode is not None and not stat.S_ISREG(mode):
         target = os.path.realpath(path)
         through = f" (a link to {target!r})" if os.path.islink(path) and target != path else ""
-        raise NotARegularFileError(
-            f"cannot write {what + ' ' if what else ''}{path!r}: it exists{through} and is {_kind(mode)}, not a regular file. "
-            f"neurona writes a whole new file and renames it over the old one, which would replace it. "
-            f"Give the path of a regular file.")
+        named = f"{what} {path!r}" if what else repr(path)
+        raise NotARegularFileError(f"cannot write {named}: it exists{through} and is {_kind(mode)}, not a regular "
+                                   f"file (the new file's rename would replace it); give the path of a regular file.")
     return os.path.realpath(path) if os.path.islink(path) else path
 
 

@@ -127,7 +127,7 @@ class Registry:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         plural = self.kind + ("es" if self.kind.endswith("s") else "s")
         listed = ", ".join(known)
-        if len(listed) > self.LISTED_CHARACTERS:        # a reason stays a line: the closest name, and where the rest are
+        if len(listed) > self.LISTED_CHARACTERS:        # one line: the closest name, and where the rest are
             where = ".".join(self.base.__module__.split(".")[:2])
             raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Known {plural}: {len(known)}, listed by "
                              f"{where}.registry.names().")

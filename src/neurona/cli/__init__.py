@@ -551,7 +551,11 @@ def predict(model_path, input_path, output):
             header = [meta.get("target") or "prediction"]
         count = 0
         with (contextlib.nullcontext() if output is None else atomic_writer(output)) as file:
-            write = (lambda text: click.echo(text, nl=False)) if file is None else (lambda text: file.write(text.encode()))
+            def write(text):
+                if file is None:
+                    click.echo(text, nl=False)
+                else:
+                    file.write(text.encode())
             write(",".join(_csv_cell(c) for c in header) + "\n")
             while table is not None:
                 write(_predictions(model, table, input_path))
