@@ -569,13 +569,13 @@ def _predictions(model, table, path) -> str:
     r"""The CSV lines of the model's predictions for ``table``'s rows."""
     meta = model.metadata
     outputs = model.predict(usage(lambda: _model_inputs(model, table, path)), verbose=0)
+    number = "{:.6g}".format
     if meta["task"] == "classification":
         outputs = class_probabilities(outputs)
-        classes = meta["classes"]
-        rows = [[f"{p:.6g}" for p in row] + [classes[int(np.argmax(row))]] for row in outputs]
-    else:
-        rows = [[f"{v:.6g}" for v in row] for row in outputs]
-    return "".join(",".join(_csv_cell(c) for c in row) + "\n" for row in rows)
+        names = [_csv_cell(c) for c in meta["classes"]]
+        return "".join(f"{','.join(map(number, row))},{names[k]}\n"
+                       for row, k in zip(outputs.tolist(), np.argmax(outputs, axis=1).tolist()))
+    return "".join(",".join(map(number, row)) + "\n" for row in outputs.tolist())
 
 
 def _csv_cell(text: str) -> str:

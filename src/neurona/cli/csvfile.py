@@ -120,7 +120,7 @@ def _lines(path, file) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(file)
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():            # not a blank row (every cell empty or spaces)
                 yield reader.line_num, row
     except UnicodeDecodeError as error:
         raise CSVError(f"{path}: not a text file in UTF-8 ({error.reason} at byte {error.start}).") from None
