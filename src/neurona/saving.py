@@ -315,6 +315,16 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return register
 
 
+def __getattr__(name):
+    r"""Keras's object helpers of ``keras.saving`` (``neurona.serialization``), imported when asked for:
+    that module builds on this one."""
+    from . import serialization
+    if name in ("CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
+                "get_registered_name", "get_registered_object", "serialize_keras_object"):
+        return getattr(serialization, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _tensors(model) -> dict:
     r"""The model's weights and state as plain contiguous arrays, 0-d ones kept 0-d."""
     return {name: np.ascontiguousarray(np.asarray(array)).reshape(np.shape(array))

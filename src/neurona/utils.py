@@ -114,8 +114,102 @@ def plot_model(model, to_file="model.png", **keras_arguments):
 from .data_adapters import PyDataset, Sequence, pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: E402
 from .sequences import pad_sequences, timeseries_dataset_from_array  # noqa: E402
 
+from .config import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled  # noqa
+from .progbar import Progbar  # noqa: E402
+
+
+class Config(dict):
+    r"""A dict whose keys are also attributes (Keras's ``utils.Config``); ``freeze()`` makes it read-only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        object.__setattr__(self, "_frozen", False)
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"Config has no key {name!r}; keys: {sorted(self)}.") from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+    def __setitem__(self, key, value):
+        if self._frozen:
+            raise ValueError(f"Config is frozen: cannot set {key!r}.")
+        super().__setitem__(key, value)
+
+    def freeze(self):
+        object.__setattr__(self, "_frozen", True)
+
+    def unfreeze(self):
+        object.__setattr__(self, "_frozen", False)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def as_dict(self) -> dict:
+        return dict(self)
+
+    def to_json(self) -> str:
+        import json
+        return json.dumps(dict(self))
+
+
+def clear_session(free_memory=True):
+    r"""Keras's reset of its global state: neurona keeps none beyond the random seed sequence
+    (``set_random_seed``), which stays; this collects garbage."""
+    import gc
+    gc.collect()
+
+
+def is_keras_tensor(x) -> bool:
+    r"""True for the symbolic tensors of ``neurona.Input`` and the layers called on them."""
+    from .symbolic import SymbolicTensor
+    return isinstance(x, SymbolicTensor)
+
+
+def standardize_dtype(dtype) -> str:
+    r"""A dtype's name as Keras writes it: 'float32' for Python's float and None, 'int64' for int, ..."""
+    if dtype is None or dtype is float:
+        return "float32"
+    if dtype is int:
+        return "int64"
+    if dtype is bool:
+        return "bool"
+    return np.dtype(getattr(dtype, "name", dtype)).name
+
+
+def get_source_inputs(tensor):
+    r"""The ``Input`` tensors that ``tensor`` (a symbolic tensor) was computed from."""
+    seen, stack, found = set(), [tensor], []
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = getattr(t, "node", None)
+        parents = [] if node is None else list(node.inputs)
+        if not parents:
+            found.append(t)
+        stack.extend(parents)
+    return found
+
+
 __getattr__ = not_in_neurona(__name__, "utility", lambda: ["PyDataset", "Sequence", "normalize",
                                                           "pack_x_y_sample_weight", "pad_sequences",
                                                           "plot_model (raises ImportError)", "set_random_seed",
                                                           "split_dataset", "timeseries_dataset_from_array",
                                                           "to_categorical", "unpack_x_y_sample_weight"])
+_SERIALIZATION = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
+                  "get_registered_name", "get_registered_object", "register_keras_serializable",
+                  "serialize_keras_object")
+_unknown = __getattr__
+
+
+def __getattr__(name):
+    if name in _SERIALIZATION:               # neurona.serialization builds on the models: imported when asked for
+        from . import serialization
+        return getattr(serialization, name)
+    return _unknown(name)
