@@ -258,7 +258,8 @@ def test_weights_shapes_and_parameter_counts_match_keras(keras, kind):
 
 def test_whole_sequence_model_passes_the_gradient_check():
     from neurona.gradcheck import check_gradients
-    model = nr.Sequential([layers.Embedding(6, 3, mask_zero=True), layers.GRU(3, return_sequences=True),
+    model = nr.Sequential([layers.Embedding(6, 3, mask_zero=True), layers.Dropout(0.3),
+                           layers.GRU(3, return_sequences=True),
                            layers.LSTM(2), layers.Dense(2, activation="softmax")], seed=0)
     ids = np.array([[1, 2, 3, 0], [4, 5, 0, 0], [2, 2, 2, 1]], dtype="float32")
     model.compile(loss="sparse_categorical_crossentropy")
@@ -283,3 +284,28 @@ def test_save_load_summary_and_config(tmp_path):
     text = "\n".join(lines)
     assert "(None, 5, 4)" in text and "(None, 5, 3)" in text and "(None, 2)" in text
     assert str(20 * 4) in text and str(4 * 4 * 3 + 3 * 4 * 3 + 4 * 3) in text
+
+
+def test_stacked_layers_and_dropout_hand_the_mask_on(keras):
+    r"""Embedding(mask_zero) -> Dropout -> LSTM(return_sequences) -> GRU: every layer sees the padding."""
+    rng = np.random.default_rng(3)
+    ids = rng.integers(1, 9, size=(3, 6))
+    ids[0, 3:], ids[1, :2] = 0, 0
+    stack = lambda k: [k.layers.Embedding(9, 4, mask_zero=True), k.layers.Dropout(0.0),     # noqa: E731
+                       k.layers.LSTM(3, return_sequences=True), k.layers.GRU(2)]
+    ours = nr.Sequential(stack(nr), seed=0)
+    ours.build((None, 6))
+    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs = keras.Sequential([keras.Input((6,), dtype="int32")] + stack(keras))
+    theirs.set_weights(weights)
+    g = rng.normal(size=(3, 2)).astype("float32")
+    y, grads = ours_gradients(ours, ids.astype("float32"), g)
+    y_k, grads_k = keras_gradients(theirs, ids, g)
+    np.testing.assert_allclose(y, y_k, atol=1e-5)
+    for mine, theirs_grad in zip(grads, grads_k):
+        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    dropout = layers.Dropout(0.5, seed=0)
+    dropout.build((None, 3, 4))
+    masked = with_mask(np.ones((2, 3, 4)), np.array([[1, 1, 0], [1, 0, 0]], bool))
+    np.testing.assert_array_equal(mask_of(dropout.forward(masked, training=True)), mask_of(masked))

@@ -229,7 +229,8 @@ def _relu_layer(layer, x, params):
 
 
 def _dropout(layer, x, params):                  # the mask the engine's own pass drew
-    return (x if layer._mask is None else x * Tensor(layer._mask)), 0.0
+    from ..layers.masking import mask_of, with_mask        # (and the padded steps' mask handed on)
+    return (x if layer._mask is None else with_mask(x * Tensor(layer._mask), mask_of(x))), 0.0
 
 
 def _reshape(layer, x, params):

@@ -6,6 +6,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..validation import check_number
 from .base import Layer, register
+from .masking import mask_of, with_mask
 
 
 @register("dense")
@@ -316,7 +317,7 @@ class Dropout(Layer):
         keep = self._rng.random(x.shape, dtype=np.float32) >= self.rate
         self._mask = keep.astype(x.dtype)
         self._mask *= 1.0 / (1.0 - self.rate)
-        return x * self._mask
+        return with_mask(x * self._mask, mask_of(x))          # the padded steps stay padded
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
