@@ -301,6 +301,25 @@ def test_a_project_or_trial_folder_that_is_a_file_is_named(searched, tmp_path):
     (tmp_path / "q").write_text("a file")
     with pytest.raises(tune.SearchDirectoryError, match="exists and is not a folder"):
         Quick(build, directory=str(tmp_path), project_name="q")
+    with pytest.raises(tune.SearchDirectoryError, match="directory .* exists and is not a folder"):
+        Quick(build, directory=str(tmp_path / "q"), project_name="p")
+
+
+def test_a_trial_folder_that_is_a_link_is_refused_before_anything_is_written_through_it(searched, tmp_path):
+    import shutil
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "model.safetensors").write_bytes(b"the user's own model")
+    shutil.rmtree(searched / "trial_01")
+    (searched / "trial_01").symlink_to(elsewhere)
+    with pytest.raises(tune.SearchDirectoryError, match="trial_01 is not a trial's folder: it is a link"):
+        quick(tmp_path).search()
+    (searched / "trial_05").symlink_to(elsewhere)        # where the next trials would go
+    (searched / "trial_01").unlink()
+    with pytest.raises(tune.SearchDirectoryError, match="trial_05 is not a trial's folder: it is a link"):
+        quick(tmp_path, max_trials=6).search(verbose=0)
+    assert os.listdir(elsewhere) == ["model.safetensors"]
+    assert (elsewhere / "model.safetensors").read_bytes() == b"the user's own model"
 
 
 def test_a_trial_folder_deleted_by_hand_is_not_overwritten_by_the_next_trial(searched, tmp_path):

@@ -253,8 +253,18 @@ class Storage:
                                        f"{error}); {_ADVICE}.") from None
         return saved
 
+    def _checked_trial_dir(self, trial_id: str) -> str:
+        r"""The trial's folder, refused if it is a file or a link (the search would write elsewhere)."""
+        folder = self.trial_dir(trial_id)
+        if os.path.islink(folder):
+            raise SearchDirectoryError(f"{folder} is not a trial's folder: it is a link to "
+                                       f"{os.path.realpath(folder)}, where the search would write; {_ADVICE}.")
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise SearchDirectoryError(f"{folder} is not a trial's folder: it is a file; {_ADVICE}.")
+        return folder
+
     def write_trial(self, trial: Trial) -> None:
-        os.makedirs(self.trial_dir(trial.trial_id), exist_ok=True)
+        os.makedirs(self._checked_trial_dir(trial.trial_id), exist_ok=True)
         write_atomic(os.path.join(self.trial_dir(trial.trial_id), "trial.json"),
                      json.dumps(trial.get_state(), indent=1).encode(), durable=False)
 
@@ -264,9 +274,7 @@ class Storage:
             os.sync()
 
     def read_trial(self, trial_id: str) -> Trial | None:
-        folder = self.trial_dir(trial_id)
-        if os.path.lexists(folder) and not os.path.isdir(folder):
-            raise SearchDirectoryError(f"{folder} is not a trial's folder: it is a file; {_ADVICE}.")
+        folder = self._checked_trial_dir(trial_id)
         path = os.path.join(folder, "trial.json")
         if not os.path.lexists(path):
             return None

@@ -313,6 +313,9 @@ def project_path(directory: str, project_name) -> str:
     if os.path.isabs(project_name) or not (path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)):
         raise ValueError(f"project_name {project_name!r} leads out of directory {directory!r} (to {path!r}): "
                          f"give a folder name inside it, and the parent folder as directory.")
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise SearchDirectoryError(f"directory {directory!r} exists and is not a folder; give a folder for the "
+                                   f"searches.")
     if os.path.lexists(path) and not os.path.isdir(path):
         raise SearchDirectoryError(f"{path} is the search's folder, but it exists and is not a folder; give "
                                    f"another directory / project_name.")
