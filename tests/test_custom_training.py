@@ -593,3 +593,49 @@ def test_guide_gan_trains_both_networks():
     assert all(np.isfinite(v) for values in history.history.values() for v in values)
     assert all(not np.array_equal(a, b) for a, b in zip(d_before, discriminator.get_weights()))
     assert all(not np.array_equal(a, b) for a, b in zip(g_before, generator.get_weights()))
+
+
+def test_own_compute_loss_and_compute_metrics_as_in_keras_docstrings():
+    k, torch = _keras()
+
+    def classes(lib):
+        class LossModel(lib.Model):               # Keras's compute_loss docstring, without model.add_loss
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.loss_tracker = lib.metrics.Mean(name="loss")
+
+            def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+                loss = lib.ops.mean((y_pred - y) ** 2)
+                if self.losses:                    # (Keras's ops.sum of no tensors is an error)
+                    loss += lib.ops.sum(self.losses)
+                self.loss_tracker.update_state(loss)
+                return loss
+
+            def reset_metrics(self):
+                self.loss_tracker.reset_state()
+
+            @property
+            def metrics(self):
+                return [self.loss_tracker]
+
+        class MetricsModel(lib.Model):            # compute_metrics overridden, calling super
+            def compute_metrics(self, x, y, y_pred, sample_weight=None):
+                results = super().compute_metrics(x, y, y_pred, sample_weight)
+                results["max_error"] = float(lib.ops.max(lib.ops.abs(y_pred - y)))
+                return results
+        return LossModel, MetricsModel
+
+    x, y = _data(seed=12)
+    for mine, theirs in zip(classes(keras), classes(k)):
+        model, reference = _dense_net(keras, mine), _dense_net(k, theirs)
+        reference.set_weights(model.get_weights())
+        for m, lib in ((model, keras), (reference, k)):
+            m.compile(optimizer=lib.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+        history = model.fit(x, y, epochs=2, batch_size=32, shuffle=False, verbose=0)
+        expected = reference.fit(x, y, epochs=2, batch_size=32, shuffle=False, verbose=0)
+        assert set(history.history) == set(expected.history), mine.__name__
+        for key in expected.history:
+            np.testing.assert_allclose(history.history[key], expected.history[key], rtol=1e-5, err_msg=key)
+        for a, b in zip(model.get_weights(), reference.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(model.evaluate(x, y, verbose=0), reference.evaluate(x, y, verbose=0), rtol=1e-5)

@@ -168,31 +168,65 @@ class Steps:
         if y is None:
             raise ValueError("fit: the batches have no targets (y); give (x, y) batches, or override train_step "
                              "to train without them.")
-        xs = self._check_inputs(to_numpy(x))
+        x, y, w = to_numpy(x), to_numpy(y), to_numpy(w)
+        if self._custom_step("compute_loss"):
+            return self._tape_train_step(x, y, w)
+        xs = self._check_inputs(x)
         self._ensure_compiled_for(xs)
         m = xs[0].shape[0]
-        ys = self._check_targets(to_numpy(y), m)
-        weights = self._sample_weights(to_numpy(w), None, ys, m)
+        ys = self._check_targets(y, m)
+        weights = self._sample_weights(w, None, ys, m)
         cost, outputs = self.train_step(xs, ys, weights)
         self._loss_tracker.update_state([cost], sample_weight=[m])    # the mean per sample
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        if self._custom_step("compute_metrics"):
+            return self.compute_metrics(x, y, self._structured(outputs), sample_weight=w)
         if self._compiled_metrics:
-            self._update_metrics(ys, outputs if isinstance(outputs, list) else [outputs], weights)
+            self._update_metrics(ys, outputs, weights)
         return self.get_metrics_result()
 
+    def _tape_train_step(self, x, y, w) -> dict:
+        r"""Keras's default step on the tape, for a model with its own ``compute_loss``: forward,
+        J = compute_loss(...), dJ/dW by the tape, the optimizer's update, then ``compute_metrics``."""
+        from .autodiff.tape import GradientTape
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self._own_compute_loss(x, y, y_pred, w, training=True)
+        variables = self.trainable_weights
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        m = len(next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, (list, tuple)) else x)
+        self._loss_tracker.update_state([float(to_numpy(loss))], sample_weight=[m])
+        return self.compute_metrics(x, y, y_pred, sample_weight=w)
+
+    def _own_compute_loss(self, x, y, y_pred, w, training):
+        r"""``compute_loss``, with ``training=`` only when an override takes it (Keras 3.3 added it)."""
+        import inspect
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, w, training=training)
+        return self.compute_loss(x, y, y_pred, w)
+
     def test_step(self, data) -> dict:
-        r"""Keras's ``test_step``: the loss and metrics of one batch, dropout off."""
+        r"""Keras's ``test_step``: the loss and metrics of one batch, dropout off (the model's own
+        ``compute_loss`` / ``compute_metrics`` when it has them)."""
         x, y, w = unpack_x_y_sample_weight(data)
-        xs = self._check_inputs(to_numpy(x))
+        x, y, w = to_numpy(x), to_numpy(y), to_numpy(w)
+        xs = self._check_inputs(x)
         self._ensure_compiled_for(xs)
         m = xs[0].shape[0]
         y_pred = self._forward_all(xs, training=False)
         if y is None:
             return self.get_metrics_result()
-        ys = self._check_targets(to_numpy(y), m)
-        weights = self._sample_weights(to_numpy(w), None, ys, m)
+        if self._custom_step("compute_loss"):
+            loss = self._own_compute_loss(x, y, self._structured(y_pred), w, training=False)
+            self._loss_tracker.update_state([float(to_numpy(loss))], sample_weight=[m])
+            return self.compute_metrics(x, y, self._structured(y_pred), sample_weight=w)
+        ys = self._check_targets(y, m)
+        weights = self._sample_weights(w, None, ys, m)
         cost, _ = self._batch_cost(ys, y_pred, weights, m)
         cost -= sum(layer.penalty(m) for layer in self.layers)
         self._loss_tracker.update_state([cost], sample_weight=[m])    # the mean per sample
+        if self._custom_step("compute_metrics"):
+            return self.compute_metrics(x, y, self._structured(y_pred), sample_weight=w)
         if self._compiled_metrics:
             self._update_metrics(ys, y_pred, weights)
         return self.get_metrics_result()
@@ -211,7 +245,8 @@ class Steps:
     def _uses_steps(self, x, validation_data=None, step="train_step") -> bool:
         r"""Does ``fit`` / ``evaluate`` / ``predict`` go through the step loop: batches (not arrays), or an
         overridden step?"""
-        return is_batches(x) or is_batches(validation_data) or is_lazy(x) or self._custom_step(step)
+        return is_batches(x) or is_batches(validation_data) or is_lazy(x) or self._custom_step(step) or \
+            self._custom_step("compute_loss") or self._custom_step("compute_metrics")
 
     # -- the loops ------------------------------------------------------------------------------
     def _batches(self, x, y, sample_weight, batch_size, shuffle, owner):
