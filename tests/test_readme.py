@@ -67,6 +67,7 @@ def test_every_python_block_runs_top_to_bottom_in_one_namespace(folder, monkeypa
             raise AssertionError(f"README python block {number} fails: {error!r}\n{code}") from error
     for written in ("model.safetensors", "backup.safetensors", "best.safetensors", "curves.png", "graph.svg"):
         assert (directory / written).exists(), f"the README says it writes {written}"
+    assert_ignored_by_git(directory)
 
 
 def _test_metric(name, at_least):
@@ -135,6 +136,20 @@ def test_every_neurona_command_of_the_readme_succeeds_and_does_what_it_says(fold
         except (AssertionError, AttributeError, pytest.fail.Exception) as error:
             raise AssertionError(f"`{command}` does not do what the README says: {error}\n"
                                  f"{result.stdout[-2000:]}") from None
+    assert_ignored_by_git(directory)
+
+
+def assert_ignored_by_git(directory):
+    r"""What the README writes, run in the checkout, is ignored by git (not committed by mistake)."""
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        return
+    written = sorted(path.name + ("/" if path.is_dir() else "") for path in directory.iterdir()
+                     if path.name != "examples")
+    result = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], input="\n".join(written),
+                            capture_output=True, text=True, cwd=ROOT)
+    ignored = set(result.stdout.split())
+    missing = [name for name in written if name not in ignored]
+    assert missing == [], f"the README writes these, which .gitignore does not ignore: {missing}"
 
 
 def _lines_of_text_files():
