@@ -61,7 +61,7 @@ OUT_OF_SCOPE = [
      "Orbax (JAX) checkpoints, TensorBoard event files and HTTP monitors: other programs' formats"),
     ("config", r"flash_attention|is_nnx_enabled|dtype_policy|set_backend",
      "flash attention, Flax NNX, mixed-precision policies and switching backend: other backends' settings"),
-    ("utils", r"dataset_from_directory|img|_to_img|get_file|bounding_boxes|model_to_dot|^legacy$|^Config$",
+    ("utils", r"dataset_from_directory|img|_to_img|get_file|bounding_boxes|model_to_dot|^legacy$|^FeatureSpace$",
      "images, audio, text folders, feature preprocessing and downloads: the preprocessing issue; graph drawing "
      "needs pydot"),
     ("saving", r"^KerasFileEditor$", "editing .keras archives in place: neurona writes its own model files"),

@@ -594,4 +594,6 @@ def deserialize(config) -> Optimizer:
     return get(config)
 
 
+from .optimizers_keras import Adadelta, Ftrl, Lamb, Lion  # noqa: E402,F401  (registered there)
+
 __getattr__ = not_in_neurona(__name__, "optimizer", registry.class_names)
