@@ -277,3 +277,23 @@ def test_a_target_column_broadcasts_over_every_output_as_keras(loss):
     np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-6)
     with pytest.raises(ValueError, match="shape"):
         model.evaluate(x, y[:, 0], verbose=0)       # (m,) against 10 outputs: an error, as in Keras
+
+
+def test_class_weight_with_batches_and_with_a_custom_train_step_as_keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    k = pytest.importorskip("keras")
+    x, y = _data(seed=3)
+    weights = {0: 0.3, 1: 2.0}
+    model = _model(metrics=())
+    model.fit(ArrayDataset(x, y, 20), class_weight=weights, epochs=2, verbose=0)
+    reference, expected = _reference(x, y, class_weight=weights)
+    _same(model, reference)
+
+    keras_model = k.Sequential([k.Input((5,)), k.layers.Dense(8, activation="relu"),
+                                k.layers.Dense(1, activation="sigmoid")])
+    keras_model.set_weights(_model().get_weights())
+    keras_model.compile(optimizer="adam", loss="binary_crossentropy")
+    keras_history = keras_model.fit(x, y, class_weight=weights, batch_size=20, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(expected.history["loss"], keras_history.history["loss"], rtol=1e-5)
+    for mine, theirs in zip(model.get_weights(), keras_model.get_weights()):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-5)

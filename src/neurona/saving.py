@@ -482,6 +482,13 @@ def _check_sizes(input_dim, layer_configs, tensors):
             width = units
         elif declared:
             width = max(declared)
+        window = layer_config.get("kernel_size", layer_config.get("pool_size"))
+        if isinstance(window, list) and all(isinstance(n, int) for n in window):
+            filters = layer_config.get("filters")
+            if isinstance(filters, int) and np.prod(window, dtype=float) * filters > max(available, 1):
+                raise ValueError(f"layer {i} declares {filters} filters of {window}, more than all the file's "
+                                 f"tensors ({available} numbers)")
+            width = None                # a convolution or pooling: the width after it is not the one before
 
 
 #: the keys of ``model.metadata`` that ``neurona train`` writes and the other commands read

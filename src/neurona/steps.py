@@ -271,13 +271,14 @@ class Steps:
                 raise ValueError("fit: validation_split needs arrays; with a generator or dataset give "
                                  "validation_data.")
             x, y, sample_weight, validation_data = _split_off(x, y, sample_weight, validation_split)
-        if class_weight is not None:
-            raise ValueError("fit: class_weight is taken with arrays and the built-in train_step; with batches "
-                             "or a custom train_step, put the weights in (x, y, sample_weight) batches.")
+        if class_weight is not None and not isinstance(class_weight, dict):
+            raise TypeError(f"class_weight must be a dict {{class index: weight}}; got {type(class_weight).__name__}.")
         epochs = check_number("fit", "epochs", epochs, 0, integer=True)
         epochs = min(epochs, config.max_epochs() or epochs)
         verbose = _verbosity("fit", verbose, 1)
         source = self._batches(x, y, sample_weight, batch_size, shuffle, "fit")
+        if class_weight is not None:
+            source = _ClassWeighted(source, class_weight)
         steps = None if steps_per_epoch is None else check_number("fit", "steps_per_epoch", steps_per_epoch, 1,
                                                                  integer=True)
         if steps is None and source.length is None and getattr(source, "kind", "") == "dataset":
@@ -380,6 +381,27 @@ class Steps:
         if isinstance(first, (list, tuple)):
             return [np.concatenate([c[k] for c in chunks]) for k in range(len(first))]
         return np.concatenate(chunks)
+
+
+class _ClassWeighted:
+    r"""Batches whose sample weights are multiplied by the weight of each sample's class (Keras's
+    ``class_weight``: the class of a one-hot row is its largest entry's index); a class not in the
+    table weighs 1."""
+
+    def __init__(self, source, class_weight):
+        self.source, self.length = source, source.length
+        self.kind = getattr(source, "kind", "arrays")
+        self.table = {int(k): float(v) for k, v in class_weight.items()}
+
+    def epoch(self, steps=None):
+        from .training import _class_labels
+        for data in self.source.epoch(steps):
+            x, y, w = unpack_x_y_sample_weight(data)
+            if y is None or isinstance(y, (list, tuple, dict)):
+                raise ValueError("fit: class_weight needs batches with one target array (x, y); give "
+                                 "sample_weight per output for a model with several.")
+            weights = np.array([self.table.get(int(c), 1.0) for c in _class_labels(y)], dtype=np.float32)
+            yield x, y, weights if w is None else np.asarray(w, dtype=np.float32).reshape(-1) * weights
 
 
 class _BatchView(dict):
