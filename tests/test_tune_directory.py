@@ -26,10 +26,14 @@ def build(hp):
     return None             # the space only: run_trial scores a trial itself
 
 
+PAUSE = 0.0       # seconds a trial of Quick takes (the concurrent test makes the two searches overlap)
+
+
 class Quick(tune.RandomSearch):
     r"""A search whose trials cost nothing: the score is a function of the values."""
 
     def run_trial(self, trial, *args, **kwargs):
+        time.sleep(PAUSE)
         return float((trial.hyperparameters.get("units") - 7) ** 2)
 
 
@@ -188,7 +192,9 @@ def test_a_second_process_is_refused_naming_the_holder_until_the_holder_is_kille
 def test_two_searches_at_once_stay_consistent(tmp_path):
     script = ("import sys; sys.path.insert(0, {here!r})\n"
               "from neurona import tune\n"
+              "import test_tune_directory\n"
               "from test_tune_directory import quick\n"
+              "test_tune_directory.PAUSE = 0.2\n"
               "try:\n"
               "    quick({directory!r}, max_trials=6).search(verbose=0)\n"
               "    print('searched')\n"
