@@ -9,7 +9,8 @@ The search space is found by running ``build(hp)`` here once with the defaults, 
 value of every parent of a conditional scope, so that every condition's parameters are known
 before the first trial. The loop then keeps every worker busy: ask the oracle, submit, and on each
 finished trial tell the oracle and write the trial's file. Running the same script again continues
-the search (``overwrite=False``): finished trials are read back, interrupted ones run again.
+the search (``overwrite=False``): finished trials are read back (each file checked), interrupted ones
+run again. A search holds its folder's lock while it runs; a second one is refused, naming it.
 """
 from __future__ import annotations
 
