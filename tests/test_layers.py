@@ -379,6 +379,7 @@ REQUIRED_ARGUMENTS = {
     ("layers", "gru"): {"units": 3},
     ("layers", "bidirectional"): {"layer": layers.LSTM(3)},
     ("layers", "time_distributed"): {"layer": layers.Dense(3)},
+    ("layers", "multi_head_attention"): {"num_heads": 2, "key_dim": 4},
     ("layers", "lambda"): {"function": "neurona.ops:square"},
     ("layers", "gaussian_noise"): {"stddev": 0.1},
     ("layers", "gaussian_dropout"): {"rate": 0.2},
@@ -417,6 +418,8 @@ EXTRA_EXAMPLES = [
                                     backward_layer=layers.GRU(4, return_sequences=True, go_backwards=True))),
     ("layers", layers.LayerNormalization(axis=[-2, -1], epsilon=1e-5, center=False, gamma_regularizer=L2(0.1))),
     ("layers", layers.GroupNormalization(groups=4, scale=False)),
+    ("layers", layers.Attention(use_scale=True)),
+    ("layers", layers.MultiHeadAttention(4, 8, value_dim=6, use_bias=False, output_shape=10, kernel_regularizer=L2(0.1))),
 ]
 
 

@@ -61,6 +61,11 @@ def _case(name):
                                                           beta_regularizer=nr.regularizers.L2(0.3)), [(3, 4)]),
         "layer_normalization-2-axes": (layers.LayerNormalization(axis=[-2, -1], scale=False), [(3, 4)]),
         "group_normalization": (layers.GroupNormalization(groups=2, gamma_initializer="random_normal"), [(3, 4)]),
+        "attention": (layers.Attention(use_scale=True), [(3, 2), (4, 2)]),
+        "attention-key": (layers.Attention(), [(3, 2), (4, 3), (4, 2)]),
+        # (without biases: the key's bias adds the same score to every key, and its gradient is exactly 0)
+        "multi_head_attention": (layers.MultiHeadAttention(2, 3, use_bias=False,
+                                                           kernel_regularizer=nr.regularizers.L2(0.1)), [(3, 4), (2, 5)]),
         "lambda": (layers.Lambda(lambda x: nr.ops.tanh(x) * nr.ops.sum(x, axis=-1, keepdims=True)), [(4,)]),
         "identity": (layers.Identity(), [(4,)]),
         "activity_regularization": (layers.ActivityRegularization(l1=0.1, l2=0.3), [(4,)]),
@@ -88,7 +93,8 @@ CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_n
          "batch_normalization-no-scale", "softmax", "relu", "relu-capped", "leaky_relu", "elu", "dense-activity", "dense-3d",
          "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide",
          "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before", "bidirectional",
-         "time_distributed", "layer_normalization", "layer_normalization-2-axes", "group_normalization"]
+         "time_distributed", "layer_normalization", "layer_normalization-2-axes", "group_normalization",
+         "attention", "attention-key", "multi_head_attention"]
 #: layers whose inputs are integer ids (no gradient flows to them)
 INTEGER_INPUTS = {"embedding"}
 CASES += ["lambda", "identity", "activity_regularization", "prelu", "prelu-shared",

@@ -6,13 +6,17 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
 
     core            Dense, Activation, Dropout, Softmax, ReLU, LeakyReLU, ELU
     reshaping       Flatten, Reshape
-    normalization   Normalization (adapt), BatchNormalization
+    normalization   Normalization (adapt), BatchNormalization, LayerNormalization, GroupNormalization
     merging         Add, Subtract, Multiply, Average, Maximum, Concatenate (and add(), ...)
     op              Op: an autodiff operation inside a functional graph
     input_layer     InputLayer
     convolutional   Conv1D/2D/3D, Conv1D/2DTranspose, DepthwiseConv1D/2D, SeparableConv1D/2D
     pooling         Max/AveragePooling1D/2D/3D, GlobalMax/AveragePooling1D/2D/3D
     spatial         ZeroPadding, Cropping, UpSampling (1D/2D/3D)
+    embedding       Embedding (mask_zero); masking: Masking and the mask carried with the values
+    recurrent       SimpleRNN, LSTM, GRU (backpropagation through time by hand)
+    wrappers        Bidirectional, TimeDistributed
+    attention       Attention, MultiHeadAttention
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -28,6 +32,7 @@ from .embedding import Embedding
 from .masking import Masking
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed
+from .attention import Attention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv1D,
                             DepthwiseConv2D, SeparableConv1D, SeparableConv2D)
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
@@ -47,7 +52,8 @@ __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyR
            "Normalization", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
            "Concatenate", "add", "subtract", "multiply", "average", "maximum", "concatenate", "InputLayer", "Input", "Op",
            "Merge", "get", "register", "registry", "sample_shape", "Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
-           "Bidirectional", "TimeDistributed", "LayerNormalization", "GroupNormalization"]
+           "Bidirectional", "TimeDistributed", "LayerNormalization", "GroupNormalization",
+           "Attention", "MultiHeadAttention"]
 
 __all__ += ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
             "SeparableConv1D", "SeparableConv2D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
