@@ -111,6 +111,10 @@ CASES = {
     "prod-all-keepdims": (lambda a: ad.ops.prod(a, keepdims=True), rng_arrays(68, (2, 3), low=0.5, high=2.0)),
     "einsum-matmul": (lambda a, b: ad.ops.einsum("ij,jk->ik", a, b), rng_arrays(69, (3, 4), (4, 2))),
     "einsum-diagonal-and-free": (lambda a, b: ad.ops.einsum("iij,k->jk", a, b), rng_arrays(70, (3, 3, 2), (4,))),
+    "windows-strided-padded": (lambda a: ad.ops.windows(a, (2, 3), (2, 1), (1, 1), ((0, 1), (1, 1)), (2, 4)),
+                               rng_arrays(71, (2, 4, 4, 2))),
+    "fold-dilated": (lambda c: ad.ops.fold(c, (5, 4), (2, 2), (1, 1), (2, 1), ((0, 0), (0, 0))),
+                     rng_arrays(72, (2, 3, 3, 2, 2, 2))),
 }
 
 

@@ -115,7 +115,7 @@ def test_every_regularizer_backward_autodiff_numerical_agree(name):
 
 
 def test_every_layer_in_one_model_with_a_dropout_mask_shared_by_all_three():
-    assert canonical_names(layers.registry) == sorted(engine.LAYERS)
+    assert not [m for m in engine.missing() if m.startswith("layer")]      # a table entry or its own call
     y = one_hot_targets(np.random.default_rng(5), n=8)
     report = check([Dense(6, activation="relu"), Dropout(0.5), Dense(3, use_bias=False), Activation("softmax")],
                    "categorical_crossentropy", data(5, n=8), y, seed=3)

@@ -181,3 +181,15 @@ def test_every_case_builds_from_its_config():
         layer, shapes = make()
         again = nr.layers.get(layer.get_config())
         assert again == layer, name
+
+
+def test_a_convolutional_model_passes_the_three_way_gradient_check():
+    from neurona.gradcheck import check_gradients
+    model = nr.Sequential([nr.Input((6, 5, 2)), layers.Conv2D(3, 3, padding="same", activation="tanh"),
+                           layers.MaxPooling2D(2), layers.Conv2D(2, 2, activation="sigmoid"),
+                           layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).normal(size=(4, 6, 5, 2))
+    report = check_gradients(model, x, np.arange(4) % 3)
+    assert report.passed, str(report)
+    assert all(row.autodiff is not None for row in report.rows)

@@ -5,6 +5,7 @@ import pickle
 import random
 import struct
 
+import conv_cases
 import numpy as np
 import pytest
 from safetensors.numpy import save as st_save
@@ -61,11 +62,16 @@ LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation":
 MERGES = ["add", "subtract", "multiply", "average", "maximum", "concatenate"]
 #: layers that stand for something else in a model file
 NOT_STORED = {"input_layer"}
+#: the convolutional, pooling and spatial layers: round-tripped in models of images, one case each
+IMAGE_CASES = {}
+for _name, _make in conv_cases.CASES.items():
+    IMAGE_CASES.setdefault(_make()[0]._registry_name, _make)
 
 
 def test_every_registered_layer_type_round_trips(tmp_path):
     names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
-    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES), "add the new layer type to LAYER_ARGUMENTS"
+    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES), \
+        "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
     stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features
     model = nr.Sequential([*stack, layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
@@ -80,6 +86,21 @@ def test_every_registered_layer_type_round_trips(tmp_path):
         loaded = nr.load_model(tmp_path / "m.keras")
         assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in net.layers]
         assert np.array_equal(loaded.predict(X), net.predict(X))
+
+
+def test_every_image_layer_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, make_case in sorted(IMAGE_CASES.items()):
+        layer, shapes = make_case()
+        model = nr.Sequential([nr.Input(shapes[0]), layer, layers.Flatten(), layers.Dense(2, activation="softmax")],
+                              seed=3)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        x = rng.normal(size=(6, *shapes[0])).astype(np.float32)
+        model.fit(x, np.arange(6) % 2, epochs=1, verbose=0)
+        model.save(tmp_path / f"{name}.keras")
+        loaded = nr.load_model(tmp_path / f"{name}.keras")
+        assert [lay.get_config() for lay in loaded.layers] == [lay.get_config() for lay in model.layers], name
+        assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0)), name
 
 
 def make(optimizer="adam", dtype="float32"):
@@ -298,7 +319,9 @@ def test_unknown_layer_and_bad_arguments(tmp_path):
     path, tensors, metadata = saved(tmp_path)
     for layer, message in [({"name": "os.system", "command": "touch pwned"}, "Unknown layer 'os.system'"),
                            ({"name": "dense", "units": -3}, "units"),
-                           ({"name": "dense", "units": 10 ** 9}, "larger than all the file's tensors")]:
+                           ({"name": "dense", "units": 10 ** 9}, "larger than all the file's tensors"),
+                           ({"name": "conv2d", "filters": 10 ** 6, "kernel_size": [300, 300]},
+                            "declares 1000000 filters of \\[300, 300\\], more than all the file's tensors")]:
         config = json.loads(metadata["model"])
         config["layers"][0] = layer
         path.write_bytes(st_save(tensors, metadata=metadata | {"model": json.dumps(config)}))
