@@ -314,7 +314,8 @@ class Int(Numerical):
     def check_value(self, value):
         super().check_value(value)
         if not float(value).is_integer():
-            raise ValueError(f"{self.name!r} must be an integer in [{self.min_value}, {self.max_value}]; got {value!r}.")
+            raise ValueError(f"{self.name!r} must be an integer in [{self.min_value}, {self.max_value}]; "
+                             f"got {value!r}.")
 
     def prob_to_value(self, prob):
         if self.step is None:
