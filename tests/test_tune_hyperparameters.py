@@ -126,3 +126,17 @@ def test_tune_new_entries_false_fixes_new_parameters_at_their_default():
     assert hp.Int("units", 8, 64, step=8, default=16) == 16
     assert isinstance(hp.space[0], Fixed) and hp.space[0].value == 16
     assert math.isclose(hp.Float("x", 0.5, 1.0), 0.5)
+
+
+def test_check_value_and_on_grid_know_each_kind_without_listing_it():
+    big = Int("n", 0, 10**15, step=5)
+    assert big.on_grid(10**15) and not big.on_grid(7) and not big.on_grid(-5) and not big.on_grid(2.5)
+    with pytest.raises(ValueError, match="must be an integer"):
+        Int("u", 2, 16).check_value(5.5)
+    Int("u", 2, 16).check_value(16)
+    with pytest.raises(ValueError, match="fixed at 3"):
+        Fixed("f", 3).check_value(4)
+    with pytest.raises(ValueError, match="fixed at 1"):
+        Fixed("f", 1).check_value(True)
+    assert Int("b", 2, 64, step=2, sampling="log").on_grid(32) and not Int("b", 2, 64, step=2, sampling="log").on_grid(48)
+    assert list(Int("a", 32, 128, step=32).grid_values()) == Int("a", 32, 128, step=32).values
