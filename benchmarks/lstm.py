@@ -17,6 +17,8 @@ speed drifts); the ratio neurona / torch is the median of the rounds' ratios, ag
 ``--threads`` threads, float32; the one not training is stopped (SIGSTOP): the BLAS's and OpenMP's
 idle threads spin for a while after their work, and beside a stopped process nothing spins (in one
 process, an epoch of torch right after one of neurona took 3.5x longer than after one of torch).
+Besides the wall-clock epoch, each worker's CPU time (all its threads) is printed: on a machine
+shared with other work it varies less than the wall clock.
 
 What bounds an epoch: the products. Per sample and step, the LSTM does the projection x_t W
 (d x 4u multiply-adds), the recurrence h_{t-1} U (u x 4u), and twice each again backwards (the
@@ -139,11 +141,14 @@ def gemm_seconds(shape_a, shape_b, repeats=30):
 
 
 def products_bound(args) -> dict:
-    r"""The seconds of an epoch's products alone, at NumPy's measured rate for each shape."""
+    r"""The seconds of an epoch's products alone, at NumPy's measured rate for each shape, on the
+    BLAS threads the LSTM layer uses (measured in neurona's process)."""
+    from neurona.layers.recurrent import _blas_threads
     n, T, d, u, B = args.samples, args.steps, args.features, args.units, args.batch_size
     batches = -(-n // B)
-    projection = gemm_seconds((B * T, d), (d, 4 * u))        # x W of all steps at once
-    recurrence = gemm_seconds((B, u), (u, 4 * u))            # h_{t-1} U of one step
+    with _blas_threads(B, u, 4 * u):
+        projection = gemm_seconds((B * T, d), (d, 4 * u))    # x W of all steps at once
+        recurrence = gemm_seconds((B, u), (u, 4 * u))        # h_{t-1} U of one step
     seconds = batches * 3 * (projection + T * recurrence)    # forward, and the two products of the backward
     flops = 2 * 3 * n * T * 4 * u * (d + u)
     return {"projection_ms": 1e3 * projection, "recurrence_us": 1e6 * recurrence,
@@ -161,9 +166,11 @@ def worker(args):
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         if line.strip() == "epoch":
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             framework.epoch()
-            print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+            print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}), flush=True)
+        elif line.strip() == "bound":
+            print(json.dumps(products_bound(args)), flush=True)
         elif line.strip() == "accuracy":
             print(json.dumps({"accuracy": framework.accuracy()}), flush=True)
 
@@ -224,23 +231,28 @@ def main():
     print(f"LSTM({args.units}) -> Dense({CLASSES}) on {args.samples} x {args.steps} steps x {args.features} features, "
           f"batch {args.batch_size}")
     times = {name: [] for name in frameworks}
+    cpu = {name: [] for name in frameworks}
     ratios = []
     for round_ in range(args.repeats):
         order = list(frameworks) if round_ % 2 == 0 else list(frameworks)[::-1]
         for name in order:
-            times[name].append(frameworks[name].ask("epoch")["seconds"])
+            answer = frameworks[name].ask("epoch")
+            times[name].append(answer["seconds"])
+            cpu[name].append(answer["cpu"])
         ratios.append(times["neurona"][-1] / times["torch"][-1])
         print(f"round {round_ + 1}: neurona {times['neurona'][-1]:.3f} s, torch {times['torch'][-1]:.3f} s, "
-              f"ratio {ratios[-1]:.2f}")
+              f"ratio {ratios[-1]:.2f}   (CPU time: neurona {cpu['neurona'][-1]:.3f} s, torch {cpu['torch'][-1]:.3f} s)")
     ratio = statistics.median(ratios)
-    bound = products_bound(args)
+    bound = frameworks["neurona"].ask("bound")
     result = {"cpu": cpu_name(), "blas": blas_kernels(), "threads": THREADS, "config": vars(args),
               "neurona_epoch_s": statistics.median(times["neurona"]), "torch_epoch_s": statistics.median(times["torch"]),
               "ratio": ratio, "target": TARGET, "rounds": ratios,
+              "neurona_cpu_s": statistics.median(cpu["neurona"]), "torch_cpu_s": statistics.median(cpu["torch"]),
               "accuracy": {name: f.ask("accuracy")["accuracy"] for name, f in frameworks.items()}, **bound,
               "load_average_end": os.getloadavg()[0]}
     print(f"epoch (median): neurona {result['neurona_epoch_s']:.3f} s, torch {result['torch_epoch_s']:.3f} s; "
-          f"ratio {ratio:.2f} (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'})")
+          f"ratio {ratio:.2f} (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'}); CPU time (all threads) "
+          f"neurona {result['neurona_cpu_s']:.3f} s, torch {result['torch_cpu_s']:.3f} s")
     print(f"training accuracy after {1 + args.repeats} epochs: neurona {result['accuracy']['neurona']:.3f}, "
           f"torch {result['accuracy']['torch']:.3f}")
     print(f"products alone (NumPy float32): projection (batch x steps, d) @ (d, 4u) {bound['projection_ms']:.2f} ms "
