@@ -99,3 +99,57 @@ def test_the_reference_shows_tune_and_playground(site):
     assert "results_summary" in tune and "BayesianOptimization" in tune and "ranked_trials" in tune
     playground = (site / "reference" / "playground" / "index.html").read_text(encoding="utf-8")
     assert "from_hash" in playground and "Experiment" in playground and "node_outputs" in playground
+
+
+#: (code box's scrollWidth, clientWidth) of the signature under a heading of the API reference
+_SIGNATURE_WIDTHS = """(ident) => { const code = document.getElementById(ident).nextElementSibling.querySelector('code');
+    return [code.scrollWidth, code.clientWidth]; }"""
+#: the places where an output line of a tutorial wraps between two characters of a number
+_BREAKS_IN_NUMBERS = """() => {
+  const found = [], range = document.createRange();
+  for (const pre of document.querySelectorAll('.jp-OutputArea-output pre')) {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    let top = null, previous = '';
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      for (let i = 0; i < node.length; i++) {
+        if (node.data[i] === '\\n') { top = null; continue; }
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        if (!box) continue;
+        if (top !== null && box.top > top + 2 && /[0-9.]/.test(previous) && /[0-9.]/.test(node.data[i]))
+          found.push(node.data.slice(Math.max(0, i - 10), i + 10));
+        top = box.top; previous = node.data[i];
+      }
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import shutil
+    if shutil.which("chromium") is None:
+        pytest.skip("no Chromium to render the site with")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_reference_shows_whole_signatures_and_the_tutorials_whole_numbers(site, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        for reference, ident in (("models", "neurona.layers.Dense"), ("optimizers", "neurona.optimizers.Adam")):
+            page.goto((site / "reference" / reference / "index.html").resolve().as_uri())
+            scrolled, shown = page.evaluate(_SIGNATURE_WIDTHS, ident)
+            assert scrolled <= shown, f"{ident}'s signature is cut off: {scrolled} px in a box of {shown}"
+        page.goto((site / "tutorials" / "000_supervised_learning" / "index.html").resolve().as_uri())
+        assert page.locator(".jp-OutputArea-output pre", has_text="val_loss").count() > 0
+        assert page.evaluate(_BREAKS_IN_NUMBERS) == []
+    finally:
+        page.close()
