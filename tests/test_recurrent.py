@@ -309,3 +309,18 @@ def test_stacked_layers_and_dropout_hand_the_mask_on(keras):
     dropout.build((None, 3, 4))
     masked = with_mask(np.ones((2, 3, 4)), np.array([[1, 1, 0], [1, 0, 0]], bool))
     np.testing.assert_array_equal(mask_of(dropout.forward(masked, training=True)), mask_of(masked))
+
+
+def test_explain_writes_out_the_first_lstm_step():
+    model = nr.Sequential([nr.Input((3, 2)), layers.LSTM(2), layers.Dense(1, activation="sigmoid")], seed=0)
+    model.compile(loss="binary_crossentropy")
+    x = np.array([[[0.5, -1.0], [0.2, 0.3], [1.0, 0.0]]], dtype="float32")
+    lines = []
+    record = model.explain(x, np.array([1.0]), print_fn=lines.append)["layers"][0]
+    one_step = layers.LSTM(2)
+    one_step.build((None, 1, 2))
+    one_step.set_weights(model.layers[0].get_weights())
+    np.testing.assert_allclose(record["h_1"], one_step(x[:, :1])[0], rtol=1e-6)
+    np.testing.assert_allclose(record["c_1"], record["i_1"] * record["g_1"], rtol=1e-6)
+    text = "\n".join(map(str, lines))
+    assert "c_1 = f_1 c_0 + i_1 g_1" in text and "h_1 = o_1 tanh(c_1)" in text

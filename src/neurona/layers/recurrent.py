@@ -511,6 +511,35 @@ class LSTM(Recurrent):
             dh = dh_carried + (back if self._recurrent_drop is None else back * self._recurrent_drop)
         return dZ, dZ
 
+    # -- explain: the first step of the first sequence, with numbers --------------------------------
+    def explain_forward(self, a_prev):
+        r"""The layer's output and its first step (of the first sample) written out gate by gate."""
+        x = np.asarray(a_prev)[:1]
+        x1 = x[0, -1 if self.go_backwards else 0]
+        u = self.units
+        z = x1 @ self.kernel + (self.bias if self.use_bias else 0.0)         # h_0 = 0, c_0 = 0
+        s, f_act = self.recurrent_activation, self.activation
+        i, f, g, o = s(z[:u]), s(z[u:2 * u]), f_act(z[2 * u:3 * u]), s(z[3 * u:])
+        c = i * g
+        return {"a": self.forward(a_prev), "x_1": x1, "z_1": z, "i_1": i, "f_1": f, "g_1": g, "o_1": o, "c_1": c,
+                "h_1": o * f_act(c)}
+
+    def explain_lines(self, record, line, l, backward):
+        if backward:
+            return super().explain_lines(record, line, l, backward)
+        s, f_act = self.recurrent_activation._registry_name, self.activation._registry_name
+        bias = f" + b[{l}]" if self.use_bias else ""
+        return [line("x_1", record["x_1"], f"the first step of the first sequence of a[{l - 1}]"),
+                line(f"z_1[{l}]", record["z_1"], f"x_1 W[{l}] + h_0 U[{l}]{bias}  (h_0 = 0; blocks i, f, c, o)"),
+                line("i_1", record["i_1"], f"{s}(z_i): how much of the candidate enters"),
+                line("f_1", record["f_1"], f"{s}(z_f): how much of c_0 is kept"),
+                line("g_1", record["g_1"], f"{f_act}(z_c): the candidate"),
+                line("o_1", record["o_1"], f"{s}(z_o): how much of the cell is shown"),
+                line("c_1", record["c_1"], "f_1 c_0 + i_1 g_1  (c_0 = 0)"),
+                line("h_1", record["h_1"], f"o_1 {f_act}(c_1)"),
+                line(f"a[{l}]", record["a"], "h_T of every sequence (the same step repeated over t = 1 .. T)"
+                     if not self.return_sequences else "h_1 .. h_T of every sequence")]
+
     def _tape_step(self, p, h, state):
         u, s, f_act = self.units, self.recurrent_activation, self.activation
         z = p + ops.matmul(h, self.recurrent_kernel)
