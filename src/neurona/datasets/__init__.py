@@ -1,5 +1,6 @@
 r"""Datasets: small real sets bundled with the package, the slides' toy sets, the playground's 2-D
-sets, and MNIST / Fashion-MNIST (IDX files read from a folder, a cache or the web)."""
+sets, and MNIST / Fashion-MNIST (IDX files read from a folder, a cache or the web); CIFAR-10 and IMDB
+in Keras's layout from their published files on this machine."""
 
 from .bundled import (
     BUNDLED,
@@ -10,7 +11,7 @@ from .bundled import (
     load_digits,
     load_iris,
 )
-from . import fashion_mnist, mnist
+from . import cifar10, fashion_mnist, imdb, mnist
 from .download import data_home, fetch
 from .idx import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist, parse_idx, read_idx
 from .playground import make_circle, make_gauss, make_reg_gauss, make_reg_plane, make_spiral, make_xor
@@ -29,11 +30,13 @@ __all__ = [
     "DOWNLOADABLE",
     "FASHION_MNIST_CLASSES",
     "chocolate_prices",
+    "cifar10",
     "class_names",
     "data_home",
     "feature_names",
     "fashion_mnist",
     "fetch",
+    "imdb",
     "load",
     "load_breast_cancer",
     "load_digits",
