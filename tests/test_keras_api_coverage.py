@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import types
+from pathlib import Path
 
 import pytest
 
@@ -23,27 +24,19 @@ import neurona  # noqa: E402
 MODULES = ("", "layers", "ops", "initializers", "constraints", "random", "config", "utils", "losses", "metrics",
            "optimizers", "callbacks", "activations", "regularizers", "saving")
 
-_CONV = r"Conv|Pool|Cropping|ZeroPadding|UpSampling|SpatialDropout|depth_to_space|space_to_depth"
-_RECURRENT = r"RNN|LSTM|GRU|Bidirectional|TimeDistributed|StackedRNNCells|^Embedding$|ReversibleEmbedding"
 _PREPROCESSING = (r"^Random|AugMix|AutoContrast|CutMix|MixUp|RandAugment|Solarization|Equalization|CenterCrop|"
                   r"Resizing|Rescaling|Pipeline|CategoryEncoding|Discretization|Hashing|HashedCrossing|"
-                  r"IntegerLookup|StringLookup|TextVectorization|Normalization$|MelSpectrogram|STFTSpectrogram|"
+                  r"IntegerLookup|StringLookup|TextVectorization|MelSpectrogram|STFTSpectrogram|"
                   r"MaxNumBoundingBoxes|ContrastLimitedAdaptiveHistogramEqualization|FeatureSpace")
 
 #: (module, pattern of names, why neurona leaves them out)
 OUT_OF_SCOPE = [
-    ("layers", _CONV, "convolutional and pooling layers: the next issue (convolutional networks)"),
-    ("layers", _RECURRENT, "recurrent and sequence layers: the next issue (sequence models)"),
-    ("layers", _PREPROCESSING, "image, audio and text preprocessing layers: the next issue (data preprocessing)"),
-    ("layers", r"Attention", "attention layers: with the sequence models (next issue)"),
-    ("layers", r"^(LayerNormalization|Masking|GroupNormalization|RMSNormalization|UnitNormalization)$",
-     "normalization over features and masking: with the sequence layers"),
+    ("layers", _PREPROCESSING, "image, audio and text preprocessing layers: data preparation outside the network"),
     ("layers", r"JaxLayer|FlaxLayer|TorchModuleWrapper|TFSMLayer",
      "wrappers of another framework's modules (JAX, Flax, PyTorch, TensorFlow SavedModel)"),
-    ("layers", r"^SpectralNormalization$|^Wrapper$", "layer wrappers: with the sequence layers (TimeDistributed)"),
-    ("ops", r"conv|pool|ctc_|extract_sequences|^fold$|^unfold$|dot_product_attention|stft|fft|^rfft$|^irfft$|"
+    ("ops", r"ctc_|extract_sequences|dot_product_attention|stft|fft|^rfft$|^irfft$|"
             r"^image$|hamming|hanning|kaiser|bartlett|blackman|rearrange|depth_to_space|space_to_depth",
-     "convolution, signal processing and attention kernels: with the convolutional and sequence layers"),
+     "signal processing (STFT, windows), CTC and attention kernels, image patches: for audio and text models"),
     ("ops", r"^(cond|fori_loop|while_loop|scan|associative_scan|map|switch|vectorized_map|vectorize|jvp|"
             r"custom_gradient)$",
      "a compiler's control flow and transforms (JAX/TensorFlow graphs); eager NumPy code uses Python's own"),
@@ -52,18 +45,18 @@ OUT_OF_SCOPE = [
     ("ops", r"^bitwise_|^(left_shift|right_shift|gcd|lcm|nextafter|saturate_cast)$",
      "integer bit arithmetic and dtype saturation: no meaning for the engine's float tensors"),
     ("ops", r"^(linalg|nn|numpy|image)$", "sub-namespaces of keras.ops: their functions are counted under ops"),
-    ("initializers", r"(?i)stft", "STFT initializer: for the signal layers (next issue)"),
+    ("initializers", r"(?i)stft", "STFT initializer: for audio layers (spectrograms)"),
     ("optimizers", r"^(LossScaleOptimizer|Muon|MultiOptimizer|OptimizerMap|ScheduleFreeAdamW)$",
      "loss scaling (mixed precision), per-variable optimizer maps and optimizers for large transformers"),
     ("optimizers", r"^legacy$", "TensorFlow 1 optimizers"),
-    ("losses", r"^(CTC|ctc)$", "CTC: a loss of sequence models (next issue)"),
-    ("callbacks", r"^(OrbaxCheckpoint|TensorBoard|RemoteMonitor)$",
-     "Orbax (JAX) checkpoints, TensorBoard event files and HTTP monitors: other programs' formats"),
+    ("losses", r"^(CTC|ctc)$", "CTC: the alignment loss of speech and handwriting recognisers"),
+    ("callbacks", r"^(OrbaxCheckpoint|RemoteMonitor)$",
+     "Orbax (JAX) checkpoints and HTTP monitors: another backend's format, a server to post to"),
     ("config", r"flash_attention|is_nnx_enabled|dtype_policy|set_backend",
      "flash attention, Flax NNX, mixed-precision policies and switching backend: other backends' settings"),
     ("utils", r"dataset_from_directory|img|_to_img|get_file|bounding_boxes|model_to_dot|^legacy$|^FeatureSpace$",
-     "images, audio, text folders, feature preprocessing and downloads: the preprocessing issue; graph drawing "
-     "needs pydot"),
+     "images, audio, text folders, feature preprocessing and downloads: data preparation outside the network; "
+     "graph drawing needs pydot"),
     ("saving", r"^KerasFileEditor$", "editing .keras archives in place: neurona writes its own model files"),
     ("", r"^(applications|distillation|distribution|dtype_policies|export|legacy|mixed_precision|preprocessing|"
          r"quantizers|remat|src|tree|version|visualization|wrappers|device|name_scope|backend)$",
@@ -74,7 +67,7 @@ OUT_OF_SCOPE = [
 ]
 
 #: the share of in-scope names answered so far (a change that loses names fails)
-FLOOR = 0.90
+FLOOR = 0.88
 
 
 def keras_names(module: str) -> list[str]:
@@ -121,6 +114,18 @@ def test_out_of_scope_rules_name_keras_names():
     for module, pattern, reason in OUT_OF_SCOPE:
         assert reason, pattern
         assert any(re.search(pattern, n) for n in keras_names(module)), (module, pattern)
+
+
+def test_nothing_left_out_is_answered():
+    # a name neurona has is counted, not excused
+    answered_anyway = [(m, n) for m in MODULES for n in keras_names(m) if out_of_scope(m, n) and answered(m, n)]
+    assert not answered_anyway
+
+
+def test_the_docs_list_what_is_left_out_and_why():
+    page = (Path(__file__).parent.parent / "docs" / "guide" / "keras-api.md").read_text(encoding="utf-8")
+    for module, pattern, reason in OUT_OF_SCOPE:
+        assert reason in page, reason
 
 
 def test_out_of_scope_is_a_minority():

@@ -61,6 +61,42 @@ __all__ += ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", 
             "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "ZeroPadding1D",
             "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
             "UpSampling3D"]
+
+
+def serialize(layer) -> dict:
+    r"""Keras's ``layers.serialize``: the layer's config ({"name": type, ...}, what ``get`` takes back)."""
+    return layer.get_config()
+
+
+def deserialize(config, custom_objects=None):
+    r"""Keras's ``layers.deserialize``: the layer of a config (ours or Keras's {"class_name", "config"})."""
+    if custom_objects:
+        from ..sequential import custom_object_scope
+        with custom_object_scope(custom_objects):
+            from ..serialization import deserialize_keras_object
+            return deserialize_keras_object(config)
+    return get(config)
+
+
+class InputSpec:
+    r"""Keras's declaration of the inputs a layer accepts (dtype, shape, ndim, min_ndim, max_ndim, axes);
+    kept for programs that set ``self.input_spec``: neurona's layers check their inputs in ``build``."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype, self.shape, self.max_ndim, self.min_ndim = dtype, shape, max_ndim, min_ndim
+        self.ndim = len(shape) if shape is not None else ndim
+        self.axes = dict(axes or {})
+        self.allow_last_axis_squeeze, self.name, self.optional = allow_last_axis_squeeze, name, optional
+
+    def get_config(self) -> dict:
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
+                "min_ndim": self.min_ndim, "axes": self.axes}
+
+    def __repr__(self):
+        return f"InputSpec({', '.join(f'{k}={v!r}' for k, v in self.get_config().items() if v)})"
+
+
 __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
 # Keras's short names of the same classes
