@@ -430,3 +430,16 @@ def test_a_run_whose_loss_barely_moved_says_so(tmp_path, monkeypatch, capsys):
     assert "more --epochs, or --scale." in capsys.readouterr().err
     assert cli.main([*chocolate, "--learning-rate", "0.1"]) == 0
     assert "barely moved" not in capsys.readouterr().err
+
+
+def test_target_scaling_takes_integer_targets_and_folds_into_the_output_unit():
+    from neurona.cli.experiment import TargetScaling
+    from neurona.mlp import build_mlp
+
+    scaling = TargetScaling(np.array([10, 20, 30, 40]))                 # integers: scaled as floats
+    assert scaling.transform(np.array([10, 40])) == pytest.approx([-1.3416408, 1.3416408])
+    model = build_mlp(3, [], 1, output_activation=None, seed=0)
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    t_hat = model.predict(x)
+    scaling.fold_into(model)                                            # y_hat = mu + sigma t_hat
+    np.testing.assert_allclose(model.predict(x), scaling.mean + scaling.std * t_hat, rtol=1e-5, atol=1e-4)

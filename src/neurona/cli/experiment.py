@@ -296,7 +296,7 @@ class TargetScaling:
         self.std = std if std > 0 else 1.0          # a constant target: only shifted
 
     def transform(self, y):
-        return ((y - self.mean) / self.std).astype(y.dtype)
+        return ((y - self.mean) / self.std).astype(y.dtype if y.dtype.kind == "f" else "float64")
 
     def fold_into(self, model) -> None:
         r"""The output layer predicts y instead of t; the history speaks of y."""
