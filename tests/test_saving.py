@@ -70,7 +70,7 @@ for _name, _make in conv_cases.CASES.items():
 
 def test_every_registered_layer_type_round_trips(tmp_path):
     names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
-    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES), \
+    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES) | set(SEQUENCE_CASES), \
         "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
     stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features
@@ -101,6 +101,38 @@ def test_every_image_layer_round_trips(tmp_path):
         loaded = nr.load_model(tmp_path / f"{name}.keras")
         assert [lay.get_config() for lay in loaded.layers] == [lay.get_config() for lay in model.layers], name
         assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0)), name
+
+
+#: the sequence layers: round-tripped in models of sequences (ids for Embedding), one case each
+SEQUENCE_CASES = {
+    "embedding": lambda: layers.Embedding(9, 3, mask_zero=True),
+    "masking": lambda: layers.Masking(),
+    "simple_rnn": lambda: layers.SimpleRNN(3, return_sequences=True, go_backwards=True),
+    "lstm": lambda: layers.LSTM(3, return_sequences=True, recurrent_dropout=0.2, seed=1),
+    "gru": lambda: layers.GRU(3, return_sequences=True, reset_after=False),
+    "bidirectional": lambda: layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode="sum"),
+    "time_distributed": lambda: layers.TimeDistributed(layers.Dense(3, activation="tanh")),
+    "layer_normalization": lambda: layers.LayerNormalization(epsilon=1e-5),
+    "group_normalization": lambda: layers.GroupNormalization(groups=1),
+    "attention": lambda: layers.Attention(use_scale=True),
+    "multi_head_attention": lambda: layers.MultiHeadAttention(2, 2),
+}
+
+
+def test_every_sequence_layer_round_trips(tmp_path):
+    ids = np.random.default_rng(0).integers(0, 9, size=(6, 5))
+    for name, make_layer in sorted(SEQUENCE_CASES.items()):
+        inputs = nr.Input((5,))
+        x = layers.Embedding(9, 3, mask_zero=True)(inputs) if name != "embedding" else inputs
+        layer = make_layer()
+        x = layer([x, x]) if layer.n_inputs != 1 else layer(x)
+        model = nr.Model(inputs, layers.Dense(2, activation="softmax")(layers.Flatten()(x)), seed=3)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        model.fit(ids, np.arange(6) % 2, epochs=1, verbose=0)
+        model.save(tmp_path / f"{name}.keras")
+        loaded = nr.load_model(tmp_path / f"{name}.keras")
+        assert [lay.get_config() for lay in loaded.layers] == [lay.get_config() for lay in model.layers], name
+        assert np.array_equal(loaded.predict(ids, verbose=0), model.predict(ids, verbose=0)), name
 
 
 def make(optimizer="adam", dtype="float32"):

@@ -100,3 +100,28 @@ def test_lstm_sequence_model(real_keras):                      # noqa: F811
 def test_bidirectional_lstm_text_classifier(real_keras):       # noqa: F811
     run_both(short(bidirectional_program, n=32), real_keras, rtol=RTOL)     # Keras's masked LSTM: slow
     assert bidirectional_program(neurona, None)["accuracy"] > 0.85
+
+
+def keras_io_bidirectional_program(keras, initial, n=320, epochs=4):
+    r"""keras.io's "Bidirectional LSTM on IMDB", smaller: texts of any length (Input(shape=(None,)))."""
+    layers = keras.layers
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = layers.Embedding(VOCABULARY, 16)(inputs)
+    x = layers.Bidirectional(layers.LSTM(8, return_sequences=True))(x)
+    x = layers.Bidirectional(layers.LSTM(8))(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    start = model.get_weights()
+    if initial is not None:
+        model.set_weights(initial)
+    history = model.fit(TOKENS[:n], LABELS[:n], batch_size=32, epochs=epochs, shuffle=False, verbose=0)
+    loss, accuracy = model.evaluate(TOKENS[:n], LABELS[:n], verbose=0)
+    return {"initial": start, "losses": history.history["loss"] + [loss], "accuracy": accuracy, "model": model}
+
+
+def test_texts_of_any_length(real_keras):                     # noqa: F811
+    run_both(short(keras_io_bidirectional_program, n=32), real_keras, rtol=RTOL)
+    ours = keras_io_bidirectional_program(neurona, None, epochs=2)
+    model = ours["model"]
+    assert model.predict(TOKENS[:3, :5], verbose=0).shape == (3, 1)      # shorter texts than in training

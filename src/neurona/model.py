@@ -520,7 +520,7 @@ class Model(Training, Steps, layers_module.Layer):
                 xs[k] = v = v[..., 0]                        # dropped, or added where the model has one
             elif (*v.shape[1:], 1) == tuple(shape):
                 xs[k] = v = v[..., None]
-            if v.shape[1:] != tuple(shape):
+            if len(v.shape[1:]) != len(shape) or any(n is not None and n != g for g, n in zip(v.shape[1:], shape)):
                 which = f"input {k}" if len(xs) > 1 else name
                 if len(shape) == 1 and v.ndim == 2:
                     raise ValueError(f"{which} has {v.shape[1]} features per sample but the model expects "

@@ -131,13 +131,14 @@ def Input(shape=None, batch_size=None, dtype=None, name: str | None = None, batc
     if isinstance(shape, numbers.Integral):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)) or not shape or any(
-            not isinstance(n, numbers.Integral) or n < 1 for n in shape):
+            not (n is None or isinstance(n, numbers.Integral) and n >= 1) for n in shape):
         raise ValueError(f"Input needs shape=, a tuple of positive integers per sample such as (4,) "
-                         f"(the batch axis is left out); got shape={shape!r}.")
+                         f"(the batch axis is left out; None for a number of steps that varies, as (None,) "
+                         f"or (None, 8)); got shape={shape!r}.")
     dtype = np.dtype(dtype or "float32")
     if not np.issubdtype(dtype, np.floating):
         dtype = np.dtype("float32")         # integer inputs (class indices, counts) are fed as floats
-    return SymbolicTensor(tuple(int(n) for n in shape), dtype, name=name)
+    return SymbolicTensor(tuple(None if n is None else int(n) for n in shape), dtype, name=name)
 
 
 def call_layer(layer, inputs):

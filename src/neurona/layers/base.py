@@ -43,10 +43,12 @@ def sample_shape(owner: str, shape) -> tuple[int, ...]:
     if len(shape) >= 2:
         shape = shape[1:]
     for n in shape:
+        if n is None:
+            continue                            # a number of steps that varies (Input(shape=(None,)))
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
             raise ValueError(f"{owner}: every axis of an input shape (after the batch axis) must be an "
-                             f"integer >= 1; got {shape!r}.")
-    return tuple(int(n) for n in shape)
+                             f"integer >= 1 (None for a number of steps that varies); got {shape!r}.")
+    return tuple(None if n is None else int(n) for n in shape)
 
 
 class Layer(Configurable):
