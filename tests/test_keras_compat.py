@@ -87,7 +87,7 @@ def test_sequential_building_styles():
     outer.fit(X_TAB[:, :3], Y_REG, epochs=2, verbose=0)
     assert len(outer.weights) == 6
     with pytest.raises(NotImplementedError, match="dense"):
-        layers.Conv2D(32, 3)
+        layers.ConvLSTM2D(32, 3)
 
 
 # -- "The Functional API" --------------------------------------------------------------------
