@@ -324,3 +324,27 @@ def test_explain_writes_out_the_first_lstm_step():
     np.testing.assert_allclose(record["c_1"], record["i_1"] * record["g_1"], rtol=1e-6)
     text = "\n".join(map(str, lines))
     assert "c_1 = f_1 c_0 + i_1 g_1" in text and "h_1 = o_1 tanh(c_1)" in text
+
+
+def test_dense_and_layer_normalization_hand_the_mask_on(keras):
+    rng = np.random.default_rng(4)
+    ids = rng.integers(1, 9, size=(3, 5))
+    ids[0, 3:], ids[2, :2] = 0, 0
+    stack = lambda k: [k.layers.Embedding(9, 4, mask_zero=True), k.layers.Dense(3, activation="tanh"),   # noqa: E731
+                       k.layers.LayerNormalization(), k.layers.SimpleRNN(2)]
+    ours = nr.Sequential(stack(nr), seed=0)
+    ours.build((None, 5))
+    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs = keras.Sequential([keras.Input((5,), dtype="int32")] + stack(keras))
+    theirs.set_weights(weights)
+    g = rng.normal(size=(3, 2)).astype("float32")
+    y, grads = ours_gradients(ours, ids.astype("float32"), g)
+    y_k, grads_k = keras_gradients(theirs, ids, g)
+    np.testing.assert_allclose(y, y_k, atol=1e-5)
+    for mine, theirs_grad in zip(grads, grads_k):
+        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    from neurona.gradcheck import check_gradients
+    ours.compile(loss="mse")
+    report = check_gradients(ours, ids.astype("float32"), np.zeros((3, 2)))
+    assert report.passed, str(report)

@@ -214,6 +214,9 @@ def _dense(layer, x, params):
     a = activation(layer.activation, z)
     if layer.activity_regularizer is not None:
         total = total + penalty(layer.activity_regularizer, a, x.shape[0])
+    if x.ndim > 2:
+        from ..layers.masking import mask_of, with_mask
+        a = with_mask(a, mask_of(x))
     return a, total
 
 

@@ -66,7 +66,7 @@ class Dense(Layer):
             a = self.activation(z)
         if training:
             self._a = a
-        return a
+        return a if x.ndim == 2 else with_mask(a, mask_of(x))     # each step on its own: the mask holds
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if self.activity_regularizer is not None:

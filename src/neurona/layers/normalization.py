@@ -11,6 +11,7 @@ import numpy as np
 from .. import initializers
 from ..validation import check_number
 from .base import Layer, register
+from .masking import mask_of, with_mask
 
 
 def _features(owner, axis):
@@ -237,7 +238,8 @@ class _SampleNormalization(Layer):
         if training:
             self._x_hat, self._inv_std = x_hat, inv_std
         y = x_hat * self.gamma if self.scale else x_hat
-        return (y + self.beta if self.center else y).astype(x.dtype, copy=False)
+        y = (y + self.beta if self.center else y).astype(x.dtype, copy=False)
+        return with_mask(y, mask_of(x))                     # each sample on its own: the mask holds
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         x_hat, k = self._x_hat, 0
@@ -271,7 +273,7 @@ class _SampleNormalization(Layer):
         groups = ops.reshape(inputs, self._grouped_shape(inputs.shape))
         y = ops.reshape(_standardized_tape(groups, self._axes(groups), self.epsilon), inputs.shape)
         y = y * self.gamma if self.scale else y
-        return y + self.beta if self.center else y
+        return with_mask(y + self.beta if self.center else y, mask_of(inputs))
 
     def _grouped(self, x):
         return x.reshape(self._grouped_shape(x.shape))
