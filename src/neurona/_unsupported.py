@@ -22,7 +22,7 @@ def unsupported(module: str, name: str, known) -> Exception:
     scope = any(part.lower() in name.lower() for part in OUT_OF_SCOPE)
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close and not scope else ""
-    why = (f"{name} is not part of neurona: neurona implements dense (fully connected) networks on NumPy, "
-           f"not convolutional, recurrent or preprocessing layers." if scope else
+    why = (f"{name} is not part of neurona: neurona implements dense, convolutional and recurrent networks "
+           f"on NumPy, not every layer of Keras." if scope else
            f"{module} has no {name!r}.{hint}")
     return NotInNeurona(f"{why} {module} has: {', '.join(known)}.")
