@@ -9,7 +9,10 @@ WebSocket clients speaking the page's protocol. The script prints, over the roun
     new page: ready         seconds from opening the WebSocket to the server's "ready"
     new page: first state   seconds from its "configure" to the "state" it draws first
                             (its network built, its data drawn: the page's first answer)
-    training pages          frames per second each of the 7 playing pages received meanwhile
+    training pages          frames per second each of the 7 playing pages received meanwhile, and
+                            the frames of all pages per CPU second of the server (on a shared
+                            machine a process with more runnable threads takes more of the CPUs,
+                            so the rate alone does not compare two servers)
 
     python benchmarks/playground_load.py                   # 7 training pages, 5 rounds
     python benchmarks/playground_load.py --rows 0          # the generated circle set (500 points)
@@ -33,6 +36,12 @@ import websockets
 from machine import cpu_name
 
 LARGEST = {"networkShape": [8, 8, 8, 8, 8, 8], "dataset": "circle", "batchSize": 10}
+
+
+def cpu_seconds(pid: int) -> float:
+    r"""User + system CPU seconds of a process so far (Linux's /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
@@ -99,24 +108,25 @@ async def new_page(url: str) -> tuple[float, float]:
         return ready - opened, time.perf_counter() - ready
 
 
-async def measure(url: str, pages: int, rounds: int, pause: float, ack: bool, rows: int):
+async def measure(url: str, pages: int, rounds: int, pause: float, ack: bool, rows: int, pid: int):
     frames = [0] * pages
     events = [asyncio.Event() for _ in range(pages)]
     trainers = [asyncio.create_task(training_page(url, i, frames, events[i], ack, rows)) for i in range(pages)]
     await asyncio.wait_for(asyncio.gather(*(event.wait() for event in events)), 60)
     await asyncio.sleep(pause)                                  # every page well into its play
     readies, firsts = [], []
-    counted, t0 = sum(frames), time.perf_counter()
+    counted, t0, cpu0 = sum(frames), time.perf_counter(), cpu_seconds(pid)
     for _ in range(rounds):
         ready, first = await new_page(url)
         readies.append(ready)
         firsts.append(first)
         await asyncio.sleep(pause)
     rate = (sum(frames) - counted) / (time.perf_counter() - t0) / pages
+    per_cpu = (sum(frames) - counted) / max(1e-9, cpu_seconds(pid) - cpu0)
     for task in trainers:
         task.cancel()
     await asyncio.gather(*trainers, return_exceptions=True)
-    return readies, firsts, rate
+    return readies, firsts, rate, per_cpu
 
 
 def main():
@@ -131,8 +141,8 @@ def main():
     print(cpu_name())
     server, url = start_server()
     try:
-        readies, firsts, rate = asyncio.run(measure(url, options.pages, options.rounds, options.pause,
-                                                       not options.no_ack, options.rows))
+        readies, firsts, rate, per_cpu = asyncio.run(measure(url, options.pages, options.rounds, options.pause,
+                                                              not options.no_ack, options.rows, server.pid))
     finally:
         server.terminate()
         server.wait(10)
@@ -142,7 +152,8 @@ def main():
           f"{os.cpu_count()} CPUs")
     print(f"  new page: ready         median {statistics.median(readies):.3f} s, worst {max(readies):.3f} s")
     print(f"  new page: first state   median {statistics.median(firsts):.3f} s, worst {max(firsts):.3f} s")
-    print(f"  training pages          {rate:.1f} frames per second each")
+    print(f"  training pages          {rate:.2f} frames per second each, {per_cpu:.2f} frames per CPU second "
+          f"of the server")
 
 
 if __name__ == "__main__":
