@@ -348,3 +348,14 @@ def test_dense_and_layer_normalization_hand_the_mask_on(keras):
     ours.compile(loss="mse")
     report = check_gradients(ours, ids.astype("float32"), np.zeros((3, 2)))
     assert report.passed, str(report)
+
+
+def test_keras_arguments_of_pretrained_embeddings_and_cudnn():
+    vectors = np.arange(12.0).reshape(4, 3)
+    layer = layers.Embedding(4, 3, weights=[vectors], trainable=False)
+    np.testing.assert_array_equal(layer(np.array([[2, 0]]))[0], vectors[[2, 0]])
+    assert "weights" not in layer.get_config() and layers.get(layer.get_config()).get_config() == layer.get_config()
+    with pytest.raises(ValueError, match=r"one \(4, 3\) matrix"):
+        layers.Embedding(4, 3, weights=[np.zeros((3, 3))])
+    assert layers.LSTM(2, use_cudnn=False).get_config()["use_cudnn"] is False
+    assert layers.GRU(2, use_cudnn="auto").units == 2

@@ -22,14 +22,14 @@ class Embedding(Layer):
 
         y[n, t] = E[ids[n, t]],   dL/dE[k] = sum_{n, t: ids[n, t] = k} dL/dy[n, t]
 
-    ``mask_zero=True``: id 0 is padding; the output carries the mask ids != 0 (see ``masking``),
+    ``weights=[E]`` starts from given vectors (pretrained ones). ``mask_zero=True``: id 0 is padding; the output carries the mask ids != 0 (see ``masking``),
     which the recurrent layers after it read. ``input_dim`` is the vocabulary's size (with 0 for
     padding when ``mask_zero``); Keras's default initializer, ``"uniform"``, draws U(-0.05, 0.05).
     """
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero: bool = False,
-                 input_length: int | None = None, name: str | None = None, **keras_arguments):
+                 weights=None, input_length: int | None = None, name: str | None = None, **keras_arguments):
         if embeddings_constraint is not None:
             raise ValueError("Embedding: neurona has no weight constraints (embeddings_constraint=None); got "
                              f"{embeddings_constraint!r}.")
@@ -45,6 +45,16 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = None
         self.mask_zero = bool(mask_zero)
+        self._initial = None if weights is None else np.asarray(weights[0] if isinstance(weights, (list, tuple))
+                                                                else weights)
+        if self._initial is not None and self._initial.shape != (self.input_dim, self.output_dim):
+            raise ValueError(f"Embedding: weights must hold one ({self.input_dim}, {self.output_dim}) matrix; got "
+                             f"shape {self._initial.shape}.")
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("weights", None)                 # the arrays go to the model file, not the config
+        return config
 
     def build(self, input_shape, rng=None, dtype=None):
         vocabulary = self.input_dim
@@ -54,7 +64,10 @@ class Embedding(Layer):
             self.input_dim = vocabulary               # build sets input_dim to the last axis: not ours
 
     def setup(self, input_shape, rng, dtype):
-        self.add_param("embeddings", self.embeddings_initializer((self.input_dim, self.output_dim), rng, dtype))
+        shape = (self.input_dim, self.output_dim)
+        initial = self.embeddings_initializer(shape, rng, dtype) if self._initial is None else \
+            self._initial.astype(dtype)            # weights=[matrix]: pretrained vectors (GloVe, word2vec)
+        self.add_param("embeddings", initial)
         return (*input_shape, self.output_dim)
 
     def _ids(self, x):

@@ -356,7 +356,7 @@ class LSTM(Recurrent):
                  recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed=None,
-                 name: str | None = None, **keras_arguments):
+                 use_cudnn="auto", name: str | None = None, **keras_arguments):
         super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
                          kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer,
                          kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
@@ -364,6 +364,7 @@ class LSTM(Recurrent):
                          **keras_arguments)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
+        self.use_cudnn = use_cudnn                  # Keras's GPU switch: nothing to switch on NumPy
 
     def _initial_bias(self, rng, dtype):
         b = self.bias_initializer((4 * self.units,), rng, dtype)
@@ -577,8 +578,8 @@ class GRU(Recurrent):
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
-                 unroll: bool = False, reset_after: bool = True, seed=None, name: str | None = None,
-                 **keras_arguments):
+                 unroll: bool = False, reset_after: bool = True, seed=None, use_cudnn="auto",
+                 name: str | None = None, **keras_arguments):
         super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
                          kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer,
                          kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
@@ -586,6 +587,7 @@ class GRU(Recurrent):
                          **keras_arguments)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = bool(reset_after)
+        self.use_cudnn = use_cudnn                  # Keras's GPU switch: nothing to switch on NumPy
 
     def _initial_bias(self, rng, dtype):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
