@@ -11,7 +11,7 @@ import nbformat  # noqa: E402
 from notebooks import TUTORIALS, outputs_of, stream_text  # noqa: E402
 
 NAMES = sorted(p.name for p in TUTORIALS.glob("*.ipynb"))
-LECTURES = ["000", "001", "002", "003", "004"]
+LECTURES = ["000", "001", "002", "003", "004", "005"]
 
 
 def test_one_tutorial_per_lecture():
@@ -68,6 +68,13 @@ def test_worked_numbers_of_the_lectures(executed_tutorials):
     script, page = (line.split(":")[1].split() for line in lecture_003.splitlines()
                     if line.startswith(("script, epoch", "page,   epoch")))
     assert script == page and len(script) == 2                    # the exported script replays the page's losses
+    lecture_005 = text("005_convolutional_and_recurrent.ipynb")
+    assert "y[0, 0] = 0.5 + 0·1 + 1·0 + 2·-1 + 1·2 + 3·0 + 4·-2 + 2·1 + 4·0 + 6·-1 = -11.5" in lecture_005
+    assert "Conv2D equals the sums by hand: True" in lecture_005
+    assert "padding='same'   strides=2: 5x5 -> (3, 3)" in lecture_005
+    assert "c~ = tanh(z_c) = [0.0226 0.7967]" in lecture_005 and "LSTM equals the steps by hand: True" in lecture_005
+    accuracy = float(re.search(r"one epoch on 6000 images: test accuracy ([0-9.]+)", lecture_005).group(1))
+    assert accuracy > 0.8                                         # the small convnet reads most digits
 
 
 def test_the_descent_strategies_of_lecture_002_draw_three_different_curves(executed_tutorials):
