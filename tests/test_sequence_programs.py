@@ -92,13 +92,13 @@ def test_imdb_style_embedding_classifier(real_keras):          # noqa: F811
 
 
 def test_lstm_sequence_model(real_keras):                      # noqa: F811
-    run_both(short(lstm_sequence_program), real_keras, rtol=RTOL)
+    run_both(short(lstm_sequence_program, n=24), real_keras, rtol=RTOL)
     losses = lstm_sequence_program(neurona, None)["losses"]
     assert losses[-1] < 0.01 * losses[0]
 
 
 def test_bidirectional_lstm_text_classifier(real_keras):       # noqa: F811
-    run_both(short(bidirectional_program, n=32), real_keras, rtol=RTOL)     # Keras's masked LSTM: slow
+    run_both(short(bidirectional_program, n=16), real_keras, rtol=RTOL)     # Keras's masked LSTM: slow
     assert bidirectional_program(neurona, None)["accuracy"] > 0.85
 
 
@@ -121,7 +121,7 @@ def keras_io_bidirectional_program(keras, initial, n=320, epochs=4):
 
 
 def test_texts_of_any_length(real_keras):                     # noqa: F811
-    run_both(short(keras_io_bidirectional_program, n=32), real_keras, rtol=RTOL)
+    run_both(short(keras_io_bidirectional_program, n=16), real_keras, rtol=RTOL)
     ours = keras_io_bidirectional_program(neurona, None, epochs=2)
     model = ours["model"]
     assert model.predict(TOKENS[:3, :5], verbose=0).shape == (3, 1)      # shorter texts than in training
