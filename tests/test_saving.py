@@ -62,6 +62,8 @@ LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation":
 MERGES = ["add", "subtract", "multiply", "average", "maximum", "concatenate"]
 #: layers that stand for something else in a model file
 NOT_STORED = {"input_layer"}
+#: the preprocessing layers: saved and loaded in models of images in test_image_preprocessing.py
+PREPROCESSING = {"rescaling", "resizing", "center_crop", "random_flip", "random_contrast"}
 #: the convolutional, pooling and spatial layers: round-tripped in models of images, one case each
 IMAGE_CASES = {}
 for _name, _make in conv_cases.CASES.items():
@@ -70,7 +72,8 @@ for _name, _make in conv_cases.CASES.items():
 
 def test_every_registered_layer_type_round_trips(tmp_path):
     names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
-    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES) | set(SEQUENCE_CASES), \
+    assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES) | set(SEQUENCE_CASES) | \
+        PREPROCESSING, \
         "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
     stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features

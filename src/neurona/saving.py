@@ -489,9 +489,9 @@ def _check_sizes(input_dim, layer_configs, tensors):
                 raise ValueError(f"layer {i} declares {filters} filters of {window}, more than all the file's "
                                  f"tensors ({available} numbers)")
             width = None                # a convolution or pooling: the width after it is not the one before
-        if any(key in layer_config for key in ("cropping", "size", "keepdims")) or \
+        if any(key in layer_config for key in ("cropping", "size", "keepdims", "height")) or \
                 isinstance(layer_config.get("padding"), list):
-            width = None                # cropping, up-sampling, global pooling, zero padding: likewise
+            width = None                # cropping, up-sampling, global pooling, zero padding, resizing: likewise
 
 
 #: the keys of ``model.metadata`` that ``neurona train`` writes and the other commands read

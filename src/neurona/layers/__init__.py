@@ -17,6 +17,7 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     recurrent       SimpleRNN, LSTM, GRU (backpropagation through time by hand)
     wrappers        Bidirectional, TimeDistributed
     attention       Attention, MultiHeadAttention
+    image_preprocessing  Rescaling, Resizing, CenterCrop, RandomFlip, RandomContrast
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -46,6 +47,7 @@ from .lambda_layer import Lambda
 from .merging import Dot, Minimum, dot, minimum
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise
 from .rearranging import Permute, RepeatVector
+from .image_preprocessing import CenterCrop, RandomContrast, RandomFlip, Rescaling, Resizing
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -99,6 +101,7 @@ class InputSpec:
 
 __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
+__all__ += ["Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomContrast"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
