@@ -269,7 +269,7 @@ class Conv2D(Conv):
 
 
 @register("conv3d")
-class Conv3D(Conv2D):
+class Conv3D(Conv):
     __doc__ = Conv.__doc__
     rank = 3
 
