@@ -451,17 +451,18 @@ class LSTM(Recurrent):
         return self._general_steps_back(dH, mask)
 
     def _fused_steps_back(self, dH, mask):
-        r"""The same steps as the general backward, with every gate's derivative taken at once before
-        the loop: da/dz = alpha scale (1 - tanh^2), i.e. s' = s (1 - s) and tanh' = 1 - tanh^2."""
+        r"""The same steps as the general backward, with what does not depend on dL/dh taken for all
+        steps at once before the loop: every gate's derivative, da/dz = s (1 - s) for i, f, o and
+        1 - g^2 for g; o tanh'(c_t); and the factors [g, c_{t-1}, i] of di, df, dg (one product a step)."""
         u, U, C, A, TC = self.units, self.recurrent_kernel, self._C, self._A, self._TC
-        scale, alpha, beta = self._gate_constants(dH.dtype)
-        D = (A - beta) / alpha                      # tanh(scale z) of every gate and step
-        np.multiply(D, D, out=D)
-        np.subtract(1, D, out=D)
-        D *= alpha * scale
-        DTC = 1 - TC * TC                           # tanh'(c_t)
-        T = dH.shape[0]
-        dZ = np.empty((T, dH.shape[1], 4 * u), dtype=dH.dtype)
+        T, m = dH.shape[:2]
+        gates = A.reshape(T, m, 4, u)                   # i, f, g, o
+        D = A * (1 - A)                                 # s' = s (1 - s) ...
+        D = D.reshape(T, m, 4, u)
+        np.subtract(1, gates[:, :, 2] ** 2, out=D[:, :, 2])      # ... and tanh' = 1 - g^2
+        O_DTC = gates[:, :, 3] * (1 - TC * TC)          # o tanh'(c_t)
+        FACTORS = np.stack([gates[:, :, 2], C[:-1], gates[:, :, 0]], axis=2)     # (T, m, 3, u): g, c_{t-1}, i
+        dZ = np.empty((T, m, 4, u), dtype=dH.dtype)
         dh = np.zeros_like(dH[0])
         dc = np.zeros_like(dh)
         only_last = not self.return_sequences          # dL/dy reaches h_T only
@@ -470,20 +471,19 @@ class LSTM(Recurrent):
                 dh = dh + dH[t]
             dh_new, dh_carried = self._masked(mask, t, dh)
             dc_new, dc_carried = self._masked(mask, t, dc)
-            a, dz = A[t], dZ[t]
-            np.multiply(dh_new, TC[t], out=dz[:, 3 * u:])                    # do
-            dc_new = dc_new + dh_new * a[:, 3 * u:] * DTC[t]
-            np.multiply(dc_new, a[:, 2 * u:3 * u], out=dz[:, :u])            # di = dc g
-            np.multiply(dc_new, C[t], out=dz[:, u:2 * u])                    # df = dc c_{t-1}
-            np.multiply(dc_new, a[:, :u], out=dz[:, 2 * u:3 * u])            # dg = dc i
+            dz = dZ[t]
+            np.multiply(dh_new, TC[t], out=dz[:, 3])                          # do = dh tanh(c_t)
+            dc_new = dc_new + dh_new * O_DTC[t]
+            np.multiply(FACTORS[t], dc_new[:, None, :], out=dz[:, :3])       # di, df, dg = dc [g, c_{t-1}, i]
             dz *= D[t]
-            dc = dc_new * a[:, u:2 * u]
-            dh = dz @ U.T
+            dc = dc_new * gates[t, :, 1]
+            dh = dz.reshape(m, 4 * u) @ U.T
             if self._recurrent_drop is not None:
                 dh *= self._recurrent_drop
             if mask is not None:
                 dc += dc_carried
                 dh += dh_carried
+        dZ = dZ.reshape(T, m, 4 * u)
         return dZ, dZ
 
     def _general_steps_back(self, dH, mask):
