@@ -191,7 +191,10 @@ class EarlyStopping(_Monitor):
     r"""Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best_weights=True`` the model ends training with the weights of its best epoch
-    (whether training stopped early or ran all its epochs).
+    (whether training stopped early or ran all its epochs), as Keras: the best of the epochs
+    watched (from ``start_from_epoch``), even when none beat ``baseline``. An epoch short of the
+    ``baseline`` counts towards ``patience`` even when it beats the best so far; training never
+    stops at its first epoch.
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
@@ -206,19 +209,23 @@ class EarlyStopping(_Monitor):
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch = 0, None
-        self.best, self.best_epoch, self.best_weights = self.baseline, None, None
+        self.best, self.best_epoch, self.best_weights = None, None, None
 
     def on_epoch_end(self, epoch, logs=None):
         value = self._current(logs)
         if value is None or epoch < self.start_from_epoch:
             return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = self.model.get_weights(), epoch     # the first epoch watched
+        self.wait += 1
         if self._improved(value, self.best):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+            self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improved(value, self.baseline):
+                self.wait = 0
             return
-        self.wait += 1
-        if self.wait >= self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
