@@ -639,3 +639,38 @@ def test_own_compute_loss_and_compute_metrics_as_in_keras_docstrings():
         for a, b in zip(model.get_weights(), reference.get_weights()):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(model.evaluate(x, y, verbose=0), reference.evaluate(x, y, verbose=0), rtol=1e-5)
+
+
+class Linear(layers.Layer):
+    r"""The keras.io "Layer class" guide's Linear layer."""
+
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True)
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+
+@pytest.mark.parametrize("make", [lambda: Linear(3), lambda: layers.Dense(3, activation="tanh")])
+def test_a_layer_called_inside_a_tape_gives_the_gradients_of_its_weights_and_input(make):
+    layer = make()
+    x = np.random.default_rng(13).normal(size=(4, 2)).astype("float32")
+    layer(x)                                         # built
+    source = keras.Variable(x)
+    with keras.GradientTape() as tape:
+        loss = ops.sum(ops.square(layer(source)))
+    grads = tape.gradient(loss, [source] + layer.trainable_weights)
+    assert all(g is not None for g in grads)
+    eps, w = 1e-3, layer.trainable_weights[0]
+    w[0, 0] += eps
+    up = float(np.sum(np.asarray(layer(x), dtype=np.float64) ** 2))
+    w[0, 0] -= 2 * eps
+    down = float(np.sum(np.asarray(layer(x), dtype=np.float64) ** 2))
+    w[0, 0] += eps
+    np.testing.assert_allclose(grads[1][0, 0], (up - down) / (2 * eps), rtol=2e-2, atol=1e-3)
+    assert grads[0].shape == x.shape

@@ -256,12 +256,30 @@ class Layer(Configurable):
             x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
             if not self.built:
                 self.build((None, *x.shape[1:]), dtype=x.dtype)
-            return eager(self.forward(x, training=bool(training)))
+            return self._on_tape(self.forward(x, training=bool(training)), [inputs], [x])
         xs = [np.asarray(x, dtype=np.float32) if not np.issubdtype(np.asarray(x).dtype, np.floating)
               else np.asarray(x) for x in inputs]
         if not self.built:
             self.build([(None, *x.shape[1:]) for x in xs], dtype=xs[0].dtype)
-        return eager(self.forward(xs, training=bool(training)))
+        return self._on_tape(self.forward(xs, training=bool(training)), list(inputs), xs)
+
+    def _on_tape(self, out, given, arrays):
+        r"""Inside a recording ``GradientTape``, the output again as a Tensor of that tape (the layer's
+        tape form, its weights watched), so that ``tape.gradient(loss, layer.trainable_weights)`` and
+        the gradient of a Tensor input reach through it; elsewhere the array ``out``."""
+        from ..autodiff import tensor as tensor_module
+        active = [t for t in tensor_module._tapes.active if t._recording]
+        if not active:
+            return eager(out)
+        from ..autodiff.engine import layer_forward
+        tape, Tensor = active[-1], tensor_module.Tensor
+        xs = [g if isinstance(g, Tensor) and g.shape == a.shape else Tensor(a) for g, a in zip(given, arrays)]
+        vars(self)["_added_losses"] = []
+        try:
+            value, _ = layer_forward(self, xs[0] if self.n_inputs == 1 else xs, [tape.watch_array(p) for p in self.params])
+        except NotImplementedError:         # a layer with no tape form: its value, without a gradient
+            return eager(out)
+        return value
 
     # -- weights (Keras' names) ---------------------------------------------------------------
     @property
