@@ -19,6 +19,7 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     attention       Attention, MultiHeadAttention
     image_preprocessing  Rescaling, Resizing, CenterCrop, RandomFlip, RandomContrast
     categorical     CategoryEncoding, Discretization (adapt)
+    image_augmentation   RandomRotation, RandomTranslation, RandomZoom (affine maps, fill modes)
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -50,6 +51,7 @@ from .noise import AlphaDropout, GaussianDropout, GaussianNoise
 from .rearranging import Permute, RepeatVector
 from .image_preprocessing import CenterCrop, RandomContrast, RandomFlip, Rescaling, Resizing
 from .categorical import CategoryEncoding, Discretization
+from .image_augmentation import RandomRotation, RandomTranslation, RandomZoom
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -104,7 +106,7 @@ class InputSpec:
 __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
 __all__ += ["Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomContrast", "CategoryEncoding",
-            "Discretization"]
+            "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
