@@ -674,3 +674,18 @@ def test_a_layer_called_inside_a_tape_gives_the_gradients_of_its_weights_and_inp
     w[0, 0] += eps
     np.testing.assert_allclose(grads[1][0, 0], (up - down) / (2 * eps), rtol=2e-2, atol=1e-3)
     assert grads[0].shape == x.shape
+
+
+def test_custom_train_step_with_validation_split_and_steps_per_epoch_as_keras():
+    k, torch = _keras()
+    x, y = _data(n=120, seed=14)
+    model = _dense_net(keras, CustomModel)
+    reference = _dense_net(k, _keras_custom_model(k, torch))
+    reference.set_weights(model.get_weights())
+    model.compile(optimizer=keras.optimizers.SGD(0.02), loss="mse", metrics=["mae"])
+    reference.compile(optimizer=k.optimizers.SGD(0.02), loss="mse", metrics=["mae"])
+    kwargs = dict(epochs=2, batch_size=16, shuffle=False, verbose=0, validation_split=0.25, steps_per_epoch=4)
+    history, expected = model.fit(x, y, **kwargs), reference.fit(x, y, **kwargs)
+    assert set(history.history) == set(expected.history)
+    for key in expected.history:
+        np.testing.assert_allclose(history.history[key], expected.history[key], rtol=1e-5, err_msg=key)

@@ -288,6 +288,9 @@ class Steps:
                                                                  integer=True)
         if steps is None and source.length is None and getattr(source, "kind", "") == "dataset":
             raise ValueError("fit: the PyDataset has no length (num_batches is None): give steps_per_epoch.")
+        if steps is not None and source.length is not None and getattr(source, "kind", "arrays") in ("arrays",
+                                                                                                  "iterable"):
+            source = _Continuing(source)
         validate_after = _validation_epochs(validation_freq)
         history = callbacks_module.History()
         extra = _callback_list("fit", callbacks)
@@ -386,6 +389,29 @@ class Steps:
         if isinstance(first, (list, tuple)):
             return [np.concatenate([c[k] for c in chunks]) for k in range(len(first))]
         return np.concatenate(chunks)
+
+
+class _Continuing:
+    r"""Keras's rule for ``steps_per_epoch`` on data of known length: an epoch goes on where the last
+    one stopped, and ends early at the end of the pass (the next epoch starts a new pass)."""
+
+    def __init__(self, source):
+        self.source, self.length, self.kind = source, source.length, getattr(source, "kind", "arrays")
+        self._batches, self._seen = None, 0
+
+    def epoch(self, steps=None):
+        if self._batches is None:
+            self._batches, self._seen = iter(self.source.epoch(None)), 0
+        for _ in range(self.length if steps is None else steps):
+            if self._seen >= self.length:
+                break
+            batch = next(self._batches, None)
+            if batch is None:
+                break
+            self._seen += 1
+            yield batch
+        if self._seen >= self.length:
+            self._batches = None
 
 
 class _ClassWeighted:
