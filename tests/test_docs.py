@@ -41,7 +41,7 @@ def test_tutorials_are_rendered_with_their_outputs(site):
     assert "Epoch 1/5" in page and "val_accuracy" in page
     assert page.count("data:image/png;base64,") >= 4
     assert "Total params" in page
-    assert len(list((site / "tutorials").glob("*/index.html"))) == 5
+    assert len(list((site / "tutorials").glob("*/index.html"))) == 6
 
 
 def test_the_api_reference_typesets_its_formulas(site):

@@ -24,14 +24,16 @@ import neurona  # noqa: E402
 MODULES = ("", "layers", "ops", "initializers", "constraints", "random", "config", "utils", "losses", "metrics",
            "optimizers", "callbacks", "activations", "regularizers", "saving")
 
-_PREPROCESSING = (r"^Random|AugMix|AutoContrast|CutMix|MixUp|RandAugment|Solarization|Equalization|CenterCrop|"
-                  r"Resizing|Rescaling|Pipeline|CategoryEncoding|Discretization|Hashing|HashedCrossing|"
+_PREPROCESSING = (r"^Random(?!(Flip|Contrast|Rotation|Translation|Zoom)$)|AugMix|AutoContrast|CutMix|MixUp|"
+                  r"RandAugment|Solarization|Equalization|Pipeline|Hashing|HashedCrossing|"
                   r"IntegerLookup|StringLookup|TextVectorization|MelSpectrogram|STFTSpectrogram|"
                   r"MaxNumBoundingBoxes|ContrastLimitedAdaptiveHistogramEqualization|FeatureSpace")
 
 #: (module, pattern of names, why neurona leaves them out)
 OUT_OF_SCOPE = [
-    ("layers", _PREPROCESSING, "image, audio and text preprocessing layers: data preparation outside the network"),
+    ("layers", _PREPROCESSING, "the other image, audio and text preprocessing layers (those of Keras's programs, "
+                               "Rescaling to RandomZoom, CategoryEncoding and Discretization, are here): data "
+                               "preparation outside the network"),
     ("layers", r"JaxLayer|FlaxLayer|TorchModuleWrapper|TFSMLayer",
      "wrappers of another framework's modules (JAX, Flax, PyTorch, TensorFlow SavedModel)"),
     ("ops", r"ctc_|extract_sequences|dot_product_attention|stft|fft|^rfft$|^irfft$|"
