@@ -42,7 +42,8 @@ accuracy_score, balanced_accuracy_score, roc_auc_score, r2_score = accuracy, bal
 precision_score, recall_score, f1_score = precision, recall, f1
 
 from .direction import direction  # noqa: E402
-from .r2 import (R2Score, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,  # noqa: E402
-                 sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from .determination import (R2Score, binary_accuracy, categorical_accuracy,  # noqa: E402
+                            sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
+                            top_k_categorical_accuracy)
 
 __getattr__ = not_in_neurona(__name__, "metric", registry.class_names)
