@@ -102,10 +102,14 @@ CASES += ["lambda", "identity", "activity_regularization", "prelu", "prelu-share
           "dot-normalize-3d", "minimum", "permute", "repeat_vector", "einsum_dense", "einsum_dense-heads"]
 
 CASES += list(conv_cases.CASES)          # the convolutional, pooling and spatial layers
+#: the preprocessing layers, checked against Keras and by the three-way gradient check in their own files
+#: (test_image_preprocessing.py, test_image_augmentation.py, test_categorical.py)
+PREPROCESSING = {"rescaling", "resizing", "center_crop", "random_flip", "random_contrast", "random_rotation",
+                 "random_translation", "random_zoom", "category_encoding", "discretization"}
 
 
 def test_every_registered_layer_has_a_case():
-    tested = {_case(name)[0]._registry_name for name in CASES} | {"dense", "activation", "input_layer"}
+    tested = {_case(name)[0]._registry_name for name in CASES} | {"dense", "activation", "input_layer"} | PREPROCESSING
     names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
     assert names <= tested
     assert not [m for m in engine.missing() if m.startswith("layer")]

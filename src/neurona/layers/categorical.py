@@ -17,6 +17,7 @@ import numbers
 
 import numpy as np
 
+from ..autodiff.tensor import Tensor
 from .base import Layer, register
 
 _MODES = ("one_hot", "multi_hot", "count")
@@ -56,6 +57,10 @@ class _Preprocessing(Layer):
     def forward(self, x, training=False):
         self._input_shape = np.shape(x)
         return self.transform(x)
+
+    def call(self, inputs):
+        r"""The tape form: the output as a constant (nothing flows back to ids or bins)."""
+        return Tensor(self.transform(np.asarray(inputs.numpy() if isinstance(inputs, Tensor) else inputs)))
 
 
 @register("category_encoding")
