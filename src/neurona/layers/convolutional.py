@@ -20,17 +20,10 @@ import math
 
 import numpy as np
 
-from .. import activations, initializers, ops, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from .. import windows as win
 from ..validation import check_number
 from .base import Layer, register
-
-
-def _no_constraint(owner, **constraints):
-    for name, value in constraints.items():
-        if value is not None:
-            raise ValueError(f"{owner}: neurona does not apply weight constraints; {name} must be None, "
-                             f"got {value!r}.")
 
 
 class Activated(Layer):
@@ -126,8 +119,8 @@ class Conv(Activated):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        _no_constraint(owner, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        self.kernel_constraint = self.bias_constraint = None
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._setup_activation(activation, activity_regularizer)
 
     def setup(self, input_shape, rng, dtype):
@@ -320,8 +313,8 @@ class ConvTranspose(Activated):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        _no_constraint(owner, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        self.kernel_constraint = self.bias_constraint = None
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._setup_activation(activation, activity_regularizer)
 
     def setup(self, input_shape, rng, dtype):
@@ -424,11 +417,13 @@ class DepthwiseConv(Activated):
         self.bias_initializer = initializers.get(bias_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        _no_constraint(owner, depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint)
-        self.depthwise_constraint = self.bias_constraint = None
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._setup_activation(activation, activity_regularizer)
 
+    # the weight is depthwise_kernel; Keras names its regularizer and constraint depthwise_...
     depthwise_kernel_regularizer = property(lambda self: self.depthwise_regularizer)
+    depthwise_kernel_constraint = property(lambda self: self.depthwise_constraint)
 
     def setup(self, input_shape, rng, dtype):
         if len(input_shape) != self.rank + 1:
@@ -526,10 +521,10 @@ class SeparableConv(DepthwiseConv):
         self.filters = check_number(owner, "filters", filters, 1, integer=True)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        _no_constraint(owner, pointwise_constraint=pointwise_constraint)
-        self.pointwise_constraint = None
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     pointwise_kernel_regularizer = property(lambda self: self.pointwise_regularizer)
+    pointwise_kernel_constraint = property(lambda self: self.pointwise_constraint)
 
     def setup(self, input_shape, rng, dtype):
         if len(input_shape) != self.rank + 1:
