@@ -20,6 +20,7 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     image_preprocessing  Rescaling, Resizing, CenterCrop, RandomFlip, RandomContrast
     categorical     CategoryEncoding, Discretization (adapt)
     image_augmentation   RandomRotation, RandomTranslation, RandomZoom (affine maps, fill modes)
+    lookup          StringLookup, IntegerLookup (vocabulary, adapt, int / one_hot / multi_hot / count / tf_idf)
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -52,6 +53,7 @@ from .rearranging import Permute, RepeatVector
 from .image_preprocessing import CenterCrop, RandomContrast, RandomFlip, Rescaling, Resizing
 from .categorical import CategoryEncoding, Discretization
 from .image_augmentation import RandomRotation, RandomTranslation, RandomZoom
+from .lookup import IntegerLookup, StringLookup
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -106,7 +108,7 @@ class InputSpec:
 __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
 __all__ += ["Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomContrast", "CategoryEncoding",
-            "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom"]
+            "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom", "StringLookup", "IntegerLookup"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
