@@ -26,14 +26,14 @@ MODULES = ("", "layers", "ops", "initializers", "constraints", "random", "config
 
 _PREPROCESSING = (r"^Random(?!(Flip|Contrast|Rotation|Translation|Zoom)$)|AugMix|AutoContrast|CutMix|MixUp|"
                   r"RandAugment|Solarization|Equalization|Pipeline|Hashing|HashedCrossing|"
-                  r"TextVectorization|MelSpectrogram|STFTSpectrogram|"
+                  r"MelSpectrogram|STFTSpectrogram|"
                   r"MaxNumBoundingBoxes|ContrastLimitedAdaptiveHistogramEqualization|FeatureSpace")
 
 #: (module, pattern of names, why neurona leaves them out)
 OUT_OF_SCOPE = [
     ("layers", _PREPROCESSING, "the other image, audio and text preprocessing layers (those of Keras's programs, "
-                               "Rescaling to RandomZoom, CategoryEncoding, Discretization and the lookups, are "
-                               "here): data preparation outside the network"),
+                               "Rescaling to RandomZoom, CategoryEncoding, Discretization, the lookups and "
+                               "TextVectorization, are here): data preparation outside the network"),
     ("layers", r"JaxLayer|FlaxLayer|TorchModuleWrapper|TFSMLayer",
      "wrappers of another framework's modules (JAX, Flax, PyTorch, TensorFlow SavedModel)"),
     ("ops", r"ctc_|extract_sequences|dot_product_attention|stft|fft|^rfft$|^irfft$|"

@@ -65,7 +65,7 @@ NOT_STORED = {"input_layer"}
 #: the preprocessing layers: saved and loaded in models of images in test_image_preprocessing.py
 PREPROCESSING = {"rescaling", "resizing", "center_crop", "random_flip", "random_contrast", "random_rotation",
                  "random_translation", "random_zoom", "category_encoding", "discretization", "string_lookup",
-                 "integer_lookup"}
+                 "integer_lookup", "text_vectorization"}
 #: the convolutional, pooling and spatial layers: round-tripped in models of images, one case each
 IMAGE_CASES = {}
 for _name, _make in conv_cases.CASES.items():

@@ -21,6 +21,7 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     categorical     CategoryEncoding, Discretization (adapt)
     image_augmentation   RandomRotation, RandomTranslation, RandomZoom (affine maps, fill modes)
     lookup          StringLookup, IntegerLookup (vocabulary, adapt, int / one_hot / multi_hot / count / tf_idf)
+    text_vectorization   TextVectorization (standardize, split, ngrams, a StringLookup)
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -54,6 +55,7 @@ from .image_preprocessing import CenterCrop, RandomContrast, RandomFlip, Rescali
 from .categorical import CategoryEncoding, Discretization
 from .image_augmentation import RandomRotation, RandomTranslation, RandomZoom
 from .lookup import IntegerLookup, StringLookup
+from .text_vectorization import TextVectorization
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -108,7 +110,8 @@ class InputSpec:
 __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
 __all__ += ["Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomContrast", "CategoryEncoding",
-            "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom", "StringLookup", "IntegerLookup"]
+            "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom", "StringLookup", "IntegerLookup",
+            "TextVectorization"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
