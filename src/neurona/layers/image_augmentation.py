@@ -6,7 +6,8 @@ reads the input at
 
 interpolated (bilinear: the 2x2 inputs around it weighted by 1 - distance; nearest: the closest,
 ties to even) and, outside the image, filled by ``fill_mode``: "reflect" (d c b a | a b c d | d c b a),
-"wrap" (a b c d | a b c d), "nearest" (a a | a b c d | d d) or "constant" (``fill_value``). The maps (angles in degrees, factors as fractions):
+"wrap" (a b c d | a b c d), "nearest" (a a | a b c d | d d) or "constant" (``fill_value``).
+The maps (angles in degrees, factors as fractions):
 
     RandomRotation     turn by theta ~ U[360 lower, 360 upper] about the centre ((W - 1)/2, (H - 1)/2),
                        counter-clockwise for theta > 0 as the image is drawn
@@ -95,7 +96,8 @@ class _Affine(_Random):
         if fill_mode not in FILL_MODES:
             raise ValueError(f"{owner}: fill_mode must be one of {', '.join(FILL_MODES)}; got {fill_mode!r}.")
         if interpolation not in INTERPOLATIONS:
-            raise ValueError(f"{owner}: interpolation must be one of {', '.join(INTERPOLATIONS)}; got {interpolation!r}.")
+            raise ValueError(f"{owner}: interpolation must be one of {', '.join(INTERPOLATIONS)}; "
+                             f"got {interpolation!r}.")
         self.fill_mode, self.interpolation = fill_mode, interpolation
         self.fill_value, self.data_format = float(fill_value), data_format
 
@@ -114,7 +116,8 @@ class _Affine(_Random):
         rows = np.arange(m)[:, None, None] * (height * width) + index                    # (m, p, k)
         taken = lib.take(lib.reshape(flat, (m * height * width, channels)), rows.ravel(), axis=0)
         taken = lib.reshape(taken, (*index.shape, channels))
-        out = lib.sum(taken * weight[..., None].astype(x.dtype), axis=2) + (fill * self.fill_value)[..., None].astype(x.dtype)
+        filled = (fill * self.fill_value)[..., None].astype(x.dtype)
+        out = lib.sum(taken * weight[..., None].astype(x.dtype), axis=2) + filled
         return lib.reshape(out, (m, height, width, channels))
 
     def _slope(self, grad, draw):
@@ -186,7 +189,8 @@ class RandomZoom(_Affine):
         self.height_factor = tuple(height_factor) if isinstance(height_factor, (tuple, list)) else height_factor
         self.width_factor = tuple(width_factor) if isinstance(width_factor, (tuple, list)) else width_factor
         self._height = _factor("RandomZoom", "height_factor", height_factor, -1.0, np.inf)
-        self._width = None if width_factor is None else _factor("RandomZoom", "width_factor", width_factor, -1.0, np.inf)
+        self._width = None if width_factor is None else \
+            _factor("RandomZoom", "width_factor", width_factor, -1.0, np.inf)
 
     def _matrices(self, m, height, width):
         zy = 1 + self._rng.uniform(*self._height, m)
