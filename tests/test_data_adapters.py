@@ -297,3 +297,19 @@ def test_class_weight_with_batches_and_with_a_custom_train_step_as_keras():
     np.testing.assert_allclose(expected.history["loss"], keras_history.history["loss"], rtol=1e-5)
     for mine, theirs in zip(model.get_weights(), keras_model.get_weights()):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_steps_per_epoch_below_a_pass_goes_on_where_the_last_epoch_stopped_as_keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    k = pytest.importorskip("keras")
+    x, y = _data(n=120, seed=5)
+    model = _model(metrics=())
+    reference = k.Sequential([k.Input((5,)), k.layers.Dense(8, activation="relu"),
+                              k.layers.Dense(1, activation="sigmoid")])
+    reference.set_weights(model.get_weights())
+    reference.compile(optimizer="adam", loss="binary_crossentropy")
+    kwargs = dict(epochs=3, batch_size=20, steps_per_epoch=4, shuffle=False, verbose=0)
+    history, expected = model.fit(x, y, **kwargs), reference.fit(x, y, **kwargs)
+    np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-5)
+    for mine, theirs in zip(model.get_weights(), reference.get_weights()):    # (Adam's epsilon: 1e-5 near 0)
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-5)

@@ -203,6 +203,7 @@ class Training:
 
         callback_list.on_train_begin({})
         logs = {}
+        self._pass = (None, 0)          # (the pass's row order, its next batch): see _train_epoch
         # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
         with np.errstate(over="ignore", invalid="ignore"), progress.lines_ended(defaults):
             for epoch in range(initial_epoch, end_epoch):
@@ -284,7 +285,12 @@ class Training:
     def _train_epoch(self, xs, ys, weights, batch_size, steps, shuffle, callback_list) -> dict:
         r"""One pass over the data in mini-batches; returns the epoch's logs (mean cost, metrics)."""
         n = xs[0].shape[0]
-        order = self.rng.permutation(n) if shuffle else None
+        full = -(-n // batch_size)
+        # steps_per_epoch below a pass: Keras goes on where the last epoch stopped and ends at the pass's end
+        order, first = self.__dict__.get("_pass", (None, 0)) if steps < full else (None, 0)
+        if first == 0:
+            order = self.rng.permutation(n) if shuffle else None
+        steps = min(steps, full - first)
         total_cost, seen = 0.0, 0
         for _, metric in self._compiled_metrics:
             metric.reset()
@@ -293,7 +299,7 @@ class Training:
         many = self._n_outputs() > 1
         parts = [0.0] * self._n_outputs()
         for step in range(steps):
-            start = step * batch_size
+            start = (first + step) * batch_size
             callback_list.on_train_batch_begin(step, {})
             if order is None:
                 index = slice(start, start + batch_size)
@@ -317,4 +323,6 @@ class Training:
             callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:
                 break
+        done = first + step + 1
+        self._pass = (order, 0 if done >= full else done)
         return self._logs(total_cost / seen, [p / seen for p in parts] if many else None)
