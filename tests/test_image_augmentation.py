@@ -121,3 +121,20 @@ def test_config_round_trip_and_model_file(kind, tmp_path):
 def test_bad_arguments_say_what_was_expected(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_keras_io_augmentation_block_acts_in_fit_only():
+    r"""keras.io's "image classification from scratch": a Sequential of augmentations applied to the
+    Input of a functional model, then Rescaling: it draws in fit and is the identity in predict."""
+    augment = nr.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1), layers.RandomZoom(0.1)])
+    inputs = nr.Input(shape=(8, 8, 3))
+    x = layers.Rescaling(1.0 / 255)(augment(inputs))
+    x = layers.GlobalAveragePooling2D()(layers.Conv2D(2, 3, activation="relu")(x))
+    model = nr.Model(inputs, layers.Dense(2, activation="softmax")(x))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    images = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 3)).astype(np.float32)
+    model.fit(images, np.arange(8) % 2, epochs=1, batch_size=4, verbose=0)
+    assert all(layer._draw is not None for layer in augment.layers)
+    model.predict(images, verbose=0)
+    assert all(layer._draw is None for layer in augment.layers)
+    np.testing.assert_array_equal(augment(images), images)
