@@ -179,7 +179,9 @@ def _scores_from_counts(tp, pred_sum, true_sum, average, zero_division, warn_for
     "micro" pools the counts of all classes first; "macro" averages the per-class scores,
     "weighted" averages them weighted by each class's support (its number of true samples).
     """
-    tp, pred_sum, true_sum = (np.asarray(a, dtype=np.int64) for a in (tp, pred_sum, true_sum))
+    # weighted counts stay real numbers (truncating them to integers would lose the weights)
+    tp, pred_sum, true_sum = (np.asarray(a, dtype=np.result_type(np.asarray(a).dtype, np.int64))
+                              for a in (tp, pred_sum, true_sum))
     if average == "micro":
         tp, pred_sum, true_sum = tp.sum(keepdims=True), pred_sum.sum(keepdims=True), true_sum.sum(keepdims=True)
     precision = _divide(tp, pred_sum, zero_division, "Precision is ill-defined for a class with no predicted "

@@ -333,6 +333,9 @@ class AUC(Metric):
         if truth.ndim == 1 and score.shape[1] > 1:                  # k outputs as k classes
             if np.unique(truth).size < score.shape[1]:
                 return float("nan")
+            if weighted and (self.multi_class or "ovr") == "ovr":     # each class against the rest, weighted
+                return float(np.mean([_weighted_roc_auc(truth == k, score[:, k], weight)
+                                      for k in range(score.shape[1])]))
             return roc_auc(truth, score, multi_class=self.multi_class or "ovr", labels=np.arange(score.shape[1]))
         truth = truth.reshape(score.shape) != 0
         area = _weighted_pr_auc if self.curve == "PR" else _weighted_roc_auc
