@@ -82,6 +82,34 @@ def test_option_against_keras(case, weighted):
                                    rtol=tolerance, atol=tolerance * 1e-2)
     assert B > 1
 
+#: where neurona's AUC is not Keras's yet: it integrates over every distinct score and ignores the given
+#: ``thresholds``; PR takes only interpolation (kept failing here so that a fix shows)
+KNOWN_DIFFERENCES = {
+    "AUC_majoring": (lambda: M.AUC(summation_method="majoring"),
+                     lambda: keras.metrics.AUC(summation_method="majoring", thresholds=list(np.arange(0.05, 1, 0.1))),
+                     "binary+tenths", 1e-5),
+    "AUC_minoring_PR": (lambda: M.AUC(curve="PR", summation_method="minoring"),
+                        lambda: keras.metrics.AUC(curve="PR", summation_method="minoring",
+                                                  thresholds=list(np.arange(0.05, 1, 0.1))), "multilabel+tenths", 1e-5),
+    "AUC_thresholds": (lambda: M.AUC(thresholds=[0.3, 0.5, 0.7]), lambda: keras.metrics.AUC(thresholds=[0.3, 0.5, 0.7]),
+                       "binary", 1e-5),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="AUC's summation_method and thresholds are not Keras's yet")
+@pytest.mark.parametrize("case", sorted(KNOWN_DIFFERENCES))
+def test_known_differences_from_keras(case):
+    CASES[case] = KNOWN_DIFFERENCES[case]
+    try:
+        test_option_against_keras(case, weighted=False)
+    finally:
+        del CASES[case]
+
+
+def test_cosine_similarity_refuses_another_axis_by_name():
+    with pytest.raises(ValueError, match="axis"):
+        M.CosineSimilarity(axis=1)
+
 
 #: neurona's own options, scikit-learn's meaning (the predicted classes: argmax of several outputs, p >= threshold
 #: of one): name -> (our metric, scikit-learn's function of (labels, predicted labels or scores, weights), kind)
