@@ -105,6 +105,18 @@ def test_lambda_of_two_inputs_trains_and_saves_by_name(tmp_path):
 def test_lambda_refuses_to_import_unknown_modules_from_a_file():
     with pytest.raises(ValueError, match="enable_unsafe_deserialization"):
         layers.get({"name": "lambda", "function": "os:system"})
+    # a file names only a public function of neurona.ops or a NumPy ufunc, never a path through them
+    for name in ("neurona.ops:builtins.exec", "neurona.ops:np.load", "numpy:load", "numpy_other:f",
+                 "neurona.ops_numpy:np.save", "neurona.ops:_dual", "numpy:lib.npyio.os.system"):
+        with pytest.raises(ValueError, match="enable_unsafe_deserialization"):
+            layers.get({"name": "lambda", "function": name})
+    assert layers.get({"name": "lambda", "function": "numpy:tanh"}).function is np.tanh
+
+
+def test_lambda_of_an_ops_function_is_saved_under_neurona_ops():
+    layer = layers.Lambda(nr.ops.tanh)            # defined in the autodiff primitives
+    assert layer.get_config()["function"] == "neurona.ops:tanh"
+    assert layers.get(layer.get_config()).function is nr.ops.tanh
 
 
 def test_bad_arguments_are_named():

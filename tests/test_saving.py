@@ -59,7 +59,7 @@ LAYER_ARGUMENTS = {"dense": {"units": 3, "activation": "sigmoid"}, "activation":
                    "softmax": {}, "relu": {}, "leaky_relu": {"negative_slope": 0.2}, "elu": {"alpha": 0.5},
                    "op": {"function": "multiply", "constants": [None, 3.0]}}
 #: the merge layers, met in a graph of two branches
-MERGES = ["add", "subtract", "multiply", "average", "maximum", "concatenate"]
+MERGES = ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 #: layers that stand for something else in a model file
 NOT_STORED = {"input_layer"}
 #: the preprocessing layers: saved and loaded in models of images in test_image_preprocessing.py
@@ -72,10 +72,45 @@ for _name, _make in conv_cases.CASES.items():
     IMAGE_CASES.setdefault(_make()[0]._registry_name, _make)
 
 
+#: the other layers of Keras's core set, each in a model of its own (a layer, its per-sample input shape)
+OTHER_CASES = {
+    "lambda": lambda: (layers.Lambda(nr.ops.tanh), (6,)),
+    "identity": lambda: (layers.Identity(), (6,)),
+    "prelu": lambda: (layers.PReLU(), (6,)),
+    "einsum_dense": lambda: (layers.EinsumDense("ab,bc->ac", output_shape=3, bias_axes="c"), (6,)),
+    "gaussian_noise": lambda: (layers.GaussianNoise(0.1, seed=1), (6,)),
+    "gaussian_dropout": lambda: (layers.GaussianDropout(0.2, seed=1), (6,)),
+    "alpha_dropout": lambda: (layers.AlphaDropout(0.2, seed=1), (6,)),
+    "activity_regularization": lambda: (layers.ActivityRegularization(l1=0.01, l2=0.02), (6,)),
+    "repeat_vector": lambda: (layers.RepeatVector(2), (6,)),
+    "permute": lambda: (layers.Permute((2, 1)), (3, 2)),
+    "dot": lambda: (layers.Dot(axes=1), [(6,), (6,)]),
+}
+
+
+def test_every_other_layer_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, make_case in sorted(OTHER_CASES.items()):
+        layer, shape = make_case()
+        shapes = shape if isinstance(shape, list) else [shape]
+        inputs = [nr.Input(s) for s in shapes]
+        x = layer(inputs if len(inputs) > 1 else inputs[0])
+        model = nr.Model(inputs if len(inputs) > 1 else inputs[0],
+                         layers.Dense(2, activation="softmax")(layers.Flatten()(x)), seed=3)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        xs = [rng.normal(size=(6, *s)).astype(np.float32) for s in shapes]
+        xs = xs if len(xs) > 1 else xs[0]
+        model.fit(xs, np.arange(6) % 2, epochs=1, verbose=0)
+        model.save(tmp_path / f"{name}.keras")
+        loaded = nr.load_model(tmp_path / f"{name}.keras")
+        assert [lay.get_config() for lay in loaded.layers] == [lay.get_config() for lay in model.layers], name
+        assert np.array_equal(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0)), name
+
+
 def test_every_registered_layer_type_round_trips(tmp_path):
     names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
     assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES) | set(SEQUENCE_CASES) | \
-        PREPROCESSING, \
+        PREPROCESSING | set(OTHER_CASES), \
         "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
     stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features

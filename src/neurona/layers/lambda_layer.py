@@ -5,7 +5,7 @@ gradient: dL/dx = the chain rule through whatever the function did in ``neurona.
 Tensor arithmetic). A function of plain NumPy calls runs, but passes no gradient back.
 
 In a model file the function is kept by its importable name (``module.qualname``): functions of
-``neurona.ops`` and NumPy load anywhere; any other needs ``config.enable_unsafe_deserialization()``
+``neurona.ops`` and NumPy's ufuncs load anywhere (``neurona.ops:tanh``); any other needs ``config.enable_unsafe_deserialization()``
 (loading it imports its module), and a lambda cannot be saved (write a named function).
 """
 from __future__ import annotations
@@ -19,10 +19,23 @@ from ..autodiff.tape import GradientTape
 from ..autodiff.tensor import Tensor
 from .base import Layer, register
 
-_SAFE_MODULES = ("neurona.ops", "numpy")
+def _safe_namespaces():
+    r"""The namespaces whose public functions a model file may name: neurona.ops, and NumPy's ufuncs."""
+    from .. import ops
+    return {"neurona.ops": ops, "numpy": np}
+
+
+def _is_safe(namespace: str, name: str, value) -> bool:
+    if name.startswith("_") or "." in name or not callable(value):
+        return False
+    return namespace == "neurona.ops" or isinstance(value, np.ufunc)
 
 
 def _name_of(function):
+    name = getattr(function, "__name__", "")
+    for namespace, module in _safe_namespaces().items():      # ops.tanh is saved as neurona.ops:tanh
+        if name and getattr(module, name, None) is function and _is_safe(namespace, name, function):
+            return f"{namespace}:{name}"
     module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
     if module is None or "<" in qualname:
         raise ValueError(f"Lambda: the function {function!r} has no importable name (a lambda or a nested "
@@ -31,10 +44,18 @@ def _name_of(function):
 
 
 def _function_from(name):
+    r"""The function a model file names. Public functions of neurona.ops and NumPy's ufuncs resolve
+    without importing anything; any other name imports its module (which can run code), so it needs
+    ``config.enable_unsafe_deserialization()``."""
     if callable(name):
         return name
     module, _, qualname = str(name).partition(":")
-    if not module.startswith(_SAFE_MODULES) and not config._settings["unsafe_deserialization"]:
+    namespace = _safe_namespaces().get(module)
+    if namespace is not None:
+        value = getattr(namespace, qualname, None) if "." not in qualname else None
+        if _is_safe(module, qualname, value):
+            return value
+    if not config._settings["unsafe_deserialization"]:
         raise ValueError(f"Lambda: loading the function {name!r} imports its module, which can run code; call "
                          f"neurona.config.enable_unsafe_deserialization() first if you trust the file.")
     value = importlib.import_module(module)
