@@ -16,13 +16,13 @@ rng = np.random.default_rng(3)
 
 
 def logit_batches(kind):
-    for y, p in batches(kind):
+    for y, p in batches(kind, rng):
         yield y, np.log(np.clip(p, 1e-6, None)) - np.log(np.clip(1 - p, 1e-6, None)) if kind != "onehot" \
             else 2 * np.log(p)
 
 
 def tenth_batches(kind):
-    for y, p in batches(kind):
+    for y, p in batches(kind, rng):
         yield y, np.round(p, 1)
 
 
@@ -142,7 +142,7 @@ def test_neurona_s_own_options_against_scikit_learn(case, weighted):
         pytest.skip("scikit-learn's one-vs-one AUC takes no sample weights")
     ours, seen = factory(), []
     kind, _, threshold = kind.partition("@")
-    for y, p in batches(kind.removesuffix("-scores")):
+    for y, p in batches(kind.removesuffix("-scores"), rng):
         w = rng.uniform(0, 2, N) if weighted else None
         ours.update_state(y, p, sample_weight=w)
         seen.append((y, p, np.ones(N) if w is None else w))
