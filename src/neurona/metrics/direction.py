@@ -53,8 +53,8 @@ def direction(name: str, compiled=()) -> str | None:
     if base == "loss" or base.endswith("_loss"):
         return "min"
     for metric_name, metric in _named(compiled):
-        if metric_name in (base, name) and _of_object(metric) is not None:
-            return _of_object(metric)
+        if metric_name in (base, name) and (declared := _of_object(metric)) is not None:
+            return declared
     if base in registry.names():
         return _of_object(registry.lookup(base))
     if base in losses.registry.names():
