@@ -168,6 +168,25 @@ def ours_gradients(model, x, g):
     return y, [q.copy() for layer in model.layers for q in layer.grads]
 
 
+def assert_matches_keras(keras, stack, ids, rng):
+    r"""``stack(module)`` built in neurona and in Keras on the same random weights, fed integer ids:
+    outputs and every weight's gradient agree (one gradient per weight, in the same order and shapes)."""
+    ours = nr.Sequential(stack(nr), seed=0)
+    ours.build((None, ids.shape[1]))
+    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs = keras.Sequential([keras.Input((ids.shape[1],), dtype="int32")] + stack(keras))
+    theirs.set_weights(weights)
+    g = rng.normal(size=(len(ids), *ours.layers[-1].sample_output_shape)).astype("float32")
+    y, grads = ours_gradients(ours, ids.astype("float32"), g)
+    y_k, grads_k = keras_gradients(theirs, ids, g)
+    np.testing.assert_allclose(y, y_k, atol=1e-5)
+    assert [a.shape for a in grads] == [tuple(b.shape) for b in grads_k]
+    for mine, theirs_grad in zip(grads, grads_k):
+        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    return ours
+
+
 @pytest.mark.parametrize("options", [{}, {"return_sequences": True}, {"go_backwards": True},
                                      {"return_sequences": True, "go_backwards": True}],
                          ids=["last", "sequences", "backwards", "sequences-backwards"])
@@ -177,18 +196,7 @@ def test_matches_keras_with_the_mask_of_an_embedding(keras, kind, options):
     ids = rng.integers(1, 9, size=(3, 6))
     ids[0, 4:], ids[2, :2] = 0, 0                           # padding at the end and at the start
     stack = lambda k: [k.layers.Embedding(9, 4, mask_zero=True), make(kind, k.layers, **options)]   # noqa: E731
-    ours = nr.Sequential(stack(nr), seed=0)
-    ours.build((None, 6))
-    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs = keras.Sequential([keras.Input((6,), dtype="int32")] + stack(keras))
-    theirs.set_weights(weights)
-    g = rng.normal(size=(3, *ours.layers[-1].sample_output_shape)).astype("float32")
-    y, grads = ours_gradients(ours, ids.astype("float32"), g)
-    y_k, grads_k = keras_gradients(theirs, ids, g)
-    np.testing.assert_allclose(y, y_k, atol=1e-5)
-    for mine, theirs_grad in zip(grads, grads_k):
-        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    assert_matches_keras(keras, stack, ids, rng)
 
 
 def test_matches_keras_after_masking(keras):
@@ -293,18 +301,7 @@ def test_stacked_layers_and_dropout_hand_the_mask_on(keras):
     ids[0, 3:], ids[1, :2] = 0, 0
     stack = lambda k: [k.layers.Embedding(9, 4, mask_zero=True), k.layers.Dropout(0.0),     # noqa: E731
                        k.layers.LSTM(3, return_sequences=True), k.layers.GRU(2)]
-    ours = nr.Sequential(stack(nr), seed=0)
-    ours.build((None, 6))
-    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs = keras.Sequential([keras.Input((6,), dtype="int32")] + stack(keras))
-    theirs.set_weights(weights)
-    g = rng.normal(size=(3, 2)).astype("float32")
-    y, grads = ours_gradients(ours, ids.astype("float32"), g)
-    y_k, grads_k = keras_gradients(theirs, ids, g)
-    np.testing.assert_allclose(y, y_k, atol=1e-5)
-    for mine, theirs_grad in zip(grads, grads_k):
-        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    assert_matches_keras(keras, stack, ids, rng)
     dropout = layers.Dropout(0.5, seed=0)
     dropout.build((None, 3, 4))
     masked = with_mask(np.ones((2, 3, 4)), np.array([[1, 1, 0], [1, 0, 0]], bool))
@@ -332,18 +329,7 @@ def test_dense_and_layer_normalization_hand_the_mask_on(keras):
     ids[0, 3:], ids[2, :2] = 0, 0
     stack = lambda k: [k.layers.Embedding(9, 4, mask_zero=True), k.layers.Dense(3, activation="tanh"),   # noqa: E731
                        k.layers.LayerNormalization(), k.layers.SimpleRNN(2)]
-    ours = nr.Sequential(stack(nr), seed=0)
-    ours.build((None, 5))
-    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs = keras.Sequential([keras.Input((5,), dtype="int32")] + stack(keras))
-    theirs.set_weights(weights)
-    g = rng.normal(size=(3, 2)).astype("float32")
-    y, grads = ours_gradients(ours, ids.astype("float32"), g)
-    y_k, grads_k = keras_gradients(theirs, ids, g)
-    np.testing.assert_allclose(y, y_k, atol=1e-5)
-    for mine, theirs_grad in zip(grads, grads_k):
-        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    ours = assert_matches_keras(keras, stack, ids, rng)
     from neurona.gradcheck import check_gradients
     ours.compile(loss="mse")
     report = check_gradients(ours, ids.astype("float32"), np.zeros((3, 2)))

@@ -6,7 +6,7 @@ import pytest
 
 import neurona as nr
 from neurona import layers
-from test_recurrent import keras, keras_gradients, ours_gradients      # noqa: F401  (the fixture)
+from test_recurrent import assert_matches_keras, keras      # noqa: F401  (the fixture)
 
 
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
@@ -21,19 +21,7 @@ def test_bidirectional_matches_keras(keras, merge_mode, return_sequences):      
         head = k.layers.TimeDistributed(k.layers.Dense(2)) if return_sequences else k.layers.Dense(2)
         return [k.layers.Embedding(9, 4, mask_zero=True), rnn, head]
 
-    ours = nr.Sequential(stack(nr), seed=0)
-    ours.build((None, 6))
-    weights = [rng.normal(0, 0.6, size=w.shape).astype("float32") for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs = keras.Sequential([keras.Input((6,), dtype="int32")] + stack(keras))
-    theirs.set_weights(weights)
-    g = rng.normal(size=(3, *ours.layers[-1].sample_output_shape)).astype("float32")
-    y, grads = ours_gradients(ours, ids.astype("float32"), g)
-    y_k, grads_k = keras_gradients(theirs, ids, g)
-    np.testing.assert_allclose(y, y_k, atol=1e-5)
-    assert [a.shape for a in grads] == [tuple(b.shape) for b in grads_k]
-    for mine, theirs_grad in zip(grads, grads_k):
-        np.testing.assert_allclose(mine, theirs_grad, atol=1e-5)
+    assert_matches_keras(keras, stack, ids, rng)
 
 
 def test_bidirectional_weights_are_the_two_layers_in_keras_order(keras):        # noqa: F811
