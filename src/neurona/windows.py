@@ -45,6 +45,13 @@ def padding_of(owner: str, padding, allowed=PADDINGS) -> str:
     return padding.lower()
 
 
+def check_input(layer, input_shape) -> None:
+    r"""A spatial layer's per-sample input shape must be (*spatial, channels), with ``layer.rank`` spatial axes."""
+    if len(input_shape) != layer.rank + 1:
+        raise ValueError(f"{type(layer).__name__} {layer.display_name()!r} takes inputs of shape (batch, "
+                         f"{layer.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+
+
 def extent(k: int, r: int) -> int:
     r"""Positions a window of k taps spans with dilation r:  (k - 1) r + 1."""
     return (k - 1) * r + 1

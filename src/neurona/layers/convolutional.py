@@ -124,13 +124,10 @@ class Conv(Activated):
         self._setup_activation(activation, activity_regularizer)
 
     def setup(self, input_shape, rng, dtype):
-        owner = type(self).__name__
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{owner} {self.display_name()!r} takes inputs of shape (batch, {self.rank} spatial "
-                             f"axes, channels); got per-sample shape {input_shape}.")
+        win.check_input(self, input_shape)
         channels = input_shape[-1]
         if channels % self.groups:
-            raise ValueError(f"{owner}: the input's {channels} channels must be a multiple of groups ({self.groups}).")
+            raise ValueError(f"{type(self).__name__}: the input's {channels} channels must be a multiple of groups ({self.groups}).")
         self._out, self._pads = win.geometry(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate,
                                              self.padding)
         shape = (*self.kernel_size, channels // self.groups, self.filters)
@@ -318,9 +315,7 @@ class ConvTranspose(Activated):
         self._setup_activation(activation, activity_regularizer)
 
     def setup(self, input_shape, rng, dtype):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
-                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        win.check_input(self, input_shape)
         self._out, self._pads = win.transpose_geometry(input_shape[:-1], self.kernel_size, self.strides,
                                                        self.dilation_rate, self.padding, self.output_padding)
         shape = (*self.kernel_size, self.filters, input_shape[-1])
@@ -426,9 +421,7 @@ class DepthwiseConv(Activated):
     depthwise_kernel_constraint = property(lambda self: self.depthwise_constraint)
 
     def setup(self, input_shape, rng, dtype):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
-                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        win.check_input(self, input_shape)
         self._out, self._pads = win.geometry(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate,
                                              self.padding)
         channels = input_shape[-1]
@@ -441,21 +434,15 @@ class DepthwiseConv(Activated):
     def _taps(self):
         return win.tap_slices(self.kernel_size, self.strides, self.dilation_rate, self._out)
 
-    def forward(self, x, training=False):
-        xp = win.pad(x, self._pads)
-        z = np.zeros((x.shape[0], *self._out, x.shape[-1], self.depth_multiplier), dtype=x.dtype)
+    def _depthwise(self, xp):
+        r"""The depthwise part, (m, *out, C M), of the padded input xp: tap by tap."""
+        h = np.zeros((xp.shape[0], *self._out, xp.shape[-1], self.depth_multiplier), dtype=xp.dtype)
         for u, where in self._taps():
-            z += xp[(slice(None), *where)][..., None] * self.depthwise_kernel[u]
-        z = z.reshape(*z.shape[:-2], -1)
-        if self.use_bias:
-            z += self.bias
-        if training:
-            self._x_shape, self._xp = x.shape, xp
-        return self._activate(z, training)
+            h += xp[(slice(None), *where)][..., None] * self.depthwise_kernel[u]
+        return h.reshape(*h.shape[:-2], -1)
 
-    def backward(self, grad, pre_activation=False, need_input_grad=True):
-        delta = self._delta(grad, pre_activation)
-        delta = delta.reshape(*delta.shape[:-1], -1, self.depth_multiplier)
+    def _depthwise_backward(self, delta, need_input_grad):
+        r"""From dL/d(depthwise part), (m, *out, C, M): dL/dW_d into grads[0] and, if asked, dL/dx."""
         xp, dxp = self._xp, np.zeros_like(self._xp) if need_input_grad else None
         axes = tuple(range(1 + self.rank))
         dw = self.grads[0]
@@ -464,12 +451,26 @@ class DepthwiseConv(Activated):
             dw[u] = (delta * xp[index][..., None]).sum(axis=axes)
             if need_input_grad:
                 dxp[index] += (delta * self.depthwise_kernel[u]).sum(axis=-1)
-        if self.use_bias:
-            np.add.reduce(delta.reshape(-1, self.bias.size), axis=0, out=self.grads[1])
-        self._add_regularizer_gradients(self._x_shape[0])
         if not need_input_grad:
             return None
         return dxp[(slice(None), *(slice(b, b + n) for (b, _), n in zip(self._pads, self._x_shape[1:-1])))]
+
+    def forward(self, x, training=False):
+        xp = win.pad(x, self._pads)
+        z = self._depthwise(xp)
+        if self.use_bias:
+            z += self.bias
+        if training:
+            self._x_shape, self._xp = x.shape, xp
+        return self._activate(z, training)
+
+    def backward(self, grad, pre_activation=False, need_input_grad=True):
+        delta = self._delta(grad, pre_activation)
+        if self.use_bias:
+            np.add.reduce(delta.reshape(-1, self.bias.size), axis=0, out=self.grads[1])
+        dx = self._depthwise_backward(delta.reshape(*delta.shape[:-1], -1, self.depth_multiplier), need_input_grad)
+        self._add_regularizer_gradients(self._x_shape[0])
+        return dx
 
     def call(self, inputs):
         z = ops.depthwise_conv(inputs, self.depthwise_kernel, self.strides, self.padding,
@@ -527,9 +528,7 @@ class SeparableConv(DepthwiseConv):
     pointwise_kernel_constraint = property(lambda self: self.pointwise_constraint)
 
     def setup(self, input_shape, rng, dtype):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
-                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        win.check_input(self, input_shape)
         self._out, self._pads = win.geometry(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate,
                                              self.padding)
         channels = input_shape[-1]
@@ -543,10 +542,7 @@ class SeparableConv(DepthwiseConv):
 
     def forward(self, x, training=False):
         xp = win.pad(x, self._pads)
-        h = np.zeros((x.shape[0], *self._out, x.shape[-1], self.depth_multiplier), dtype=x.dtype)
-        for u, where in self._taps():
-            h += xp[(slice(None), *where)][..., None] * self.depthwise_kernel[u]
-        h = h.reshape(*h.shape[:-2], -1)
+        h = self._depthwise(xp)
         z = h @ self.pointwise_kernel.reshape(-1, self.filters)
         if self.use_bias:
             z += self.bias
@@ -560,19 +556,11 @@ class SeparableConv(DepthwiseConv):
         self.grads[1][...] = (h.reshape(-1, h.shape[-1]).T @ flat).reshape(self.pointwise_kernel.shape)
         dh = (flat @ self.pointwise_kernel.reshape(-1, self.filters).T).reshape(
             *h.shape[:-1], -1, self.depth_multiplier)
-        xp, dxp = self._xp, np.zeros_like(self._xp) if need_input_grad else None
-        axes = tuple(range(1 + self.rank))
-        for u, where in self._taps():
-            index = (slice(None), *where)
-            self.grads[0][u] = (dh * xp[index][..., None]).sum(axis=axes)
-            if need_input_grad:
-                dxp[index] += (dh * self.depthwise_kernel[u]).sum(axis=-1)
         if self.use_bias:
             np.add.reduce(flat, axis=0, out=self.grads[2])
+        dx = self._depthwise_backward(dh, need_input_grad)
         self._add_regularizer_gradients(self._x_shape[0])
-        if not need_input_grad:
-            return None
-        return dxp[(slice(None), *(slice(b, b + n) for (b, _), n in zip(self._pads, self._x_shape[1:-1])))]
+        return dx
 
     def call(self, inputs):
         z = ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides, self.padding,

@@ -38,9 +38,7 @@ class Pooling(Layer):
         self.data_format = data_format
 
     def setup(self, input_shape, rng, dtype):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
-                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        win.check_input(self, input_shape)
         self._out, self._pads = win.geometry(input_shape[:-1], self.pool_size, self.strides, (1,) * self.rank,
                                              self.padding)
         return (*self._out, input_shape[-1])
@@ -180,9 +178,7 @@ class GlobalPooling(Layer):
         self.keepdims = bool(keepdims)
 
     def setup(self, input_shape, rng, dtype):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
-                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
+        win.check_input(self, input_shape)
         return (*(1,) * self.rank, input_shape[-1]) if self.keepdims else (input_shape[-1],)
 
     def _axes(self):

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from .. import windows as win
 from ..autodiff.tensor import Tensor
 from .base import Layer, register
 
@@ -40,11 +41,6 @@ def _pairs(owner, argument, value, d):
 class Spatial(Layer):
     rank = 2
 
-    def _check(self, input_shape):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} {self.display_name()!r} takes inputs of shape (batch, "
-                             f"{self.rank} spatial axes, channels); got per-sample shape {input_shape}.")
-
 
 class ZeroPadding(Spatial):
     r"""y = x with ``padding`` zeros before and after each spatial axis;  dL/dx = dL/dy without them."""
@@ -56,7 +52,7 @@ class ZeroPadding(Spatial):
         self.data_format = data_format
 
     def setup(self, input_shape, rng, dtype):
-        self._check(input_shape)
+        win.check_input(self, input_shape)
         return (*(n + b + a for n, (b, a) in zip(input_shape, self.padding)), input_shape[-1])
 
     def forward(self, x, training=False):
@@ -89,7 +85,7 @@ class Cropping(Spatial):
         self.data_format = data_format
 
     def setup(self, input_shape, rng, dtype):
-        self._check(input_shape)
+        win.check_input(self, input_shape)
         out = tuple(n - b - a for n, (b, a) in zip(input_shape, self.cropping))
         if min(out) < 1:
             raise ValueError(f"{type(self).__name__}: cropping {self.cropping} leaves nothing of an input of "
@@ -131,7 +127,7 @@ class UpSampling(Spatial):
         self.data_format, self.interpolation = data_format, interpolation
 
     def setup(self, input_shape, rng, dtype):
-        self._check(input_shape)
+        win.check_input(self, input_shape)
         return (*(n * s for n, s in zip(input_shape, self.size)), input_shape[-1])
 
     def forward(self, x, training=False):
