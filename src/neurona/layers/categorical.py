@@ -49,7 +49,7 @@ def _encode(owner, ids, mode, depth, dtype, count_weights=None):
 
 
 class _Preprocessing(Layer):
-    r"""No weights, no gradient: backward gives zeros (the inputs are data or integer ids)."""
+    r"""No weights, no gradient: backward gives zeros (the inputs are data, integer ids or tokens)."""
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return np.zeros(self._input_shape, grad.dtype) if need_input_grad else None
@@ -59,7 +59,7 @@ class _Preprocessing(Layer):
         return self.transform(x)
 
     def call(self, inputs):
-        r"""The tape form: the output as a constant (nothing flows back to ids or bins)."""
+        r"""The tape form: the output as a constant (nothing flows back to ids, bins or tokens)."""
         return Tensor(self.transform(np.asarray(inputs.numpy() if isinstance(inputs, Tensor) else inputs)))
 
 

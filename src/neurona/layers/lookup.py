@@ -18,14 +18,14 @@ from collections import Counter
 
 import numpy as np
 
-from ..autodiff.tensor import Tensor
 from .. import symbolic
-from .base import Layer, register
+from .base import register
+from .categorical import _Preprocessing
 
 MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 
-class _Lookup(Layer):
+class _Lookup(_Preprocessing):
     r"""Base of StringLookup and IntegerLookup (see the module); ``_token`` normalises one token."""
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None, vocabulary=None,
@@ -185,16 +185,8 @@ class _Lookup(Layer):
         return (self._depth(),)
 
     def forward(self, x, training=False):
-        self._input_shape = np.shape(x)
-        out = self.transform(x)
+        out = super().forward(x, training)
         return out.astype(np.float32) if out.dtype == object else out
-
-    def backward(self, grad, pre_activation=False, need_input_grad=True):
-        return np.zeros(self._input_shape, grad.dtype) if need_input_grad else None
-
-    def call(self, inputs):
-        r"""The tape form: the output as a constant (nothing flows back to tokens)."""
-        return Tensor(self.transform(np.asarray(inputs.numpy() if isinstance(inputs, Tensor) else inputs)))
 
     def get_config(self):
         config = super().get_config()

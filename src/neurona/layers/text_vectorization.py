@@ -19,8 +19,8 @@ import string
 import numpy as np
 
 from .. import symbolic
-from ..autodiff.tensor import Tensor
-from .base import Layer, register
+from .base import register
+from .categorical import _Preprocessing
 from .lookup import StringLookup
 
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
@@ -29,7 +29,7 @@ _PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
 
 
 @register("text_vectorization")
-class TextVectorization(Layer):
+class TextVectorization(_Preprocessing):
     r"""Texts -> token indices or one vector per text (see the module)."""
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
@@ -125,17 +125,6 @@ class TextVectorization(Layer):
         if self.output_mode == "int":
             return (self.output_sequence_length,) if self.output_sequence_length else (None,)
         return (self._lookup._depth(),)
-
-    def forward(self, x, training=False):
-        self._input_shape = np.shape(x)
-        return self.transform(x)
-
-    def backward(self, grad, pre_activation=False, need_input_grad=True):
-        return np.zeros(self._input_shape, grad.dtype) if need_input_grad else None
-
-    def call(self, inputs):
-        r"""The tape form: the output as a constant."""
-        return Tensor(self.transform(np.asarray(inputs.numpy() if isinstance(inputs, Tensor) else inputs)))
 
     @property
     def vocabulary(self):
