@@ -24,12 +24,19 @@ def test_matches_keras_on_the_same_weights(name):
     assert max(errors.values()) < 1e-5, errors
 
 
-def _torch_grads(function, x, weights, g):
-    x = torch.tensor(x, requires_grad=True)
-    weights = [torch.tensor(w, requires_grad=True) for w in weights]
-    y = function(x, *weights)
-    grads = torch.autograd.grad((y * torch.tensor(g)).sum(), [x, *weights])
-    return y.detach().numpy(), [t.numpy() for t in grads]
+def _assert_matches_torch(layer, x, g, function):
+    r"""The layer's output, dL/dx and weight gradients (for dL/dy = g) equal torch autograd's of
+    function(x, *the layer's weights)."""
+    xt = torch.tensor(x, requires_grad=True)
+    weights = [torch.tensor(w.copy(), requires_grad=True) for w in layer.weights]
+    y_torch = function(xt, *weights)
+    grads = torch.autograd.grad((y_torch * torch.tensor(g)).sum(), [xt, *weights])
+    y = layer.forward(x, training=True)
+    dx = layer.backward(g.copy())
+    np.testing.assert_allclose(y, y_torch.detach().numpy(), atol=1e-12)
+    assert len(layer.grads) == len(weights)
+    for mine, theirs in zip([dx, *layer.grads], grads):
+        np.testing.assert_allclose(mine, theirs.numpy(), atol=1e-11)
 
 
 @pytest.mark.parametrize("strides, padding, dilation, groups", [
@@ -46,13 +53,8 @@ def test_conv2d_matches_torch(strides, padding, dilation, groups):
                      padding=padding, dilation=dilation, groups=groups)
         return y.permute(0, 2, 3, 1)
 
-    y_torch, grads = _torch_grads(torch_conv, x, [layer.kernel.copy(), layer.bias + 0.3], g)
     layer.bias += 0.3
-    y = layer.forward(x, training=True)
-    dx = layer.backward(g.copy())
-    np.testing.assert_allclose(y, y_torch, atol=1e-12)
-    for mine, theirs in zip([dx, *layer.grads], grads):
-        np.testing.assert_allclose(mine, theirs, atol=1e-11)
+    _assert_matches_torch(layer, x, g, torch_conv)
 
 
 def test_conv2d_transpose_matches_torch():
@@ -66,12 +68,7 @@ def test_conv2d_transpose_matches_torch():
         return F.conv_transpose2d(x.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), stride=(2, 3),
                                   output_padding=(0, 1)).permute(0, 2, 3, 1)
 
-    y_torch, grads = _torch_grads(torch_transpose, x, [layer.kernel.copy()], g)
-    y = layer.forward(x, training=True)
-    dx = layer.backward(g.copy())
-    np.testing.assert_allclose(y, y_torch, atol=1e-12)
-    for mine, theirs in zip([dx, *layer.grads], grads):
-        np.testing.assert_allclose(mine, theirs, atol=1e-11)
+    _assert_matches_torch(layer, x, g, torch_transpose)
 
 
 def test_depthwise_conv2d_is_torch_grouped_convolution():
@@ -85,12 +82,7 @@ def test_depthwise_conv2d_is_torch_grouped_convolution():
         w = kernel.permute(2, 3, 0, 1).reshape(6, 1, 3, 3)
         return F.conv2d(x.permute(0, 3, 1, 2), w, stride=2, groups=3).permute(0, 2, 3, 1)
 
-    y_torch, grads = _torch_grads(torch_depthwise, x, [layer.depthwise_kernel.copy()], g)
-    y = layer.forward(x, training=True)
-    dx = layer.backward(g.copy())
-    np.testing.assert_allclose(y, y_torch, atol=1e-12)
-    for mine, theirs in zip([dx, *layer.grads], grads):
-        np.testing.assert_allclose(mine, theirs, atol=1e-11)
+    _assert_matches_torch(layer, x, g, torch_depthwise)
 
 
 def test_kernel_shapes_parameter_counts_and_summary_as_keras():
