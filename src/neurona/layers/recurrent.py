@@ -184,6 +184,7 @@ class Recurrent(Layer):
         return new if mask is None else np.where(mask[t], new, old)
 
     def _recurrent_input(self, h):
+        r"""h_{t-1} under the recurrent dropout mask (and, backward, dL/dh_{t-1} under the same mask)."""
         return h if self._recurrent_drop is None else h * self._recurrent_drop
 
     # -- backward -------------------------------------------------------------------------------
@@ -250,13 +251,13 @@ class Recurrent(Layer):
         x = inputs if self._drop is None else inputs * self._drop[:, None, :]
         P = ops.matmul(x, self.kernel)
         if self.use_bias:
-            P = P + (self.bias[0] if self.bias.ndim == 2 else self.bias)
+            P = P + self._input_bias()
         m, T = x.shape[0], x.shape[1]
         zeros = ops.zeros((m, self.units), dtype=x.dtype)
         state = [zeros] * self.states
         outputs = []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
-            h = state[0] if self._recurrent_drop is None else state[0] * self._recurrent_drop
+            h = self._recurrent_input(state[0])
             new = self._tape_step(P[:, t], h, state)
             if mask is not None:
                 real = mask[:, t][:, None]
@@ -318,11 +319,8 @@ class SimpleRNN(Recurrent):
             dh_new, carried = self._masked(mask, t, dh + dH[t])
             # (at a padded step H[t + 1] is the carried h, but there dh_new = 0)
             dZ[t] = self.activation.backward(dh_new, None if self._Z is None else self._Z[t], H[t + 1])
-            dh = carried + self._recurrent_back(dZ[t] @ U.T)
+            dh = carried + self._recurrent_input(dZ[t] @ U.T)
         return dZ, dZ
-
-    def _recurrent_back(self, dh):
-        return dh if self._recurrent_drop is None else dh * self._recurrent_drop
 
     def _tape_step(self, p, h, state):
         return [self._act(self.activation, p + ops.matmul(h, self.recurrent_kernel))]
@@ -509,7 +507,7 @@ class LSTM(Recurrent):
             dz[:, 3 * u:] = s.backward(dh_new * TC[t], None if z is None else z[:, 3 * u:], o)
             dc = dc_carried + dc_new * f
             back = dz @ U.T
-            dh = dh_carried + (back if self._recurrent_drop is None else back * self._recurrent_drop)
+            dh = dh_carried + self._recurrent_input(back)
         return dZ, dZ
 
     # -- explain: the first step of the first sequence, with numbers --------------------------------
@@ -650,20 +648,21 @@ class GRU(Recurrent):
             zt = None if Z is None else Z[t]
             da = f_act.backward(dh_new * (1 - z), None if zt is None else zt[:, 2 * u:], hh)
             dP[t, :, :u] = s.backward(dh_new * (H[t] - hh), None if zt is None else zt[:, :u], z)
-            h_in = self._recurrent_input(H[t])
             if self.reset_after:
                 dr_value = da * R[t]
             else:
                 dRh = da @ U[:, 2 * u:].T                         # dL/d(r h_{t-1})
-                dr_value = dRh * h_in
+                dr_value = dRh * self._recurrent_input(H[t])
             dP[t, :, u:2 * u] = s.backward(dr_value, None if zt is None else zt[:, u:2 * u], r)
             dP[t, :, 2 * u:] = da
             dRec[t, :, :2 * u] = dP[t, :, :2 * u]
-            dRec[t, :, 2 * u:] = da * r if self.reset_after else 0.0
-            back = dRec[t, :, :2 * u] @ U[:, :2 * u].T if not self.reset_after else dRec[t] @ U.T
-            if not self.reset_after:
-                back = back + dRh * r
-            dh = carried + dh_new * z + (back if self._recurrent_drop is None else back * self._recurrent_drop)
+            if self.reset_after:
+                dRec[t, :, 2 * u:] = da * r
+                back = dRec[t] @ U.T
+            else:
+                dRec[t, :, 2 * u:] = 0.0
+                back = dRec[t, :, :2 * u] @ U[:, :2 * u].T + dRh * r
+            dh = carried + dh_new * z + self._recurrent_input(back)
         return dP, dRec
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
