@@ -141,6 +141,10 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _is_score(value) -> bool:
     return value is None or _is_number(value) or value in ("nan", "inf", "-inf")
 
@@ -158,13 +162,13 @@ TRIAL_FIELDS = {
                         and isinstance(v.get("values", {}), dict)),
     "score": ("a number, null, 'nan', 'inf' or '-inf'", _is_score),
     "best_epoch": ("an integer >= 0 or null",
-                   lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)),
+                   lambda v: v is None or _is_whole(v)),
     "metrics": ("a list (per execution) of lists of epoch logs {name: number}",
                 lambda v: isinstance(v, list) and all(isinstance(r, list) and all(map(_is_logs, r)) for r in v)),
     "best_metrics": ("epoch logs {name: number}", _is_logs),
     "seconds": ("a number >= 0 or null", lambda v: v is None or (_is_number(v) and v >= 0)),
     "message": ("a string or null", lambda v: v is None or isinstance(v, str)),
-    "tries": ("an integer >= 0", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "tries": ("an integer >= 0", _is_whole),
     "worker": ("a string or null", lambda v: v is None or isinstance(v, str)),
 }
 
@@ -285,14 +289,14 @@ class Storage:
         (with their temporaries); none unless the directory carries the search's marker."""
         if not os.path.isdir(self.path) or not self.is_marked():
             return []
-        found = []
-        for entry in sorted(os.listdir(self.path)):
-            path = os.path.join(self.path, entry)
-            if _TRIAL_DIR.fullmatch(entry) and os.path.isdir(path) and not os.path.islink(path):
-                found.append(path)
-            elif entry == "oracle.json" or (entry.startswith(".oracle.json.") and entry.endswith(".tmp")):
-                found.append(path)
-        return found
+        return [os.path.join(self.path, entry) for entry in sorted(os.listdir(self.path))
+                if entry == "oracle.json" or (entry.startswith(".oracle.json.") and entry.endswith(".tmp"))
+                or self._is_trial_folder(entry)]
+
+    def _is_trial_folder(self, entry: str) -> bool:
+        r"""Whether the entry ``entry`` is a trial_<number>/ folder (not a file, not a link)."""
+        folder = os.path.join(self.path, entry)
+        return bool(_TRIAL_DIR.fullmatch(entry)) and os.path.isdir(folder) and not os.path.islink(folder)
 
     def foreign_entries(self) -> list[str]:
         r"""What overwrite=True would have to delete but cannot prove a search wrote (no marker)."""
@@ -316,7 +320,6 @@ class Storage:
             return
         remove_stale_temporaries(self.oracle_file)
         for entry in os.listdir(self.path):
-            folder = os.path.join(self.path, entry)
-            if _TRIAL_DIR.fullmatch(entry) and os.path.isdir(folder) and not os.path.islink(folder):
+            if self._is_trial_folder(entry):
                 for name in (MODEL_FILE, "trial.json"):
-                    remove_stale_temporaries(os.path.join(folder, name))
+                    remove_stale_temporaries(os.path.join(self.path, entry, name))
