@@ -26,7 +26,8 @@ import numpy as np
 
 from .. import ops
 from .base import register
-from .image_preprocessing import _channels_last, _check_image, _Random
+from .image_preprocessing import _channels_last, _check_image
+from .noise import _Random
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")

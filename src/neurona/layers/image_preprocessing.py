@@ -25,6 +25,7 @@ import numpy as np
 from .. import ops
 from ..validation import check_number
 from .base import Layer, register
+from .noise import _Random
 
 
 def _size(owner, argument, value):
@@ -193,37 +194,6 @@ class Resizing(Layer):
 
     def call(self, inputs):
         return ops.einsum("ij,bjkc,lk->bilc", self._rows, inputs, self._cols)
-
-
-class _Random(Layer):
-    r"""Base of the random layers: a draw per call while training (``forward(x, training=True)``),
-    the identity otherwise; the draw is kept for the backward pass and the tape form."""
-
-    def __init__(self, seed=None, name=None, **keras_arguments):
-        super().__init__(name, **keras_arguments)
-        self.seed = seed
-        self._draw = None
-
-    def build(self, input_shape, rng=None, dtype=None):
-        output = super().build(input_shape, rng, dtype)
-        if self.seed is not None:
-            self._rng = np.random.default_rng(self.seed)
-        return output
-
-    def forward(self, x, training=False):
-        if not training:
-            self._draw = None
-            return x
-        self._draw = self._sample(x)
-        return self._apply(np, x, self._draw)
-
-    def backward(self, grad, pre_activation=False, need_input_grad=True):
-        if not need_input_grad:
-            return None
-        return grad if self._draw is None else self._slope(grad, self._draw)
-
-    def call(self, inputs):
-        return inputs if self._draw is None else self._apply(ops, inputs, self._draw)
 
 
 @register("random_flip")

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import ops
 from ..validation import check_number
 from .base import Layer, register
 
 _ALPHA_PRIME = -1.6732632423543772 * 1.0507009873554805
 
 
-class _Noise(Layer):
-    r"""Base: draws with the layer's generator (``seed`` fixes it) while training; identity otherwise."""
+class _Random(Layer):
+    r"""Base of the random layers (these and the image augmentations): a draw per call while training
+    (``seed`` fixes the layer's generator), the identity otherwise; the draw is kept for the backward
+    pass and the tape form. ``_apply(lib, x, draw)`` computes with ``lib``: NumPy, or ``ops`` on the tape."""
 
     def __init__(self, seed=None, name: str | None = None, **keras_arguments):
         super().__init__(name, **keras_arguments)
@@ -36,8 +39,8 @@ class _Noise(Layer):
         if not training or not self._active():
             self._draw = None
             return x
-        self._draw = self._sample(x.shape, x.dtype)
-        return self._apply(x, self._draw)
+        self._draw = self._sample(x)
+        return self._apply(np, x, self._draw)
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
@@ -46,14 +49,14 @@ class _Noise(Layer):
 
     def call(self, inputs):
         r"""The tape form: the draw of the last training pass (none: the identity)."""
-        return inputs if self._draw is None else self._apply(inputs, self._draw)
+        return inputs if self._draw is None else self._apply(ops, inputs, self._draw)
 
     def _active(self):
         return True
 
 
 @register("gaussian_noise")
-class GaussianNoise(_Noise):
+class GaussianNoise(_Random):
     r"""y = x + n, n ~ N(0, stddev^2) while training;  dL/dx = g."""
 
     def __init__(self, stddev: float, seed=None, name: str | None = None, **keras_arguments):
@@ -63,10 +66,10 @@ class GaussianNoise(_Noise):
     def _active(self):
         return self.stddev > 0
 
-    def _sample(self, shape, dtype):
-        return self._rng.normal(0.0, self.stddev, size=shape).astype(dtype)
+    def _sample(self, x):
+        return self._rng.normal(0.0, self.stddev, size=x.shape).astype(x.dtype)
 
-    def _apply(self, x, n):
+    def _apply(self, lib, x, n):
         return x + n
 
     def _slope(self, grad, n):
@@ -74,7 +77,7 @@ class GaussianNoise(_Noise):
 
 
 @register("gaussian_dropout")
-class GaussianDropout(_Noise):
+class GaussianDropout(_Random):
     r"""y = x n, n ~ N(1, rate / (1 - rate)) while training (the mean is kept);  dL/dx = g n."""
 
     def __init__(self, rate: float, seed=None, name: str | None = None, **keras_arguments):
@@ -84,10 +87,10 @@ class GaussianDropout(_Noise):
     def _active(self):
         return self.rate > 0
 
-    def _sample(self, shape, dtype):
-        return self._rng.normal(1.0, np.sqrt(self.rate / (1.0 - self.rate)), size=shape).astype(dtype)
+    def _sample(self, x):
+        return self._rng.normal(1.0, np.sqrt(self.rate / (1.0 - self.rate)), size=x.shape).astype(x.dtype)
 
-    def _apply(self, x, n):
+    def _apply(self, lib, x, n):
         return x * n
 
     def _slope(self, grad, n):
@@ -95,7 +98,7 @@ class GaussianDropout(_Noise):
 
 
 @register("alpha_dropout")
-class AlphaDropout(_Noise):
+class AlphaDropout(_Random):
     r"""Dropout for SELU networks: dropped entries are set to SELU's saturation alpha', then an affine
     map a y + b restores the mean and variance;  dL/dx = g a k (k the kept entries)."""
 
@@ -107,16 +110,17 @@ class AlphaDropout(_Noise):
     def _active(self):
         return self.rate > 0
 
-    def _sample(self, shape, dtype):
+    def _sample(self, x):
+        shape = x.shape
         if self.noise_shape is not None:
             shape = tuple(n if k is None else k for n, k in zip(shape, self.noise_shape))
-        return (self._rng.uniform(size=shape) >= self.rate).astype(dtype)
+        return (self._rng.uniform(size=shape) >= self.rate).astype(x.dtype)
 
     def _coefficients(self):
         a = ((1 - self.rate) * (1 + self.rate * _ALPHA_PRIME ** 2)) ** -0.5
         return a, -a * _ALPHA_PRIME * self.rate
 
-    def _apply(self, x, kept):
+    def _apply(self, lib, x, kept):
         a, b = self._coefficients()
         return (x * kept + _ALPHA_PRIME * (1 - kept)) * a + b
 
