@@ -270,12 +270,12 @@ class Numerical(HyperParameter):
 
     def grid_values(self):
         if self.step is None:
-            return iter(self.values)
+            return super().grid_values()
         return (self._typed(self._step_value(i)) for i in range(self._n_steps()))
 
     def on_grid(self, value) -> bool:
         if self.step is None:
-            return value in self.values
+            return super().on_grid(value)
         try:
             self.check_value(value)
         except ValueError:
