@@ -33,10 +33,11 @@ import math
 
 import numpy as np
 
-from . import callbacks as callbacks_module, progress
+from . import callbacks as callbacks_module, config, progress
 from .data_adapters import Batches, array_batches, is_batches, is_lazy, to_numpy, unpack_x_y_sample_weight
 from .divergence import DivergenceDetector
 from .metrics.streaming import Mean, Metric
+from .training import _callback_list, _class_labels, _class_weight_table, _validation_epochs, _verbosity
 from .validation import check_number
 
 
@@ -201,7 +202,6 @@ class Steps:
 
     def _own_compute_loss(self, x, y, y_pred, w, training):
         r"""``compute_loss``, with ``training=`` only when an override takes it (Keras 3.3 added it)."""
-        import inspect
         if "training" in inspect.signature(self.compute_loss).parameters:
             return self.compute_loss(x, y, y_pred, w, training=training)
         return self.compute_loss(x, y, y_pred, w)
@@ -269,8 +269,6 @@ class Steps:
                   class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
                   validation_batch_size, validation_freq, terminate_on_nan):
         r"""``fit`` as Keras 3 runs it: ``train_step(batch)`` for each batch, the logs it returns."""
-        from .training import _callback_list, _validation_epochs, _verbosity
-        from . import config
         if validation_split:
             if is_batches(x):
                 raise ValueError("fit: validation_split needs arrays; with a generator or dataset give "
@@ -422,10 +420,9 @@ class _ClassWeighted:
     def __init__(self, source, class_weight):
         self.source, self.length = source, source.length
         self.kind = getattr(source, "kind", "arrays")
-        self.table = {int(k): float(v) for k, v in class_weight.items()}
+        self.table = _class_weight_table(class_weight)
 
     def epoch(self, steps=None):
-        from .training import _class_labels
         for data in self.source.epoch(steps):
             x, y, w = unpack_x_y_sample_weight(data)
             if y is None or isinstance(y, (list, tuple, dict)):
