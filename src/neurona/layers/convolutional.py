@@ -27,8 +27,9 @@ from .base import Layer, register
 
 
 class Activated(Layer):
-    r"""What the convolutional layers share after their linear part z: the activation a = g(z), the
-    activity regularizer R(a) and the weight regularizers (each weight's ``<name>_regularizer``)."""
+    r"""What the convolutional layers share after their linear part z: the bias and the activation
+    a = g(z + b), the activity regularizer R(a) and the weight regularizers (each weight's
+    ``<name>_regularizer``)."""
 
     def _setup_activation(self, activation, activity_regularizer):
         self.activation = activations.get(activation)
@@ -37,6 +38,9 @@ class Activated(Layer):
         self._relu = isinstance(self.activation, activations.ReLU)
 
     def _activate(self, z, training):
+        r"""a = g(z + b), the bias added in place to z (the fresh product of the linear part)."""
+        if self.use_bias:
+            z += self.bias
         if self._relu:
             a = np.maximum(z, 0, out=None if (training and self._keeps_z) else z)
         else:
@@ -77,8 +81,9 @@ class Activated(Layer):
         return total
 
     def _activated_call(self, z):
+        r"""The tape form's end: g(z + b)."""
         from ..autodiff.engine import activation
-        return activation(self.activation, z)
+        return activation(self.activation, z + self.bias if self.use_bias else z)
 
     def describe(self):
         return f"{type(self).__name__}, {self.activation._registry_name}"
@@ -144,8 +149,6 @@ class Conv(Activated):
     def forward(self, x, training=False):
         cols = self._columns(x)
         z = win.grouped_matmul(cols, self.kernel, self.groups)
-        if self.use_bias:
-            z += self.bias
         if training:
             self._x_shape, self._cols = x.shape, cols
         return self._activate(z.reshape(x.shape[0], *self._out, self.filters), training)
@@ -176,8 +179,6 @@ class Conv(Activated):
             zeros = np.zeros((inputs.shape[0], front, inputs.shape[-1]), dtype=inputs.dtype)
             inputs, padding = ops.concatenate([zeros, inputs], axis=1), "valid"
         z = ops.conv(inputs, self.kernel, self.strides, padding, dilation_rate=self.dilation_rate)
-        if self.use_bias:
-            z = z + self.bias
         return self._activated_call(z)
 
     def describe(self):
@@ -331,8 +332,6 @@ class ConvTranspose(Activated):
         cols = np.dot(x.reshape(-1, x.shape[-1]), self._kernel_matrix().T)
         cols = cols.reshape(*x.shape[:-1], *self.kernel_size, self.filters)
         y = win.fold(cols, self._out, self.kernel_size, self.strides, self.dilation_rate, self._pads)
-        if self.use_bias:
-            y += self.bias
         if training:
             self._x = x
         return self._activate(y, training)
@@ -354,8 +353,6 @@ class ConvTranspose(Activated):
     def call(self, inputs):
         z = ops.conv_transpose(inputs, self.kernel, self.strides, self.padding, self.output_padding,
                                dilation_rate=self.dilation_rate)
-        if self.use_bias:
-            z = z + self.bias
         return self._activated_call(z)
 
 
@@ -458,8 +455,6 @@ class DepthwiseConv(Activated):
     def forward(self, x, training=False):
         xp = win.pad(x, self._pads)
         z = self._depthwise(xp)
-        if self.use_bias:
-            z += self.bias
         if training:
             self._x_shape, self._xp = x.shape, xp
         return self._activate(z, training)
@@ -475,8 +470,6 @@ class DepthwiseConv(Activated):
     def call(self, inputs):
         z = ops.depthwise_conv(inputs, self.depthwise_kernel, self.strides, self.padding,
                                dilation_rate=self.dilation_rate)
-        if self.use_bias:
-            z = z + self.bias
         return self._activated_call(z)
 
 
@@ -544,8 +537,6 @@ class SeparableConv(DepthwiseConv):
         xp = win.pad(x, self._pads)
         h = self._depthwise(xp)
         z = h @ self.pointwise_kernel.reshape(-1, self.filters)
-        if self.use_bias:
-            z += self.bias
         if training:
             self._x_shape, self._xp, self._h = x.shape, xp, h
         return self._activate(z, training)
@@ -565,8 +556,6 @@ class SeparableConv(DepthwiseConv):
     def call(self, inputs):
         z = ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides, self.padding,
                                dilation_rate=self.dilation_rate)
-        if self.use_bias:
-            z = z + self.bias
         return self._activated_call(z)
 
 
