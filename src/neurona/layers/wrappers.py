@@ -51,11 +51,8 @@ class Wrapper(Layer):
         return output
 
     def set_param_arrays(self, params, grads):
-        params, grads, k = list(params), list(grads), 0
-        for layer in self._inner_layers():
-            n = len(layer.params)
-            layer.set_param_arrays(params[k:k + n], grads[k:k + n])
-            k += n
+        for layer, p, g in zip(self._inner_layers(), self._split(list(params)), self._split(list(grads))):
+            layer.set_param_arrays(p, g)
         self._adopt()
 
     def penalty(self, m):
@@ -70,6 +67,7 @@ class Wrapper(Layer):
             layer.restore_forward_record(saved)
 
     def _split(self, params):
+        r"""``params`` (the wrapper's list) cut into each inner layer's own."""
         out, k = [], 0
         for layer in self._inner_layers():
             out.append(params[k:k + len(layer.params)])
