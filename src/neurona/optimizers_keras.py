@@ -115,7 +115,7 @@ class Lamb(Optimizer):
         return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
 
     def apply(self, params, grads, parts=None):
-        self._parts = None if parts is None else iter(parts)
+        self._parts = iter(() if parts is None else parts)         # one list of variable sizes per param
         return super().apply(params, grads, parts)
 
     def _prepare(self, t):
@@ -126,7 +126,7 @@ class Lamb(Optimizer):
         m += (1 - self.beta_1) * (grad - m)
         v += (1 - self.beta_2) * (grad * grad - v)
         u = (m / self._corrections[0]) / (np.sqrt(v / self._corrections[1]) + self.epsilon)
-        sizes = next(self._parts, None) if getattr(self, "_parts", None) is not None else None
+        sizes = next(self._parts, None)
         flat_w, flat_u = param.reshape(-1), u.reshape(-1)
         starts = np.cumsum([0] + list(sizes or [flat_w.size]))[:-1]
         w_norm = np.sqrt(np.add.reduceat(flat_w * flat_w, starts))
