@@ -124,12 +124,23 @@ def windows(x, window, strides, dilation, pads, out, value=0.0):
     r"""The windows of x (padded by ``pads`` with ``value``) as a read-only view of shape
     (m, *out, *window, C)."""
     xp = pad(x, pads, value)
-    d = len(window)
     s_batch, *s_spatial, s_channel = xp.strides
     shape = (xp.shape[0], *out, *window, xp.shape[-1])
     steps = (s_batch, *(t * s for t, s in zip(s_spatial, strides)),
              *(t * r for t, r in zip(s_spatial, dilation)), s_channel)
     return np.lib.stride_tricks.as_strided(xp, shape, steps, writeable=False)
+
+
+def unpad(xp, pads, spatial):
+    r"""The inverse of ``pad``: the ``spatial`` positions of xp after each axis's ``before`` padding."""
+    return xp[(slice(None), *(slice(b, b + n) for (b, _), n in zip(pads, spatial)))]
+
+
+def _fold_buffer(m, out, window, strides, dilation, pads, spatial, channels, dtype):
+    r"""Zeros to fold into: the padded input, or more where the windows reach past it."""
+    reach = [(o - 1) * s + extent(k, r) for o, s, k, r in zip(out, strides, window, dilation)]
+    size = [max(n + b + max(a, 0), e) for n, (b, a), e in zip(spatial, pads, reach)]
+    return np.zeros((m, *size, channels), dtype=dtype)
 
 
 def tap_slices(window, strides, dilation, out):
@@ -144,13 +155,11 @@ def fold(cols, spatial, window, strides, dilation, pads):
     ``spatial`` size (the padding cut off).  dx[b, i, c] = sum over (o, u) with o s + u r - before = i
     of cols[b, o, u, c]."""
     d = len(window)
-    m, out, channels = cols.shape[0], cols.shape[1:1 + d], cols.shape[-1]
-    reach = [(o - 1) * s + extent(k, r) for o, s, k, r in zip(out, strides, window, dilation)]
-    size = [max(n + b + max(a, 0), e) for n, (b, a), e in zip(spatial, pads, reach)]
-    buffer = np.zeros((m, *size, channels), dtype=cols.dtype)
+    out = cols.shape[1:1 + d]
+    buffer = _fold_buffer(cols.shape[0], out, window, strides, dilation, pads, spatial, cols.shape[-1], cols.dtype)
     for u, where in tap_slices(window, strides, dilation, out):
         buffer[(slice(None), *where)] += cols[(slice(None),) * (1 + d) + u]
-    return buffer[(slice(None), *(slice(b, b + n) for (b, _), n in zip(pads, spatial)))]
+    return unpad(buffer, pads, spatial)
 
 
 def fold_matmul(delta, kernel, spatial, strides, dilation, pads):
@@ -161,14 +170,20 @@ def fold_matmul(delta, kernel, spatial, strides, dilation, pads):
     window, channels = kernel.shape[:d], kernel.shape[-2]
     m, out = delta.shape[0], delta.shape[1:1 + d]
     flat = delta.reshape(-1, delta.shape[-1])
-    reach = [(o - 1) * s + extent(k, r) for o, s, k, r in zip(out, strides, window, dilation)]
-    size = [max(n + b + max(a, 0), e) for n, (b, a), e in zip(spatial, pads, reach)]
-    buffer = np.zeros((m, *size, channels), dtype=delta.dtype)
+    buffer = _fold_buffer(m, out, window, strides, dilation, pads, spatial, channels, delta.dtype)
     product = np.empty((flat.shape[0], channels), dtype=delta.dtype)
     for u, where in tap_slices(window, strides, dilation, out):
         np.dot(flat, kernel[u].T, out=product)
         buffer[(slice(None), *where)] += product.reshape(m, *out, channels)
-    return buffer[(slice(None), *(slice(b, b + n) for (b, _), n in zip(pads, spatial)))]
+    return unpad(buffer, pads, spatial)
+
+
+def _by_group(cols, kernel, groups):
+    r"""cols as (groups, M, taps C_in/g) and the kernel as (groups, taps C_in/g, F/g)."""
+    taps, per_group, filters = math.prod(kernel.shape[:-2]), kernel.shape[-2], kernel.shape[-1]
+    a = cols.reshape(-1, taps, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, -1, taps * per_group)
+    w = kernel.reshape(taps * per_group, groups, filters // groups).transpose(1, 0, 2)
+    return a, w
 
 
 def grouped_matmul(cols, kernel, groups):
@@ -176,10 +191,8 @@ def grouped_matmul(cols, kernel, groups):
     group: output channel f of group j sees only input channels of group j. groups = 1: one GEMM."""
     if groups == 1:
         return cols @ kernel.reshape(-1, kernel.shape[-1])
-    taps, per_group, filters = math.prod(kernel.shape[:-2]), kernel.shape[-2], kernel.shape[-1]
-    a = cols.reshape(-1, taps, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, -1, taps * per_group)
-    w = kernel.reshape(taps * per_group, groups, filters // groups).transpose(1, 0, 2)
-    return (a @ w).transpose(1, 0, 2).reshape(-1, filters)
+    a, w = _by_group(cols, kernel, groups)
+    return (a @ w).transpose(1, 0, 2).reshape(-1, kernel.shape[-1])
 
 
 def grouped_matmul_grads(g, cols, kernel, groups):
@@ -189,8 +202,7 @@ def grouped_matmul_grads(g, cols, kernel, groups):
         w = kernel.reshape(-1, filters)
         return g @ w.T, (cols.T @ g).reshape(kernel.shape)
     taps, per_group = math.prod(kernel.shape[:-2]), kernel.shape[-2]
-    a = cols.reshape(-1, taps, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, -1, taps * per_group)
-    w = kernel.reshape(taps * per_group, groups, filters // groups).transpose(1, 0, 2)
+    a, w = _by_group(cols, kernel, groups)
     gg = g.reshape(-1, groups, filters // groups).transpose(1, 0, 2)
     dcols = (gg @ w.transpose(0, 2, 1)).reshape(groups, -1, taps, per_group).transpose(1, 2, 0, 3)
     dw = (a.transpose(0, 2, 1) @ gg).reshape(groups, taps, per_group, filters // groups).transpose(1, 2, 0, 3)

@@ -450,7 +450,7 @@ class DepthwiseConv(Activated):
                 dxp[index] += (delta * self.depthwise_kernel[u]).sum(axis=-1)
         if not need_input_grad:
             return None
-        return dxp[(slice(None), *(slice(b, b + n) for (b, _), n in zip(self._pads, self._x_shape[1:-1])))]
+        return win.unpad(dxp, self._pads, self._x_shape[1:-1])
 
     def forward(self, x, training=False):
         xp = win.pad(x, self._pads)

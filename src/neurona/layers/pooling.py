@@ -49,7 +49,7 @@ class Pooling(Layer):
             yield u, (slice(None), *where)
 
     def _unpad(self, dxp, shape):
-        return dxp[(slice(None), *(slice(b, b + n) for (b, _), n in zip(self._pads, shape[1:-1])))]
+        return win.unpad(dxp, self._pads, shape[1:-1])
 
     def describe(self):
         return f"{type(self).__name__} {'x'.join(map(str, self.pool_size))}"
