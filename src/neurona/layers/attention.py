@@ -18,17 +18,13 @@ import math
 
 import numpy as np
 
-from .. import initializers, ops, regularizers
+from .. import activations, initializers, ops, regularizers
 from ..validation import check_number
 from .base import Layer, register
 from .masking import mask_of, with_mask
 
 _PADDED = 1e9
-
-
-def _softmax(s):
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+_SOFTMAX = activations.Softmax()                # over the keys: the last axis
 
 
 def _swap(x):
@@ -41,7 +37,7 @@ def _attend(q, k, v, key_mask, scale):
     s = raw * scale
     if key_mask is not None:
         s = np.where(key_mask[..., None, :], s, s - _PADDED)
-    w = _softmax(s)
+    w = _SOFTMAX(s)
     return w @ v, w, raw
 
 
@@ -49,7 +45,7 @@ def _attend_back(g, q, k, v, w, scale):
     r"""(dQ, dK, dV, dL/dS) from G = dL/dO: the module's formulas."""
     dw = g @ _swap(v)
     dv = _swap(w) @ g
-    ds = w * (dw - np.sum(dw * w, axis=-1, keepdims=True))
+    ds = _SOFTMAX.backward(dw, None, w)
     dq = (ds * scale) @ k
     dk = _swap(ds * scale) @ q
     return dq, dk, dv, ds
