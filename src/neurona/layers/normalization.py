@@ -314,8 +314,7 @@ class LayerNormalization(_SampleNormalization):
         if any(a == 0 for a in axes) or axes != list(range(rank - len(axes), rank)):
             raise ValueError(f"LayerNormalization: neurona normalises over the last axes of the sample; axis="
                              f"{self.axis!r} on samples of shape {input_shape}.")
-        self._n_axes = len(axes)
-        self.gamma_ndim = len(axes)
+        self.gamma_ndim = len(axes)                 # the normalised axes: gamma's and beta's
         self._add_affine(tuple(input_shape[-len(axes):]), rng, dtype)
         return input_shape
 
@@ -323,7 +322,7 @@ class LayerNormalization(_SampleNormalization):
         return shape
 
     def _axes(self, x):
-        return tuple(range(x.ndim - self._n_axes, x.ndim))
+        return tuple(range(x.ndim - self.gamma_ndim, x.ndim))
 
     def describe(self):
         return f"LayerNormalization, axis={self.axis}"
