@@ -26,7 +26,6 @@ class Pooling(Layer):
     pool_size)."""
 
     rank = 2
-    fill = 0.0
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **keras_arguments):
         super().__init__(name, **keras_arguments)
@@ -43,10 +42,10 @@ class Pooling(Layer):
                                              self.padding)
         return (*self._out, input_shape[-1])
 
-    def _taps(self, xp):
-        r"""(tap, the index of what that tap reads of the padded input at every output position)."""
-        for u, where in win.tap_slices(self.pool_size, self.strides, (1,) * self.rank, self._out):
-            yield u, (slice(None), *where)
+    def _taps(self):
+        r"""For each tap, the index of what it reads of the padded input at every output position."""
+        for _, where in win.tap_slices(self.pool_size, self.strides, (1,) * self.rank, self._out):
+            yield (slice(None), *where)
 
     def _unpad(self, dxp, shape):
         return win.unpad(dxp, self._pads, shape[1:-1])
@@ -65,16 +64,16 @@ class MaxPooling(Pooling):
         kernel = kernels.for_array("max_pool2d_forward", xp) if training and self.rank == 2 else None
         if kernel is not None:                  # the same loop, compiled (neurona[fast])
             y = np.empty((x.shape[0], *self._out, x.shape[-1]), dtype=x.dtype)
-            winner = np.empty(y.shape, dtype=np.uint8 if self._n_taps() < 256 else np.int32)
+            winner = np.empty(y.shape, dtype=self._winner_type())
             kernel(xp, *self.pool_size, *self.strides, y, winner)
             self._padded_shape, self._winner, self._shape = xp.shape, winner, x.shape
             return y
         y = winner = None
-        for k, (_, index) in enumerate(self._taps(xp)):
+        for k, index in enumerate(self._taps()):
             tap = xp[index]
             if y is None:
                 y = tap.copy()
-                winner = np.zeros(y.shape, dtype=np.uint8 if self._n_taps() < 256 else np.int32) if training else None
+                winner = np.zeros(y.shape, dtype=self._winner_type()) if training else None
             else:
                 if training:                        # winner <- k where tap > y (strictly: a tie keeps the first)
                     step = np.subtract(k, winner, dtype=winner.dtype)
@@ -85,8 +84,8 @@ class MaxPooling(Pooling):
             self._padded_shape, self._winner, self._shape = xp.shape, winner, x.shape
         return y
 
-    def _n_taps(self):
-        return math.prod(self.pool_size)
+    def _winner_type(self):
+        return np.uint8 if math.prod(self.pool_size) < 256 else np.int32
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
@@ -97,7 +96,7 @@ class MaxPooling(Pooling):
             kernel(grad, self._winner, self.pool_size[1], *self.strides, dxp)
             return self._unpad(dxp, self._shape)
         apart = all(s >= k for s, k in zip(self.strides, self.pool_size))     # each entry in one window at most
-        for k, (_, index) in enumerate(self._taps(dxp)):
+        for k, index in enumerate(self._taps()):
             won = self._winner == k
             if apart:
                 np.multiply(grad, won, out=dxp[index])
@@ -116,13 +115,13 @@ class AveragePooling(Pooling):
     def setup(self, input_shape, rng, dtype):
         out = super().setup(input_shape, rng, dtype)
         ones = win.pad(np.ones((1, *input_shape[:-1], 1), dtype=dtype), self._pads)
-        self._counts = sum(ones[index] for _, index in self._taps(ones))        # n_o: entries inside the input
+        self._counts = sum(ones[index] for index in self._taps())        # n_o: entries inside the input
         return out
 
     def forward(self, x, training=False):
         xp = win.pad(x, self._pads)
         y = None
-        for _, index in self._taps(xp):
+        for index in self._taps():
             y = xp[index].copy() if y is None else np.add(y, xp[index], out=y)
         y /= self._counts
         if training:
@@ -134,7 +133,7 @@ class AveragePooling(Pooling):
             return None
         dxp = np.zeros(self._padded_shape, dtype=grad.dtype)
         share = grad / self._counts
-        for _, index in self._taps(dxp):
+        for index in self._taps():
             dxp[index] += share
         return self._unpad(dxp, self._shape)
 
