@@ -729,9 +729,7 @@ class Model(Training, Steps, layers_module.Layer):
         self._require_compiled("evaluate")
         verbose = _verbosity("evaluate", verbose, 0)
         if self._uses_steps(x, step="test_step"):     # batches, or the model's own test_step
-            progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
-            callback_list = callbacks_module.CallbackList(progress + _callback_list("evaluate", callbacks), self)
-            callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": steps})
+            callback_list = self._inference_callbacks("evaluate", callbacks, verbose, steps)
             with np.errstate(over="ignore", invalid="ignore"):
                 result = self._step_evaluate(x, y, sample_weight, batch_size, steps, callback_list)
             values = list(result.values())
@@ -748,15 +746,21 @@ class Model(Training, Steps, layers_module.Layer):
             limit = check_number("evaluate", "steps", steps, 1, integer=True) * batch_size
             xs, ys = [v[:limit] for v in xs], [None if t is None else t[:limit] for t in ys]
             weights = None if weights is None else [None if w is None else w[:limit] for w in weights]
-        progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
-        callback_list = callbacks_module.CallbackList(progress + _callback_list("evaluate", callbacks), self)
-        callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": -(-xs[0].shape[0] // batch_size)})
+        callback_list = self._inference_callbacks("evaluate", callbacks, verbose, -(-xs[0].shape[0] // batch_size))
         with np.errstate(over="ignore", invalid="ignore"):
             result = self._evaluate_arrays(xs, ys, weights, batch_size, callback_list)
         if return_dict:
             return result
         values = list(result.values())
         return values[0] if len(values) == 1 else values
+
+    def _inference_callbacks(self, owner, callbacks, verbose, steps):
+        r"""The CallbackList of one ``evaluate`` / ``predict`` pass of ``steps`` batches (None: not known
+        ahead): the bar line when ``verbose``, then the user's callbacks."""
+        progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
+        callback_list = callbacks_module.CallbackList(progress + _callback_list(owner, callbacks), self)
+        callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": steps})
+        return callback_list
 
     @property
     def metrics_names(self) -> list[str]:
@@ -771,18 +775,14 @@ class Model(Training, Steps, layers_module.Layer):
             raise ValueError("The model has no layers.")
         verbose = _verbosity("predict", verbose, 0)
         if self._uses_steps(x, step="predict_step"):     # batches, or the model's own predict_step
-            progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
-            callback_list = callbacks_module.CallbackList(progress + _callback_list("predict", callbacks), self)
-            callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": steps})
+            callback_list = self._inference_callbacks("predict", callbacks, verbose, steps)
             return self._step_predict(x, batch_size, steps, callback_list)
         batch_size = 32 if batch_size is None else check_number("predict", "batch_size", batch_size, 1, integer=True)
         xs = self._check_inputs(x)
         n = xs[0].shape[0]
         if steps is not None:
             n = min(n, check_number("predict", "steps", steps, 1, integer=True) * batch_size)
-        progress = [callbacks_module.ProgressLogger(verbose)] if verbose else []
-        callback_list = callbacks_module.CallbackList(progress + _callback_list("predict", callbacks), self)
-        callback_list.set_params({"verbose": verbose, "epochs": 1, "steps": -(-n // batch_size)})
+        callback_list = self._inference_callbacks("predict", callbacks, verbose, -(-n // batch_size))
         callback_list.on_predict_begin({})
         chunks = []
         for step, start in enumerate(range(0, n, batch_size)):
