@@ -32,6 +32,7 @@ def test_matches_keras(keras, case):          # noqa: F811
     y, grads = ours_gradients(ours, x, g)
     y_k, grads_k = keras_gradients(theirs, x, g)
     np.testing.assert_allclose(y, y_k, atol=2e-5)
+    assert [a.shape for a in grads] == [tuple(b.shape) for b in grads_k]
     for mine, theirs_grad in zip(grads, grads_k):
         np.testing.assert_allclose(mine, theirs_grad, atol=2e-5)
 
