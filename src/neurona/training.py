@@ -287,7 +287,7 @@ class Training:
         n = xs[0].shape[0]
         full = -(-n // batch_size)
         # steps_per_epoch below a pass: Keras goes on where the last epoch stopped and ends at the pass's end
-        order, first = self.__dict__.get("_pass", (None, 0)) if steps < full else (None, 0)
+        order, first = self._pass if steps < full else (None, 0)          # (fit sets _pass before the first epoch)
         if first == 0:
             order = self.rng.permutation(n) if shuffle else None
         steps = min(steps, full - first)
