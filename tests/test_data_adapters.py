@@ -140,14 +140,19 @@ def test_weighted_and_dict_batches():
     reference, _ = _reference(x, y, sample_weight=w)
     _same(model, reference)
 
-    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
-    out = layers.Dense(1, activation="sigmoid")(layers.Concatenate()([a, b]))
-    two = keras.Model([a, b], out, seed=0)
-    two.compile(optimizer="sgd", loss="binary_crossentropy")
+    def two_inputs():
+        a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+        two = keras.Model([a, b], layers.Dense(1, activation="sigmoid")(layers.Concatenate()([a, b])), seed=0)
+        two.compile(optimizer="sgd", loss="binary_crossentropy")
+        return two
+
+    two = two_inputs()
     history = two.fit([({"a": x[i:i + 20, :3], "b": x[i:i + 20, 3:]}, y[i:i + 20]) for i in range(0, 100, 20)],
                       epochs=1, verbose=0)
-    one = keras.Model([a, b], out)
-    assert np.isfinite(history.history["loss"][0]) and one is not None
+    assert np.isfinite(history.history["loss"][0])
+    reference = two_inputs()            # the same batches given as arrays by input name
+    expected = reference.fit({"a": x[:, :3], "b": x[:, 3:]}, y, batch_size=20, epochs=1, shuffle=False, verbose=0)
+    _same(two, reference, history, expected)
 
 
 def test_validation_generator_with_validation_steps():
