@@ -19,6 +19,7 @@ import numpy as np
 
 import math
 
+from .autodiff import ops as _ad
 from .registry import Configurable, Registry, not_in_neurona
 from .validation import check_number
 
@@ -36,6 +37,11 @@ class Activation(Configurable):
 
     def derivative(self, z):
         raise NotImplementedError
+
+    def call(self, z):
+        r"""The tape form: a = f(z) on an autodiff Tensor, built from ``autodiff.ops`` (whose derivatives
+        are the table in ``autodiff.derivatives``), so that its gradient owes nothing to ``derivative``."""
+        raise NotImplementedError(f"The activation {type(self).__name__} has no tape form.")
 
     def backward(self, grad, z, a):
         r"""dL/dz = dL/da * da/dz (elementwise)."""
@@ -80,6 +86,9 @@ class Identity(Activation):
     def backward(self, grad, z, a):
         return grad
 
+    def call(self, z):
+        return z
+
 
 @register("step", "heaviside")
 class Step(Activation):
@@ -98,6 +107,9 @@ class Step(Activation):
     def derivative(self, z):
         return np.zeros_like(z, dtype=_float_type(z))
 
+    def call(self, z):
+        return _ad.constant(self(z.data), z)          # derivative 0: no gradient flows
+
 
 @register("sign")
 class Sign(Activation):
@@ -111,6 +123,9 @@ class Sign(Activation):
 
     def derivative(self, z):
         return np.zeros_like(z, dtype=_float_type(z))
+
+    def call(self, z):
+        return _ad.constant(self(z.data), z)
 
 
 @register("sigmoid", "logistic")
@@ -136,6 +151,9 @@ class Sigmoid(Activation):
     def backward(self, grad, z, a):
         return grad * a * (1.0 - a)
 
+    def call(self, z):
+        return _ad.sigmoid(z)
+
 
 @register("tanh")
 class Tanh(Activation):
@@ -155,6 +173,9 @@ class Tanh(Activation):
     def backward(self, grad, z, a):
         return grad * (1.0 - a * a)
 
+    def call(self, z):
+        return _ad.tanh(z)
+
 
 @register("relu")
 class ReLU(Activation):
@@ -170,6 +191,9 @@ class ReLU(Activation):
 
     def backward(self, grad, z, a):
         return grad * (a > 0)
+
+    def call(self, z):
+        return _ad.relu(z)
 
 
 @register("leaky_relu")
@@ -191,6 +215,9 @@ class LeakyReLU(Activation):
 
     def backward(self, grad, z, a):
         return grad * np.where(z > 0, 1.0, self.negative_slope).astype(grad.dtype)
+
+    def call(self, z):
+        return _ad.where(z.data > 0, z, self.negative_slope * z)
 
 
 @register("selu")
@@ -215,6 +242,9 @@ class SELU(Activation):
         z = np.asarray(z)
         return np.where(z > 0, self.scale, self.scale * self.alpha * np.exp(np.minimum(z, 0)))
 
+    def call(self, z):
+        return _ad.where(z.data > 0, self.scale * z, self.scale * self.alpha * (_ad.exp(_ad.minimum(z, 0.0)) - 1.0))
+
 
 @register("softplus")
 class Softplus(Activation):
@@ -229,6 +259,9 @@ class Softplus(Activation):
     def derivative(self, z):
         return Sigmoid()(z)
 
+    def call(self, z):
+        return _ad.relu(z) + _ad.log(1.0 + _ad.exp(-_ad.abs(z)))
+
 
 @register("softsign")
 class Softsign(Activation):
@@ -240,6 +273,9 @@ class Softsign(Activation):
 
     def derivative(self, z):
         return 1.0 / (1.0 + np.abs(np.asarray(z))) ** 2
+
+    def call(self, z):
+        return z / (1.0 + _ad.abs(z))
 
 
 @register("softmax")
@@ -269,16 +305,11 @@ class Softmax(Activation):
     def backward(self, grad, z, a):
         return a * (grad - (grad * a).sum(axis=-1, keepdims=True))
 
+    def call(self, z):
+        return _ad.softmax(z, axis=-1)
 
-def erf(x):
-    r"""The error function erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt, elementwise (SciPy's when it is
-    installed, else the standard library's, one value at a time)."""
-    x = np.asarray(x)
-    try:
-        from scipy.special import erf as scipy_erf
-    except ImportError:                                  # pragma: no cover - SciPy is optional
-        return np.vectorize(math.erf, otypes=[np.result_type(x, np.float32)])(x)
-    return scipy_erf(x).astype(np.result_type(x, np.float32), copy=False)
+
+erf = _ad.erf_values
 
 
 @register("elu")
@@ -301,6 +332,9 @@ class ELU(Activation):
     def derivative(self, z):
         z = np.asarray(z)
         return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(_float_type(z))
+
+    def call(self, z):
+        return _ad.where(z.data > 0, z, self.alpha * (_ad.exp(_ad.minimum(z, 0.0)) - 1.0))
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -338,6 +372,12 @@ class GELU(Activation):
         density = np.exp(-0.5 * np.minimum(z * z, 1e4)) / math.sqrt(2.0 * math.pi)
         return 0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * density
 
+    def call(self, z):
+        if self.approximate:
+            u = math.sqrt(2.0 / math.pi) * (z + 0.044715 * z ** 3)
+            return 0.5 * z * (1.0 + _ad.tanh(u))
+        return 0.5 * z * (1.0 + _ad.erf(z / math.sqrt(2.0)))
+
 
 @register("silu", "swish")
 class SiLU(Activation):
@@ -354,6 +394,9 @@ class SiLU(Activation):
         s = _sigmoid(z)
         return s * (1.0 + np.asarray(z) * (1.0 - s))
 
+    def call(self, z):
+        return z * _ad.sigmoid(z)
+
 
 @register("hard_sigmoid")
 class HardSigmoid(Activation):
@@ -369,6 +412,9 @@ class HardSigmoid(Activation):
         z = np.asarray(z)
         return np.where((z > -3) & (z < 3), 1.0 / 6.0, 0.0).astype(_float_type(z))
 
+    def call(self, z):
+        return _ad.clip(z / 6.0 + 0.5, 0.0, 1.0)
+
 
 @register("hard_silu", "hard_swish")
 class HardSiLU(Activation):
@@ -382,6 +428,9 @@ class HardSiLU(Activation):
     def derivative(self, z):
         z = np.asarray(z)
         return np.where(z >= 3, 1.0, np.where(z > -3, (2.0 * z + 3.0) / 6.0, 0.0)).astype(_float_type(z))
+
+    def call(self, z):
+        return z * _ad.clip(z / 6.0 + 0.5, 0.0, 1.0)
 
 
 @register("exponential")
@@ -402,6 +451,9 @@ class Exponential(Activation):
     def backward(self, grad, z, a):
         return grad * a
 
+    def call(self, z):
+        return _ad.exp(z)
+
 
 @register("relu6")
 class ReLU6(Activation):
@@ -413,6 +465,9 @@ class ReLU6(Activation):
     def derivative(self, z):
         z = np.asarray(z)
         return ((z > 0) & (z < 6)).astype(_float_type(z))
+
+    def call(self, z):
+        return _ad.clip(z, 0.0, 6.0)
 
 
 @register("mish")
@@ -429,6 +484,9 @@ class Mish(Activation):
         t = np.tanh(np.logaddexp(0, z))
         return t + z * (1.0 - t * t) * _sigmoid(z)
 
+    def call(self, z):
+        return z * _ad.tanh(Softplus().call(z))
+
 
 _sigmoid = Sigmoid()
 
@@ -438,11 +496,7 @@ def _function_form(cls, name, **keras_defaults):
     form on Tensors (recorded on the tape); ``get`` turns it into the class."""
     def activation(x, **arguments):
         f = cls(**{**keras_defaults, **arguments})
-        from .autodiff.tensor import Tensor
-        if isinstance(x, Tensor):
-            from .autodiff.engine import activation as autodiff_form
-            return autodiff_form(f, x)
-        return f(x)
+        return f.call(x) if isinstance(x, _ad.Tensor) else f(x)
 
     activation.__name__ = activation.__qualname__ = name
     activation.__doc__ = f"Keras's ``activations.{name}``.\n\n{cls.__doc__}"

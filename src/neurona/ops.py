@@ -10,7 +10,7 @@ written with these functions gets its gradient from the tape:
 
 The differentiable ones are built from the primitives of ``autodiff.ops`` (their derivatives are
 the table in ``autodiff.derivatives``); the activations are those of ``neurona.activations`` in
-their autodiff form (``autodiff.engine``). Index-valued and boolean operations (``argmax``,
+their tape form (each activation's ``call``). Index-valued and boolean operations (``argmax``,
 ``one_hot``, comparisons) have no gradient and give arrays.
 """
 from __future__ import annotations
@@ -197,9 +197,8 @@ def ndim(x) -> int:
 # -- activations: the autodiff forms of neurona.activations --------------------------------
 def _activation(name, doc, **defaults):
     def apply(x, **arguments):
-        from .autodiff.engine import activation
         f = _activations.get({"name": name, **defaults, **arguments})
-        out = activation(f, _ad.as_tensor(x))
+        out = f.call(_ad.as_tensor(x))
         return out if isinstance(x, Tensor) else out.data
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = doc

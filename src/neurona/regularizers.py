@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .autodiff import ops as _ad
 from .registry import Configurable, Registry, not_in_neurona
 from .validation import check_number
 
@@ -35,6 +36,12 @@ class Regularizer(Configurable):
 
     def gradient(self, weights, m: int | None = None):
         raise NotImplementedError
+
+    def call(self, weights, m: int | None = None):
+        r"""The tape form: the penalty of the Tensor ``weights`` from autodiff ops, so that its gradient
+        owes nothing to ``gradient``. A custom regularizer whose ``__call__(weights)`` is written with
+        ``neurona.ops`` is its own tape form."""
+        return self(weights)
 
     def _check_convention(self, convention):
         if convention not in CONVENTIONS:
@@ -75,6 +82,9 @@ class L2(Regularizer):
     def gradient(self, weights, m=None):
         return (2.0 * self.l2 * self._factor() * self._per_sample(m)) * weights
 
+    def call(self, weights, m=None):
+        return self.l2 * self._factor() * self._per_sample(m) * _ad.sum(weights * weights)
+
 
 @register("l1")
 class L1(Regularizer):
@@ -90,6 +100,9 @@ class L1(Regularizer):
 
     def gradient(self, weights, m=None):
         return (self.l1 * self._per_sample(m)) * np.sign(weights)
+
+    def call(self, weights, m=None):
+        return self.l1 * self._per_sample(m) * _ad.sum(_ad.abs(weights))
 
 
 @register("l1_l2", "l1l2")
@@ -110,6 +123,10 @@ class L1L2(Regularizer):
     def gradient(self, weights, m=None):
         first, second = self._parts()
         return first.gradient(weights, m) + second.gradient(weights, m)
+
+    def call(self, weights, m=None):
+        first, second = self._parts()
+        return first.call(weights, m) + second.call(weights, m)
 
 
 # Keras 3's lower-case names are the classes themselves (l1_l2 then defaults to 0, as L1L2)

@@ -12,11 +12,10 @@ with TensorFlow's GradientTape, and the computational graphs of seed 001.
     tape.graph(loss).render("graph.svg")                 # the graph, drawn by Graphviz
 
 Modules: tensor (Tensor, Variable), ops (the operations), derivatives (their derivatives, one
-table), backprop (the backward walk), tape, numerical, graph, engine (the engine's pieces in
-autodiff ops, one table per kind keyed by registry name), custom (losses written as functions).
+table), backprop (the backward walk), tape, numerical, graph. It knows nothing of layers, losses or
+models: each of those carries its own tape form (``call``) written with these operations.
 The gradient check of whole models, which builds on models, is ``neurona.gradcheck``.
 """
-from .custom import FunctionLoss
 from .derivatives import DERIVATIVES
 from .graph import Graph, GraphvizNotFoundError
 from .numerical import numerical_gradient, relative_error
@@ -30,7 +29,13 @@ reduce_sum, reduce_mean, reduce_max = sum, mean, max        # TensorFlow's names
 
 # abs, sum and max are left out of __all__: a star import would hide Python's own (use ad.sum).
 __all__ = ["Tensor", "Variable", "GradientTape", "numerical_gradient", "relative_error", "Graph", "GraphvizNotFoundError",
-           "FunctionLoss", "DERIVATIVES",
+           "DERIVATIVES",
            "add", "clip", "concatenate", "cos", "divide", "erf", "exp", "getitem", "log", "log_softmax", "matmul",
            "maximum", "mean", "minimum", "multiply", "negative", "power", "relu", "reshape", "sigmoid", "sin",
            "softmax", "sqrt", "subtract", "tanh", "transpose", "where", "reduce_sum", "reduce_mean", "reduce_max"]
+
+
+def __getattr__(name):
+    if name == "FunctionLoss":
+        raise AttributeError("FunctionLoss is a loss: it is neurona.losses.FunctionLoss.")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,8 @@ of the same name in ``derivatives.DERIVATIVES``. Most are also operators or meth
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import windows as _windows
@@ -69,12 +71,23 @@ relu = _unary("relu", lambda z: np.maximum(z, 0), "y = max(0, x);  dy/dx = 1 if 
 abs = _unary("abs", np.abs, "y = |x|;  dy/dx = sign(x)")     # noqa: A001  (ad.abs, as np.abs)
 
 
-def _erf(x):
-    from ..activations import erf as erf_values
-    return erf_values(x)
+def erf_values(x):
+    r"""The error function erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt on arrays, elementwise (SciPy's when it is
+    installed, else the standard library's, one value at a time)."""
+    x = np.asarray(x)
+    try:
+        from scipy.special import erf as scipy_erf
+    except ImportError:                                  # pragma: no cover - SciPy is optional
+        return np.vectorize(math.erf, otypes=[np.result_type(x, np.float32)])(x)
+    return scipy_erf(x).astype(np.result_type(x, np.float32), copy=False)
 
 
-erf = _unary("erf", _erf, "y = erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt;  dy/dx = 2/sqrt(pi) e^{-x^2}")
+erf = _unary("erf", erf_values, "y = erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt;  dy/dx = 2/sqrt(pi) e^{-x^2}")
+
+
+def constant(values, like: Tensor) -> Tensor:
+    r"""``values`` as a Tensor of ``like``'s dtype that no gradient flows through (a step's output)."""
+    return Tensor(np.asarray(values, dtype=like.dtype))
 
 
 def power(a, b):

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autodiff.tensor import Tensor
 from ..registry import not_in_neurona
 from .base import EPSILON, REDUCTIONS, Loss, register, registry, snake_case
+from .function import FunctionLoss
 from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, KLDivergence,
                             Poisson, SparseCategoricalCrossentropy)
@@ -40,7 +42,6 @@ def get(identifier) -> Loss:
     if callable(getattr(identifier, "loss_class", None)) and not isinstance(identifier, (Loss, type)):
         return identifier.loss_class()
     if callable(identifier) and not isinstance(identifier, (Loss, type)):
-        from ..autodiff.custom import FunctionLoss      # autodiff builds on this module: import late
         return FunctionLoss(identifier)
     return registry.get(identifier)
 
@@ -50,10 +51,8 @@ def _function_form(cls):
 
     def loss_function(y_true, y_pred, **arguments):
         loss = cls(**arguments)
-        from ..autodiff.tensor import Tensor
         if isinstance(y_pred, Tensor) or isinstance(y_true, Tensor):
-            from ..autodiff.engine import sample_losses
-            return sample_losses(loss, y_true, y_pred)
+            return loss.sample_losses(y_true, y_pred)
         return loss.values(y_true, y_pred)
 
     loss_function.__name__ = loss_function.__qualname__ = name

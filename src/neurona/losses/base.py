@@ -12,8 +12,10 @@ Keras's loss functions do) and reduces them, with optional sample weights w_n:
 is dJ/dy_pred (with the 1/N inside), which a layer's backward pass turns into the batch's
 gradient; for "none" the gradient is that of the default reduction, the one ``fit`` minimises.
 
-A subclass that overrides ``call(y_true, y_pred)`` (Keras's way of writing a custom loss) builds
-its values with ``neurona.ops``; its gradient comes from the autodiff tape.
+Every loss has a tape form, ``call(y_true, y_pred)``: its per-sample values written with autodiff ops.
+A built-in loss writes it beside its hand-written ``values`` / ``_mean_gradient`` (the fast path), so that
+the two check each other; a custom loss (Keras's way: a subclass that overrides only ``call``) has no
+other form, and its gradient comes from the tape.
 """
 from __future__ import annotations
 
@@ -21,12 +23,17 @@ import re
 
 import numpy as np
 
+from ..autodiff import ops as _ad
+from ..autodiff.tape import GradientTape
+from ..autodiff.tensor import Tensor
 from ..registry import Configurable, Registry
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 _MEANS = ("sum_over_batch_size", "mean")
 _AS_MEAN = _MEANS + ("none", None)             # reductions whose gradient is that of the mean
+#: the methods of a hand-written loss: a class that writes ``call`` without any of them is a custom loss
+_HAND_WRITTEN = ("values", "_mean_gradient", "elementwise", "elementwise_gradient")
 
 
 def check_reduction(owner, reduction):
@@ -71,17 +78,26 @@ def _weights(sample_weight, n):
 
 class Loss(Configurable):
     r"""Base class. A built-in loss defines ``values`` (one loss per sample), ``_mean`` and
-    ``_mean_gradient`` (the default reduction and its gradient, written for speed); a custom loss
-    defines ``call(y_true, y_pred)`` with ``neurona.ops`` (or ``__call__`` and ``gradient``)."""
+    ``_mean_gradient`` (the default reduction and its gradient, written for speed) and its tape form
+    ``call``; a custom loss defines only ``call(y_true, y_pred)`` with ``neurona.ops`` (or ``__call__``
+    and ``gradient``)."""
 
     #: the accuracy that fits this loss's targets: "binary", "categorical", "sparse" or None
     accuracy_kind: str | None = None
     #: a loss is minimised (``metrics.direction``, EarlyStopping(mode="auto"), the tuner)
     higher_is_better = False
+    #: J and its gradient come from the tape of ``call`` (a custom loss: set for a subclass that writes
+    #: ``call`` and none of the hand-written methods)
+    uses_tape = False
     reduction = "sum_over_batch_size"
     name: str | None = None
     #: the object's own name (Keras's ``name=``) is saved as "display_name": "name" holds the type
     _config_keys = {"name": "display_name"}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "call" in cls.__dict__:
+            cls.uses_tape = not any(method in cls.__dict__ for method in _HAND_WRITTEN)
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or self.default_name()
@@ -92,35 +108,68 @@ class Loss(Configurable):
     def default_name(cls) -> str:
         return cls._registry_name if cls.__dict__.get("_registry_name") else snake_case(cls.__name__)
 
-    def _is_custom(self) -> bool:
-        return type(self).call is not Loss.call
-
     def call(self, y_true, y_pred):
-        r"""The per-sample losses of a custom loss, written with ``neurona.ops`` (override it)."""
-        raise NotImplementedError
+        r"""The per-sample losses l_n as a Tensor (N,), written with autodiff ops (``y_true`` and ``y_pred``
+        Tensors of the same rank): the tape form of a built-in loss, the definition of a custom one."""
+        raise NotImplementedError(f"{type(self).__name__} defines no tape form (call).")
 
     def values(self, y_true, y_pred):
         r"""One loss per sample, shape (N,)."""
-        if self._is_custom():
+        if self.uses_tape:
             return np.asarray(self.call(*align(y_true, y_pred)))
         raise NotImplementedError(f"{type(self).__name__} defines no per-sample values.")
 
+    # -- the tape form of J ---------------------------------------------------------------
+    def sample_losses(self, y_true, y_pred) -> Tensor:
+        r"""``call`` on Tensors: a label vector (N,) beside predictions (N, 1) gets its axis back."""
+        y_true = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+        if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+            y_true = y_true[..., None]
+        values = self.call(Tensor(y_true), y_pred)
+        if not isinstance(values, Tensor):
+            raise TypeError(f"The loss {self.name!r} must return a Tensor built with neurona.ops (or "
+                            f"neurona.autodiff) operations on its arguments, so that its gradient can be "
+                            f"taken; it returned {type(values).__name__}.")
+        return values
+
+    def on_tape(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        r"""J as a Tensor recorded on the open tape: sum_n w_n l_n divided as ``reduction`` says."""
+        values = self.sample_losses(y_true, y_pred)
+        if values.ndim == 0:
+            return values
+        if sample_weight is not None:
+            w = _weights(sample_weight, values.shape[0]).astype(values.dtype)
+            values = values * Tensor(w.reshape((-1,) + (1,) * (values.ndim - 1)))
+        if self.reduction in ("none", None):
+            return values
+        total = _ad.sum(values)
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            s = float(np.sum(_weights(sample_weight, values.shape[0])))
+            return total / s if s else total * 0.0
+        return total / values.size
+
+    def tape_gradient(self, y_true, y_pred, sample_weight=None):
+        r"""dJ/dy_pred by the tape of ``call`` (for reduction "none", that of the mean)."""
+        prediction = Tensor(np.asarray(y_pred))
+        with GradientTape() as tape:
+            tape.watch(prediction)
+            value = self.on_tape(y_true, prediction, sample_weight)
+            if value.size > 1:
+                value = _ad.mean(value)
+        return tape.gradient(value, prediction, unconnected_gradients="zero")
+
     # -- J and dJ/dy_pred -----------------------------------------------------------------
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if sample_weight is None and type(y_pred) is np.ndarray and self.reduction in _MEANS \
-                and not self._is_custom():
-            return self._mean(y_true, y_pred)               # fit's case, once per batch
-        from ..autodiff.tensor import Tensor
         if isinstance(y_pred, Tensor):          # inside a GradientTape: the loss as a recorded Tensor
-            from ..autodiff.engine import loss_value
-            return loss_value(self, np.asarray(getattr(y_true, "data", y_true)), y_pred, sample_weight)
-        if self._is_custom():
-            from ..autodiff.custom import loss_tensor           # autodiff builds on losses: import late
-            from ..autodiff.tensor import Tensor
-            value = loss_tensor(self, y_true, Tensor(np.asarray(y_pred)), sample_weight).data
+            return self.on_tape(y_true, y_pred, sample_weight)
+        if self.uses_tape:
+            value = self.on_tape(y_true, y_pred, sample_weight).data
             return float(value) if np.ndim(value) == 0 else value
         if sample_weight is None and self.reduction in _MEANS:
-            return self._mean(y_true, y_pred)
+            return self._mean(y_true, y_pred)               # fit's case, once per batch
         values = self.values(y_true, y_pred)
         weighted = values if sample_weight is None else values * _weights(sample_weight, values.shape[0])
         if self.reduction in ("none", None):
@@ -137,9 +186,8 @@ class Loss(Configurable):
         return float(n)
 
     def gradient(self, y_true, y_pred, sample_weight=None):
-        if self._is_custom():
-            from ..autodiff.custom import loss_gradient
-            return loss_gradient(self, y_true, y_pred, sample_weight)
+        if self.uses_tape:
+            return self.tape_gradient(y_true, y_pred, sample_weight)
         g = self._mean_gradient(y_true, y_pred)
         if sample_weight is None and self.reduction in _AS_MEAN:
             return g

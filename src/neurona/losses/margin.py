@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autodiff import ops as _ad
 from .base import Loss, align, mean_of, register
 from .regression import ElementwiseLoss
 
@@ -53,6 +54,9 @@ class Hinge(_Margin):
     def elementwise_gradient(self, y, p):
         return -y * (y * p < 1)
 
+    def call(self, y, p):
+        return _ad.mean(_ad.relu(1.0 - _ad.constant(signed(y.data), p) * p), axis=-1)
+
 
 @register("squared_hinge")
 class SquaredHinge(_Margin):
@@ -63,6 +67,9 @@ class SquaredHinge(_Margin):
 
     def elementwise_gradient(self, y, p):
         return -2.0 * y * np.maximum(0.0, 1.0 - y * p)
+
+    def call(self, y, p):
+        return _ad.mean(_ad.relu(1.0 - _ad.constant(signed(y.data), p) * p) ** 2, axis=-1)
 
 
 @register("categorical_hinge")
@@ -93,3 +100,8 @@ class CategoricalHinge(Loss):
         np.put_along_axis(best_wrong, wrong.argmax(axis=-1)[..., None], 1.0, axis=-1)
         # d max_i ((1 - y_i) y_hat_i) / d y_hat_j = (1 - y_j) at the arg max j (0 if that is the true class)
         return (best_wrong * (1.0 - y) - y) * ((value > 0) / value.shape[0])[..., None]
+
+
+    def call(self, y, p):
+        y = _ad.constant(y.data, p)
+        return _ad.relu(1.0 + _ad.max((1.0 - y) * p, axis=-1) - _ad.sum(y * p, axis=-1))

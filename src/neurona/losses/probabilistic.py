@@ -11,12 +11,17 @@ import math
 import numpy as np
 
 from ..activations import Sigmoid, Softmax
+from ..autodiff import ops as _ad
 from ..validation import check_number
 from .base import EPSILON, Loss, align, mean_of, register
 
 
 def _log(x, base):
     return np.log(x) if base == math.e else np.log(x) / math.log(base)
+
+
+def _log_on_tape(x, base):
+    return _ad.log(x) if base == math.e else _ad.log(x) / math.log(base)
 
 
 def _check_base(owner, log_base):
@@ -59,6 +64,9 @@ class _CrossEntropy(Loss):
         y = np.asarray(y_true)
         k = 2 if isinstance(self, BinaryCrossentropy) else np.shape(y_pred)[-1]
         return y * (1.0 - self.label_smoothing) + self.label_smoothing / k
+
+    def _smooth_on_tape(self, y, k):
+        return y * (1.0 - self.label_smoothing) + self.label_smoothing / k if self.label_smoothing else y
 
 
 @register("binary_crossentropy", "bce")
@@ -116,6 +124,14 @@ class BinaryCrossentropy(_CrossEntropy):
         _check_probability_targets("binary_crossentropy", y)
         return y
 
+    def call(self, y, p):
+        y = self._smooth_on_tape(y, 2)
+        if self.from_logits:
+            nats = _ad.relu(p) - p * y + _ad.log(1.0 + _ad.exp(-_ad.abs(p)))
+            return _ad.mean(nats, axis=-1) / math.log(self.log_base)
+        p = _ad.clip(p, self.epsilon, 1 - self.epsilon)
+        return -_ad.mean(y * _log_on_tape(p, self.log_base) + (1.0 - y) * _log_on_tape(1.0 - p, self.log_base), axis=-1)
+
 
 @register("binary_focal_crossentropy")
 class BinaryFocalCrossentropy(BinaryCrossentropy):
@@ -166,6 +182,15 @@ class BinaryFocalCrossentropy(BinaryCrossentropy):
 
     def _fused_mean_gradient(self, activation, y_true, a):
         return None
+
+    def call(self, y, p):
+        y = self._smooth_on_tape(y, 2)
+        p = Sigmoid().call(p) if self.from_logits else p
+        q = _ad.clip(p, self.epsilon, 1 - self.epsilon)
+        bce = -(y * _ad.log(q) + (1.0 - y) * _ad.log(1.0 - q))
+        focal = (1.0 - (y * p + (1.0 - y) * (1.0 - p))) ** self.gamma
+        weight = y * self.alpha + (1.0 - y) * (1.0 - self.alpha) if self.apply_class_balancing else 1.0
+        return _ad.mean(weight * focal * bce, axis=-1)
 
 
 @register("categorical_crossentropy", "cce")
@@ -238,6 +263,11 @@ class CategoricalCrossentropy(_CrossEntropy):
         y = super().prepare_targets(y, n_outputs, dtype)
         _check_probability_targets("categorical_crossentropy", y)
         return y
+
+    def call(self, y, p):
+        y = self._smooth_on_tape(y, p.shape[-1])
+        log_p = _ad.log_softmax(p, axis=-1) if self.from_logits else _ad.log(_ad.clip(p, self.epsilon, 1.0))
+        return -_ad.sum(y * log_p, axis=-1) / math.log(self.log_base)
 
 
 @register("sparse_categorical_crossentropy", "scce")
@@ -320,6 +350,10 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                              f"outputs; got labels from {low} to {high}.")
         return labels
 
+    def call(self, y, p):
+        one_hot = np.eye(p.shape[-1], dtype=p.dtype)[np.asarray(y.data).reshape(-1).astype(np.intp)]
+        return super().call(_ad.Tensor(one_hot), p)
+
 
 @register("kl_divergence", "kld", "kullback_leibler_divergence")
 class KLDivergence(Loss):
@@ -343,6 +377,10 @@ class KLDivergence(Loss):
         y, p = np.clip(y_true, EPSILON, 1.0), np.clip(y_pred, EPSILON, 1.0)
         return -y / p * ((y_pred > EPSILON) & (y_pred <= 1.0)) / y_pred.shape[0]
 
+    def call(self, y, p):
+        y = _ad.clip(y, EPSILON, 1.0)
+        return _ad.sum(y * _ad.log(y / _ad.clip(p, EPSILON, 1.0)), axis=-1)
+
 
 @register("poisson")
 class Poisson(Loss):
@@ -361,6 +399,9 @@ class Poisson(Loss):
     def _mean_gradient(self, y_true, y_pred):
         y, p = align(y_true, y_pred)
         return (1.0 - y / (p + EPSILON)) / p.size
+
+    def call(self, y, p):
+        return _ad.mean(p - y * _ad.log(p + EPSILON), axis=-1)
 
 
 _sigmoid = Sigmoid()

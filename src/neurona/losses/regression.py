@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from ..activations import Softplus
+from ..autodiff import ops as _ad
 from ..validation import check_number
 from .base import EPSILON, Loss, align, mean_of, register
 
@@ -65,6 +67,10 @@ class MeanSquaredError(ElementwiseLoss):
         d = np.asarray(y_pred) - y_true
         return d / d.shape[0] if self.half else d * (2.0 / d.size)
 
+    def call(self, y, p):
+        squares = (p - y) ** 2
+        return 0.5 * _ad.sum(squares, axis=-1) if self.half else _ad.mean(squares, axis=-1)
+
 
 @register("mean_absolute_error", "mae")
 class MeanAbsoluteError(ElementwiseLoss):
@@ -78,6 +84,9 @@ class MeanAbsoluteError(ElementwiseLoss):
 
     def elementwise_gradient(self, y, p):
         return np.sign(p - y)
+
+    def call(self, y, p):
+        return _ad.mean(_ad.abs(p - y), axis=-1)
 
 
 @register("mean_absolute_percentage_error", "mape")
@@ -93,6 +102,9 @@ class MeanAbsolutePercentageError(ElementwiseLoss):
 
     def elementwise_gradient(self, y, p):
         return 100.0 * np.sign(p - y) / np.maximum(np.abs(y), EPSILON)
+
+    def call(self, y, p):
+        return _ad.mean(100.0 * _ad.abs(y - p) / np.maximum(np.abs(y.data), EPSILON), axis=-1)
 
 
 @register("mean_squared_logarithmic_error", "msle")
@@ -112,6 +124,10 @@ class MeanSquaredLogarithmicError(ElementwiseLoss):
 
     def elementwise_gradient(self, y, p):
         return 2.0 * self._difference(y, p) / (np.maximum(p, EPSILON) + 1.0) * (p > EPSILON)
+
+    def call(self, y, p):
+        first = _ad.log(_ad.maximum(p, EPSILON) + 1.0)
+        return _ad.mean((first - np.log1p(np.maximum(y.data, EPSILON))) ** 2, axis=-1)
 
 
 @register("huber", "huber_loss")
@@ -134,6 +150,10 @@ class Huber(ElementwiseLoss):
     def elementwise_gradient(self, y, p):
         return np.clip(p - y, -self.delta, self.delta)
 
+    def call(self, y, p):
+        d = _ad.abs(p - y)
+        return _ad.mean(_ad.where(d.data <= self.delta, 0.5 * d * d, self.delta * d - 0.5 * self.delta ** 2), axis=-1)
+
 
 @register("log_cosh", "logcosh")
 class LogCosh(ElementwiseLoss):
@@ -149,6 +169,10 @@ class LogCosh(ElementwiseLoss):
 
     def elementwise_gradient(self, y, p):
         return np.tanh(p - y)
+
+    def call(self, y, p):
+        d = p - y
+        return _ad.mean(d + Softplus().call(-2.0 * d) - math.log(2.0), axis=-1)
 
 
 @register("cosine_similarity")
@@ -182,3 +206,9 @@ class CosineSimilarity(Loss):
         # where ||y_hat||^2 < 1e-12 the norm is the constant 1e-6 and only u / 1e-6 remains
         tangent = np.where(norm > 1e-6, tangent, u)
         return -tangent / norm / p.shape[0]
+
+
+    def call(self, y, p):
+        def unit(v):
+            return v / _ad.sqrt(_ad.maximum(_ad.sum(v * v, axis=-1, keepdims=True), 1e-12))
+        return -_ad.sum(unit(y) * unit(p), axis=-1)

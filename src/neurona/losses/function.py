@@ -13,56 +13,9 @@ The function receives Tensors (y_true a constant, y_pred watched) and returns on
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ..losses import Loss, SparseCategoricalCrossentropy
-from ..losses.base import _weights, align
-from . import ops
-from .tape import GradientTape
-from .tensor import Tensor
-
-
-def reduce(loss, values: Tensor, sample_weight=None) -> Tensor:
-    r"""sum_n w_n l_n, divided as ``loss.reduction`` says (see ``neurona.losses.base``)."""
-    reduction = getattr(loss, "reduction", "sum_over_batch_size")
-    if values.ndim == 0:
-        return values
-    if sample_weight is not None:
-        w = _weights(sample_weight, values.shape[0]).astype(values.dtype)
-        values = values * Tensor(w.reshape((-1,) + (1,) * (values.ndim - 1)))
-    if reduction in ("none", None):
-        return values
-    total = ops.sum(values)
-    if reduction == "sum":
-        return total
-    if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        s = float(np.sum(_weights(sample_weight, values.shape[0])))
-        return total / s if s else total * 0.0
-    return total / values.size
-
-
-def loss_tensor(loss, y_true, y_pred: Tensor, sample_weight=None) -> Tensor:
-    r"""J of a custom loss as a Tensor recorded on the open tape."""
-    y_true = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
-    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
-        y_true = y_true[..., None]
-    value = loss.call(Tensor(y_true), y_pred)
-    if not isinstance(value, Tensor):
-        raise TypeError(f"The loss {loss.name!r} must return a Tensor built with neurona.ops (or "
-                        f"neurona.autodiff) operations on its arguments, so that its gradient can be "
-                        f"taken; it returned {type(value).__name__}.")
-    return reduce(loss, value, sample_weight)
-
-
-def loss_gradient(loss, y_true, y_pred, sample_weight=None):
-    r"""dJ/dy_pred of a custom loss, by the tape (for reduction "none", of the mean)."""
-    prediction = Tensor(np.asarray(y_pred))
-    with GradientTape() as tape:
-        tape.watch(prediction)
-        value = loss_tensor(loss, y_true, prediction, sample_weight)
-        if value.size > 1:
-            value = ops.mean(value)
-    return tape.gradient(value, prediction, unconnected_gradients="zero")
+from ..autodiff.tensor import Tensor
+from .base import Loss
+from .probabilistic import SparseCategoricalCrossentropy
 
 
 class FunctionLoss(Loss):
@@ -95,5 +48,3 @@ class FunctionLoss(Loss):
             return SparseCategoricalCrossentropy().prepare_targets(y, n_outputs, dtype)
         return super().prepare_targets(y, n_outputs, dtype)
 
-    def _evaluate(self, y_true, y_pred: Tensor) -> Tensor:
-        return loss_tensor(self, y_true, y_pred)
