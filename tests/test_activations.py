@@ -15,15 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from gradcheck import central_difference, elementwise_central_difference, relative_error
+from registry_cases import canonical_names
 from neurona import activations
 from neurona.activations import registry
 
 TOLERANCE = 1e-6
-
-
-def canonical_names(reg):
-    r"""One name per registered class (aliases dropped), sorted."""
-    return sorted({reg.lookup(name)._registry_name for name in reg.names()})
 
 
 ALL_NAMES = canonical_names(registry)
@@ -302,13 +298,12 @@ def test_unknown_name_lists_the_known_ones():
 
 def test_selu_values_and_constants_are_pytorchs():
     torch = pytest.importorskip("torch")
-    from neurona.autodiff import engine
     from neurona.autodiff.tensor import Tensor
     z = np.concatenate([np.linspace(-6, 6, 49), [-1e-3, 1e-3, -30.0]])
     expected = torch.nn.functional.selu(torch.tensor(z, dtype=torch.float64)).numpy()
     selu = activations.get("selu")
     np.testing.assert_allclose(selu(z), expected, rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(engine.ACTIVATIONS["selu"](selu, Tensor(z)).data, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(selu.call(Tensor(z)).data, expected, rtol=1e-14, atol=1e-15)
     # the derivative pinned by torch autograd as well (not only by differences of our own values)
     tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
     torch.nn.functional.selu(tz).sum().backward()

@@ -15,6 +15,7 @@ import pytest
 
 import neurona
 from gradcheck import central_difference, relative_error
+from registry_cases import canonical_names
 from neurona import (activations, initializers, layers, losses, metrics, optimizers, regularizers,
                      schedules)
 from neurona.initializers import RandomNormal, RandomUniform
@@ -22,10 +23,6 @@ from neurona.layers import Activation, Dense, Dropout
 from neurona.regularizers import L1, L1L2, L2
 
 TOLERANCE = 1e-6
-
-
-def canonical_names(reg):
-    return sorted({reg.lookup(name)._registry_name for name in reg.names()})
 
 
 # ------------------------------------------------------------------ Dense

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from gradcheck import central_difference, relative_error
+from registry_cases import canonical_names
 from neurona import activations, losses
 from neurona.losses import (BinaryCrossentropy, CategoricalCrossentropy, Hinge, MeanAbsoluteError,
                             MeanSquaredError, SparseCategoricalCrossentropy, registry)
@@ -20,10 +21,6 @@ from neurona.losses import (BinaryCrossentropy, CategoricalCrossentropy, Hinge, 
 TOLERANCE = 1e-6
 BASES = (math.e, 2, 10)
 N, K = 5, 3
-
-
-def canonical_names(reg):
-    return sorted({reg.lookup(name)._registry_name for name in reg.names()})
 
 
 ALL_NAMES = canonical_names(registry)

@@ -6,14 +6,11 @@ import numpy as np
 import pytest
 
 from gradcheck import central_difference, relative_error
+from registry_cases import canonical_names
 from neurona import regularizers
 from neurona.regularizers import L1, L1L2, L2
 
 TOLERANCE = 1e-6
-
-
-def canonical_names(reg):
-    return sorted({reg.lookup(name)._registry_name for name in reg.names()})
 
 
 def weights_away_from_zero(shape, seed):
