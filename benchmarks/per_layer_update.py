@@ -47,7 +47,7 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 def layer_ranges(model):
     r"""(start, stop) of each layer's parameters in the packed parameter vector."""
-    flat = model._flat_params
+    flat = model.flat_parameters.values
     base, item = flat.__array_interface__["data"][0], flat.itemsize
     ranges = []
     for layer in model.layers:
@@ -62,7 +62,7 @@ def trainer(x, y, batch_size):
     model.compile(optimizer=Adam(1e-3), loss="categorical_crossentropy")
     model.fit(x[:2000], y[:2000], epochs=1, batch_size=batch_size, verbose=0)     # builds, compiles the kernel
     layers, optimizer = model.layers, model.optimizer
-    flat, grads = model._flat_params, model._flat_grads
+    flat, grads = model.flat_parameters.values, model.flat_parameters.gradients
     m_sum, v_sum = optimizer._slots[0]["m_sum"], optimizer._slots[0]["v_sum"]
     ranges = layer_ranges(model)
     adam = kernels.compiled("adam_update")

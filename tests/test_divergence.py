@@ -87,7 +87,7 @@ def test_non_finite_parameters_or_moments_stop(where):
     model.fit(np.ones((4, 3)), np.ones(4), verbose=0)
     detector = detector_on(model)
     if where == "parameters":
-        model._flat_params[0] = np.inf
+        model.flat_parameters.values[0] = np.inf
     else:
         model.optimizer._slots[0]["v_sum"][1] = np.nan
     with pytest.warns(DivergenceWarning):

@@ -92,7 +92,7 @@ def test_same_seed_same_model_and_pickling():
     copy = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(copy.predict_proba(x), a.predict_proba(x))
     layer = copy.model_.layers[0]               # the layers again view the model's flat vector
-    assert np.shares_memory(layer.kernel, copy.model_._flat_params)
+    assert np.shares_memory(layer.kernel, copy.model_.flat_parameters.values)
 
 
 def test_bad_input():

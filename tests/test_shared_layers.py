@@ -37,7 +37,7 @@ def test_the_weight_gradient_is_the_sum_over_the_calls():
     x, y = np.random.default_rng(2).normal(size=(16, 5)).astype("float32"), np.zeros((16, 1), "float32")
     kernel, w = d.kernel.copy(), final.kernel.copy()
     model.set_weights([kernel, np.zeros(5, "float32"), w, np.zeros(1, "float32")])
-    model._flat_grads[...] = 0
+    model.flat_parameters.gradients[...] = 0
     out = model._forward_all([x], training=True)[0]
     model._backward(y, out)
     # by hand: L = mean(((h + h2) w)^2), h = tanh(x K), h2 = tanh(h K): the same K at both calls

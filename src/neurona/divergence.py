@@ -69,8 +69,8 @@ class DivergenceDetector(TerminateOnNaN):
         r"""Why training has diverged by the end of ``epoch`` (its logged ``loss``), or None."""
         model = self.model
         with np.errstate(over="ignore", invalid="ignore"):
-            flat = model._flat_params          # None: a model of other models (a VAE's encoder and decoder)
-            total = np.add.reduce(flat) if flat is not None else sum(
+            flat = model.flat_parameters          # None: a model of other models (a VAE's encoder and decoder)
+            total = np.add.reduce(flat.values) if flat is not None else sum(
                 float(np.add.reduce(p, axis=None)) for p in model.trainable_weights)
             if not np.isfinite(total):
                 return f"the parameters hold NaN or inf values after epoch {epoch + 1}"

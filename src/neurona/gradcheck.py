@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .autodiff import engine
 from .autodiff.numerical import numerical_gradient, relative_error
 from .autodiff.tape import GradientTape
 from .autodiff.tensor import Tensor, Variable
@@ -132,7 +131,7 @@ def _autodiff_gradients(model, replay, x, y):
     variables = {id(layer): [Variable(p.copy()) for p in layer.params] for layer in leaves}
     with GradientTape() as tape:
         a, cost = _autodiff_chain(model, Tensor(x), variables)
-        cost = cost + engine.loss_value(model.loss, Tensor(y), a)
+        cost = cost + model.loss.on_tape(y, a).mean()
     flat = [v for layer in leaves for v in variables[id(layer)]]
     return tape.gradient(cost, flat, unconnected_gradients="zero") if flat else []
 
@@ -159,7 +158,7 @@ def _autodiff_chain(model, x, variables):
 def _autodiff_layer(layer, a, variables):
     if id(layer) not in variables and hasattr(layer, "_leaves"):
         return _autodiff_chain(layer, a, variables)
-    return engine.layer_forward(layer, a, variables[id(layer)])
+    return layer.tape_forward(a, variables[id(layer)])
 
 
 def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, seed: int = 0,
@@ -184,7 +183,7 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
     x, y = copy._check_xy(x, y)
     replay = _Replay(copy, seed)
     y_pred = replay.forward(x)
-    copy._flat_grads[...] = 0
+    copy.flat_parameters.gradients[...] = 0
     copy._backward(y, y_pred)                   # the hand-written gradients, left in layer.grads
     cost = _cost(copy, replay, x, y)
     notes = []
@@ -192,7 +191,7 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
         autodiff = _autodiff_gradients(copy, replay, x, y)
     except (KeyError, NotImplementedError) as error:
         autodiff = None
-        notes.append(f"No autodiff form for {error}: the autodiff columns are empty.")
+        notes.append(f"No autodiff form: {error} The autodiff columns are empty.")
     floor = max(1.0, abs(cost)) * 1e-15 / (delta * tolerance)
     report = GradientCheck(_rows(copy, replay, x, y, autodiff, delta, floor), tolerance, cost, notes)
     if print_fn is not None:

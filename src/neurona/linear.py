@@ -23,7 +23,7 @@ from . import base, optimizers
 from .base import ConvergenceWarning, check_flag
 from .callbacks import Callback
 from .estimators import EngineClassifier, EngineRegressor
-from .model import Sequential
+from .sequential import Sequential
 from .trace import MAX_TERMS, Tracer, factor, num
 from .validation import check_number
 
@@ -48,15 +48,15 @@ class NumericalSlopeModel(Sequential):
         cost = self.loss(y, y_pred) + sum(layer.penalty(x.shape[0]) for layer in self.layers)
         self.last_shifted_costs = []
         if math.isfinite(cost):
-            theta = self._flat_params
+            theta, slopes = self.flat_parameters.values, self.flat_parameters.gradients
             for k in range(theta.size):
                 kept = theta[k]
                 theta[k] = kept + self.delta
                 shifted = self._cost(x, y)
                 theta[k] = kept
                 self.last_shifted_costs.append(shifted)
-                self._flat_grads[k] = (shifted - cost) / self.delta
-            self.optimizer.apply([theta], [self._flat_grads])
+                slopes[k] = (shifted - cost) / self.delta
+            self.optimizer.apply([theta], [slopes])
         return cost, y_pred
 
 
@@ -75,28 +75,29 @@ class StepTrace(Callback):
         self.tracer = tracer
 
     def on_train_begin(self, logs=None):
-        self.velocity = np.zeros_like(self.model._flat_params)
+        self.velocity = np.zeros_like(self.model.flat_parameters.values)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.before = self.model._flat_params.copy()
+        self.before = self.model.flat_parameters.values.copy()
 
     def on_train_batch_end(self, batch, logs=None):
         model = self.model
         self.tracer(f"epoch {self.epoch + 1}, batch {batch + 1}: J = {num(logs.batch_loss)}")
         names = _parameter_names(model.layers[0])
         shifted = getattr(model, "last_shifted_costs", None)
-        velocity = model._flat_params - self.before
+        flat = model.flat_parameters
+        velocity = flat.values - self.before
         for k, name in enumerate(names[:MAX_TERMS]):
-            grad = model._flat_grads[k]
+            grad = flat.gradients[k]
             if shifted:
                 slope = (f"slope_{name} = (J({name} + {num(model.delta)}) - J) / {num(model.delta)} = "
                          f"({shifted[k]:.12g} - {logs.batch_loss:.12g}) / {num(model.delta)} = {num(grad)}")
             else:
                 slope = f"dJ/d{name} = {num(grad)}"
-            self.tracer(f"  {slope} ; {self._step(name, grad, self.before[k], model._flat_params[k], k, velocity[k])}")
+            self.tracer(f"  {slope} ; {self._step(name, grad, self.before[k], flat.values[k], k, velocity[k])}")
         if len(names) > MAX_TERMS:
             self.tracer(f"  ... ({len(names) - MAX_TERMS} more parameters)")
         self.velocity = velocity

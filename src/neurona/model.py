@@ -31,9 +31,10 @@ from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph
+from .flat_parameters import FlatParameters
 from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
-from .utils import new_rng
+from .random import new_rng
 from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
 
 
@@ -90,7 +91,7 @@ class Model(Training, Steps, layers_module.Layer):
         self.history = None
         self.epoch = 0          # epochs trained so far (saved with the model; resumed runs continue from it)
         self.metadata: dict = {}    # JSON-serialisable annotations saved with the model (class names, ...)
-        self._flat_params = None
+        self.flat_parameters: FlatParameters | None = None   # the trainable parameters as one vector, once built
         self._constrained = []      # layers whose weights a constraint projects after each step
 
     # -- structure -------------------------------------------------------------------------------
@@ -354,36 +355,20 @@ class Model(Training, Steps, layers_module.Layer):
 
     # -- parameters ----------------------------------------------------------------------------
     def _pack_parameters(self, rebuild_optimizer: bool = True):
-        r"""Keep all trainable parameters in one contiguous vector and their gradients in another;
-        each layer holds reshaped views of its part. The (elementwise) optimizer then updates the
-        whole model with a few whole-vector operations per step instead of a few per array. Frozen
-        layers (``trainable=False``) keep their own arrays and are left out."""
-        trainable = [(layer, t) for layer, t in self._leaves(self.trainable)]
-        total = sum(p.size for layer, t in trainable if t for p in layer.params)
-        flat_params = np.empty(total, self.dtype)
-        flat_grads = np.zeros(total, self.dtype)
-        offset, sizes = 0, []
-        for layer, t in trainable:
-            if not t or not layer.params:
-                continue
-            views, grad_views = [], []
-            for p in layer.params:
-                views.append(flat_params[offset:offset + p.size].reshape(p.shape))
-                grad_views.append(flat_grads[offset:offset + p.size].reshape(p.shape))
-                views[-1][...] = p
-                offset += p.size
-                sizes.append(p.size)
-            layer.set_param_arrays(views, grad_views)
-        self._flat_params, self._flat_grads, self._flat_sizes = flat_params, flat_grads, sizes
-        self._constrained = [layer for layer, t in trainable if t and layer.weight_constraints()]
+        r"""Pack the trainable parameters into ``flat_parameters`` (one vector, its gradients in
+        another; each layer keeps views of its part). Frozen layers (``trainable=False``) keep their
+        own arrays and are left out."""
+        trainable = [layer for layer, t in self._leaves(self.trainable) if t]
+        self.flat_parameters = FlatParameters.pack(trainable, self.dtype)
+        self._constrained = [layer for layer in trainable if layer.weight_constraints()]
         if self.optimizer is not None and rebuild_optimizer:
-            self.optimizer.build([self._flat_params])
+            self.optimizer.build([self.flat_parameters.values])
 
     def __setstate__(self, state):
         # pickling copies the layers' views of the flat vectors: link them again (the optimizer's
         # slots are whole-vector arrays, so they stay valid)
         self.__dict__.update(state)
-        if getattr(self, "_flat_params", None) is not None:
+        if getattr(self, "flat_parameters", None) is not None:
             self._pack_parameters(rebuild_optimizer=False)
 
     def count_params(self) -> int:
@@ -663,7 +648,8 @@ class Model(Training, Steps, layers_module.Layer):
         if math.isfinite(cost):
             grads, pre = self._output_gradients(ys, outputs, sample_weight)
             self._backward_all(grads, pre)
-            self.optimizer.apply([self._flat_params], [self._flat_grads], [self._flat_sizes])
+            flat = self.flat_parameters
+            self.optimizer.apply([flat.values], [flat.gradients], [flat.sizes])
             for layer in self._constrained:
                 layer.apply_constraints()
         return cost, (outputs if isinstance(x, list) else outputs[0])
@@ -820,13 +806,12 @@ class Model(Training, Steps, layers_module.Layer):
         (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop. An
         input that is already a Tensor of the tape (another model's output: a VAE's decoder(z), a GAN's
         discriminator(generator(z))) stays one, so the gradient flows back through it."""
-        from .autodiff.engine import layer_forward
         from .autodiff.tensor import Tensor
         found = []          # the penalties and add_loss terms of this call, as Tensors: model.losses
 
         def forward(layer, a):
             vars(layer)["_added_losses"] = []
-            out, penalty = layer_forward(layer, a, [tape.watch_array(p) for p in layer.params])
+            out, penalty = layer.tape_forward(a, [tape.watch_array(p) for p in layer.params])
             if isinstance(penalty, Tensor) or penalty:
                 found.append(penalty)
             found.extend(layer.__dict__.get("_added_losses", []))
@@ -1013,6 +998,4 @@ def _check_overwrite(filepath, overwrite):
     os.makedirs(directory, exist_ok=True)
 
 
-from .sequential import Sequential  # noqa: E402  (Sequential builds on Model)
-
-__all__ = ["Model", "Sequential", "NoGradientWarning", "BatchLogs", "layer_config"]
+__all__ = ["Model", "NoGradientWarning", "BatchLogs", "layer_config"]

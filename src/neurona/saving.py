@@ -611,7 +611,7 @@ def _custom_metric(name, custom_objects, path):
 
 
 def _custom_loss(config, custom_objects, path):
-    from .autodiff import FunctionLoss
+    from .losses import FunctionLoss
 
     name = config.get("name")
     if not callable(custom_objects.get(name)):
@@ -645,7 +645,7 @@ def restore_state(model, path, contents=None) -> None:
         model.rng.bit_generator.state = rng_state        # in place: dropout layers share this generator
     if model.compiled:
         model.optimizer.set_state({"iterations": iterations, "slots": [slots] if slots else []},
-                                  [model._flat_params])
+                                  [model.flat_parameters.values])
         saved_optimizer = (metadata.get("compile") or {}).get("optimizer", {})
         if isinstance(model.optimizer.learning_rate, (int, float)) and isinstance(
                 saved_optimizer.get("learning_rate"), (int, float)):
@@ -730,12 +730,12 @@ def load_weights(model, path) -> None:
 
 
 def _check_slots(model, slots, path):
-    size = model._flat_params.size
+    size = model.flat_parameters.size
     for key, value in slots.items():
         if value.shape != (size,) or value.dtype != model.dtype:
             raise ModelFileError(f"{path}: optimizer slot {key!r} has shape {value.shape} and dtype "
                                  f"{value.dtype}; the model needs ({size},) {model.dtype}.")
-    wanted = {k for k in model.optimizer._new_slots(model._flat_params) if not k.startswith("_")}
+    wanted = {k for k in model.optimizer._new_slots(model.flat_parameters.values) if not k.startswith("_")}
     if slots and set(slots) != wanted:
         raise ModelFileError(f"{path}: optimizer slots {sorted(slots)} do not match the "
                              f"{type(model.optimizer).__name__} optimizer's {sorted(wanted)}.")
