@@ -45,5 +45,5 @@ def mnist_path():
 def _no_global_seed_between_tests():
     r"""A test that calls ``utils.set_random_seed`` does not seed the models of the tests after it."""
     yield
-    import neurona.utils
-    neurona.utils._seeds = None
+    import neurona.random
+    neurona.random.set_random_seed(None)

@@ -13,11 +13,43 @@ The dtype of a float draw is ``config.floatx()`` unless ``dtype`` says otherwise
 """
 from __future__ import annotations
 
+import random as _python_random
+import sys
+
 import numpy as np
 
 from . import config
 from .autodiff import ops as _ad
 from .autodiff.tensor import Tensor
+
+
+_seeds: np.random.SeedSequence | None = None     # set by set_random_seed
+
+
+def set_random_seed(seed: int) -> None:
+    r"""Seed Python's ``random``, NumPy's global generator and, when it is loaded, PyTorch's, as
+    Keras does; and neurona's models and layers made without ``seed=``: from here on they draw
+    their generators from one sequence started at ``seed``, so the program builds the same initial
+    weights every run (a ``seed=`` given to a model still wins). ``None`` forgets the sequence."""
+    global _seeds
+    if seed is None:                                # forget the sequence: draws are fresh again
+        _seeds = None
+        return
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"set_random_seed needs an integer seed; got {type(seed).__name__} {seed!r}.")
+    _python_random.seed(int(seed))
+    np.random.seed(int(seed) % 2 ** 32)
+    _seeds = np.random.SeedSequence(int(seed) % 2 ** 64)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(int(seed))
+
+
+def new_rng(seed=None) -> np.random.Generator:
+    r"""``np.random.default_rng(seed)``; without a seed, fresh entropy, or after
+    ``set_random_seed`` the next generator of its sequence."""
+    if seed is None and _seeds is not None:
+        seed = _seeds.spawn(1)[0]
+    return np.random.default_rng(seed)
 
 
 class SeedGenerator:
@@ -27,7 +59,6 @@ class SeedGenerator:
     def __init__(self, seed=None, name=None, **keras_arguments):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise TypeError(f"SeedGenerator: seed must be an integer or None; got {type(seed).__name__} {seed!r}.")
-        from .utils import new_rng
         self.seed = None if seed is None else int(seed)
         self.name = name or "seed_generator"
         self.generator = new_rng(self.seed)
@@ -53,7 +84,6 @@ def _generator(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
-        from .utils import new_rng
         return new_rng()
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, a SeedGenerator or None; got {type(seed).__name__} {seed!r}.")

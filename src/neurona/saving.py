@@ -33,6 +33,7 @@ import struct
 import numpy as np
 
 from .atomicfile import remove_stale_temporaries, write_atomic  # noqa: F401 (re-exported)
+from .custom_objects import REGISTERED, register_keras_serializable  # noqa: F401  (keras.saving's names)
 
 FORMAT = "neurona"
 FORMAT_VERSION = "1"
@@ -301,20 +302,6 @@ def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-#: objects registered with ``register_keras_serializable``: "package>name" and name -> object
-REGISTERED: dict[str, object] = {}
-
-
-def register_keras_serializable(package: str = "Custom", name: str | None = None):
-    r"""Keras's decorator: ``load_model`` finds the decorated function or class by its name
-    (``name`` or its ``__name__``, also as ``"package>name"``) without ``custom_objects``."""
-    def register(obj):
-        key = name or obj.__name__
-        REGISTERED[f"{package}>{key}"] = REGISTERED[key] = obj
-        return obj
-    return register
-
-
 def __getattr__(name):
     r"""Keras's object helpers of ``keras.saving`` (``neurona.serialization``), imported when asked for:
     that module builds on this one."""
@@ -339,7 +326,7 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     ``custom_objects`` maps the class names of custom layers and the names of custom losses and
     metrics (Python classes and functions, which the file does not store) to them;
     ``compile=False`` loads the model without the losses and metrics."""
-    from .sequential import CustomObjectError
+    from .custom_objects import CustomObjectError
 
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"custom_objects must be a dict {{name: function}}; got {type(custom_objects).__name__}.")
@@ -361,7 +348,7 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
 def model_from_config(config: dict, custom_objects: dict | None = None):
     r"""The model a config describes (Sequential's, or a functional graph's), built, untrained;
     ``custom_objects`` maps the class names of custom layers to the classes."""
-    from .sequential import custom_object_scope
+    from .custom_objects import custom_object_scope
     with custom_object_scope(custom_objects):
         return _model_from_config(config)
 

@@ -12,13 +12,12 @@ layer's ``input_shape=``, ``build(input_shape)``, or else the data of the first 
 """
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from . import layers as layers_module
 from . import symbolic
 from .model import Model, layer_config
+from .custom_objects import CustomObjectError, known as known_custom_objects
 from .validation import check_number
 
 
@@ -220,30 +219,8 @@ class Sequential(Model):
         return config
 
 
-_custom_objects: list[dict] = [{}]
-
-
-class CustomObjectError(TypeError):
-    r"""A ``custom_objects`` argument that cannot be used: not a dict, or a custom layer's entry
-    that is not a layer class."""
-
-
-@contextlib.contextmanager
-def custom_object_scope(custom_objects):
-    r"""Keras's ``custom_objects``: class names -> custom layer classes, while configs are read."""
-    if custom_objects is not None and not isinstance(custom_objects, dict):
-        raise CustomObjectError(f"custom_objects must be a dict {{name: class or function}}; got "
-                                f"{type(custom_objects).__name__}.")
-    _custom_objects.append({**_custom_objects[-1], **(custom_objects or {})})
-    try:
-        yield
-    finally:
-        _custom_objects.pop()
-
-
 def _custom_layer(config):
-    from .saving import REGISTERED
-    known = {**REGISTERED, **_custom_objects[-1]}
+    known = known_custom_objects()
     name = config["custom_class"]
     if name not in known:
         raise ValueError(f"The config holds the custom layer {name!r}: pass custom_objects={{{name!r}: {name}}} "

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import importlib
 
-from .saving import REGISTERED, register_keras_serializable  # noqa: F401  (one table; re-exported)
-from .sequential import _custom_objects, custom_object_scope
+from .custom_objects import (REGISTERED, custom_object_scope, get_custom_objects, in_scope,  # noqa: F401
+                             register_keras_serializable)
 
 #: the registry families a config's class is looked up in, in this order
 FAMILIES = ("activations", "losses", "metrics", "optimizers", "initializers", "regularizers", "constraints",
@@ -40,12 +40,6 @@ class CustomObjectScope:
         return self._scope.__exit__(*exc)
 
 
-def get_custom_objects() -> dict:
-    r"""The global table of custom objects (name -> class or function); what is put in it is known
-    to every load and deserialization outside a narrower scope."""
-    return _custom_objects[0]
-
-
 def get_registered_name(obj) -> str:
     r"""The name ``obj`` was registered under ("package>name"), else its ``__name__``."""
     for key, value in REGISTERED.items():
@@ -57,7 +51,7 @@ def get_registered_name(obj) -> str:
 def get_registered_object(name, custom_objects=None, module_objects=None):
     r"""The object known under ``name``: in ``custom_objects``, the open scopes and the global table,
     the registered objects, then ``module_objects``; None when nobody knows it."""
-    for table in (custom_objects or {}, _custom_objects[-1], REGISTERED, module_objects or {}):
+    for table in (custom_objects or {}, in_scope(), REGISTERED, module_objects or {}):
         if name in table:
             return table[name]
     return None

@@ -7,11 +7,10 @@ r"""``neurona.utils``: Keras's small helpers for data (``keras.utils``).
 """
 from __future__ import annotations
 
-import random
-import sys
 
 import numpy as np
 
+from .random import new_rng, set_random_seed  # noqa: F401  (keras.utils's names)
 from .registry import not_in_neurona
 
 
@@ -35,32 +34,6 @@ def to_categorical(x, num_classes=None):
     out = np.zeros(labels.shape + (k,), dtype=np.float32)
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out
-
-
-_seeds: np.random.SeedSequence | None = None     # set by set_random_seed
-
-
-def set_random_seed(seed: int) -> None:
-    r"""Seed Python's ``random``, NumPy's global generator and, when it is loaded, PyTorch's, as
-    Keras does; and neurona's models and layers made without ``seed=``: from here on they draw
-    their generators from one sequence started at ``seed``, so the program builds the same initial
-    weights every run (a ``seed=`` given to a model still wins)."""
-    global _seeds
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"set_random_seed needs an integer seed; got {type(seed).__name__} {seed!r}.")
-    random.seed(int(seed))
-    np.random.seed(int(seed) % 2 ** 32)
-    _seeds = np.random.SeedSequence(int(seed) % 2 ** 64)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(int(seed))
-
-
-def new_rng(seed=None) -> np.random.Generator:
-    r"""``np.random.default_rng(seed)``; without a seed, fresh entropy, or after
-    ``set_random_seed`` the next generator of its sequence."""
-    if seed is None and _seeds is not None:
-        seed = _seeds.spawn(1)[0]
-    return np.random.default_rng(seed)
 
 
 def normalize(x, axis=-1, order=2):
