@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .derivatives import DERIVATIVES, unbroadcast
-from .tensor import Tensor
 
 
-def topological_order(output: Tensor) -> list[Tensor]:
-    r"""The nodes of the graph of ``output``, each after all of its inputs (an iterative
+def topological_order(output) -> list:
+    r"""The nodes of the graph of the Tensor ``output``, each after all of its inputs (an iterative
     depth-first search; ``output`` comes last)."""
     order, seen = [], set()
     stack = [(output, False)]
@@ -32,7 +31,7 @@ def topological_order(output: Tensor) -> list[Tensor]:
     return order
 
 
-def backpropagate(output: Tensor, output_gradient=None) -> dict[int, np.ndarray]:
+def backpropagate(output, output_gradient=None) -> dict[int, np.ndarray]:
     r"""dL/d(node) for every node of the graph of L = ``output`` (keyed by ``id(node)``).
 
     ``output_gradient`` is dL/d(output) (ones by default: a non-scalar output is summed, as

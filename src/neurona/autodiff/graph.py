@@ -142,6 +142,15 @@ class Graph:
             return None
 
 
+def _graph(self: Tensor) -> Graph:
+    r"""The computational graph that produced this tensor, with every node's gradient
+    d(self)/d(node) (see ``neurona.autodiff.Graph``)."""
+    return Graph(self)
+
+
+Tensor.graph = _graph
+
+
 def _escape(text: str) -> str:
     r"""``text`` inside a DOT string: backslashes and quotes escaped."""
     return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -109,13 +109,8 @@ class Tensor:
     def is_floating(self) -> bool:
         return np.issubdtype(self.dtype, np.floating)
 
-    def graph(self):
-        r"""The computational graph that produced this tensor, with every node's gradient
-        d(self)/d(node) (see ``neurona.autodiff.Graph``)."""
-        from .graph import Graph
-        return Graph(self)
-
-    # -- operators: defined in ops.py and attached there (one place for each operation) -------
+    # -- operators: defined in ops.py and attached there (one place for each operation); the
+    # -- graph() method is attached by graph.py, which builds on this module ---------------------
     __hash__ = object.__hash__
 
 
