@@ -107,7 +107,7 @@ def test_lambda_refuses_to_import_unknown_modules_from_a_file():
         layers.get({"name": "lambda", "function": "os:system"})
     # a file names only a public function of neurona.ops or a NumPy ufunc, never a path through them
     for name in ("neurona.ops:builtins.exec", "neurona.ops:np.load", "numpy:load", "numpy_other:f",
-                 "neurona.ops_numpy:np.save", "neurona.ops:_dual", "numpy:lib.npyio.os.system"):
+                 "neurona.ops.numpy:np.save", "neurona.ops:_dual", "neurona.ops:core.np.save", "numpy:lib.npyio.os.system"):
         with pytest.raises(ValueError, match="enable_unsafe_deserialization"):
             layers.get({"name": "lambda", "function": name})
     assert layers.get({"name": "lambda", "function": "numpy:tanh"}).function is np.tanh

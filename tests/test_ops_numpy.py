@@ -1,6 +1,6 @@
 r"""The NumPy, nn and linalg functions of keras.ops in ``neurona.ops``: each gives Keras's value
 (``keras.ops`` on the torch backend, float64) and, on Tensors, the gradient of central differences.
-Every differentiable one (a Tensors-in, Tensors-out function of ``ops_numpy``/``ops_nn``) must have a case."""
+Every differentiable one (a Tensors-in, Tensors-out function of ``neurona.ops.numpy``/``neurona.ops.nn``) must have a case."""
 import os
 
 import numpy as np
@@ -8,7 +8,9 @@ import pytest
 
 from gradcheck import central_difference, relative_error
 from neurona import autodiff as ad
-from neurona import ops, ops_nn, ops_numpy
+from neurona import ops
+from neurona.ops import nn as ops_nn
+from neurona.ops import numpy as ops_numpy
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 

@@ -207,3 +207,10 @@ def grouped_matmul_grads(g, cols, kernel, groups):
     dcols = (gg @ w.transpose(0, 2, 1)).reshape(groups, -1, taps, per_group).transpose(1, 2, 0, 3)
     dw = (a.transpose(0, 2, 1) @ gg).reshape(groups, taps, per_group, filters // groups).transpose(1, 2, 0, 3)
     return dcols.reshape(cols.shape), dw.reshape(kernel.shape)
+
+
+def check_channels_last(owner, data_format):
+    r"""Windows run over channels-last arrays (batch, spatial axes..., channels), as Keras's default."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{owner}: neurona's convolutions take channels last (data_format='channels_last'); "
+                         f"got data_format={data_format!r}.")

@@ -1,18 +1,5 @@
-r"""``neurona.ops``: the autodiff operations under Keras 3's names (``keras.ops``).
-
-Arrays in, arrays out; Tensors in, Tensors out. On autodiff Tensors (``neurona.autodiff``) every
-operation is recorded on an open ``GradientTape``, so a custom loss, metric or training loop
-written with these functions gets its gradient from the tape:
-
-    from neurona import ops
-    def rmse(y_true, y_pred):
-        return ops.sqrt(ops.mean(ops.square(y_pred - y_true), axis=-1))
-
-The differentiable ones are built from the primitives of ``autodiff.ops`` (their derivatives are
-the table in ``autodiff.derivatives``); the activations are those of ``neurona.activations`` in
-their tape form (each activation's ``call``). Index-valued and boolean operations (``argmax``,
-``one_hot``, comparisons) have no gradient and give arrays.
-"""
+r"""The core of ``neurona.ops``: arithmetic, reductions, shapes, activations and convolutions on Tensors
+or arrays (see the package for the whole namespace)."""
 from __future__ import annotations
 
 import builtins
@@ -20,11 +7,10 @@ import functools
 
 import numpy as np
 
-from . import activations as _activations
-from . import windows as _win
-from .autodiff import ops as _ad
-from .autodiff.tensor import Tensor
-from .registry import not_in_neurona
+from .. import activations as _activations
+from .. import windows as _win
+from ..autodiff import ops as _ad
+from ..autodiff.tensor import Tensor
 
 
 def _has_tensor(values) -> bool:
@@ -235,12 +221,6 @@ def log_softmax(x, axis=-1):
 
 
 # -- convolutions and pooling: channels last, x of shape (m, *spatial, C); see neurona.windows --
-def _channels_last(owner, data_format):
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"{owner}: neurona's convolutions take channels last (data_format='channels_last'); "
-                         f"got data_format={data_format!r}.")
-
-
 def _window_arguments(owner, x, d, strides, dilation_rate):
     if x.ndim != d + 2:
         raise ValueError(f"{owner}: inputs of shape (batch, {d} spatial axes, channels) expected for a kernel of "
@@ -257,7 +237,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     (s: strides, r: dilation_rate; o and u run over 1 or 2 spatial axes). W has shape
     (*kernel_size, C / groups, F): with groups g > 1, filter f sees only the channels of its group.
     Computed as the windows of x (im2col) times W reshaped to (taps C, F): one matrix product."""
-    _channels_last("conv", data_format)
+    _win.check_channels_last("conv", data_format)
     x, w = _ad.as_tensor(inputs), _ad.as_tensor(kernel)
     d = w.ndim - 2
     strides, dilation = _window_arguments("conv", x, d, strides, dilation_rate)
@@ -283,7 +263,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     r"""Each channel convolved with its own filters: W of shape (*kernel_size, C, multiplier),
 
         z[b, o, c M + j] = sum over taps u of  x_pad[b, o s + u r, c] W[u, c, j]"""
-    _channels_last("depthwise_conv", data_format)
+    _win.check_channels_last("depthwise_conv", data_format)
     x, w = _ad.as_tensor(inputs), _ad.as_tensor(kernel)
     d = w.ndim - 2
     strides, dilation = _window_arguments("depthwise_conv", x, d, strides, dilation_rate)
@@ -313,7 +293,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     i s + u r (minus the padding), where the overlapping contributions add up:
 
         y = fold(x W^T)    (Keras's output sizes: n s for "same", (n - 1) s + max(k, s) for "valid")"""
-    _channels_last("conv_transpose", data_format)
+    _win.check_channels_last("conv_transpose", data_format)
     x, w = _ad.as_tensor(inputs), _ad.as_tensor(kernel)
     d = w.ndim - 2
     strides, dilation = _window_arguments("conv_transpose", x, d, strides, dilation_rate)
@@ -330,7 +310,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
 
 
 def _pool(owner, inputs, pool_size, strides, padding, data_format, value):
-    _channels_last(owner, data_format)
+    _win.check_channels_last(owner, data_format)
     x = _ad.as_tensor(inputs)
     d = x.ndim - 2
     window = _win.tuple_of(owner, "pool_size", pool_size, d)
@@ -503,11 +483,3 @@ def convert_to_numpy(x):
 def stop_gradient(x):
     r"""The value of x as a constant: no gradient flows back through it."""
     return Tensor(_data(x)) if isinstance(x, Tensor) else np.asarray(x)
-
-
-from .ops_numpy import *        # noqa: E402,F401,F403  the rest of keras.ops's NumPy functions
-from .ops_nn import *           # noqa: E402,F401,F403  and its nn and linalg functions
-
-__getattr__ = not_in_neurona(__name__, "operation", lambda: sorted(
-    name for name, value in globals().items() if callable(value) and not name.startswith("_")
-    and not isinstance(value, type) and name != "not_in_neurona"))

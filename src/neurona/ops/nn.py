@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autodiff import ops as _ad
-from .ops import _data, _dual, softplus
+from ..autodiff import ops as _ad
+from .core import _data, _dual, softplus
 
 
 _IMPORTED = set(globals())
@@ -21,7 +21,7 @@ def _tensor(x):
 # -- normalisation -----------------------------------------------------------------------------
 def moments(x, axes, keepdims=False, synchronized=False):
     r"""(mean, variance) of x over ``axes``: mu = mean(x), sigma^2 = mean((x - mu)^2)."""
-    from .ops import mean, var
+    from .core import mean, var
     axes = tuple(np.atleast_1d(axes).tolist())
     return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
 
@@ -49,7 +49,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 @_dual
 def normalize(x, axis=-1, order=2, epsilon=None):
     r"""x / max(||x||_order, epsilon) along ``axis`` (epsilon = 1e-12 by default): rows of unit norm."""
-    from .ops_numpy import norm
+    from .numpy import norm
     x = _tensor(x)
     size = norm(x, ord=order, axis=axis, keepdims=True)
     return _ad.divide(x, _ad.maximum(size, 1e-12 if epsilon is None else epsilon))
@@ -58,7 +58,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 @_dual
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **keras_arguments):
     r"""(x - mu) / sqrt(sigma^2 + epsilon) gamma + beta, mu and sigma^2 over ``axis`` (epsilon 1e-3)."""
-    from .ops import mean, var
+    from .core import mean, var
     x = _tensor(x)
     mu, sigma2 = mean(x, axis=axis, keepdims=True), var(x, axis=axis, keepdims=True)
     out = _ad.divide(_ad.subtract(x, mu), _ad.sqrt(_ad.add(sigma2, 1e-3 if epsilon is None else epsilon)))
@@ -72,8 +72,8 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **keras
 @_dual
 def rms_normalization(x, scale=1, axis=-1, epsilon=None):
     r"""x / sqrt(mean(x^2) + epsilon) scale over ``axis`` (epsilon: ``config.epsilon()``)."""
-    from . import config
-    from .ops import mean
+    from .. import config
+    from .core import mean
     x = _tensor(x)
     eps = config.epsilon() if epsilon is None else epsilon
     return _ad.multiply(_ad.divide(x, _ad.sqrt(_ad.add(mean(_ad.power(x, 2), axis=axis, keepdims=True), eps))), scale)

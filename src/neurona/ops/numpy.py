@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from .autodiff import ops as _ad
-from .autodiff.tensor import Tensor
-from .ops import _data, _dual, concatenate, expand_dims, max, min
+from ..autodiff import ops as _ad
+from ..autodiff.tensor import Tensor
+from .core import _data, _dual, concatenate, expand_dims, max, min
 
 _IMPORTED = set(globals())
 _LN2, _LN10 = math.log(2.0), math.log(10.0)

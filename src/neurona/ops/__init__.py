@@ -1,0 +1,23 @@
+r"""``neurona.ops``: the autodiff operations under Keras 3's names (``keras.ops``).
+
+Arrays in, arrays out; Tensors in, Tensors out. On autodiff Tensors (``neurona.autodiff``) every
+operation is recorded on an open ``GradientTape``, so a custom loss, metric or training loop
+written with these functions gets its gradient from the tape:
+
+    from neurona import ops
+    def rmse(y_true, y_pred):
+        return ops.sqrt(ops.mean(ops.square(y_pred - y_true), axis=-1))
+
+The differentiable ones are built from the primitives of ``autodiff.ops`` (their derivatives are
+the table in ``autodiff.derivatives``); the activations are those of ``neurona.activations`` in
+their tape form (each activation's ``call``). Index-valued and boolean operations (``argmax``,
+``one_hot``, comparisons) have no gradient and give arrays.
+"""
+from ..registry import not_in_neurona
+from .core import *        # noqa: F401,F403  arithmetic, reductions, shapes, activations, convolutions
+from .numpy import *       # noqa: F401,F403  the rest of keras.ops's NumPy functions
+from .nn import *          # noqa: F401,F403  its nn and linalg functions
+
+__getattr__ = not_in_neurona(__name__, "operation", lambda: sorted(
+    name for name, value in globals().items() if callable(value) and not name.startswith("_")
+    and not isinstance(value, type) and name != "not_in_neurona"))
