@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 
 from .atomicfile import check_destination
+from .callback import Callback, CallbackList
+from .progress import ProgressLogger        # every callback is reachable here, as in keras.callbacks
 from .validation import check_number, warn_user
 
 #: what to do about a diverging run (TerminateOnNaN and neurona.divergence say it)
@@ -25,79 +27,6 @@ DIVERGENCE_ADVICE = ("Diverging like this usually means unscaled inputs (standar
 
 class DivergenceWarning(RuntimeWarning):
     r"""Training diverged (a NaN or infinite loss, or the signs of ``neurona.divergence``) and stopped."""
-
-
-class Callback:
-    r"""Base class: override any of the hooks. ``self.model`` is set by ``set_model`` and
-    ``self.params`` ({"verbose", "epochs", "steps"}) by ``set_params`` before the first hook.
-    Every hook receives a logs dict: the running loss and metrics at the end of a training batch,
-    the epoch's at its end (with the ``val_`` values), the results at the end of an evaluation,
-    ``{"outputs": ...}`` at the end of a prediction batch, and ``{}`` at the beginnings."""
-
-    model = None
-    params: dict = {}
-
-    def set_model(self, model):
-        self.model = model
-
-    def set_params(self, params):
-        self.params = params
-
-    def on_train_begin(self, logs=None): pass
-    def on_train_end(self, logs=None): pass
-    def on_epoch_begin(self, epoch, logs=None): pass
-    def on_epoch_end(self, epoch, logs=None): pass
-    def on_test_begin(self, logs=None): pass
-    def on_test_end(self, logs=None): pass
-    def on_predict_begin(self, logs=None): pass
-    def on_predict_end(self, logs=None): pass
-    def on_batch_begin(self, batch, logs=None): pass
-    def on_batch_end(self, batch, logs=None): pass
-    def on_test_batch_begin(self, batch, logs=None): pass
-    def on_test_batch_end(self, batch, logs=None): pass
-    def on_predict_batch_begin(self, batch, logs=None): pass
-    def on_predict_batch_end(self, batch, logs=None): pass
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.on_batch_begin(batch, logs)          # Keras' older name of the hook
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.on_batch_end(batch, logs)
-
-
-#: hooks that also run when only their older alias is overridden
-_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
-
-
-class CallbackList:
-    r"""Calls a hook on every callback, in order."""
-
-    def __init__(self, callbacks, model):
-        self.callbacks = list(callbacks)
-        for callback in self.callbacks:
-            callback.set_model(model)
-
-    def set_params(self, params):
-        for callback in self.callbacks:
-            callback.set_params(params)
-
-    def __getattr__(self, hook):
-        if not hook.startswith("on_"):
-            raise AttributeError(hook)
-        # only the callbacks that override the hook: fit calls two hooks per batch
-        alias = _ALIASES.get(hook)
-        targets = [getattr(c, hook) for c in self.callbacks
-                   if _overrides(c, hook) or (alias and _overrides(c, alias))]
-
-        def call(*args, **kwargs):
-            for target in targets:
-                target(*args, **kwargs)
-        setattr(self, hook, call)           # looked up once per hook
-        return call
-
-
-def _overrides(callback, hook) -> bool:
-    return getattr(getattr(callback, hook), "__func__", None) is not getattr(Callback, hook)
 
 
 class LambdaCallback(Callback):
@@ -454,8 +383,6 @@ class TensorBoard(Callback):
                   f"writer. The curves are in the History that fit returns; CSVLogger writes them to a file.",
                   UserWarning)
 
-
-from .progress import ProgressLogger  # noqa: E402  (re-exported here, as Keras users expect)
 
 __all__ = ["Callback", "CallbackList", "LambdaCallback", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",
            "BackupAndRestore",

@@ -19,7 +19,7 @@ from . import base, callbacks, layers, optimizers, regularizers
 from .base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .data import one_hot, train_test_split
 from .mlp import hidden_layers
-from .model import Sequential
+from .sequential import Sequential
 from .validation import check_number
 
 

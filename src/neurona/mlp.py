@@ -85,7 +85,7 @@ def build_mlp(n_inputs: int | None, hidden: Sequence[int], n_outputs: int, activ
               use_bias: bool = True, seed=None, dtype="float32", name: str | None = None):
     r"""An uncompiled ``Sequential``: the hidden layers of ``hidden_layers`` and a Dense output of
     ``n_outputs`` units with ``output_activation`` (None: linear), Glorot-initialised."""
-    from .model import Sequential
+    from .sequential import Sequential
 
     stack = hidden_layers(hidden, activation, dropout, kernel_regularizer, kernel_initializer)
     stack.append(layers.Dense(check_number("build_mlp", "n_outputs", n_outputs, 1, integer=True),

@@ -28,7 +28,7 @@ import shutil
 import sys
 import time
 
-from .callbacks import Callback
+from .callback import Callback
 from .notebook import in_notebook
 
 BAR_WIDTH = 20
