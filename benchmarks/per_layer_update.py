@@ -63,7 +63,7 @@ def trainer(x, y, batch_size):
     model.fit(x[:2000], y[:2000], epochs=1, batch_size=batch_size, verbose=0)     # builds, compiles the kernel
     layers, optimizer = model.layers, model.optimizer
     flat, grads = model.flat_parameters.values, model.flat_parameters.gradients
-    m_sum, v_sum = optimizer._slots[0]["m_sum"], optimizer._slots[0]["v_sum"]
+    m_sum, v_sum = optimizer.slots[0]["m_sum"], optimizer.slots[0]["v_sum"]
     ranges = layer_ranges(model)
     adam = kernels.compiled("adam_update")
     if adam is None:

@@ -89,7 +89,7 @@ def test_non_finite_parameters_or_moments_stop(where):
     if where == "parameters":
         model.flat_parameters.values[0] = np.inf
     else:
-        model.optimizer._slots[0]["v_sum"][1] = np.nan
+        model.optimizer.slots[0]["v_sum"][1] = np.nan
     with pytest.warns(DivergenceWarning):
         detector.on_epoch_end(0, {"loss": 1.0})
     expected = "the parameters hold NaN or inf" if where == "parameters" else "'v_sum' slot holds NaN or inf"

@@ -107,10 +107,8 @@ class DivergenceDetector(TerminateOnNaN):
 
 
 def _slots(optimizer):
-    for slots in getattr(optimizer, "_slots", None) or []:
-        for name, value in slots.items():
-            if not name.startswith("_") and isinstance(value, np.ndarray):
-                yield name, value
+    for slots in getattr(optimizer, "slots", None) or []:
+        yield from slots.items()
 
 
 __all__ = ["DivergenceDetector", "clip_loss"]

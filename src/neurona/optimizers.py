@@ -51,6 +51,10 @@ def _keras_order(first, second) -> bool:
 class Optimizer(Configurable):
     r"""Base class: keeps the step count ``iterations`` and per-parameter slots (velocities, ...).
 
+    A rule declares its slots by name in ``slot_names()`` (its state, what a checkpoint saves) and
+    their starting values in ``initial_slot``; a rule that needs a work array of the parameter's
+    size sets ``uses_scratch`` and receives one, kept apart from the state.
+
     Keras's options, for every optimizer:
         weight_decay     decoupled decay before each update, w <- w - alpha wd w (AdamW's)
         clipnorm         each gradient array g scaled to norm at most clipnorm: g min(1, c / ||g||)
@@ -60,6 +64,8 @@ class Optimizer(Configurable):
 
     #: the Keras options every optimizer takes, saved in its config when set
     _OPTIONS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+    #: does ``_update`` write intermediate results into a work array the size of the parameter?
+    uses_scratch = False
 
     def __init__(self, learning_rate=0.01, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **unsupported):
@@ -89,7 +95,9 @@ class Optimizer(Configurable):
             owner, "global_clipnorm", global_clipnorm, 0, low_open=True)
         self.name = name
         self.iterations = 0
-        self._slots: list[dict[str, np.ndarray]] | None = None
+        self._slots: list[dict[str, np.ndarray]] | None = None     # per parameter array: name -> state
+        self._scratch: list[np.ndarray | None] = []                 # per parameter array: a work array
+        self._shapes: list[tuple] = []
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -108,15 +116,26 @@ class Optimizer(Configurable):
         return float(self.learning_rate)
 
     def build(self, params):
-        self._slots = [self._new_slots(p) | {"_shape": p.shape} for p in params]
-
-    def _new_slots(self, param) -> dict[str, np.ndarray]:
-        return {}
+        r"""Fresh slots (and work arrays) for the parameter arrays ``params``."""
+        names = self.slot_names()
+        self._slots = [{name: self.initial_slot(name, p) for name in names} for p in params]
+        self._scratch = [np.empty_like(p) if self.uses_scratch else None for p in params]
+        self._shapes = [p.shape for p in params]
 
     def slot_names(self) -> list[str]:
         r"""The names of the state arrays this optimizer keeps per parameter array (what a
         checkpoint saves): SGD's "step_velocity", Adam's "m_sum" and "v_sum", ..."""
-        return [k for k in self._new_slots(np.zeros(1)) if not k.startswith("_")]
+        return []
+
+    def initial_slot(self, name: str, param) -> np.ndarray:
+        r"""The value the slot ``name`` of ``param`` starts from: zeros, unless the rule says otherwise."""
+        return np.zeros_like(param)
+
+    @property
+    def slots(self) -> list[dict[str, np.ndarray]]:
+        r"""The live slot arrays, one dict (slot name -> array) per parameter array; empty before
+        the first step. ``get_state`` gives copies."""
+        return self._slots or []
 
     def _clip(self, grads, parts=None):
         r"""The gradients after Keras's clipping options (new arrays; the caller's stay as they are).
@@ -151,23 +170,25 @@ class Optimizer(Configurable):
         gradients of ``tape.gradient`` are arrays of their own (or None); it is ``apply_gradients``."""
         if parts is None and _keras_order(params, grads):
             return self.apply_gradients(zip(params, grads))
-        if self._slots is None or len(self._slots) != len(params) or any(
-                p.shape != s["_shape"] for p, s in zip(params, self._slots)):
+        if self._slots is None or len(self._shapes) != len(params) or any(
+                p.shape != shape for p, shape in zip(params, self._shapes)):
             self.build(params)
         grads = self._clip(grads, parts)
         alpha = self.current_learning_rate
         self._prepare(self.iterations + 1)
         self.iterations += 1
-        for param, grad, slots in zip(params, grads, self._slots):
+        for param, grad, slots, scratch in zip(params, grads, self._slots, self._scratch):
             if self.weight_decay:
                 param -= (alpha * self.weight_decay) * param
             if not self._compiled_update(param, grad, slots, alpha):
-                self._update(param, grad, slots, alpha)
+                self._update(param, grad, slots, scratch, alpha)
 
     def _prepare(self, t: int):
         r"""Scalars of step t = 1, 2, ... shared by every parameter (bias corrections)."""
 
-    def _update(self, param, grad, slots, alpha):
+    def _update(self, param, grad, slots, scratch, alpha):
+        r"""One step of the rule on ``param`` in place; ``slots`` maps the declared names to their
+        arrays, ``scratch`` is a work array like ``param`` (None unless ``uses_scratch``)."""
         raise NotImplementedError
 
     def _kernel_arguments(self, slots, alpha):
@@ -222,9 +243,7 @@ class Optimizer(Configurable):
     # -- state, for checkpoints ------------------------------------------------------------
     def get_state(self) -> dict:
         r"""The step count and the slot arrays, to resume training exactly."""
-        return {"iterations": self.iterations,
-                "slots": [{k: v.copy() for k, v in s.items() if not k.startswith("_")}
-                          for s in (self._slots or [])]}
+        return {"iterations": self.iterations, "slots": [{k: v.copy() for k, v in s.items()} for s in self.slots]}
 
     def upgrade_slots(self, slots: dict) -> dict:
         r"""Slots saved by an earlier version of this optimizer, in today's form."""
@@ -239,7 +258,11 @@ class Optimizer(Configurable):
                 raise ValueError(f"The optimizer state holds {len(state['slots'])} slot sets; the "
                                  f"model has {0 if self._slots is None else len(self._slots)} parameters.")
             for mine, saved in zip(self._slots, state["slots"]):
-                for key, value in self.upgrade_slots(saved).items():
+                saved = self.upgrade_slots(saved)
+                if set(saved) != set(mine):
+                    raise ValueError(f"The optimizer state holds the slots {sorted(saved)}; "
+                                     f"{type(self).__name__} keeps {sorted(mine)}.")
+                for key, value in saved.items():
                     mine[key][...] = value
 
 
@@ -265,6 +288,8 @@ class SGD(Optimizer):
     with V_1 = (1 - beta) theta_1 (PyTorch's dampened form, which sets V_1 = dw instead).
     """
 
+    uses_scratch = True
+
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False,
                  dampening: float = 0.0, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -275,12 +300,10 @@ class SGD(Optimizer):
             raise ValueError(f"Nesterov momentum needs momentum > 0 and dampening = 0; got "
                              f"momentum={momentum}, dampening={dampening}.")
 
-    def _new_slots(self, param):
+    def slot_names(self):
         if self.momentum == 0:
-            return {"_scratch": np.empty_like(param)}
-        if self.dampening:
-            return {"velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
-        return {"step_velocity": np.zeros_like(param), "_scratch": np.empty_like(param)}
+            return []
+        return ["velocity"] if self.dampening else ["step_velocity"]
 
     def upgrade_slots(self, slots: dict) -> dict:
         r"""Files written before the velocity form hold PyTorch's v ("velocity"): ours is -alpha v
@@ -289,8 +312,7 @@ class SGD(Optimizer):
             return {"step_velocity": -self.current_learning_rate * slots["velocity"]}
         return slots
 
-    def _update(self, param, grad, slots, alpha):
-        step = slots["_scratch"]
+    def _update(self, param, grad, slots, step, alpha):
         if self.momentum == 0:
             np.multiply(grad, alpha, out=step)
             param -= step
@@ -336,6 +358,8 @@ class RMSprop(Optimizer):
     b <- mu b + dw / sqrt(...), w <- w - alpha b.
     """
 
+    uses_scratch = True
+
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
                  centered: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -344,16 +368,11 @@ class RMSprop(Optimizer):
         self.epsilon = check_number("RMSprop", "epsilon", epsilon, 0)
         self.centered = bool(centered)
 
-    def _new_slots(self, param):
-        slots = {"mean_square": np.zeros_like(param), "_scratch": np.empty_like(param)}
-        if self.centered:
-            slots["mean_gradient"] = np.zeros_like(param)
-        if self.momentum:
-            slots["momentum"] = np.zeros_like(param)
-        return slots
+    def slot_names(self):
+        return ["mean_square", *(["mean_gradient"] if self.centered else []), *(["momentum"] if self.momentum else [])]
 
-    def _update(self, param, grad, slots, alpha):
-        s, tmp = slots["mean_square"], slots["_scratch"]
+    def _update(self, param, grad, slots, tmp, alpha):
+        s = slots["mean_square"]
         s *= self.rho
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.rho
@@ -407,6 +426,8 @@ class Adam(Optimizer):
     ``amsgrad=True`` divides by the largest v so far (Reddi et al., 2018), as PyTorch and Keras.
     """
 
+    uses_scratch = True
+
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -416,11 +437,8 @@ class Adam(Optimizer):
         self.epsilon = check_number(owner, "epsilon", epsilon, 0)
         self.amsgrad = bool(amsgrad)
 
-    def _new_slots(self, param):
-        slots = {"m_sum": np.zeros_like(param), "v_sum": np.zeros_like(param), "_scratch": np.empty_like(param)}
-        if self.amsgrad:
-            slots["v_max_sum"] = np.zeros_like(param)       # AMSGrad: the largest v so far
-        return slots
+    def slot_names(self):
+        return ["m_sum", "v_sum", "v_max_sum"] if self.amsgrad else ["m_sum", "v_sum"]   # v_max: AMSGrad's largest v
 
     def upgrade_slots(self, slots: dict) -> dict:
         r"""Files written before the slots were sums hold the moments "m" and "v": convert them."""
@@ -436,8 +454,8 @@ class Adam(Optimizer):
     #: why the last step was refused (squared gradients beyond the dtype's range), or None
     overflow: str | None = None
 
-    def _update(self, param, grad, slots, alpha):
-        m_sum, v_sum, tmp = slots["m_sum"], slots["v_sum"], slots["_scratch"]
+    def _update(self, param, grad, slots, tmp, alpha):
+        m_sum, v_sum = slots["m_sum"], slots["v_sum"]
         # Overflow guard: a gradient above sqrt(max float) (1.3e154 in float64, 1.8e19 in float32)
         # squares to inf, and v = inf freezes that weight for good (its step m / sqrt(v) is 0 from
         # then on). Such a step is refused, the weights as they were, and ``overflow`` says why
@@ -499,8 +517,8 @@ class Nadam(Optimizer):
         self.beta_2 = check_number("Nadam", "beta_2", beta_2, 0, 1, high_open=True)
         self.epsilon = check_number("Nadam", "epsilon", epsilon, 0)
 
-    def _new_slots(self, param):
-        return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
+    def slot_names(self):
+        return ["m", "v"]
 
     def _mu(self, t):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
@@ -514,7 +532,7 @@ class Nadam(Optimizer):
         self._momentum_factor = mu_next / (1.0 - product * mu_next)
         self._v_correction = 1.0 / (1.0 - self.beta_2 ** t)
 
-    def _update(self, param, grad, slots, alpha):
+    def _update(self, param, grad, slots, scratch, alpha):
         m, v = slots["m"], slots["v"]
         m += (1.0 - self.beta_1) * (grad - m)
         v += (1.0 - self.beta_2) * (grad * grad - v)
@@ -542,10 +560,13 @@ class Adagrad(Optimizer):
                                                       initial_accumulator_value, 0)
         self.epsilon = check_number("Adagrad", "epsilon", epsilon, 0)
 
-    def _new_slots(self, param):
-        return {"accumulator": np.full_like(param, self.initial_accumulator_value)}
+    def slot_names(self):
+        return ["accumulator"]
 
-    def _update(self, param, grad, slots, alpha):
+    def initial_slot(self, name, param):
+        return np.full_like(param, self.initial_accumulator_value)
+
+    def _update(self, param, grad, slots, scratch, alpha):
         G = slots["accumulator"]
         G += grad * grad
         param -= alpha * grad / np.sqrt(G + self.epsilon)
@@ -569,13 +590,13 @@ class Adamax(Optimizer):
         self.beta_2 = check_number("Adamax", "beta_2", beta_2, 0, 1, high_open=True)
         self.epsilon = check_number("Adamax", "epsilon", epsilon, 0)
 
-    def _new_slots(self, param):
-        return {"m": np.zeros_like(param), "u": np.zeros_like(param)}
+    def slot_names(self):
+        return ["m", "u"]
 
     def _prepare(self, t):
         self._correction = 1.0 / (1.0 - self.beta_1 ** t)
 
-    def _update(self, param, grad, slots, alpha):
+    def _update(self, param, grad, slots, scratch, alpha):
         m, u = slots["m"], slots["u"]
         m += (1.0 - self.beta_1) * (grad - m)
         np.maximum(self.beta_2 * u, np.abs(grad), out=u)

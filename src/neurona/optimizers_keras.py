@@ -29,10 +29,10 @@ class Adadelta(Optimizer):
         self.rho = check_number("Adadelta", "rho", rho, 0, 1)
         self.epsilon = check_number("Adadelta", "epsilon", epsilon, 0)
 
-    def _new_slots(self, param):
-        return {"accumulated_grad": np.zeros_like(param), "accumulated_delta": np.zeros_like(param)}
+    def slot_names(self):
+        return ["accumulated_grad", "accumulated_delta"]
 
-    def _update(self, param, grad, slots, alpha):
+    def _update(self, param, grad, slots, scratch, alpha):
         eg, ed = slots["accumulated_grad"], slots["accumulated_delta"]
         eg *= self.rho
         eg += (1 - self.rho) * grad * grad
@@ -63,10 +63,15 @@ class Ftrl(Optimizer):
             "Ftrl", "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength, 0)
         self.beta = check_number("Ftrl", "beta", beta, 0)
 
-    def _new_slots(self, param):
-        return {"accumulator": np.full_like(param, self.initial_accumulator_value), "linear": np.zeros_like(param)}
+    def slot_names(self):
+        return ["accumulator", "linear"]
 
-    def _update(self, param, grad, slots, alpha):
+    def initial_slot(self, name, param):
+        if name == "accumulator":
+            return np.full_like(param, self.initial_accumulator_value)
+        return np.zeros_like(param)
+
+    def _update(self, param, grad, slots, scratch, alpha):
         n, z = slots["accumulator"], slots["linear"]
         p = -self.learning_rate_power
         l2 = self.l2_regularization_strength + self.beta / (2.0 * alpha)
@@ -89,10 +94,10 @@ class Lion(Optimizer):
         self.beta_1 = check_number("Lion", "beta_1", beta_1, 0, 1)
         self.beta_2 = check_number("Lion", "beta_2", beta_2, 0, 1)
 
-    def _new_slots(self, param):
-        return {"m": np.zeros_like(param)}
+    def slot_names(self):
+        return ["m"]
 
-    def _update(self, param, grad, slots, alpha):
+    def _update(self, param, grad, slots, scratch, alpha):
         m = slots["m"]
         param -= alpha * np.sign(self.beta_1 * m + (1 - self.beta_1) * grad)
         m *= self.beta_2
@@ -111,8 +116,8 @@ class Lamb(Optimizer):
         self.beta_2 = check_number("Lamb", "beta_2", beta_2, 0, 1, high_open=True)
         self.epsilon = check_number("Lamb", "epsilon", epsilon, 0)
 
-    def _new_slots(self, param):
-        return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
+    def slot_names(self):
+        return ["m", "v"]
 
     def apply(self, params, grads, parts=None):
         self._parts = iter(() if parts is None else parts)         # one list of variable sizes per param
@@ -121,7 +126,7 @@ class Lamb(Optimizer):
     def _prepare(self, t):
         self._corrections = (1.0 - self.beta_1 ** t, 1.0 - self.beta_2 ** t)
 
-    def _update(self, param, grad, slots, alpha):
+    def _update(self, param, grad, slots, scratch, alpha):
         m, v = slots["m"], slots["v"]
         m += (1 - self.beta_1) * (grad - m)
         v += (1 - self.beta_2) * (grad * grad - v)

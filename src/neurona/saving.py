@@ -722,7 +722,7 @@ def _check_slots(model, slots, path):
         if value.shape != (size,) or value.dtype != model.dtype:
             raise ModelFileError(f"{path}: optimizer slot {key!r} has shape {value.shape} and dtype "
                                  f"{value.dtype}; the model needs ({size},) {model.dtype}.")
-    wanted = {k for k in model.optimizer._new_slots(model.flat_parameters.values) if not k.startswith("_")}
+    wanted = set(model.optimizer.slot_names())
     if slots and set(slots) != wanted:
         raise ModelFileError(f"{path}: optimizer slots {sorted(slots)} do not match the "
                              f"{type(model.optimizer).__name__} optimizer's {sorted(wanted)}.")
