@@ -26,12 +26,35 @@ def tenth_batches(kind):
         yield y, np.round(p, 1)
 
 
+#: thresholds between the tenths: on scores rounded to tenths Keras's curve has every point of the exact one
+TENTHS = list(np.arange(0.05, 1, 0.1))
+
 #: name -> (our metric, Keras's metric, data kind, tolerance); "+logits" feeds logits of that kind, "+tenths"
 #: its scores rounded to tenths (names are compared in test_metrics_keras.py)
 CASES = {
     # scores on a grid of tenths, Keras's thresholds between them: its interpolation is then exact, as neurona's
-    "AUC_PR": (lambda: M.AUC(curve="PR"), lambda: keras.metrics.AUC(curve="PR", thresholds=list(np.arange(0.05, 1, 0.1))),
-               "binary+tenths", 1e-5),
+    "AUC_PR": (lambda: M.AUC(curve="PR"), lambda: keras.metrics.AUC(curve="PR", thresholds=TENTHS), "binary+tenths", 1e-5),
+    "AUC_majoring": (lambda: M.AUC(summation_method="majoring"),
+                     lambda: keras.metrics.AUC(summation_method="majoring", thresholds=TENTHS), "binary+tenths", 1e-5),
+    "AUC_minoring_PR": (lambda: M.AUC(curve="PR", summation_method="minoring"),
+                        lambda: keras.metrics.AUC(curve="PR", summation_method="minoring", thresholds=TENTHS),
+                        "multilabel+tenths", 1e-5),
+    "AUC_pooled_label_weights": (lambda: M.AUC(label_weights=[1, 2, 0, 1]),
+                                 lambda: keras.metrics.AUC(label_weights=[1, 2, 0, 1], thresholds=TENTHS),
+                                 "multilabel+tenths", 1e-5),
+    # given thresholds: Keras's counts at them (evenly spaced, or not: Keras takes another path for each)
+    "AUC_thresholds": (lambda: M.AUC(thresholds=[0.3, 0.5, 0.7]), lambda: keras.metrics.AUC(thresholds=[0.3, 0.5, 0.7]),
+                       "binary", 1e-5),
+    "AUC_thresholds_PR_majoring": (lambda: M.AUC(curve="PR", summation_method="majoring", thresholds=[0.9, 0.2, 0.45]),
+                                   lambda: keras.metrics.AUC(curve="PR", summation_method="majoring",
+                                                             thresholds=[0.9, 0.2, 0.45]), "multilabel", 1e-5),
+    "AUC_thresholds_PR_multilabel": (lambda: M.AUC(curve="PR", multi_label=True, thresholds=[0.1, 0.35, 0.8]),
+                                     lambda: keras.metrics.AUC(curve="PR", multi_label=True,
+                                                               thresholds=[0.1, 0.35, 0.8]), "multilabel", 1e-5),
+    "AUC_thresholds_minoring_multilabel": (lambda: M.AUC(summation_method="minoring", multi_label=True,
+                                                         thresholds=[0.25, 0.6]),
+                                           lambda: keras.metrics.AUC(summation_method="minoring", multi_label=True,
+                                                                     thresholds=[0.25, 0.6]), "multilabel", 1e-5),
     "AUC_num_thresholds": (lambda: M.AUC(num_thresholds=50), lambda: keras.metrics.AUC(num_thresholds=50),
                            "binary", 5e-2),
     "AUC_from_logits": (lambda: M.AUC(from_logits=True), lambda: keras.metrics.AUC(from_logits=True),
@@ -82,28 +105,10 @@ def test_option_against_keras(case, weighted):
                                    rtol=tolerance, atol=tolerance * 1e-2)
     assert B > 1
 
-#: where neurona's AUC is not Keras's yet: it integrates over every distinct score and ignores the given
-#: ``thresholds``; PR takes only interpolation (kept failing here so that a fix shows)
-KNOWN_DIFFERENCES = {
-    "AUC_majoring": (lambda: M.AUC(summation_method="majoring"),
-                     lambda: keras.metrics.AUC(summation_method="majoring", thresholds=list(np.arange(0.05, 1, 0.1))),
-                     "binary+tenths", 1e-5),
-    "AUC_minoring_PR": (lambda: M.AUC(curve="PR", summation_method="minoring"),
-                        lambda: keras.metrics.AUC(curve="PR", summation_method="minoring",
-                                                  thresholds=list(np.arange(0.05, 1, 0.1))), "multilabel+tenths", 1e-5),
-    "AUC_thresholds": (lambda: M.AUC(thresholds=[0.3, 0.5, 0.7]), lambda: keras.metrics.AUC(thresholds=[0.3, 0.5, 0.7]),
-                       "binary", 1e-5),
-}
-
-
-@pytest.mark.xfail(strict=True, reason="AUC's summation_method and thresholds are not Keras's yet")
-@pytest.mark.parametrize("case", sorted(KNOWN_DIFFERENCES))
-def test_known_differences_from_keras(case):
-    CASES[case] = KNOWN_DIFFERENCES[case]
-    try:
-        test_option_against_keras(case, weighted=False)
-    finally:
-        del CASES[case]
+def test_auc_s_classes_refuse_keras_s_points_by_name():
+    for option in ({"thresholds": [0.5]}, {"summation_method": "minoring"}):
+        with pytest.raises(ValueError, match="multi_class"):
+            M.AUC(multi_class="ovr", **option)
 
 
 def test_cosine_similarity_refuses_another_axis_by_name():

@@ -174,8 +174,8 @@ def test_pr_auc_is_keras_interpolation_at_every_distinct_score(case):
 
 
 def test_pr_auc_refuses_what_it_does_not_compute():
-    with pytest.raises(ValueError, match="summation_method"):
-        M.AUC(curve="PR", summation_method="minoring")
+    with pytest.raises(ValueError, match="summation_method must be one of"):
+        M.AUC(curve="PR", summation_method="trapezoid")
     with pytest.raises(ValueError, match="multi_class"):
         M.AUC(curve="PR", multi_class="ovr")
     with pytest.raises(ValueError, match="'ROC' or 'PR'"):

@@ -28,10 +28,6 @@ ALLOWED = {
     ("*", "*", "name"): "only the name the value is logged under; the log keys are compared with Keras's "
                         "in test_metrics_keras.py and test_losses_keras.py",
     ("metrics", "*", "dtype"): "Keras's signature; neurona's metrics count exactly and return Python floats",
-    ("metrics", "AUC", "summation_method"): "not Keras's yet (neurona integrates over every distinct score): "
-                                            "test_metric_options.py's KNOWN_DIFFERENCES fail until it is",
-    ("metrics", "AUC", "thresholds"): "ignored (neurona's AUC is exact); test_metric_options.py's "
-                                      "KNOWN_DIFFERENCES fail until it follows Keras's",
     ("metrics", "CosineSimilarity", "axis"): "only the last axis; another is refused by name "
                                              "(test_metric_options.py)",
     ("callbacks", "*", "verbose"): "only what is printed, not what is done",

@@ -238,55 +238,78 @@ class F1Score(Metric):
         return self._classes.result()
 
 
-def _counts_at_each_threshold(truth, score, weight):
-    r"""(weighted true positives, weighted false positives) when every distinct score, from the
-    highest down, is the threshold (ties of scores as one step)."""
-    order = np.argsort(-score, kind="mergesort")
-    truth, score, weight = truth[order], score[order], weight[order]
-    last = np.r_[np.flatnonzero(np.diff(score)), score.size - 1]      # the end of each run of ties
-    return np.cumsum(weight * truth)[last], np.cumsum(weight * ~truth)[last]
+#: Keras's end thresholds lie this far outside [0, 1] (every output positive below, none above)
+KERAS_EPSILON = 1e-7
+SUMMATION_METHODS = ("interpolation", "minoring", "majoring")
 
 
-def _weighted_roc_auc(truth, score, weight):
-    r"""The exact area under the ROC curve of weighted samples (ties of scores as one step, the
-    trapezoid between steps)."""
-    tps, fps = _counts_at_each_threshold(truth, score, weight)
-    if tps[-1] <= 0 or fps[-1] <= 0:
-        return float("nan")
-    tpr, fpr = np.r_[0.0, tps / tps[-1]], np.r_[0.0, fps / fps[-1]]
-    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+def _curve_counts(truth, score, weight, thresholds=None):
+    r"""(TP, FP, FN, TN), weighted, at each threshold from the highest (nothing predicted
+    positive) down to the lowest (every output positive); an output is positive when its score
+    is above the threshold. ``thresholds`` None: every distinct score is one (ties as one step),
+    so the curve is exact; given (sorted, Keras's ends included): the counts at those."""
+    if thresholds is None:
+        order = np.argsort(-score, kind="mergesort")
+        truth, score, weight = truth[order], score[order], weight[order]
+        last = np.r_[np.flatnonzero(np.diff(score)), score.size - 1]      # the end of each run of ties
+        tp, fp = (np.r_[0.0, np.cumsum(weight * side)[last]] for side in (truth, ~truth))
+    else:
+        positive = score[None, :] > thresholds[::-1, None]
+        tp, fp = (positive & truth) @ weight, (positive & ~truth) @ weight
+    return tp, fp, np.sum(weight * truth) - tp, np.sum(weight * ~truth) - fp
 
 
-def _weighted_pr_auc(truth, score, weight):
+def _ratio(a, b):
+    return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
+
+
+def _interpolated_pr_area(tp, fp, fn):
     r"""The area under the precision-recall curve with Keras's interpolation (Davis & Goadrich,
-    2006), every distinct score a threshold. Between two neighbouring thresholds TP and the
-    predicted positives p = TP + FP grow linearly, TP = s p + c, so precision TP / p is integrated
-    exactly over recall TP / P:  sum over steps of  s (dTP + c ln(p_high / p_low)) / P."""
-    tps, fps = _counts_at_each_threshold(truth, score, weight)
-    tp, p = np.r_[0.0, tps], np.r_[0.0, tps + fps]
-    if tp[-1] <= 0:
-        return float("nan")
-    d_tp, d_p = np.diff(tp), np.diff(p)
-    slope = np.divide(d_tp, d_p, out=np.zeros_like(d_tp), where=d_p > 0)
+    2006). Between two neighbouring thresholds TP and the predicted positives p = TP + FP grow
+    linearly, TP = s p + c, so precision TP / p is integrated exactly over recall TP / P:
+    sum over steps of  s (dTP + c ln(p_high / p_low)) / P."""
+    p = tp + fp
+    d_tp, slope = np.diff(tp), _ratio(np.diff(tp), np.diff(p))
     intercept = tp[:-1] - slope * p[:-1]
-    both = (p[:-1] > 0) & (p[1:] > 0)
-    ratio = np.divide(p[1:], p[:-1], out=np.ones_like(p[1:]), where=both)
-    return float(np.sum(slope * (d_tp + intercept * np.log(ratio))) / tp[-1])
+    ratio = np.divide(p[1:], p[:-1], out=np.ones_like(p[1:]), where=(p[:-1] > 0) & (p[1:] > 0))
+    return float(np.sum(slope * (d_tp + intercept * np.log(ratio))) / (tp[-1] + fn[-1]))
+
+
+def _curve_area(tp, fp, fn, tn, curve, summation_method):
+    r"""Keras's area under the curve through the counts (ordered by growing positives): ROC is
+    recall TP / (TP + FN) over the false-positive rate FP / (FP + TN), PR precision TP / (TP + FP)
+    over recall (0 where nothing is predicted positive); between neighbouring points the height is
+    their mean ("interpolation"; PR's is integrated exactly), smaller ("minoring") or larger
+    ("majoring"): sum of dx * height. NaN when the truth holds no positive (or, for ROC, no
+    negative) output."""
+    if tp[-1] + fn[-1] <= 0 or (curve == "ROC" and fp[-1] + tn[-1] <= 0):
+        return float("nan")
+    if curve == "PR" and summation_method == "interpolation":
+        return _interpolated_pr_area(tp, fp, fn)
+    recall = _ratio(tp, tp + fn)
+    x, y = (_ratio(fp, fp + tn), recall) if curve == "ROC" else (recall, _ratio(tp, tp + fp))
+    heights = {"interpolation": (y[1:] + y[:-1]) / 2, "minoring": np.minimum(y[1:], y[:-1]),
+               "majoring": np.maximum(y[1:], y[:-1])}[summation_method]
+    return float(np.sum(np.diff(x) * heights))
 
 
 @register("auc", "roc_auc")
 class AUC(Metric):
-    r"""The exact area under the ROC curve of all the (label, score) pairs of the batches (Keras
-    approximates it on ``num_thresholds`` thresholds; neurona keeps every score, so the result
-    is the whole-set AUC: ``num_thresholds`` and ``summation_method`` are accepted and not needed).
-    ``curve="PR"``: the area under the precision-recall curve, Keras's interpolation between
-    every distinct score as a threshold (what Keras's value tends to as thresholds are added).
+    r"""The area under the ROC (or ``curve="PR"``: precision-recall) curve of all the (label,
+    score) pairs of the batches, summed as Keras sums it (``summation_method``: "interpolation",
+    "minoring" or "majoring"; PR's interpolation integrates precision exactly between points).
+
+    The points: Keras counts at ``num_thresholds`` thresholds; neurona keeps every score, so
+    without ``thresholds`` every distinct score is a threshold and the result is the exact,
+    whole-set area (what Keras's value tends to as thresholds are added; ``num_thresholds`` is
+    accepted and not needed). Given ``thresholds``, the counts are Keras's at those thresholds
+    and at -1e-7 and 1 + 1e-7 (an output is positive above a threshold), and so is the result.
 
     One output: binary. Several outputs with targets of the same shape: as Keras, every output is
-    a binary decision pooled together (``multi_label=False``) or one AUC per output, averaged
-    (``multi_label=True``, weighted by ``label_weights``). ``multi_class="ovr" | "ovo"`` (and
-    integer labels) scores k outputs as k classes, as scikit-learn's ``roc_auc_score``. NaN while
-    the batches hold a single class.
+    a binary decision pooled together (``multi_label=False``, each output's counts weighted by
+    ``label_weights``) or one AUC per output, averaged (``multi_label=True``, weighted by
+    ``label_weights``). ``multi_class="ovr" | "ovo"`` (and integer labels) scores k outputs as k
+    classes, as scikit-learn's ``roc_auc_score``. NaN while the batches hold a single class.
     """
     higher_is_better = True
 
@@ -296,14 +319,16 @@ class AUC(Metric):
         curve = str(curve).upper()
         if curve not in ("ROC", "PR"):
             raise ValueError(f"AUC: curve must be 'ROC' or 'PR'; got {curve!r}.")
-        if curve == "PR" and summation_method != "interpolation":
-            raise ValueError(f"AUC(curve='PR') integrates the interpolated curve exactly "
-                             f"(summation_method='interpolation'); got summation_method={summation_method!r}.")
+        if summation_method not in SUMMATION_METHODS:
+            raise ValueError(f"AUC: summation_method must be one of {list(SUMMATION_METHODS)}; "
+                             f"got {summation_method!r}.")
         if multi_class not in (None, "ovr", "ovo"):
             raise ValueError(f"AUC: multi_class must be 'ovr' or 'ovo'; got {multi_class!r}.")
-        if multi_class is not None and curve == "PR":
-            raise ValueError("AUC: multi_class scores ROC AUCs (scikit-learn's roc_auc_score); curve='PR' takes "
-                             "binary or multi_label outputs.")
+        if multi_class is not None and (curve == "PR" or summation_method != "interpolation" or thresholds is not None):
+            raise ValueError("AUC: multi_class scores exact ROC AUCs (scikit-learn's roc_auc_score); curve='PR', "
+                             "summation_method and thresholds take binary or multi_label outputs.")
+        self._thresholds = None if thresholds is None else np.r_[
+            -KERAS_EPSILON, np.sort(_check_thresholds("AUC", thresholds, None)[0]), 1 + KERAS_EPSILON]
         self.num_thresholds, self.curve, self.summation_method = num_thresholds, curve, summation_method
         self.thresholds, self.multi_label, self.num_labels = thresholds, bool(multi_label), num_labels
         self.label_weights = None if label_weights is None else [float(v) for v in np.ravel(label_weights)]
@@ -324,6 +349,9 @@ class AUC(Metric):
         self.scores.append(score)
         self.weights.append(None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1))
 
+    def _area(self, truth, score, weight):
+        return _curve_area(*_curve_counts(truth, score, weight, self._thresholds), self.curve, self.summation_method)
+
     def result(self) -> float:
         if not self.truths:
             return float("nan")
@@ -334,22 +362,20 @@ class AUC(Metric):
             if np.unique(truth).size < score.shape[1]:
                 return float("nan")
             if weighted and (self.multi_class or "ovr") == "ovr":     # each class against the rest, weighted
-                return float(np.mean([_weighted_roc_auc(truth == k, score[:, k], weight)
-                                      for k in range(score.shape[1])]))
+                return float(np.mean([_curve_area(*_curve_counts(truth == k, score[:, k], weight), "ROC",
+                                                  "interpolation") for k in range(score.shape[1])]))
             return roc_auc(truth, score, multi_class=self.multi_class or "ovr", labels=np.arange(score.shape[1]))
         truth = truth.reshape(score.shape) != 0
-        area = _weighted_pr_auc if self.curve == "PR" else _weighted_roc_auc
+        lw = np.ones(score.shape[1]) if self.label_weights is None else np.asarray(self.label_weights)
         if self.multi_label and score.shape[1] > 1:
-            areas = np.array([area(truth[:, j], score[:, j], weight) for j in range(score.shape[1])])
-            lw = np.ones(score.shape[1]) if self.label_weights is None else np.asarray(self.label_weights)
+            areas = np.array([self._area(truth[:, j], score[:, j], weight) for j in range(score.shape[1])])
             return float(np.sum(areas * lw) / np.sum(lw))
-        if self.curve == "PR":
-            return area(truth.ravel(), score.ravel(), np.repeat(weight, score.shape[1]))
-        if not weighted and score.shape[1] == 1:
+        exact_roc = self.curve == "ROC" and self.summation_method == "interpolation" and self._thresholds is None
+        if exact_roc and not weighted and score.shape[1] == 1:
             if np.unique(truth).size < 2:
                 return float("nan")
             return roc_auc(truth[:, 0].astype(np.int64), score[:, 0])
-        return _weighted_roc_auc(truth.ravel(), score.ravel(), np.repeat(weight, score.shape[1]))
+        return self._area(truth.ravel(), score.ravel(), (weight[:, None] * lw[None, :]).ravel())
 
     def get_config(self):
         config = super().get_config()
