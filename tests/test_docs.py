@@ -28,6 +28,7 @@ def site(executed_tutorials, tmp_path_factory):
 
 def test_every_page_is_built(site):
     for page in ["index.html", "getting-started/index.html", "errata/index.html", "design/index.html",
+                 "benchmarks/index.html",
                  "guide/models/index.html", "guide/notebooks/index.html", "guide/neurons/index.html",
                  "guide/autodiff/index.html", "guide/cli/index.html", "guide/data/index.html",
                  "guide/files/index.html", "guide/tuning/index.html", "guide/playground/index.html",

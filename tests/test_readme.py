@@ -57,6 +57,15 @@ def test_the_readme_is_a_front_door():
     assert len(lines) <= 150, f"README.md has {len(lines)} lines; at most 150 (move the rest to docs/)"
 
 
+def test_the_readme_repeats_no_line_of_the_docs():
+    r"""Each fact is written once: a sentence of the README that stands in docs/ belongs there only
+    (code lines may repeat; a prose line of 30 characters or more may not)."""
+    docs = {line.strip() for page in (ROOT / "docs").rglob("*.md") for line in page.read_text().splitlines()}
+    prose = re.sub(r"^```.*?^```", "", README, flags=re.M | re.S).splitlines()
+    repeated = [line for line in prose if len(line.strip()) >= 30 and line.strip() in docs]
+    assert repeated == [], f"README lines that stand verbatim in docs/ (link to the page instead): {repeated}"
+
+
 def test_the_readme_has_its_blocks():
     assert len(python_blocks()) >= 3 and len(neurona_commands()) >= 3
 
