@@ -9,12 +9,16 @@ A layer called at several nodes (a shared layer, Keras's siamese pattern) keeps 
 forward left for its backward (``Layer.forward_record``) and has it back before that node's
 backward; its weight gradients are the sum over its nodes, dL/dW = sum_j dL/dW at node j.
 
+A layer with several outputs (``return_state``) is followed by one ``Part`` node per output
+(``layers.outputs``); the parts are nodes of the graph but not layers of the model.
+
 The graph is also what a subclassed model's ``call`` becomes when it is traced on symbolic inputs.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .layers.outputs import Part
 from .symbolic import SymbolicTensor
 
 
@@ -29,14 +33,17 @@ class Graph:
                 raise ValueError(f"Model inputs must be neurona.Input(...) tensors; {t!r} is the output of a layer.")
         self.nodes = _topological(self.outputs, self.inputs)
         self.layers = []            # each layer once, in the order of its first node
-        self._layer_of = []         # node j calls self.layers[self._layer_of[j]]
+        self._layer_of = []         # node j calls self.layers[self._layer_of[j]] (None: a Part)
         for node in self.nodes:
+            if isinstance(node.layer, Part):
+                self._layer_of.append(None)
+                continue
             k = next((i for i, layer in enumerate(self.layers) if layer is node.layer), None)
             if k is None:
                 self.layers.append(node.layer)
                 k = len(self.layers) - 1
             self._layer_of.append(k)
-        self._shared = {k for k in self._layer_of if self._layer_of.count(k) > 1}
+        self._shared = {k for k in self._layer_of if k is not None and self._layer_of.count(k) > 1}
         self._records: dict[int, object] = {}       # node j of a shared layer -> its forward record
         consumers: dict[int, int] = {}
         for node in self.nodes:
@@ -105,12 +112,16 @@ class Graph:
         return [grads.get(id(t)) for t in self.inputs]
 
     def to_config(self) -> dict:
-        r"""{"inputs": [...], "nodes": [...], "outputs": [...]}; a tensor is ["input", k] or ["node", j]."""
+        r"""{"inputs": [...], "nodes": [...], "outputs": [...]}; a tensor is ["input", k], ["node", j] or
+        output k of a node with several, ["node", j, k]."""
         refs = {id(t): ["input", k] for k, t in enumerate(self.inputs)}
         nodes = []
         for j, node in enumerate(self.nodes):
+            if self._layer_of[j] is None:
+                refs[id(node.output)] = [*refs[id(node.inputs[0])], node.layer.index]
+                continue
             nodes.append({"layer": self._layer_of[j], "inputs": [refs[id(t)] for t in node.inputs]})
-            refs[id(node.output)] = ["node", j]
+            refs[id(node.output)] = ["node", len(nodes) - 1]
         return {"inputs": [{"shape": list(t.sample_shape), "name": t.name} for t in self.inputs],
                 "nodes": nodes, "outputs": [refs[id(t)] for t in self.outputs]}
 
@@ -125,16 +136,16 @@ def rebuild(config: dict, layers: list):
     made: list = []
 
     def resolve(ref):
-        kind, index = ref
+        kind, index, *part = ref
         table = inputs if kind == "input" else made
         if kind not in ("input", "node") or not isinstance(index, int) or not 0 <= index < len(table):
             raise ValueError(f"bad tensor reference {ref!r} in the model config")
-        return table[index]
+        return table[index][part[0]] if part else table[index]
 
     for node in config["nodes"]:
         layer = layers[node["layer"]]
         args = [resolve(r) for r in node["inputs"]]
-        made.append(layer(args[0] if layer.n_inputs == 1 else args))
+        made.append(layer(args[0] if layer.n_inputs == 1 and len(args) == 1 else args))
     return inputs, [resolve(r) for r in config["outputs"]]
 
 

@@ -172,7 +172,11 @@ def call_layer(layer, inputs):
     node = Node(layer, tensors, output, tensors[0].dtype)
     layer.input = tensors[0] if layer.n_inputs == 1 else tensors      # Keras' layer.input / layer.output
     layer.output = node.output
-    return node.output
+    shapes = getattr(layer, "sample_output_shapes", None)
+    if shapes is not None:                  # several outputs (return_state): one tensor for each
+        from .layers.outputs import split
+        layer.output = split(node.output, shapes)
+    return layer.output
 
 
 def apply_op(function: str, *arguments, **keywords):

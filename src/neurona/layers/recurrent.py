@@ -23,6 +23,11 @@ of padded steps (see ``masking``): at a padded step the state is carried unchang
 
 so dL/dh~_t = mask_t dL/dh_t and dL/dh_{t-1} gets (1 - mask_t) dL/dh_t besides its own terms. A
 returned sequence hands the mask on (as Keras), for the next recurrent layer.
+
+``return_state`` adds the final states as outputs, ``[y, h_T]`` (LSTM: ``[y, h_T, c_T]``), and a call
+``layer(x, initial_state=[h_0, c_0])`` starts from given states instead of zeros (an encoder's final
+states start a decoder). Backward, dL/dh_T from the state output joins dL/dh_T from y (and
+dL/dc_T starts the cell's), and the walk back ends at dL/dh_0 (dL/dc_0): the initial states' gradients.
 """
 from __future__ import annotations
 
@@ -97,17 +102,64 @@ class Recurrent(Layer):
         self.dropout = check_number(owner, "dropout", dropout, 0, 1, high_open=True)
         self.recurrent_dropout = check_number(owner, "recurrent_dropout", recurrent_dropout, 0, 1, high_open=True)
         self.return_sequences = bool(return_sequences)
-        if return_state:
-            raise ValueError(f"{owner}: return_state=True (the final states as extra outputs) is not supported: "
-                             f"a neurona layer has one output. Use return_state=False.")
+        self.return_state = bool(return_state)
         if stateful:
             raise ValueError(f"{owner}: stateful=True (states kept between batches) is not supported; "
                              f"use stateful=False.")
-        self.return_state = self.stateful = False
+        self.stateful = False
         self.go_backwards = bool(go_backwards)
         self.unroll = bool(unroll)
         self.seed = seed
         self._drop = self._recurrent_drop = None
+        self._initial = self._state_grads = None
+
+    # -- initial states and state outputs ---------------------------------------------------------
+    def __call__(self, inputs, training=None, initial_state=None, **kwargs):
+        r"""``layer(x)``, ``layer(x, initial_state=[h_0, c_0])`` or ``layer([x, h_0, c_0])`` (Keras's forms)."""
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            inputs = [inputs, *states]
+        if isinstance(inputs, (list, tuple)):
+            self._take_states(len(inputs) - 1)
+        return super().__call__(inputs, training, **kwargs)
+
+    def _take_states(self, count):
+        names = "h, c" if self.states == 2 else "h"
+        if count != self.states:
+            raise ValueError(f"{type(self).__name__}: initial_state takes {self.states} state(s) ({names}), each "
+                             f"of shape (batch, {self.units}); got {count}.")
+        if self.built and self.n_inputs == 1:
+            raise ValueError(f"{type(self).__name__} was built without initial_state; a layer is called with "
+                             f"initial states at its first call or never.")
+        self.n_inputs = 1 + count
+
+    def _split_inputs(self, inputs):
+        r"""(x, [h_0, c_0] or None) of the layer's inputs."""
+        if self.n_inputs == 1:
+            return inputs, None
+        return inputs[0], list(inputs[1:])
+
+    @property
+    def sample_output_shapes(self):
+        r"""The per-sample shape of each output when the layer has several (return_state), else None."""
+        if not self.return_state:
+            return None
+        return [self.sample_output_shape] + [(self.units,)] * self.states
+
+    def _start(self, k, T, m, dtype):
+        r"""State k over the steps, (T + 1, m, u): zeros, and row 0 the initial state (if one is given)."""
+        S = np.zeros((T + 1, m, self.units), dtype=dtype)
+        if self._initial is not None:
+            S[0] = self._initial[k]
+        return S
+
+    def _final_states(self):
+        return [self._H[-1]]
+
+    def _state_grad(self, k, like):
+        r"""dL/d(state k's output), where the walk back starts (zeros if that output has no gradient)."""
+        g = None if self._state_grads is None else self._state_grads[k]
+        return np.zeros_like(like) if g is None else np.array(g, dtype=like.dtype)
 
     # Keras names the recurrent kernel's regularizer and constraint ``recurrent_*``; the weight is
     # ``recurrent_kernel``: the engine finds them under the weight's name
@@ -122,6 +174,11 @@ class Recurrent(Layer):
         return output
 
     def setup(self, input_shape, rng, dtype):
+        if self.n_inputs != 1:
+            input_shape, states = input_shape[0], input_shape[1:]
+            if any(tuple(s) != (self.units,) for s in states):
+                raise ValueError(f"{type(self).__name__}: each initial state has shape (batch, {self.units}); "
+                                 f"got samples of shapes {[tuple(s) for s in states]}.")
         if len(input_shape) != 2:
             raise ValueError(f"{type(self).__name__} needs inputs of shape (timesteps, features); got samples of "
                              f"shape {input_shape}.")
@@ -160,6 +217,8 @@ class Recurrent(Layer):
         return np.ascontiguousarray(xs), mask
 
     def forward(self, x, training=False):
+        x, initial = self._split_inputs(x)
+        self._initial = None if initial is None else [np.asarray(s, dtype=np.asarray(x).dtype) for s in initial]
         with _blas_threads(x.shape[0], self.units, self.recurrent_kernel.shape[-1]):
             return self._forward(x, training)
 
@@ -177,7 +236,10 @@ class Recurrent(Layer):
         y = np.ascontiguousarray(y)
         if training:
             self._xs, self._mask, self._y = xs, mask, y
-        return with_mask(y, mask_of(x)) if self.return_sequences else y
+        y = with_mask(y, mask_of(x)) if self.return_sequences else y
+        if not self.return_state:
+            return y
+        return [y, *(np.array(s) for s in self._final_states())]
 
     def _blend(self, mask, t, new, old):
         r"""The step's new state where the step is real, the carried one where it is padding."""
@@ -189,21 +251,31 @@ class Recurrent(Layer):
 
     # -- backward -------------------------------------------------------------------------------
     def backward(self, grad, pre_activation=False, need_input_grad=True):
-        with _blas_threads(grad.shape[0], self.units, self.recurrent_kernel.shape[-1]):
-            return self._backward(grad, need_input_grad)
+        r"""``grad``: dL/dy, or under return_state the list [dL/dy, dL/dh_T(, dL/dc_T)] (None for an
+        output without a gradient). Returns dL/dx, and with initial states [dL/dx, dL/dh_0(, dL/dc_0)]."""
+        self._state_grads = None
+        if self.return_state:
+            grad, *self._state_grads = grad
+        with _blas_threads(self._xs.shape[1], self.units, self.recurrent_kernel.shape[-1]):
+            dx = self._backward(grad, need_input_grad)
+        if self.n_inputs == 1 or dx is None:
+            return dx
+        return [dx, *self._initial_grads]
 
     def _backward(self, grad, need_input_grad):
         xs, mask = self._xs, self._mask
         T, m, d = xs.shape
-        if self.activity_regularizer is not None:
-            grad = grad + self.activity_regularizer.gradient(self._y, m)
-        dH = np.zeros((T, m, self.units), dtype=grad.dtype)          # dL/dh_t from the output
-        if self.return_sequences:
-            dH[...] = np.swapaxes(grad, 0, 1)
-        else:
-            dH[-1] = grad
-        if self.zero_output_for_mask and mask is not None:
-            dH *= mask
+        dH = np.zeros((T, m, self.units), dtype=self._y.dtype)       # dL/dh_t from the output
+        if grad is not None:
+            if self.activity_regularizer is not None:
+                grad = grad + self.activity_regularizer.gradient(self._y, m)
+            if self.return_sequences:
+                dH[...] = np.swapaxes(grad, 0, 1)
+            else:
+                dH[-1] = grad
+            if self.zero_output_for_mask and mask is not None:
+                dH *= mask
+        dH[-1] += self._state_grad(0, dH[-1])                         # h_T is also an output
         dP, dR = self._steps_back(dH, mask)
         self._dP = dP
         H_prev = self._recurrent_input(self._H[:-1]).reshape(T * m, self.units)
@@ -247,14 +319,16 @@ class Recurrent(Layer):
     # -- the tape form --------------------------------------------------------------------------
     def call(self, inputs):
         r"""The same forward in ``neurona.ops``, one step at a time (the tape differentiates it)."""
+        inputs, initial = self._split_inputs(inputs)
         mask = mask_of(inputs)
         x = inputs if self._drop is None else inputs * self._drop[:, None, :]
         P = ops.matmul(x, self.kernel)
         if self.use_bias:
             P = P + self._input_bias()
         m, T = x.shape[0], x.shape[1]
+        self.named("x_1", x[:, T - 1 if self.go_backwards else 0])         # the first step read
         zeros = ops.zeros((m, self.units), dtype=x.dtype)
-        state = [zeros] * self.states
+        state = [zeros] * self.states if initial is None else list(initial)
         outputs = []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
             h = self._recurrent_input(state[0])
@@ -267,13 +341,12 @@ class Recurrent(Layer):
             if mask is not None and self.zero_output_for_mask:
                 out = out * real.astype(x.dtype)
             outputs.append(out)
-        if not self.return_sequences:
-            return outputs[-1]
-        return with_mask(ops.stack(outputs, axis=1), None if mask is None else mask_of(inputs))
+        y = outputs[-1] if not self.return_sequences else \
+            with_mask(ops.stack(outputs, axis=1), None if mask is None else mask_of(inputs))
+        return [y, *state] if self.return_state else y
 
     def _act(self, activation, z):
-        from ..autodiff.engine import activation as on_tape
-        return on_tape(activation, z)
+        return activation.call(z)
 
     def describe(self):
         sequences = ", sequences" if self.return_sequences else ""
@@ -299,7 +372,7 @@ class SimpleRNN(Recurrent):
 
     def _steps(self, P, mask, training):
         T, m, _ = P.shape
-        H = np.zeros((T + 1, m, self.units), dtype=P.dtype)
+        H = self._start(0, T, m, P.dtype)
         Z = np.empty_like(P) if self.activation.backward_needs_z else None
         U = self.recurrent_kernel
         for t in range(T):
@@ -320,6 +393,7 @@ class SimpleRNN(Recurrent):
             # (at a padded step H[t + 1] is the carried h, but there dh_new = 0)
             dZ[t] = self.activation.backward(dh_new, None if self._Z is None else self._Z[t], H[t + 1])
             dh = carried + self._recurrent_input(dZ[t] @ U.T)
+        self._initial_grads = [dh]
         return dZ, dZ
 
     def _tape_step(self, p, h, state):
@@ -370,6 +444,9 @@ class LSTM(Recurrent):
             b[self.units:2 * self.units] = 1
         return b
 
+    def _final_states(self):
+        return [self._H[-1], self._C[-1]]
+
     def _fused(self):
         r"""Keras's default activations (sigmoid gates, tanh): then all four gates are one tanh,
         s(z) = (1 + tanh(z / 2)) / 2, and a step costs a dozen NumPy calls instead of thirty."""
@@ -395,8 +472,7 @@ class LSTM(Recurrent):
         scale, alpha, beta = self._gate_constants(P.dtype)
         P *= scale                                  # z scale = P scale + h (U scale)
         U = self.recurrent_kernel * scale
-        H = np.zeros((T + 1, m, u), dtype=P.dtype)
-        C = np.zeros((T + 1, m, u), dtype=P.dtype)
+        H, C = self._start(0, T, m, P.dtype), self._start(1, T, m, P.dtype)
         A = np.empty_like(P)                        # the gates i, f, g, o of every step
         TC = np.empty((T, m, u), dtype=P.dtype)     # tanh(c_t)
         for t in range(T):
@@ -421,8 +497,7 @@ class LSTM(Recurrent):
         u, U = self.units, self.recurrent_kernel
         s, f_act = self.recurrent_activation, self.activation
         keep_z = s.backward_needs_z or f_act.backward_needs_z
-        H = np.zeros((T + 1, m, u), dtype=P.dtype)
-        C = np.zeros((T + 1, m, u), dtype=P.dtype)
+        H, C = self._start(0, T, m, P.dtype), self._start(1, T, m, P.dtype)
         A = np.empty_like(P)                                  # the gates i, f, g, o of every step
         Z = np.empty_like(P) if keep_z else None
         TC = np.empty((T, m, u), dtype=P.dtype)               # tanh(c_t)
@@ -462,7 +537,7 @@ class LSTM(Recurrent):
         FACTORS = np.stack([gates[:, :, 2], C[:-1], gates[:, :, 0]], axis=2)     # (T, m, 3, u): g, c_{t-1}, i
         dZ = np.empty((T, m, 4, u), dtype=dH.dtype)
         dh = np.zeros_like(dH[0])
-        dc = np.zeros_like(dh)
+        dc = self._state_grad(1, dh)
         only_last = not self.return_sequences          # dL/dy reaches h_T only
         for t in range(T - 1, -1, -1):
             if not only_last or t == T - 1:
@@ -481,6 +556,7 @@ class LSTM(Recurrent):
             if mask is not None:
                 dc += dc_carried
                 dh += dh_carried
+        self._initial_grads = [dh, dc]
         dZ = dZ.reshape(T, m, 4 * u)
         return dZ, dZ
 
@@ -491,7 +567,7 @@ class LSTM(Recurrent):
         T = dH.shape[0]
         dZ = np.empty((T, dH.shape[1], 4 * u), dtype=dH.dtype)
         dh = np.zeros_like(dH[0])
-        dc = np.zeros_like(dh)
+        dc = self._state_grad(1, dh)
         for t in range(T - 1, -1, -1):
             dh_new, dh_carried = self._masked(mask, t, dh + dH[t])
             dc_new, dc_carried = self._masked(mask, t, dc)
@@ -508,34 +584,25 @@ class LSTM(Recurrent):
             dc = dc_carried + dc_new * f
             back = dz @ U.T
             dh = dh_carried + self._recurrent_input(back)
+        self._initial_grads = [dh, dc]
         return dZ, dZ
 
     # -- explain: the first step of the first sequence, with numbers --------------------------------
-    def explain_forward(self, a_prev):
-        r"""The layer's output and its first step (of the first sample) written out gate by gate."""
-        x = np.asarray(a_prev)[:1]
-        x1 = x[0, -1 if self.go_backwards else 0]
-        u = self.units
-        z = x1 @ self.kernel + (self.bias if self.use_bias else 0.0)         # h_0 = 0, c_0 = 0
-        s, f_act = self.recurrent_activation, self.activation
-        i, f, g, o = s(z[:u]), s(z[u:2 * u]), f_act(z[2 * u:3 * u]), s(z[3 * u:])
-        c = i * g
-        return {"a": self.forward(a_prev), "x_1": x1, "z_1": z, "i_1": i, "f_1": f, "g_1": g, "o_1": o, "c_1": c,
-                "h_1": o * f_act(c)}
-
     def explain_lines(self, record, line, l, backward):
+        r"""The first step (named by ``call`` for every sequence) of the first sequence, gate by gate."""
         if backward:
             return super().explain_lines(record, line, l, backward)
         s, f_act = self.recurrent_activation._registry_name, self.activation._registry_name
         bias = f" + b[{l}]" if self.use_bias else ""
-        return [line("x_1", record["x_1"], f"the first step of the first sequence of a[{l - 1}]"),
-                line(f"z_1[{l}]", record["z_1"], f"x_1 W[{l}] + h_0 U[{l}]{bias}  (h_0 = 0; blocks i, f, c, o)"),
-                line("i_1", record["i_1"], f"{s}(z_i): how much of the candidate enters"),
-                line("f_1", record["f_1"], f"{s}(z_f): how much of c_0 is kept"),
-                line("g_1", record["g_1"], f"{f_act}(z_c): the candidate"),
-                line("o_1", record["o_1"], f"{s}(z_o): how much of the cell is shown"),
-                line("c_1", record["c_1"], "f_1 c_0 + i_1 g_1  (c_0 = 0)"),
-                line("h_1", record["h_1"], f"o_1 {f_act}(c_1)"),
+        first = {name: record[name][0] for name in ("x_1", "z_1", "i_1", "f_1", "g_1", "o_1", "c_1", "h_1")}
+        return [line("x_1", first["x_1"], f"the first step of the first sequence of a[{l - 1}]"),
+                line(f"z_1[{l}]", first["z_1"], f"x_1 W[{l}] + h_0 U[{l}]{bias}  (h_0 = 0; blocks i, f, c, o)"),
+                line("i_1", first["i_1"], f"{s}(z_i): how much of the candidate enters"),
+                line("f_1", first["f_1"], f"{s}(z_f): how much of c_0 is kept"),
+                line("g_1", first["g_1"], f"{f_act}(z_c): the candidate"),
+                line("o_1", first["o_1"], f"{s}(z_o): how much of the cell is shown"),
+                line("c_1", first["c_1"], "f_1 c_0 + i_1 g_1  (c_0 = 0)"),
+                line("h_1", first["h_1"], f"o_1 {f_act}(c_1)"),
                 line(f"a[{l}]", record["a"], "h_T of every sequence (the same step repeated over t = 1 .. T)"
                      if not self.return_sequences else "h_1 .. h_T of every sequence")]
 
@@ -545,7 +612,10 @@ class LSTM(Recurrent):
         i, f = self._act(s, z[:, :u]), self._act(s, z[:, u:2 * u])
         g, o = self._act(f_act, z[:, 2 * u:3 * u]), self._act(s, z[:, 3 * u:])
         c = f * state[1] + i * g
-        return [o * self._act(f_act, c), c]
+        h = o * self._act(f_act, c)
+        for name, value in zip(("z_1", "i_1", "f_1", "g_1", "o_1", "c_1", "h_1"), (z, i, f, g, o, c, h)):
+            self.named(name, value)                 # for explain: its first step's values
+        return [h, c]
 
 
 @register("gru")
@@ -608,7 +678,7 @@ class GRU(Recurrent):
         T, m, _ = P.shape
         u, s, f_act = self.units, self.recurrent_activation, self.activation
         keep_z = s.backward_needs_z or f_act.backward_needs_z
-        H = np.zeros((T + 1, m, u), dtype=P.dtype)
+        H = self._start(0, T, m, P.dtype)
         A = np.empty_like(P)                                    # z, r, h~ of every step
         R = np.empty((T, m, u), dtype=P.dtype)                  # r_h (reset_after) or (r h_{t-1}) (before)
         Z = np.empty_like(P) if keep_z else None
@@ -663,6 +733,7 @@ class GRU(Recurrent):
                 dRec[t, :, 2 * u:] = 0.0
                 back = dRec[t, :, :2 * u] @ U[:, :2 * u].T + dRh * r
             dh = carried + dh_new * z + self._recurrent_input(back)
+        self._initial_grads = [dh]
         return dP, dRec
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):

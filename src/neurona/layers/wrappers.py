@@ -15,14 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from .base import Layer, register
+from .base import Layer, get, register
 from .masking import mask_of, with_mask
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
 def _inner(owner, layer):
-    from . import get
     layer = get(layer) if isinstance(layer, (dict, str)) else layer
     if not isinstance(layer, Layer):
         raise TypeError(f"{owner} wraps a layer (e.g. LSTM(64)); got {type(layer).__name__}.")
@@ -75,8 +74,8 @@ class Wrapper(Layer):
         return out
 
     def _call(self, inputs):
-        r"""The tape form: the inner layers' own tape forms (``autodiff_forward``), combined."""
-        return self.autodiff_forward(inputs, [getattr(self, name) for name in self.param_names])[0]
+        r"""The tape form: the inner layers' own tape forms (``tape_forward``), combined."""
+        return self.tape_forward(inputs, [getattr(self, name) for name in self.param_names])[0]
 
 
 @register("bidirectional")
@@ -88,7 +87,8 @@ class Bidirectional(Wrapper):
 
     ``merge_mode``: "concat" (default; 2u features), "sum", "mul" or "ave". Weights: the forward
     layer's, then the backward layer's (Keras's order). With a mask, the padded steps of returned
-    sequences are zeros (as Keras).
+    sequences are zeros (as Keras). A layer with ``return_state`` gives [y, forward states ..,
+    backward states ..] (Keras's order), each state's gradient going back to the layer that made it.
     """
 
     def __init__(self, layer, merge_mode: str = "concat", backward_layer=None, name: str | None = None,
@@ -113,7 +113,19 @@ class Bidirectional(Wrapper):
         for inner in (self.forward_layer, self._backward):
             inner.zero_output_for_mask = inner.return_sequences
         self.return_sequences = self.layer.return_sequences
+        self.return_state = self.layer.return_state
 
+    @property
+    def sample_output_shapes(self):
+        r"""With return_state: the merged output's shape, then each inner layer's states'."""
+        if not self.return_state:
+            return None
+        return [self.sample_output_shape, *self.forward_layer.sample_output_shapes[1:],
+                *self._backward.sample_output_shapes[1:]]
+
+    def _parts(self, out):
+        r"""[y, states ..] of an inner layer's output."""
+        return list(out) if self.return_state else [out]
     def _inner_layers(self):
         return [self.forward_layer, self._backward]
 
@@ -126,7 +138,7 @@ class Bidirectional(Wrapper):
         return (*out[:-1], out[-1] + shapes[1][-1]) if self.merge_mode == "concat" else out
 
     def _flip(self, y):
-        return y[:, ::-1] if self.return_sequences else y
+        return y[:, ::-1] if self.return_sequences and y is not None else y
 
     def _merge(self, a, b, concatenate):
         if self.merge_mode == "concat":
@@ -138,18 +150,27 @@ class Bidirectional(Wrapper):
         return (a + b) * 0.5
 
     def forward(self, x, training=False):
-        a = self.forward_layer.forward(x, training)
-        b = self._flip(self._backward.forward(x, training))
+        a, *states_a = self._parts(self.forward_layer.forward(x, training))
+        b, *states_b = self._parts(self._backward.forward(x, training))
+        b = self._flip(b)
         if training:
             self._a, self._b = a, b
-        return self._carry(self._merge(a, b, np.concatenate), x)
+        y = self._carry(self._merge(a, b, np.concatenate), x)
+        return [y, *states_a, *states_b] if self.return_state else y
 
     def _carry(self, y, x):
         r"""A returned sequence keeps the steps, and so the mask."""
         return with_mask(y, mask_of(x)) if self.return_sequences else y
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
-        if self.merge_mode == "concat":
+        states_a = states_b = []
+        if self.return_state:
+            grad, *states = grad
+            n = self.forward_layer.states
+            states_a, states_b = states[:n], states[n:]
+        if grad is None:
+            ga = gb = None
+        elif self.merge_mode == "concat":
             n = self._a.shape[-1]
             ga, gb = grad[..., :n], grad[..., n:]
         elif self.merge_mode == "sum":
@@ -158,16 +179,19 @@ class Bidirectional(Wrapper):
             ga, gb = grad * self._b, grad * self._a
         else:
             ga = gb = grad * 0.5
-        dx_a = self.forward_layer.backward(np.ascontiguousarray(ga), need_input_grad=need_input_grad)
-        dx_b = self._backward.backward(np.ascontiguousarray(self._flip(gb)), need_input_grad=need_input_grad)
+        gb = self._flip(gb)
+        dx_a, dx_b = [layer.backward([g, *gs] if self.return_state else np.ascontiguousarray(g),
+                                     need_input_grad=need_input_grad)
+                      for layer, g, gs in ((self.forward_layer, ga, states_a), (self._backward, gb, states_b))]
         return dx_a + dx_b if need_input_grad else None
 
-    def autodiff_forward(self, x, params):
-        from ..autodiff.engine import layer_forward
-        (a, pa), (b, pb) = [layer_forward(layer, x, p) for layer, p in zip(self._inner_layers(), self._split(params))]
+    def tape_forward(self, x, params):
+        (a, pa), (b, pb) = [layer.tape_forward(x, p) for layer, p in zip(self._inner_layers(), self._split(params))]
+        (a, *states_a), (b, *states_b) = self._parts(a), self._parts(b)
         if self.return_sequences:
             b = b[:, ::-1]
-        return self._carry(self._merge(a, b, ops.concatenate), x), pa + pb
+        y = self._carry(self._merge(a, b, ops.concatenate), x)
+        return ([y, *states_a, *states_b] if self.return_state else y), pa + pb
 
     def call(self, inputs):
         return self._call(inputs)
@@ -208,10 +232,9 @@ class TimeDistributed(Wrapper):
         dx = self.layer.backward(grad.reshape(m * T, *grad.shape[2:]), need_input_grad=need_input_grad)
         return None if dx is None else dx.reshape(self._shape)
 
-    def autodiff_forward(self, x, params):
-        from ..autodiff.engine import layer_forward
+    def tape_forward(self, x, params):
         m, T = x.shape[:2]
-        y, penalty = layer_forward(self.layer, ops.reshape(x, (m * T, *x.shape[2:])), params)
+        y, penalty = self.layer.tape_forward(ops.reshape(x, (m * T, *x.shape[2:])), params)
         return with_mask(ops.reshape(y, (m, T, *y.shape[1:])), mask_of(x)), penalty
 
     def call(self, inputs):
