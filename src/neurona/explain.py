@@ -8,40 +8,120 @@ r"""One forward and one backward pass of a ``Sequential``, written out as seed 0
 
     model.explain(x, y)       # prints every array with its shape; returns them in a dict
 
-Each layer writes out its own part (``Layer.explain_forward`` / ``explain_backward`` /
-``explain_lines``): Dense and Activation compute every factor from its own formula (the loss's
-dL/da, the activation's derivative), not taken from the model's backward pass, so the two can be
-checked against each other; other layers show what their hand-written backward gives. Dropout
-is off (the pass is the one ``predict`` makes).
+The numbers come from the tape: each layer's tape form (its ``call``, written in ``neurona.ops``)
+runs on a ``GradientTape``, which gives a (and the values ``call`` names with ``Layer.named``, such
+as z before the activation) and then, from the loss's dL/da, the gradients dL/da[l-1], dL/dW, dL/db
+and dL/dz; da/dz is the tape's Jacobian of the activation at z. None of them comes from the
+hand-written backward that ``fit`` uses, so the two check each other. A layer with no tape form
+shows what its hand-written backward gives. Each layer prints its own part
+(``Layer.explain_lines``). Dropout is off (the pass is the one ``predict`` makes).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .autodiff import GradientTape, Tensor
+
 
 def explain(model, x, y, print_fn=print) -> dict:
     r"""{"loss": J, "layers": [one dict per layer]} for one pass over (x, y); printed unless
-    ``print_fn`` is None. A layer's dict holds "a_prev", "a", "dL/da", "dL/da_prev" and the
-    factors the layer writes out (Dense: "z", "da/dz", "dL/dz", "dz/dW", "dL/dW", "dL/db")."""
+    ``print_fn`` is None. A layer's dict holds "a_prev", "a", "dL/da", "dL/da_prev", the gradient of
+    each weight ("dL/d" and its symbol: Dense's "dL/dW", "dL/db") and the values its ``call`` names
+    (Dense: "z", "dz/dW"; with z also "da/dz" and "dL/dz")."""
     model._require_compiled("explain")
     if model._n_inputs() != 1 or model._n_outputs() != 1 or not _is_chain(model):
         raise TypeError("explain writes out a chain of layers (a Sequential, or a graph without branches).")
     x, y = model._check_xy(x, y)
-    records, a = [], x
+    records, passes, a = [], [], x
     for index, layer in enumerate(model.layers, start=1):
-        record = {"index": index, "layer": layer, "a_prev": a, **layer.explain_forward(a)}
+        record = {"index": index, "layer": layer, "a_prev": a}
+        passes.append(_forward(layer, record))
         records.append(record)
         a = record["a"]
     m = x.shape[0]
     data_loss = model.loss(y, a)
     penalty = sum(layer.penalty(m) for layer in model.layers)
     grad = model.loss.gradient(y, a)
-    for record in reversed(records):
-        grad = record["layer"].explain_backward(record, grad, m)
+    for record, taped in zip(reversed(records), reversed(passes)):
+        record["dL/da"] = grad
+        grad = _own_backward(record, grad) if taped is None else _backward(record, taped, grad)
     result = {"loss": data_loss + penalty, "data_loss": data_loss, "penalty": penalty, "layers": records}
     if print_fn is not None:
         print_fn("\n".join(describe(model, result)))
     return result
+
+
+def _forward(layer, record):
+    r"""Fill ``record`` with a and the named values of the layer's tape form on a_prev; return that
+    pass (tape, output, penalty, sources by name), or None for a layer with no tape form."""
+    out = layer.forward(record["a_prev"], training=False)    # the inference pass: no dropout mask, moving statistics
+    x, params = Tensor(record["a_prev"]), [Tensor(p) for p in layer.params]
+    tape = GradientTape(persistent=True)
+    with tape, layer.listening() as named:
+        tape.watch([x, *params])
+        try:
+            a, penalty = layer.tape_forward(x, params)
+        except NotImplementedError:
+            record["a"] = out
+            return None
+    record.update({name: np.array(getattr(value, "data", value)) for name, value in named.items()})
+    record["a"] = a.data
+    sources = {"a_prev": x, **{f"{layer.symbols.get(n, n)}": p for n, p in zip(layer.param_names, params)}}
+    if isinstance(named.get("z"), Tensor):
+        sources["z"] = named["z"]
+    return tape, a, penalty, sources
+
+
+def _backward(record, taped, grad):
+    r"""dL/d(source) of every source of the pass by the tape, from dL/da (and the layer's penalty);
+    with z, da/dz as well. Returns dL/da_prev."""
+    tape, a, penalty, sources = taped
+    grads = tape.gradient(a, list(sources.values()), output_gradients=grad, unconnected_gradients="zero")
+    if isinstance(penalty, Tensor):
+        grads = [g + p for g, p in zip(grads, tape.gradient(penalty, list(sources.values()),
+                                                             unconnected_gradients="zero"))]
+    for name, g in zip(sources, grads):
+        record[f"dL/d{name}"] = g
+    layer = record["layer"]
+    if "z" in sources and layer.activation is not None:
+        record["da/dz"] = _jacobian(layer.activation, record["z"])
+    return record["dL/da_prev"]
+
+
+def _jacobian(activation, z):
+    r"""da/dz of a = activation(z) by the tape, one unit's row at a time: [..., i, j] = da_i/dz_j
+    (softmax: one matrix per sample), or its diagonal [..., i] = da_i/dz_i when each a_i depends on
+    z_i alone."""
+    zt = Tensor(z)
+    with GradientTape(persistent=True) as tape:
+        tape.watch(zt)
+        a = activation.call(zt)
+    k = z.shape[-1]
+    rows = []
+    for i in range(k):
+        seed = np.zeros_like(a.data)
+        seed[..., i] = 1
+        rows.append(tape.gradient(a, zt, output_gradients=seed, unconnected_gradients="zero"))
+    jacobian = np.stack(rows, axis=-2)
+    diagonal = np.diagonal(jacobian, axis1=-2, axis2=-1)
+    return diagonal.copy() if not (jacobian - diagonal[..., None] * np.eye(k)).any() else jacobian
+
+
+def _own_backward(record, grad):
+    r"""A layer with no tape form: what its hand-written backward gives, after a training pass that
+    keeps what it needs (its weights' gradients and statistics are put back as they were)."""
+    layer = record["layer"]
+    saved = [g.copy() for g in layer.grads]
+    state = {name: array.copy() for name, array in layer.state.items()}
+    layer.forward(record["a_prev"], training=True)
+    for name, array in state.items():
+        getattr(layer, name)[...] = array
+    record["dL/da_prev"] = layer.backward(np.array(grad, copy=True))
+    for name, g in zip(layer.param_names, layer.grads):
+        record[f"dL/d{layer.symbols.get(name, name)}"] = g.copy()
+    for g, old in zip(layer.grads, saved):
+        g[...] = old
+    return record["dL/da_prev"]
 
 
 def _is_chain(model) -> bool:

@@ -8,7 +8,8 @@ the gradient check loop over layers and never ask for their types.
     state / state_names                                non-trainable arrays (moving statistics, ...)
     get_config() / from_config(config)                 round-trip through the registry
     describe()                                         the "type, detail" cell of the summary row
-    explain_forward / explain_backward / explain_lines what ``model.explain`` prints for it
+    call(inputs)                                       the tape form: the formula in ``neurona.ops``
+    explain_lines                                      what ``model.explain`` prints for it
 
 Shapes are per sample: ``(features,)`` for a batch of shape ``(m, features)``. ``layer.build``
 also takes Keras' batch shapes, ``(None, 4)``. A layer is called like Keras': ``layer(x)`` on an
@@ -17,6 +18,7 @@ array builds it (if needed) and runs ``forward`` at inference; on a symbolic ten
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -25,7 +27,7 @@ from .. import symbolic
 from ..eager import Weight, eager
 from . import traced
 from ..registry import Configurable, Registry
-from ..utils import new_rng
+from ..random import new_rng
 
 #: constructor arguments every Keras layer takes
 _KERAS_ARGUMENTS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "dtype", "trainable")
@@ -65,6 +67,9 @@ class Layer(Configurable):
     n_inputs: int | None = 1
     #: the activation applied last by this layer, if any (the model fuses it with the loss)
     activation = None
+    #: the slides' letter of a weight, by name (Dense: W for the kernel); ``explain`` records the
+    #: gradient of the weight under it ("dL/dW"), or under the weight's name
+    symbols: dict = {}
 
     #: a Keras-style subclass (writes ``call``): its ``build(input_shape)``, kept aside (see ``traced``)
     _user_build = None
@@ -173,6 +178,8 @@ class Layer(Configurable):
         r"""Use ``params`` and ``grads`` (same shapes, same values) as this layer's arrays from now on.
         Models pass views of one flat parameter vector and one flat gradient vector."""
         self.params, self.grads = list(params), list(grads)
+        if self._traced:
+            return traced.set_param_arrays(self, self.params, self.grads)
         for name, array in zip(self.param_names, self.params):
             setattr(self, name, array)
 
@@ -271,15 +278,59 @@ class Layer(Configurable):
         active = [t for t in tensor_module._tapes.active if t._recording]
         if not active:
             return eager(out)
-        from ..autodiff.engine import layer_forward
         tape, Tensor = active[-1], tensor_module.Tensor
         xs = [g if isinstance(g, Tensor) and g.shape == a.shape else Tensor(a) for g, a in zip(given, arrays)]
         vars(self)["_added_losses"] = []
         try:
-            value, _ = layer_forward(self, xs[0] if self.n_inputs == 1 else xs, [tape.watch_array(p) for p in self.params])
+            value, _ = self.tape_forward(xs[0] if self.n_inputs == 1 else xs, [tape.watch_array(p) for p in self.params])
         except NotImplementedError:         # a layer with no tape form: its value, without a gradient
             return eager(out)
         return value
+
+    def tape_forward(self, x, params):
+        r"""(output, penalty) of the tape form, ``call(x)`` on x (a Tensor, or a list for a merge), each
+        weight standing in as its Tensor of ``params`` (``param_names`` order) while it runs. The penalty
+        of a batch of m samples: R(w) of each weight's ``<name>_regularizer`` (Keras's
+        ``kernel_regularizer``, ``recurrent_regularizer``, ...) plus R(y) of the ``activity_regularizer``."""
+        if not callable(getattr(self, "call", None)):
+            raise NotImplementedError(f"{type(self).__name__} has no tape form (a call(inputs) written in "
+                                      f"neurona.ops).")
+        for name, tensor in zip(self.param_names, params):
+            setattr(self, name, tensor)
+        try:
+            out = self.call(x)
+        finally:
+            for name, array in zip(self.param_names, self.params):
+                setattr(self, name, array)
+        m = (x[0] if isinstance(x, list) else x).shape[0]
+        total = 0.0
+        for name, tensor in zip(self.param_names, params):
+            regularizer = getattr(self, f"{name}_regularizer", None)
+            if regularizer is not None:
+                total = total + regularizer.call(tensor, m)
+        if getattr(self, "activity_regularizer", None) is not None:
+            total = total + self.activity_regularizer.call(out, m)
+        return out, total
+
+    def named(self, name: str, value):
+        r"""``value``, unchanged: how ``call`` names an intermediate value for ``model.explain`` (Dense's
+        z before its activation, an LSTM's gates at its first step). While explain listens
+        (``listening``) the first value of each name in a call is kept (a loop keeps its first step);
+        otherwise nothing is. The name "z" means the input of the layer's ``activation``: explain then
+        writes out da/dz and dL/dz as well."""
+        kept = self.__dict__.get("_named")
+        if kept is not None and name not in kept:
+            kept[name] = value
+        return value
+
+    @contextlib.contextmanager
+    def listening(self):
+        r"""``with layer.listening() as named:`` the values the layer's ``call`` names gather in ``named``."""
+        vars(self)["_named"] = kept = {}
+        try:
+            yield kept
+        finally:
+            vars(self)["_named"] = None
 
     # -- weights (Keras' names) ---------------------------------------------------------------
     @property
@@ -326,33 +377,14 @@ class Layer(Configurable):
         r"""The type cell of this layer's summary row, e.g. "Dense, relu"."""
         return type(self).__name__
 
-    def explain_forward(self, a_prev) -> dict:
-        r"""The arrays of one inference pass: at least "a" (the output)."""
-        return {"a": self.forward(a_prev, training=False)}
-
-    def explain_backward(self, record: dict, grad, m: int):
-        r"""Fill ``record``'s backward arrays from dL/da; return dL/da of the input. By default the
-        layer's own hand-written backward, after a forward pass that keeps what it needs."""
-        saved = [g.copy() for g in self.grads]
-        state = {name: array.copy() for name, array in self.state.items()}
-        self.forward(record["a_prev"], training=True)
-        for name, array in state.items():          # a training pass may move statistics: put them back
-            getattr(self, name)[...] = array
-        record["dL/da"] = grad
-        record["dL/da_prev"] = self.backward(np.array(grad, copy=True))
-        for name, g in zip(self.param_names, self.grads):
-            record[f"dL/d{name}"] = g.copy()
-        for g, old in zip(self.grads, saved):
-            g[...] = old
-        return record["dL/da_prev"]
-
     def explain_lines(self, record: dict, line, index: int, backward: bool) -> list[str]:
         r"""The printed lines of this layer's record (``line(name, value, formula)`` formats one)."""
         l = index
         if not backward:
             return [line(f"a[{l}]", record["a"], f"{type(self).__name__}(a[{l - 1}])")]
         lines = [line(f"dL/da[{l - 1}]", record["dL/da_prev"], f"{type(self).__name__}'s backward of dL/da[{l}]")]
-        lines += [line(f"dL/d{name}[{l}]", record[f"dL/d{name}"]) for name in self.param_names]
+        symbols = [self.symbols.get(name, name) for name in self.param_names]
+        lines += [line(f"dL/d{symbol}[{l}]", record[f"dL/d{symbol}"]) for symbol in symbols]
         return lines
 
     @classmethod

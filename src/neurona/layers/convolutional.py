@@ -82,8 +82,7 @@ class Activated(Layer):
 
     def _activated_call(self, z):
         r"""The tape form's end: g(z + b)."""
-        from ..autodiff.engine import activation
-        return activation(self.activation, z + self.bias if self.use_bias else z)
+        return self.activation.call(self.named("z", z + self.bias if self.use_bias else z))
 
     def describe(self):
         return f"{type(self).__name__}, {self.activation._registry_name}"
@@ -110,7 +109,7 @@ class Conv(Activated):
         self.kernel_size = win.tuple_of(owner, "kernel_size", kernel_size, d)
         self.strides = win.tuple_of(owner, "strides", strides, d)
         self.padding = win.padding_of(owner, padding, self.paddings)
-        ops._channels_last(owner, data_format)
+        win.check_channels_last(owner, data_format)
         self.data_format = data_format
         self.dilation_rate = win.tuple_of(owner, "dilation_rate", dilation_rate, d)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
@@ -185,13 +184,6 @@ class Conv(Activated):
         return f"{type(self).__name__} {'x'.join(map(str, self.kernel_size))}, {self.activation._registry_name}"
 
     # -- explain: one output position's arithmetic --------------------------------------------
-    def explain_forward(self, a_prev):
-        z = win.grouped_matmul(self._columns(a_prev), self.kernel, self.groups).reshape(
-            a_prev.shape[0], *self._out, self.filters)
-        if self.use_bias:
-            z = z + self.bias
-        return {"z": z, "a": self.activation(z)}
-
     def explain_lines(self, record, line, l, backward):
         if backward:
             return super().explain_lines(record, line, l, backward)
@@ -303,7 +295,7 @@ class ConvTranspose(Activated):
         if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
             raise ValueError(f"{owner}: output_padding must be smaller than strides; got output_padding="
                              f"{output_padding!r}, strides={strides!r}.")
-        ops._channels_last(owner, data_format)
+        win.check_channels_last(owner, data_format)
         self.data_format = data_format
         self.dilation_rate = win.tuple_of(owner, "dilation_rate", dilation_rate, d)
         self.use_bias = bool(use_bias)
@@ -401,7 +393,7 @@ class DepthwiseConv(Activated):
         self.strides = win.tuple_of(owner, "strides", strides, d)
         self.padding = win.padding_of(owner, padding)
         self.depth_multiplier = check_number(owner, "depth_multiplier", depth_multiplier, 1, integer=True)
-        ops._channels_last(owner, data_format)
+        win.check_channels_last(owner, data_format)
         self.data_format = data_format
         self.dilation_rate = win.tuple_of(owner, "dilation_rate", dilation_rate, d)
         self.use_bias = bool(use_bias)

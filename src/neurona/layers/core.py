@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from ..validation import check_number
 from .base import Layer, register
 from .masking import mask_of, with_mask
@@ -20,6 +20,8 @@ class Dense(Layer):
     last axis, as in Keras. A ``kernel_constraint``/``bias_constraint`` c projects the weight after
     each optimizer step, W <- c(W) (``neurona.constraints``).
     """
+
+    symbols = {"kernel": "W", "bias": "b"}
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -96,6 +98,11 @@ class Dense(Layer):
             return None
         return np.dot(delta, self.kernel.T).reshape(self._x.shape)
 
+    def call(self, inputs):
+        z = ops.matmul(self.named("dz/dW", inputs), self.kernel)
+        a = self.activation.call(self.named("z", z + self.bias if self.use_bias else z))
+        return a if inputs.ndim == 2 else with_mask(a, mask_of(inputs))
+
     def penalty(self, m):
         total = 0.0
         if self.kernel_regularizer is not None:
@@ -108,28 +115,6 @@ class Dense(Layer):
 
     def describe(self):
         return f"Dense, {self.activation._registry_name}"
-
-    # -- explain: the chain rule of seed 001, factor by factor --------------------------------
-    def explain_forward(self, a_prev):
-        z = a_prev @ self.kernel
-        if self.use_bias:
-            z = z + self.bias
-        return {"z": z, "a": self.activation(z)}
-
-    def explain_backward(self, record, grad, m):
-        delta = _activation_step(self.activation, record, grad)
-        record["dz/dW"] = record["a_prev"]
-        dW = record["a_prev"].T @ delta
-        if self.kernel_regularizer is not None:
-            dW = dW + self.kernel_regularizer.gradient(self.kernel, m)
-        record["dL/dW"] = dW
-        if self.use_bias:
-            db = delta.sum(axis=0)
-            if self.bias_regularizer is not None:
-                db = db + self.bias_regularizer.gradient(self.bias, m)
-            record["dL/db"] = db
-        record["dL/da_prev"] = delta @ self.kernel.T
-        return record["dL/da_prev"]
 
     def explain_lines(self, record, line, l, backward):
         name = self.activation._registry_name
@@ -144,19 +129,6 @@ class Dense(Layer):
             lines.append(line(f"dL/db[{l}]", record["dL/db"], f"sum over samples of dL/dz[{l}]"))
         lines.append(line(f"dL/da[{l - 1}]", record["dL/da_prev"], f"dL/dz[{l}] W[{l}]^T"))
         return lines
-
-
-def _activation_step(activation, record, grad):
-    r"""dL/dz = dL/da * da/dz (softmax: a Jacobian per sample), recorded factor by factor."""
-    record["dL/da"] = grad
-    derivative = activation.derivative(record["z"])
-    record["da/dz"] = derivative
-    if derivative.ndim == grad.ndim + 1:                # softmax: dL/dz_j = sum_i dL/da_i da_i/dz_j
-        delta = np.einsum("ni,nij->nj", grad, derivative)
-    else:
-        delta = grad * derivative
-    record["dL/dz"] = delta
-    return delta
 
 
 def _activation_lines(activation, record, line, l):
@@ -185,15 +157,11 @@ class Activation(Layer):
             return None
         return grad if pre_activation else self.activation.backward(grad, self._z, self._a)
 
+    def call(self, inputs):
+        return self.activation.call(self.named("z", inputs))
+
     def describe(self):
         return f"{type(self).__name__}, {self.activation._registry_name}"
-
-    def explain_forward(self, a_prev):
-        return {"z": a_prev, "a": self.activation(a_prev)}
-
-    def explain_backward(self, record, grad, m):
-        record["dL/da_prev"] = _activation_step(self.activation, record, grad)
-        return record["dL/da_prev"]
 
     def explain_lines(self, record, line, l, backward):
         if not backward:
@@ -250,6 +218,10 @@ class ReLU(Layer):
         slope = np.where(below, self.negative_slope, np.where(capped, 0.0, 1.0))
         return grad * slope.astype(grad.dtype)
 
+    def call(self, inputs):
+        a = ops.where(ops.less(inputs, self.threshold), self.negative_slope * (inputs - self.threshold), inputs)
+        return a if self.max_value is None else ops.minimum(a, float(self.max_value))
+
 
 @register("leaky_relu")
 class LeakyReLU(Activation):
@@ -284,6 +256,9 @@ class ELU(Layer):
         if not need_input_grad:
             return None
         return grad * np.where(self._x > 0, 1.0, self._a + self.alpha).astype(grad.dtype)
+
+    def call(self, inputs):
+        return ops.where(ops.greater(inputs, 0), inputs, self.alpha * ops.expm1(ops.minimum(inputs, 0.0)))
 
 
 @register("dropout")
@@ -324,15 +299,12 @@ class Dropout(Layer):
             return None
         return grad if self._mask is None else grad * self._mask
 
+    def call(self, inputs):
+        r"""x times the mask the last forward drew (none at inference); the padded steps' mask handed on."""
+        return inputs if self._mask is None else with_mask(inputs * self._mask, mask_of(inputs))
+
     def describe(self):
         return f"Dropout, rate={self.rate}"
-
-    def explain_forward(self, a_prev):
-        return {"a": a_prev}
-
-    def explain_backward(self, record, grad, m):
-        record["dL/da"] = record["dL/da_prev"] = grad
-        return grad
 
     def explain_lines(self, record, line, l, backward):
         if not backward:

@@ -112,11 +112,10 @@ class EinsumDense(Layer):
         return total
 
     def call(self, inputs):
-        from ..autodiff.engine import activation
         z = ops.einsum(self._subscripts, inputs, self.kernel)
         if self.bias_axes:
             z = ops.add(z, self.bias)
-        return activation(self.activation, z)
+        return self.activation.call(self.named("z", z))
 
     def describe(self):
         return f"EinsumDense, {self.equation}"

@@ -13,8 +13,12 @@ same names, ``layers.add([a, b])``. Backward returns one gradient per input.
 """
 from __future__ import annotations
 
+import functools
+import operator
+
 import numpy as np
 
+from .. import ops
 from .base import Layer, register
 
 
@@ -46,6 +50,9 @@ class Add(Merge):
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return [grad] * self._k
 
+    def call(self, inputs):
+        return functools.reduce(operator.add, inputs)
+
 
 @register("subtract")
 class Subtract(Merge):
@@ -59,6 +66,9 @@ class Subtract(Merge):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return [grad, -grad]
+
+    def call(self, inputs):
+        return inputs[0] - inputs[1]
 
 
 @register("multiply")
@@ -80,6 +90,9 @@ class Multiply(Merge):
             grads.append(g)
         return grads
 
+    def call(self, inputs):
+        return functools.reduce(operator.mul, inputs)
+
 
 @register("average")
 class Average(Merge):
@@ -89,6 +102,9 @@ class Average(Merge):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return [grad / self._k] * self._k
+
+    def call(self, inputs):
+        return functools.reduce(operator.add, inputs) * (1.0 / len(inputs))
 
 
 @register("maximum")
@@ -100,6 +116,12 @@ class Maximum(Merge):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return [grad * (self._winner == k) for k in range(self._k)]
+
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = ops.where(ops.greater(x, out), x, out)     # the first largest wins, as in backward
+        return out
 
 
 @register("minimum")
@@ -115,7 +137,6 @@ class Minimum(Merge):
         return [grad * (self._winner == k) for k in range(self._k)]
 
     def call(self, inputs):
-        from .. import ops
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.minimum(out, x)
@@ -183,7 +204,6 @@ class Dot(Merge):
         return list(grads)
 
     def call(self, inputs):
-        from .. import ops
         subscripts, axes = self._subscripts([ops.ndim(inputs[0]), ops.ndim(inputs[1])])
         if self.normalize:
             inputs = [ops.divide(x, ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=a, keepdims=True), 1e-12)))
@@ -214,6 +234,9 @@ class Concatenate(Merge):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return np.split(grad, np.cumsum(self._widths)[:-1], axis=-1)
+
+    def call(self, inputs):
+        return ops.concatenate(inputs, axis=-1)
 
 
 def add(inputs, **kwargs):

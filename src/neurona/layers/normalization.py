@@ -102,6 +102,11 @@ class Normalization(Layer):
             return None
         return grad * np.sqrt(self.variance) if self.invert else grad / self._scale()
 
+    def call(self, inputs):
+        if self.invert:
+            return self.mean + inputs * np.sqrt(self.variance)
+        return (inputs - self.mean) / self._scale()
+
     def describe(self):
         return "Normalization, inverted" if self.invert else "Normalization"
 
@@ -181,6 +186,17 @@ class BatchNormalization(Layer):
         m = g.shape[0]
         dx = self._inv_std / m * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
         return dx.reshape(self._shape)
+
+    def call(self, inputs):
+        r"""The pass the last forward made: the batch's statistics while training, else the moving ones."""
+        from .. import ops
+        flat = ops.reshape(inputs, (-1, inputs.shape[-1]))
+        if self._training:
+            x_hat = _standardized_tape(flat, 0, self.epsilon)
+        else:
+            x_hat = (flat - self.moving_mean) / np.sqrt(self.moving_variance + self.epsilon)
+        y = x_hat * self.gamma if self.scale else x_hat
+        return ops.reshape(y + self.beta if self.center else y, inputs.shape)
 
 
 def _standardized(x, axes, epsilon):

@@ -43,17 +43,19 @@ class Op(Layer):
         self.keywords = {str(k): _constant(v) for k, v in (keywords or {}).items()}
         self.n_inputs = 1 if self.constants.count(None) == 1 else None
 
-    def _run(self, xs, record: bool):
-        xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
-        inputs = [Tensor(x) for x in xs]
-        it = iter(inputs)
+    def call(self, inputs):
+        r"""The operation on Tensors: each input where ``constants`` holds None."""
+        it = iter(inputs if isinstance(inputs, list) else [inputs])
         arguments = [next(it) if c is None else c for c in self.constants]
-        function = getattr(autodiff_ops, self.function)
+        return getattr(autodiff_ops, self.function)(*arguments, **self.keywords)
+
+    def _run(self, xs, record: bool):
+        inputs = [Tensor(x) for x in (list(xs) if isinstance(xs, (list, tuple)) else [xs])]
         if not record:
-            return function(*arguments, **self.keywords).data, None, None
+            return self.call(inputs).data, None, None
         with GradientTape(persistent=True) as tape:
             tape.watch(inputs)
-            out = function(*arguments, **self.keywords)
+            out = self.call(inputs)
         return out.data, tape, (out, inputs)
 
     def setup(self, input_shape, rng, dtype):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from .. import ops
 from .base import Layer, register
 
 
@@ -25,6 +26,9 @@ class Flatten(Layer):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return grad.reshape(self._shape) if need_input_grad else None
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (inputs.shape[0], *self.sample_output_shape))
 
 
 @register("reshape")
@@ -56,6 +60,9 @@ class Reshape(Layer):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         return grad.reshape(self._shape) if need_input_grad else None
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (inputs.shape[0], *self.sample_output_shape))
 
     def describe(self):
         return f"Reshape, {self.target_shape}"
