@@ -33,11 +33,14 @@ import math
 
 import numpy as np
 
-from . import callbacks as callbacks_module, config, progress
+from . import config
+from .callback import CallbackList
+from .callbacks import History
 from .data_adapters import Batches, array_batches, is_batches, is_lazy, to_numpy, unpack_x_y_sample_weight
-from .divergence import DivergenceDetector
 from .metrics.streaming import Mean, Metric
-from .training import _callback_list, _class_labels, _class_weight_table, _validation_epochs, _verbosity
+from .progress import lines_ended
+from .training import (_callback_list, _class_labels, _class_weight_table, _default_callbacks, _validation_epochs,
+                       _verbosity)
 from .validation import check_number
 
 
@@ -241,9 +244,9 @@ class Steps:
         r"""Does this model's class override Keras's ``name`` step (``train_step(self, data)``, ...)?
         An override in the engine's own form, ``train_step(self, x, y)`` (a model that measures its
         gradients another way, as ``linear.NumericalSlopeModel``), stays in the engine's loop."""
-        from .model import Model
+        model_class = next(c for c in type(self).__mro__ if Steps in c.__bases__)  # Model, which mixes Steps in
         mine = getattr(type(self), name)
-        if mine is getattr(Model, name):
+        if mine is getattr(model_class, name):
             return False
         return not (name == "train_step" and "y" in inspect.signature(mine).parameters)
 
@@ -290,14 +293,10 @@ class Steps:
                                                                                                   "iterable"):
             source = _Continuing(source)
         validate_after = _validation_epochs(validation_freq)
-        history = callbacks_module.History()
+        history = History()
         extra = _callback_list("fit", callbacks)
-        defaults = [history]
-        if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
-            defaults.append(DivergenceDetector())
-        if verbose:
-            defaults.append(callbacks_module.ProgressLogger(verbose))
-        callback_list = callbacks_module.CallbackList(defaults + extra, self)
+        defaults = _default_callbacks(history, extra, verbose, terminate_on_nan)
+        callback_list = CallbackList(defaults + extra, self)
         known = steps if steps is not None else source.length
         callback_list.set_params({"verbose": verbose, "epochs": initial_epoch + epochs, "steps": known})
         self.stop_training, self.stop_reason = False, None
@@ -306,7 +305,7 @@ class Steps:
         guard = custom and terminate_on_nan      # the engine's step itself skips a non-finite update
         callback_list.on_train_begin({})
         logs = {}
-        with np.errstate(over="ignore", invalid="ignore"), progress.lines_ended(defaults):
+        with np.errstate(over="ignore", invalid="ignore"), lines_ended(defaults):
             for epoch in range(initial_epoch, initial_epoch + epochs):
                 self._epoch = epoch
                 self.reset_metrics()

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
-from . import callbacks as callbacks_module, config
-from . import progress
+from . import config
+from .callback import Callback, CallbackList
+from .callbacks import BackupAndRestore, History, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN
 from .divergence import DivergenceDetector
+from .progress import ProgressLogger, lines_ended
 from .validation import check_number, warn_user
 
 
@@ -27,6 +30,55 @@ def _rows(v, index):
     r"""The rows of v at index: a slice, or the shuffled positions of a batch (``take`` costs a third
     of ``v[index]`` on a small batch)."""
     return v[index] if isinstance(index, slice) else v.take(index, axis=0)
+
+
+def _take_rows(xs, ys, weights, index):
+    r"""The rows at ``index`` of every input, target and weight array (a missing one stays None)."""
+    return ([_rows(v, index) for v in xs], [None if t is None else _rows(t, index) for t in ys],
+            None if weights is None else [None if w is None else _rows(w, index) for w in weights])
+
+
+def _fit_counts(epochs, initial_epoch, validation_split, verbose):
+    r"""fit's epochs (capped by keras.config.set_max_epochs), initial_epoch, validation_split and
+    verbose ("auto": 1), checked."""
+    epochs = check_number("fit", "epochs", epochs, 0, integer=True)
+    epochs = min(epochs, config.max_epochs() or epochs)
+    initial_epoch = check_number("fit", "initial_epoch", initial_epoch, 0, integer=True)
+    validation_split = check_number("fit", "validation_split", validation_split, 0, 1, high_open=True)
+    return epochs, initial_epoch, validation_split, _verbosity("fit", verbose, 1)
+
+
+def _batching(n, batch_size, steps_per_epoch) -> tuple[int, int]:
+    r"""(batch size, batches per epoch) of ``n`` samples: batches of 32 by default, at most n;
+    steps = ceil(n / batch_size), capped by steps_per_epoch and keras.config.set_max_steps_per_epoch."""
+    batch_size = 32 if batch_size is None else check_number("fit", "batch_size", batch_size, 1, integer=True)
+    batch_size = min(batch_size, n)
+    steps = -(-n // batch_size)
+    if steps_per_epoch is not None:
+        steps = min(steps, check_number("fit", "steps_per_epoch", steps_per_epoch, 1, integer=True))
+    return batch_size, min(steps, config.max_steps_per_epoch() or steps)
+
+
+class _EpochPlan(NamedTuple):
+    r"""What each epoch of ``fit`` runs over, once the arguments are checked."""
+    train: tuple                # (xs, ys, weights)
+    val: tuple | None           # (x_val, y_val, w_val), or None: no validation
+    batch_size: int
+    steps: int                  # batches per epoch
+    val_batch: int
+    validate_after: Callable    # epoch (1-based) -> validate after it?
+    shuffle: bool
+
+
+def _default_callbacks(history, extra, verbose, terminate_on_nan) -> list:
+    r"""The callbacks ``fit`` adds before the user's ``extra``: History, the divergence detector
+    (unless terminate_on_nan=False or the user gives a TerminateOnNaN), the progress log (verbose)."""
+    defaults = [history]
+    if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in extra):
+        defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
+    if verbose:
+        defaults.append(ProgressLogger(verbose))
+    return defaults
 
 
 class BatchLogs(Mapping):
@@ -67,7 +119,7 @@ def _verbosity(owner, verbose, auto):
 def _callback_list(owner, callbacks) -> list:
     extra = list(callbacks or [])
     for callback in extra:
-        if not isinstance(callback, callbacks_module.Callback):
+        if not isinstance(callback, Callback):
             raise TypeError(f"{owner}: callbacks must be Callback instances; got {callback!r}.")
     return extra
 
@@ -135,20 +187,41 @@ class Training:
             return self._step_fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
                                   shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
                                   validation_steps, validation_batch_size, validation_freq, terminate_on_nan)
+        epochs, initial_epoch, validation_split, verbose = _fit_counts(epochs, initial_epoch, validation_split,
+                                                                       verbose)
+        train, val = self._fit_arrays(x, y, sample_weight, class_weight, validation_split, validation_data)
+        batch_size, steps = _batching(train[0][0].shape[0], batch_size, steps_per_epoch)
+        val_batch = check_number("fit", "validation_batch_size", validation_batch_size or batch_size, 1, integer=True)
+        plan = _EpochPlan(train, val, batch_size, steps, val_batch, _validation_epochs(validation_freq), shuffle)
+
+        history, callback_list, to_run = self._fit_callbacks(callbacks, range(initial_epoch, initial_epoch + epochs),
+                                                             steps, verbose, terminate_on_nan, resume_from)
+        self._run_epochs(plan, to_run, callback_list)
+        return history
+
+    def _fit_callbacks(self, callbacks, epochs, steps, verbose, terminate_on_nan, resume_from):
+        r"""fit's History, its CallbackList (History, the divergence detector and the progress log, then
+        the user's callbacks and resume_from's BackupAndRestore) and the ``epochs`` still to run once
+        a backup is restored."""
+        history = History()
+        extra = _callback_list("fit", callbacks) + ([] if resume_from is None else [BackupAndRestore(resume_from)])
+        first_epoch = self._resume(extra, history, epochs.start, epochs.stop, resume_from, verbose)
+        callback_list = CallbackList(_default_callbacks(history, extra, verbose, terminate_on_nan) + extra, self)
+        callback_list.set_params({"verbose": verbose, "epochs": epochs.stop, "steps": steps})
+        return history, callback_list, range(first_epoch, epochs.stop)
+
+    def _fit_arrays(self, x, y, sample_weight, class_weight, validation_split, validation_data):
+        r"""The checked training arrays (xs, ys, weights) and the validation ones: validation_split's
+        last rows (before shuffling), validation_data's, or None."""
         if x is None or y is None:
             raise ValueError(f"fit needs x and y (arrays), or batches: a generator, a keras.utils.PyDataset or an "
                              f"iterable of (x, y) batches; got x of type {type(x).__name__} and "
                              f"{'no y' if y is None else 'no x'}.")
-        epochs = check_number("fit", "epochs", epochs, 0, integer=True)
-        epochs = min(epochs, config.max_epochs() or epochs)                 # keras.config.set_max_epochs
-        initial_epoch = check_number("fit", "initial_epoch", initial_epoch, 0, integer=True)
-        validation_split = check_number("fit", "validation_split", validation_split, 0, 1, high_open=True)
-        verbose = _verbosity("fit", verbose, 1)
         xs = self._check_inputs(x)
         self._ensure_compiled_for(xs)
         n = xs[0].shape[0]
         ys = self._check_targets(y, n)
-        weights = self._sample_weights(sample_weight, class_weight, ys, n)
+        train = (xs, ys, self._sample_weights(sample_weight, class_weight, ys, n))
         if validation_data is not None and validation_split:
             raise ValueError("Give validation_split or validation_data, not both.")
         if validation_split:
@@ -156,73 +229,60 @@ class Training:
             if n_val == 0 or n_val == n:
                 raise ValueError(f"validation_split={validation_split} of {n} samples leaves "
                                  f"{'no validation' if n_val == 0 else 'no training'} samples.")
-            cut = n - n_val
-            val = ([v[cut:] for v in xs], [None if t is None else t[cut:] for t in ys],
-                   None if weights is None else [None if w is None else w[cut:] for w in weights])
-            xs, ys = [v[:cut] for v in xs], [None if t is None else t[:cut] for t in ys]
-            weights = None if weights is None else [None if w is None else w[:cut] for w in weights]
-        elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be a pair (x_val, y_val) or a triple (x_val, y_val, "
-                                 "sample_weight_val).")
-            x_val = self._check_inputs(validation_data[0], "x_val")
-            y_val = self._check_targets(validation_data[1], x_val[0].shape[0], ("x_val", "y_val"))
-            w_val = None if len(validation_data) == 2 else self._sample_weights(
-                validation_data[2], None, y_val, x_val[0].shape[0])
-            val = (x_val, y_val, w_val)
-        else:
-            val = None
-        n = xs[0].shape[0]
-        batch_size = 32 if batch_size is None else check_number("fit", "batch_size", batch_size, 1, integer=True)
-        batch_size = min(batch_size, n)
-        steps = -(-n // batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, check_number("fit", "steps_per_epoch", steps_per_epoch, 1, integer=True))
-        steps = min(steps, config.max_steps_per_epoch() or steps)
-        val_batch = validation_batch_size or batch_size
-        check_number("fit", "validation_batch_size", val_batch, 1, integer=True)
-        validate_after = _validation_epochs(validation_freq)
+            return _take_rows(*train, slice(None, n - n_val)), _take_rows(*train, slice(n - n_val, None))
+        if validation_data is not None:
+            return train, self._validation_arrays(validation_data)
+        return train, None
 
-        history = callbacks_module.History()
-        extra = _callback_list("fit", callbacks)
-        end_epoch = initial_epoch + epochs
+    def _validation_arrays(self, validation_data):
+        r"""(x_val, y_val, w_val) of ``validation_data``, checked as fit's own arrays are."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a pair (x_val, y_val) or a triple (x_val, y_val, "
+                             "sample_weight_val).")
+        x_val = self._check_inputs(validation_data[0], "x_val")
+        n_val = x_val[0].shape[0]
+        y_val = self._check_targets(validation_data[1], n_val, ("x_val", "y_val"))
+        w_val = None if len(validation_data) == 2 else self._sample_weights(validation_data[2], None, y_val, n_val)
+        return x_val, y_val, w_val
+
+    def _resume(self, callbacks, history, initial_epoch, end_epoch, resume_from, verbose) -> int:
+        r"""The first epoch to run: the one after a restored backup's, else ``initial_epoch``;
+        ``resume_from`` says which it is."""
+        restored = any(isinstance(c, BackupAndRestore) and c.exists() for c in callbacks)
+        first_epoch = self._restore_backup(callbacks, history, initial_epoch)
         if resume_from is not None:
-            extra.append(callbacks_module.BackupAndRestore(resume_from))
-        restored = any(isinstance(c, callbacks_module.BackupAndRestore) and c.exists() for c in extra)
-        initial_epoch = self._restore_backup(extra, history, initial_epoch)
-        if resume_from is not None:
-            self._say_how_resumed(resume_from, restored, initial_epoch, end_epoch, verbose)
-        defaults = [history]
-        if terminate_on_nan and not any(isinstance(c, callbacks_module.TerminateOnNaN) for c in extra):
-            defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
-        if verbose:
-            defaults.append(callbacks_module.ProgressLogger(verbose))
-        callback_list = callbacks_module.CallbackList(defaults + extra, self)
-        callback_list.set_params({"verbose": verbose, "epochs": end_epoch, "steps": steps})
+            self._say_how_resumed(resume_from, restored, first_epoch, end_epoch, verbose)
+        return first_epoch
+
+    def _run_epochs(self, plan, epochs, callback_list):
+        r"""The epoch loop of ``fit`` over ``plan``, from ``on_train_begin`` to ``on_train_end``."""
+        logs_rate = any(isinstance(c, (LearningRateScheduler, ReduceLROnPlateau)) for c in callback_list.callbacks)
         self.stop_training, self.stop_reason = False, None
-
         callback_list.on_train_begin({})
         logs = {}
         self._pass = (None, 0)          # (the pass's row order, its next batch): see _train_epoch
         # a diverging run overflows: TerminateOnNaN reports it in words instead of NumPy's warnings
-        with np.errstate(over="ignore", invalid="ignore"), progress.lines_ended(defaults):
-            for epoch in range(initial_epoch, end_epoch):
-                self._epoch = epoch
-                callback_list.on_epoch_begin(epoch, {})
-                logs = self._train_epoch(xs, ys, weights, batch_size, steps, shuffle, callback_list)
-                if val is not None and math.isfinite(logs["loss"]) and validate_after(epoch + 1):
-                    results = self._evaluate_arrays(*val, val_batch, callback_list)
-                    logs.update({f"val_{k}": v for k, v in results.items()})
-                if not isinstance(self.optimizer.learning_rate, (int, float)) or any(
-                        isinstance(c, (callbacks_module.LearningRateScheduler, callbacks_module.ReduceLROnPlateau))
-                        for c in extra):
-                    logs["learning_rate"] = self.optimizer.current_learning_rate
-                self.epoch = epoch + 1
-                callback_list.on_epoch_end(epoch, logs)
+        with np.errstate(over="ignore", invalid="ignore"), lines_ended(callback_list.callbacks):
+            for epoch in epochs:
+                logs = self._fit_epoch(epoch, plan, callback_list, logs_rate)
                 if self.stop_training:
                     break
         callback_list.on_train_end(dict(logs))
-        return history
+
+    def _fit_epoch(self, epoch, plan, callback_list, logs_rate) -> dict:
+        r"""One epoch of ``fit``: train, validate when ``plan`` says so, and the epoch's logs
+        (with the learning rate when a schedule or a callback changes it)."""
+        self._epoch = epoch
+        callback_list.on_epoch_begin(epoch, {})
+        logs = self._train_epoch(*plan.train, plan.batch_size, plan.steps, plan.shuffle, callback_list)
+        if plan.val is not None and math.isfinite(logs["loss"]) and plan.validate_after(epoch + 1):
+            results = self._evaluate_arrays(*plan.val, plan.val_batch, callback_list)
+            logs.update({f"val_{k}": v for k, v in results.items()})
+        if logs_rate or not isinstance(self.optimizer.learning_rate, (int, float)):
+            logs["learning_rate"] = self.optimizer.current_learning_rate
+        self.epoch = epoch + 1
+        callback_list.on_epoch_end(epoch, logs)
+        return logs
 
     def _sample_weights(self, sample_weight, class_weight, ys, n):
         r"""One weight per sample and output (None: unweighted), from ``sample_weight`` and ``class_weight``."""
@@ -258,7 +318,7 @@ class Training:
 
     def _restore_backup(self, callbacks, history, initial_epoch) -> int:
         r"""If a BackupAndRestore callback's file exists, load its state; return the first epoch to run."""
-        backups = [c for c in callbacks if isinstance(c, callbacks_module.BackupAndRestore)]
+        backups = [c for c in callbacks if isinstance(c, BackupAndRestore)]
         if len(backups) > 1:
             raise ValueError("fit takes one BackupAndRestore (resume_from= adds one); got "
                              f"{len(backups)}.")
@@ -305,9 +365,7 @@ class Training:
                 index = slice(start, start + batch_size)
             else:
                 index = order[start:start + batch_size]
-            xb = [_rows(v, index) for v in xs]
-            yb = [None if t is None else _rows(t, index) for t in ys]
-            wb = None if weights is None else [None if w is None else _rows(w, index) for w in weights]
+            xb, yb, wb = _take_rows(xs, ys, weights, index)
             if single:
                 cost, y_pred = self.train_step(xb[0], yb[0])
                 outputs = [y_pred]
