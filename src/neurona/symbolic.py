@@ -97,7 +97,7 @@ class SymbolicTensor:
     def __getitem__(self, index):
         return apply_op("getitem", self, _index_constant(index))
 
-    def _neurona_apply_op(self, function, *arguments, **keywords):
+    def neurona_apply_op(self, function, *arguments, **keywords):
         r"""``neurona.autodiff`` operations (and ``neurona.ops``) called on placeholders come here."""
         if function == "concatenate":
             from . import layers

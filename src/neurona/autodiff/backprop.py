@@ -46,8 +46,8 @@ def backpropagate(output, output_gradient=None) -> dict[int, np.ndarray]:
         if node.op is None or g is None:
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
-            input_grads = DERIVATIVES[node.op](g, node.data, *node._input_values, **node.attrs)
-        for parent, value, grad, followed in zip(node.inputs, node._input_values, input_grads, node._followed):
+            input_grads = DERIVATIVES[node.op](g, node.data, *node.input_values, **node.attrs)
+        for parent, value, grad, followed in zip(node.inputs, node.input_values, input_grads, node.followed):
             if not followed or not np.issubdtype(value.dtype, np.floating):
                 continue                        # constants, integers and booleans carry no gradient
             grad = unbroadcast(np.asarray(grad, dtype=value.dtype), value.shape)

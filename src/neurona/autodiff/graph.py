@@ -83,7 +83,7 @@ class Graph:
         index = {id(t): i for i, t in enumerate(order)}
         seen, followed = {}, set()          # the value each input had when it was used (a Variable
         for t in order:                     # may have been assigned since) and who gets gradients
-            for parent, value, flag in zip(t.inputs, t._input_values, t._followed):
+            for parent, value, flag in zip(t.inputs, t.input_values, t.followed):
                 seen[id(parent)] = value
                 if flag:
                     followed.add(id(parent))

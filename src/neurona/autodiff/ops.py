@@ -276,18 +276,18 @@ _attach_operators()
 
 def _placeholder_aware():
     r"""Let each operation accept the placeholders of a model being traced (anything with a
-    ``_neurona_apply_op`` method, e.g. ``neurona.Input`` tensors in a subclassed model's ``call``):
+    ``neurona_apply_op`` method, e.g. ``neurona.Input`` tensors in a subclassed model's ``call``):
     there the operation is recorded, not run. Duck-typed, so this module imports nothing of the
     models; Tensor's operators call the plain functions and pay nothing."""
     def aware(name, function):
         def apply(*args, **kwargs):
             for a in args:
-                if hasattr(a, "_neurona_apply_op"):
-                    return a._neurona_apply_op(name, *args, **kwargs)
+                if hasattr(a, "neurona_apply_op"):
+                    return a.neurona_apply_op(name, *args, **kwargs)
                 if isinstance(a, (list, tuple)):
                     for v in a:
-                        if hasattr(v, "_neurona_apply_op"):
-                            return v._neurona_apply_op(name, *args, **kwargs)
+                        if hasattr(v, "neurona_apply_op"):
+                            return v.neurona_apply_op(name, *args, **kwargs)
             return function(*args, **kwargs)
 
         apply.__name__ = apply.__qualname__ = function.__name__

@@ -38,12 +38,12 @@ class GradientTape:
 
     def __enter__(self):
         self._recording = True
-        tensor_module._tapes.active.append(self)
+        tensor_module.open_tape(self)
         return self
 
     def __exit__(self, *exc):
         self._recording = False
-        tensor_module._tapes.active.remove(self)
+        tensor_module.close_tape(self)
         return False
 
     @contextlib.contextmanager
@@ -73,7 +73,13 @@ class GradientTape:
     def watched_variables(self) -> list[Tensor]:
         return list(self._watched.values())
 
-    def _watches(self, tensor: Tensor) -> bool:
+    @property
+    def recording(self) -> bool:
+        r"""True while the tape is open and not inside ``stop_recording``."""
+        return self._recording
+
+    def watches(self, tensor: Tensor) -> bool:
+        r"""True when the tape follows ``tensor`` (watched, or a trainable Variable read under it)."""
         if id(tensor) in self._watched:
             return True
         if self.watch_accessed_variables and isinstance(tensor, Variable) and tensor.trainable:

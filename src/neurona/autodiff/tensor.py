@@ -33,6 +33,21 @@ class _Tapes(threading.local):
 _tapes = _Tapes()
 
 
+def open_tape(tape) -> None:
+    r"""``tape`` starts recording this thread's operations (``GradientTape.__enter__``)."""
+    _tapes.active.append(tape)
+
+
+def close_tape(tape) -> None:
+    _tapes.active.remove(tape)
+
+
+def recording_tape():
+    r"""The innermost GradientTape of this thread that is recording, or None."""
+    active = [tape for tape in _tapes.active if tape.recording]
+    return active[-1] if active else None
+
+
 def _to_array(value, dtype=None) -> np.ndarray:
     r"""``value`` as an ndarray. Python floats (and lists of them) become float32, as the engine's
     default; NumPy arrays keep their dtype unless ``dtype`` is given."""
@@ -71,8 +86,8 @@ class Tensor:
         self.op: str | None = None            # None: a leaf (an input, a constant, a Variable)
         self.inputs: tuple[Tensor, ...] = ()
         self.attrs: dict = {}
-        self._input_values: tuple[np.ndarray, ...] = ()   # the inputs' values when the op ran
-        self._followed: tuple[bool, ...] = ()
+        self.input_values: tuple[np.ndarray, ...] = ()    # the inputs' values when the op ran
+        self.followed: tuple[bool, ...] = ()              # the inputs that receive a gradient
 
     # -- array-like -------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -154,10 +169,10 @@ def as_tensor(value, like: Tensor | None = None) -> Tensor:
 def is_watched(tensor: Tensor) -> bool:
     r"""True when some recording tape follows ``tensor`` (it is watched, or a trainable Variable,
     or was computed on a tape)."""
-    recording = [tape for tape in _tapes.active if tape._recording]
+    recording = [tape for tape in _tapes.active if tape.recording]
     if tensor.op is not None:
         return bool(recording)
-    return any(tape._watches(tensor) for tape in recording)
+    return any(tape.watches(tensor) for tape in recording)
 
 
 def record(op: str, value, inputs, **attrs) -> Tensor:
@@ -167,6 +182,6 @@ def record(op: str, value, inputs, **attrs) -> Tensor:
     followed = tuple(is_watched(t) for t in inputs) if _tapes.active else ()
     if any(followed):
         out.op, out.inputs, out.attrs = op, tuple(inputs), attrs
-        out._input_values = tuple(t.data for t in inputs)
-        out._followed = followed            # the inputs that receive a gradient
+        out.input_values = tuple(t.data for t in inputs)
+        out.followed = followed
     return out
