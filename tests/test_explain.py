@@ -3,7 +3,9 @@ import pytest
 from gradcheck import central_difference, relative_error
 
 import neurona as nr
+from neurona.autodiff import Tensor
 from neurona.layers import Activation, Dense, Dropout
+from registry_cases import canonical_names
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(5, 3))
@@ -35,7 +37,7 @@ def test_explain_equals_the_models_own_backward_pass(case):
     if any(isinstance(layer, Dropout) for layer in model.layers):
         model.layers[2].rate = 0.0                          # the model's own pass, with dropout off too
     x, targets = model._check_xy(X, y)
-    model._backward(targets, model._forward(x, training=True))
+    model.loss_backward(targets, model._forward(x, training=True))
     dense = [(layer, record) for layer, record in zip(model.layers, result["layers"]) if isinstance(layer, Dense)]
     for layer, record in dense:
         np.testing.assert_allclose(record["dL/dW"], layer.grads[0], rtol=1e-10, atol=1e-12)
@@ -116,3 +118,44 @@ def test_explain_writes_out_any_layer_through_its_own_backward():
     np.testing.assert_array_equal(doubling["a"], 2 * doubling["a_prev"])
     np.testing.assert_array_equal(doubling["dL/da_prev"], 2 * doubling["dL/da"])
     assert "_Doubling's backward of dL/da[2]" in lines[0]
+
+
+@pytest.mark.parametrize("name", canonical_names(nr.activations.registry))
+def test_the_tapes_da_dz_and_dL_dz_equal_the_hand_written_derivative(name):
+    model = nr.Sequential([Dense(3, activation=name)], input_dim=3, seed=2, dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    record = model.explain(X, RNG.normal(size=(5, 3)), print_fn=None)["layers"][0]
+    f = model.layers[0].activation
+    np.testing.assert_allclose(record["da/dz"], f.derivative(record["z"]), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(record["dL/dz"], f.backward(record["dL/da"], record["z"], record["a"]),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_a_layer_names_its_values_only_while_explain_listens():
+    layer = Dense(2, activation="tanh")
+    layer.build((None, 3), np.random.default_rng(0), np.float64)
+    params = [Tensor(p) for p in layer.params]
+    layer.tape_forward(Tensor(X), params)
+    with layer.listening() as named:
+        a, _ = layer.tape_forward(Tensor(X), params)
+        layer.tape_forward(Tensor(2 * X), params)                  # a second call keeps the first values
+    assert sorted(named) == ["dz/dW", "z"]
+    np.testing.assert_allclose(named["z"].data, X @ layer.kernel + layer.bias)
+    np.testing.assert_allclose(a.data, np.tanh(named["z"].data))
+    layer.tape_forward(Tensor(3 * X), params)
+    np.testing.assert_array_equal(named["dz/dW"].data, X)
+
+
+def test_a_layer_without_lines_of_its_own_shows_its_weights_gradients_from_the_tape():
+    model = nr.Sequential([Dense(4), nr.layers.BatchNormalization(), Dense(1, activation="sigmoid")], input_dim=3,
+                          seed=1, dtype="float64")
+    model.compile(optimizer="sgd", loss="bce")
+    y = (RNG.random(5) > 0.5).astype(float)
+    lines = []
+    norm = model.explain(X, y, print_fn=lines.append)["layers"][1]
+    assert "dL/dgamma[2]" in lines[0] and "BatchNormalization's backward of dL/da[2]" in lines[0]
+    layer = model.layers[1]                                     # at inference: a[l] = gamma x^ + beta
+    x_hat = (norm["a_prev"] - layer.moving_mean) / np.sqrt(layer.moving_variance + layer.epsilon)
+    np.testing.assert_allclose(norm["dL/dgamma"], (norm["dL/da"] * x_hat).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(norm["dL/da_prev"], norm["dL/da"] * layer.gamma / np.sqrt(
+        layer.moving_variance + layer.epsilon), rtol=1e-12)

@@ -163,12 +163,12 @@ def test_backward_matches_central_differences(name):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_autodiff_form_matches_backward(name):
+def test_autodiff_form_matches_backward(name, training=True):
     layer, xs, g, many = _built(name)
     state = np.random.default_rng(5).bit_generator.state
     if layer._rng is not None:
         layer._rng.bit_generator.state = state
-    layer.forward(xs if many else xs[0], training=True)
+    layer.forward(xs if many else xs[0], training=training)    # the tape form runs the pass it made
     dx = layer.backward(g.copy())
     tensors = [Variable(x.copy()) for x in xs]
     params = [Variable(p.copy()) for p in layer.params]
@@ -180,6 +180,11 @@ def test_autodiff_form_matches_backward(name):
         assert relative_error(d, grads[k]) < TOLERANCE
     for grad, auto in zip(layer.grads, grads[len(xs):]):
         assert relative_error(grad, auto) < TOLERANCE
+
+
+@pytest.mark.parametrize("name", ["batch_normalization", "batch_normalization-no-scale", "dropout"])
+def test_autodiff_form_matches_backward_at_inference(name):
+    test_autodiff_form_matches_backward(name, training=False)     # the moving statistics; no mask
 
 
 def test_batch_normalization_moving_statistics_and_inference():

@@ -277,7 +277,7 @@ class MultiHeadAttention(Layer):
     def describe(self):
         return f"MultiHeadAttention, {self.num_heads} heads"
 
-    # own_call's penalty looks for <weight>_regularizer
+    # tape_forward's penalty looks for <weight>_regularizer
     def __getattr__(self, name):
         if name.endswith("_kernel_regularizer") or name.endswith("_bias_regularizer"):
             return self.__dict__.get("kernel_regularizer" if "kernel" in name else "bias_regularizer")
