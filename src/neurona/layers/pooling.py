@@ -19,6 +19,7 @@ import numpy as np
 from .. import kernels, ops
 from .. import windows as win
 from .base import Layer, register
+from .masking import mask_of
 
 
 class Pooling(Layer):
@@ -33,7 +34,7 @@ class Pooling(Layer):
         self.pool_size = win.tuple_of(owner, "pool_size", pool_size, d)
         self.strides = self.pool_size if strides is None else win.tuple_of(owner, "strides", strides, d)
         self.padding = win.padding_of(owner, padding)
-        ops._channels_last(owner, data_format)
+        win.check_channels_last(owner, data_format)
         self.data_format = data_format
 
     def setup(self, input_shape, rng, dtype):
@@ -166,13 +167,18 @@ class GlobalPooling(Layer):
 
         GlobalAveragePooling:  y[b, c] = (1 / n) sum over positions p of x[b, p, c];  dL/dx[b, p, c] = dL/dy[b, c] / n
         GlobalMaxPooling:      y[b, c] = max over p of x[b, p, c];  dL/dx = dL/dy at the (first) largest entry
+
+    The average of a masked sequence (after ``Embedding(mask_zero=True)``) counts its real steps
+    only, as Keras: y[b, c] = sum_t mask[b, t] x[b, t, c] / n_b, n_b = sum_t mask[b, t] (a sequence
+    with no real step averages to 0, where Keras divides 0 by 0). The maximum reads every step, the
+    padded ones too, as Keras's GlobalMaxPooling1D does. Neither hands the mask on.
     """
 
     rank = 2
 
     def __init__(self, data_format=None, keepdims: bool = False, name=None, **keras_arguments):
         super().__init__(name, **keras_arguments)
-        ops._channels_last(type(self).__name__, data_format)
+        win.check_channels_last(type(self).__name__, data_format)
         self.data_format = data_format
         self.keepdims = bool(keepdims)
 
@@ -187,26 +193,43 @@ class GlobalPooling(Layer):
 class GlobalAveragePooling(GlobalPooling):
     __doc__ = GlobalPooling.__doc__
 
+    def _share(self, x):
+        r"""Each position's weight in the average, s[b, p]: 1 / n, or with a mask of the steps
+        mask[b, t] / n_b ((m, T, 1)). Then y = sum_p s x and dL/dx = s dL/dy."""
+        mask = mask_of(x)
+        if mask is None:
+            return 1.0 / math.prod(x.shape[1:-1])
+        real = mask.astype(x.dtype)[..., None]
+        return real / np.maximum(real.sum(axis=1, keepdims=True), 1)
+
     def forward(self, x, training=False):
+        share = self._share(x)
+        x = np.asarray(x)
         if training:
-            self._shape = x.shape
-        return x.mean(axis=self._axes(), keepdims=self.keepdims)
+            self._shape, self._weights = x.shape, share
+        if np.isscalar(share):
+            return x.mean(axis=self._axes(), keepdims=self.keepdims)
+        return (x * share).sum(axis=self._axes(), keepdims=self.keepdims)
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
             return None
         shape = self._shape
-        grad = grad.reshape(shape[0], *(1,) * self.rank, shape[-1]) / math.prod(shape[1:-1])
+        grad = grad.reshape(shape[0], *(1,) * self.rank, shape[-1]) * self._weights
         return np.broadcast_to(grad, shape).copy()
 
     def call(self, inputs):
-        return ops.mean(inputs, axis=self._axes(), keepdims=self.keepdims)
+        share = self._share(inputs)
+        if np.isscalar(share):
+            return ops.mean(inputs, axis=self._axes(), keepdims=self.keepdims)
+        return ops.sum(inputs * share, axis=self._axes(), keepdims=self.keepdims)
 
 
 class GlobalMaxPooling(GlobalPooling):
     __doc__ = GlobalPooling.__doc__
 
     def forward(self, x, training=False):
+        x = np.asarray(x)
         if training:
             flat = x.reshape(x.shape[0], -1, x.shape[-1])
             self._shape, self._first = x.shape, flat.argmax(axis=1)[:, None, :]
