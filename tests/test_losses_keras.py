@@ -128,9 +128,9 @@ def test_lecture_conventions_stay():
 
 def test_unknown_losses_list_what_exists():
     with pytest.raises(ValueError, match="Known losses"):
-        losses.get("Dice")
+        losses.get("Circle")
     with pytest.raises(NotImplementedError, match="It has: .*Huber"):
-        losses.Dice
+        losses.Circle
 
 
 class RelativeSquares(losses.Loss):

@@ -10,7 +10,9 @@ autodiff Tensors (then recorded on the tape, for custom losses and training loop
                     MeanAbsolutePercentageError (mape), MeanSquaredLogarithmicError (msle), Huber,
                     LogCosh
     probabilistic   BinaryCrossentropy (bce), BinaryFocalCrossentropy, CategoricalCrossentropy (cce),
-                    SparseCategoricalCrossentropy (scce), KLDivergence (kld), Poisson
+                    CategoricalFocalCrossentropy, SparseCategoricalCrossentropy (scce), KLDivergence (kld),
+                    Poisson
+    overlap         Dice, Tversky (of segmentation masks)
     margin          Hinge, SquaredHinge, CategoricalHinge
     similarity      CosineSimilarity (in ``regression``)
 
@@ -27,8 +29,9 @@ from ..registry import not_in_neurona
 from .base import EPSILON, REDUCTIONS, Loss, register, registry, snake_case
 from .function import FunctionLoss
 from .margin import CategoricalHinge, Hinge, SquaredHinge
-from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, KLDivergence,
-                            Poisson, SparseCategoricalCrossentropy)
+from .overlap import Dice, Tversky
+from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
+                            CategoricalFocalCrossentropy, KLDivergence, Poisson, SparseCategoricalCrossentropy)
 from .regression import (CosineSimilarity, ElementwiseLoss, Huber, LogCosh, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError)
 
@@ -71,6 +74,9 @@ log_cosh = _function_form(LogCosh)
 binary_crossentropy = _function_form(BinaryCrossentropy)
 binary_focal_crossentropy = _function_form(BinaryFocalCrossentropy)
 categorical_crossentropy = _function_form(CategoricalCrossentropy)
+categorical_focal_crossentropy = _function_form(CategoricalFocalCrossentropy)
+dice = _function_form(Dice)
+tversky = _function_form(Tversky)
 sparse_categorical_crossentropy = _function_form(SparseCategoricalCrossentropy)
 kl_divergence = _function_form(KLDivergence)
 poisson = _function_form(Poisson)

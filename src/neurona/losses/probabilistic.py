@@ -355,6 +355,62 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return super().call(_ad.Tensor(one_hot), p)
 
 
+@register("categorical_focal_crossentropy")
+class CategoricalFocalCrossentropy(CategoricalCrossentropy):
+    r"""Categorical cross-entropy that weighs down the well-classified classes (Keras's form of Lin et
+    al., 2017). With o = p / sum_i p_i clipped to [eps, 1 - eps] (p = softmax(z) ``from_logits``):
+
+    l = sum_i alpha (1 - o_i)^gamma (-y_i ln o_i)
+    dl/do_i = alpha y_i (gamma (1 - o_i)^{gamma - 1} ln o_i - (1 - o_i)^gamma / o_i)   (0 where clipped)
+    dl/dp_j = (dl/do_j - sum_i dl/do_i o_i) / sum_i p_i        (the normalisation)
+    dl/dz_j = p_j (dl/dp_j - sum_i dl/dp_i p_i)                 (``from_logits``: the softmax)
+
+    gamma = 0 and alpha = 1 is the categorical cross-entropy. ``label_smoothing`` s trains towards
+    y (1 - s) + s / k.
+    """
+
+    def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, axis: int = -1, reduction="sum_over_batch_size", name=None):
+        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
+                         reduction=reduction, name=name)
+        self.alpha = check_number("CategoricalFocalCrossentropy", "alpha", alpha)
+        self.gamma = check_number("CategoricalFocalCrossentropy", "gamma", gamma, 0)
+
+    def _terms(self, y_true, y_pred):
+        r"""(y smoothed, p, o before clipping, o clipped) of every entry."""
+        y_pred = np.asarray(y_pred)
+        y = np.asarray(self._smooth(y_true, y_pred))
+        p = _softmax(y_pred) if self.from_logits else y_pred
+        o = p / np.sum(p, axis=-1, keepdims=True)
+        return y, p, o, self._clipped(o)
+
+    def values(self, y_true, y_pred):
+        y, _, _, q = self._terms(y_true, y_pred)
+        return np.sum(self.alpha * (1 - q) ** self.gamma * -y * np.log(q), axis=-1)
+
+    def _mean(self, y_true, y_pred):
+        return mean_of(self.values(y_true, y_pred))
+
+    def _mean_gradient(self, y_true, y_pred):
+        y, p, o, q = self._terms(y_true, y_pred)
+        inside = (o >= self.epsilon) & (o <= 1 - self.epsilon)
+        d_focal = 0.0 if self.gamma == 0 else self.gamma * (1 - q) ** (self.gamma - 1) * np.log(q)
+        d_o = self.alpha * y * (d_focal - (1 - q) ** self.gamma / q) * inside
+        d_p = (d_o - np.sum(d_o * o, axis=-1, keepdims=True)) / np.sum(p, axis=-1, keepdims=True)
+        if self.from_logits:
+            d_p = p * (d_p - np.sum(d_p * p, axis=-1, keepdims=True))
+        return d_p / y_pred.shape[0]
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        return None
+
+    def call(self, y, p):
+        y = self._smooth_on_tape(y, p.shape[-1])
+        p = _ad.softmax(p, axis=-1) if self.from_logits else p
+        o = _ad.clip(p / _ad.sum(p, axis=-1, keepdims=True), self.epsilon, 1 - self.epsilon)
+        return _ad.sum(self.alpha * (1.0 - o) ** self.gamma * -y * _ad.log(o), axis=-1)
+
+
 @register("kl_divergence", "kld", "kullback_leibler_divergence")
 class KLDivergence(Loss):
     r"""Kullback-Leibler divergence KL(y || p) (Keras's ``KLDivergence``), both clipped to [eps, 1]:
