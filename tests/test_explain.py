@@ -159,3 +159,37 @@ def test_a_layer_without_lines_of_its_own_shows_its_weights_gradients_from_the_t
     np.testing.assert_allclose(norm["dL/dgamma"], (norm["dL/da"] * x_hat).sum(axis=0), rtol=1e-12)
     np.testing.assert_allclose(norm["dL/da_prev"], norm["dL/da"] * layer.gamma / np.sqrt(
         layer.moving_variance + layer.epsilon), rtol=1e-12)
+
+
+class _Scale(nr.layers.Layer):
+    r"""y = x * w: a Keras-style custom layer (call and add_weight)."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="random_normal")
+
+    def call(self, inputs):
+        return inputs * self.w
+
+
+class _Block(nr.layers.Layer):
+    r"""y = 2 tanh(x W + b) through a Dense held as an attribute (a sublayer)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = Dense(2, activation="tanh")
+
+    def call(self, inputs):
+        return self.inner(inputs) * 2.0
+
+
+@pytest.mark.parametrize("custom", [_Scale, _Block])
+def test_explain_reads_a_custom_layers_call_and_its_sublayers_from_the_tape(custom):
+    model = nr.Sequential([Dense(3), custom(), Dense(1, activation="sigmoid")], input_dim=3, seed=0, dtype="float64")
+    model.compile(optimizer="sgd", loss="bce")
+    y = np.ones(5)
+    record = model.explain(X, y, print_fn=None)["layers"][1]
+    x, targets = model._check_xy(X, y)
+    model.loss_backward(targets, model._forward(x, training=True))
+    layer = model.layers[1]
+    for name, grad in zip(layer.param_names, layer.grads):
+        np.testing.assert_allclose(record[f"dL/d{name}"], grad, rtol=1e-10, atol=1e-12)

@@ -55,10 +55,10 @@ def _forward(layer, record):
     r"""Fill ``record`` with a and the named values of the layer's tape form on a_prev; return that
     pass (tape, output, penalty, sources by name), or None for a layer with no tape form."""
     out = layer.forward(record["a_prev"], training=False)    # the inference pass: no dropout mask, moving statistics
-    x, params = Tensor(record["a_prev"]), [Tensor(p) for p in layer.params]
-    tape = GradientTape(persistent=True)
+    x, tape = Tensor(record["a_prev"]), GradientTape(persistent=True)
     with tape, layer.listening() as named:
-        tape.watch([x, *params])
+        tape.watch(x)
+        params = [tape.watch_array(p) for p in layer.params]     # the Tensors a sublayer's call watches too
         try:
             a, penalty = layer.tape_forward(x, params)
         except NotImplementedError:
