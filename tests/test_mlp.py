@@ -38,3 +38,22 @@ def test_bad_arguments_are_named():
         hidden_layers([0])
     with pytest.raises(ValueError, match="dropout"):
         hidden_layers([3], dropout=1.5)
+
+
+def test_the_estimators_build_their_networks_with_the_mlp_builder():
+    from neurona import regularizers
+    from neurona.estimators import NeuralRegressor
+    from neurona.linear import LogisticRegression
+
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    y = x @ np.array([1.0, -2.0, 0.5])
+    reg = NeuralRegressor(hidden_layer_sizes=(5, 4), activation="tanh", dropout=0.1, l2=0.01, epochs=1,
+                          random_state=0).fit(x, y)
+    expected = build_mlp(3, (5, 4), 1, activation="tanh", output_activation="identity", dropout=0.1,
+                         kernel_regularizer=regularizers.L1L2(l2=0.01, convention="lectures"), seed=0,
+                         dtype="float64")
+    assert [layer.get_config() for layer in reg.model_.layers] == [layer.get_config() for layer in expected.layers]
+    # the linear models keep one output layer, started from zeros and without a bias when asked
+    logistic = LogisticRegression(fit_intercept=False, epochs=1).fit(x, (y > 0).astype(int))
+    (dense,) = logistic.model_.layers
+    assert dense.get_config()["kernel_initializer"]["name"] == "zeros" and not dense.use_bias

@@ -15,10 +15,10 @@ import numbers
 
 import numpy as np
 
-from . import base, callbacks, layers, optimizers, regularizers
+from . import base, callbacks, optimizers, regularizers
 from .base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .data import one_hot, train_test_split
-from .mlp import hidden_layers
+from .mlp import mlp_layers
 from .sequential import Sequential
 from .validation import check_number
 
@@ -38,8 +38,9 @@ class EngineEstimator(BaseEstimator):
     dtype               "float64" (default, as scikit-learn) or "float32" (about twice as fast)
     """
 
-    def _hidden_layers(self) -> list:
-        return []
+    def _hidden(self) -> dict:
+        r"""``mlp_layers``'s hidden-layer arguments: none here (one output layer)."""
+        return {"hidden": ()}
 
     def _engine_checks(self):
         name = type(self).__name__
@@ -86,9 +87,8 @@ class EngineEstimator(BaseEstimator):
         return None
 
     def _build_model(self, n_inputs: int, n_outputs: int, activation: str) -> Sequential:
-        stack = self._hidden_layers() + [layers.Dense(n_outputs, activation=activation, use_bias=self._use_bias(),
-                                                      kernel_initializer=self._output_initializer(),
-                                                      kernel_regularizer=self._regularizer())]
+        stack = mlp_layers(n_outputs=n_outputs, output_activation=activation, kernel_regularizer=self._regularizer(),
+                           use_bias=self._use_bias(), output_initializer=self._output_initializer(), **self._hidden())
         return self._model_type()(stack, input_dim=n_inputs, seed=self._seed(), dtype=self._dtype().name)
 
     def _model_type(self) -> type:
@@ -248,14 +248,14 @@ class EngineRegressor(RegressorMixin, EngineEstimator):
 class _MLP:
     r"""Hidden layers from ``hidden_layer_sizes`` and ``activation`` (and ``dropout`` after each)."""
 
-    def _hidden_layers(self):
+    def _hidden(self):
         name = type(self).__name__
         sizes = self.hidden_layer_sizes
         sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
         for size in sizes:
             check_number(name, "hidden_layer_sizes entry", size, 1, integer=True)
         check_number(name, "dropout", self.dropout, 0, 1, high_open=True)
-        return hidden_layers(sizes, self.activation, self.dropout, self._regularizer())
+        return {"hidden": sizes, "activation": self.activation, "dropout": self.dropout}
 
 
 _MLP_DOC = r"""

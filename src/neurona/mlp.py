@@ -80,15 +80,25 @@ def hidden_layers(hidden: Sequence[int], activation="relu", dropout=0.0, kernel_
     return stack
 
 
-def build_mlp(n_inputs: int | None, hidden: Sequence[int], n_outputs: int, activation="relu",
-              output_activation=None, dropout=0.0, kernel_regularizer=None, kernel_initializer=None,
-              use_bias: bool = True, seed=None, dtype="float32", name: str | None = None):
-    r"""An uncompiled ``Sequential``: the hidden layers of ``hidden_layers`` and a Dense output of
-    ``n_outputs`` units with ``output_activation`` (None: linear), Glorot-initialised."""
-    from .sequential import Sequential
-
+def mlp_layers(hidden: Sequence[int], n_outputs: int, activation="relu", output_activation=None, dropout=0.0,
+               kernel_regularizer=None, kernel_initializer=None, use_bias: bool = True,
+               output_initializer="glorot_uniform") -> list[layers.Layer]:
+    r"""The layers of an MLP: those of ``hidden_layers``, then a Dense output of ``n_outputs`` units
+    with ``output_activation`` (None: linear), Glorot-initialised unless ``output_initializer`` says
+    otherwise (the convex linear models start from zeros)."""
     stack = hidden_layers(hidden, activation, dropout, kernel_regularizer, kernel_initializer)
     stack.append(layers.Dense(check_number("build_mlp", "n_outputs", n_outputs, 1, integer=True),
                               activation=output_activation, use_bias=use_bias,
-                              kernel_initializer="glorot_uniform", kernel_regularizer=kernel_regularizer))
+                              kernel_initializer=output_initializer, kernel_regularizer=kernel_regularizer))
+    return stack
+
+
+def build_mlp(n_inputs: int | None, hidden: Sequence[int], n_outputs: int, activation="relu",
+              output_activation=None, dropout=0.0, kernel_regularizer=None, kernel_initializer=None,
+              use_bias: bool = True, seed=None, dtype="float32", name: str | None = None):
+    r"""An uncompiled ``Sequential`` of ``mlp_layers``."""
+    from .sequential import Sequential
+
+    stack = mlp_layers(hidden, n_outputs, activation, output_activation, dropout, kernel_regularizer,
+                       kernel_initializer, use_bias)
     return Sequential(stack, input_dim=n_inputs, seed=seed, dtype=dtype, name=name)
