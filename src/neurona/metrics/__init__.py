@@ -16,7 +16,9 @@ Streaming metrics (``compile(metrics=["accuracy", "precision", "recall", "f1", "
 ``update_state(y_true, y_pred, sample_weight=None)`` per batch, ``result()``, ``reset_state()``,
 ``name`` (the log key), ``get_config()``. They keep exact running counts (a confusion matrix, an
 exact float sum, the scores seen), so the result over all batches equals the whole-set function
-on all the data, bit for bit.
+on all the data, bit for bit. Keras's FBetaScore (``fbeta``), IoU, MeanIoU, BinaryIoU, OneHotIoU,
+OneHotMeanIoU (``iou``) and PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+SpecificityAtSensitivity (``constrained``) count as Keras counts.
 """
 from .classification import (UndefinedMetricWarning, accuracy, balanced_accuracy, classification_report,
                              confusion_matrix, f1, log_loss, precision, precision_recall_f1_support, recall,
@@ -24,8 +26,12 @@ from .classification import (UndefinedMetricWarning, accuracy, balanced_accuracy
 from .ranking import auc, roc_auc, roc_curve
 from .regression import mean_absolute_error, mean_squared_error, r2
 from ..registry import not_in_neurona
-from .confusion import (AUC, F1Score, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
+from .confusion import (AUC, ClassF1Score, F1Score, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives, output_classes)
+from .constrained import (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+                          SpecificityAtSensitivity)
+from .fbeta import FBetaScore
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .streaming import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy,
                         CosineSimilarity,
                         FunctionMetric, Hinge, KLDivergence, LogCoshError, LossMetric, Mean, MeanAbsoluteError,
