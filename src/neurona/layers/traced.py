@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..eager import Weight
-from ..utils import new_rng
+from ..random import new_rng
 from ..autodiff.tape import GradientTape
 from ..autodiff import ops as ad
 from ..autodiff.tensor import Tensor
@@ -56,15 +56,66 @@ def setup(layer, input_shape, rng, dtype):
     out, _, _ = run(layer, [np.ones((2, *s), dtype=dtype) for s in shapes], record=False)
     for array, value in zip(layer.state.values(), before):
         array[...] = value
+    adopt_sublayer_weights(layer)
     return out.shape[1:]
+
+
+def sublayers(layer) -> list:
+    r"""(attribute, layer) of each Layer the custom layer holds, directly or in a list / tuple, in the
+    order the attributes were set (Keras tracks them so): ``linear_1``, ``blocks.0``, ``blocks.1``, ..."""
+    from .base import Layer
+    found = []
+    for attribute, value in vars(layer).items():
+        if isinstance(value, Layer) and value is not layer:
+            found.append((attribute, value))
+        elif isinstance(value, (list, tuple)):
+            found += [(f"{attribute}.{i}", v) for i, v in enumerate(value) if isinstance(v, Layer)]
+    return found
+
+
+def adopt_sublayer_weights(layer) -> None:
+    r"""After the probe call has built the sublayers: their params and state join the layer's own,
+    after them and named ``<attribute>.<weight>`` (Keras's order: own weights, then each sublayer's),
+    so that a model packs, trains, saves and loads them with the layer."""
+    vars(layer)["_own_param_count"] = len(layer.params)
+    for attribute, sublayer in sublayers(layer):
+        for name, array in zip(sublayer.param_names, sublayer.params):
+            layer.params.append(array)
+            layer.param_names.append(f"{attribute}.{name}")
+        for name, array in sublayer.state.items():
+            layer.state_names.append(f"{attribute}.{name}")
+            vars(layer)[f"{attribute}.{name}"] = array
+
+
+def set_param_arrays(layer, params, grads) -> None:
+    r"""The layer's own share of ``params`` / ``grads`` first, then each sublayer's, in ``setup``'s order."""
+    own = layer.__dict__.get("_own_param_count", len(params))
+    for name, array in zip(layer.param_names[:own], params[:own]):
+        setattr(layer, name, array)
+    k = own
+    for _, sublayer in sublayers(layer):
+        n = len(sublayer.params)
+        sublayer.set_param_arrays(params[k:k + n], grads[k:k + n])
+        k += n
+
+
+def added_losses(layer) -> list:
+    r"""The ``add_loss`` terms of the last call: the layer's and its sublayers', recursively."""
+    found = list(layer.__dict__.get("_added_losses", []))
+    for _, sublayer in sublayers(layer):
+        found += added_losses(sublayer)
+    return found
 
 
 def run(layer, xs, record, training=False):
     r"""``call`` on Tensors: (output values, tape, (output Tensor, input Tensors, weight Tensors))."""
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     inputs = [Tensor(x) for x in xs]
-    weights = [Tensor(p) for p in layer.params]
-    for name, tensor in zip(layer.param_names, weights):
+    tape = GradientTape(persistent=True) if record else None
+    # a sublayer called on the tape watches its weights with watch_array: the same Tensors as here
+    weights = [tape.watch_array(p) if record else Tensor(p) for p in layer.params]
+    own = layer.__dict__.get("_own_param_count", len(layer.params))
+    for name, tensor in zip(layer.param_names[:own], weights):
         setattr(layer, name, tensor)
     arguments = inputs[0] if layer.n_inputs == 1 else inputs
     vars(layer)["_added_losses"] = []           # add_loss terms of this call
@@ -72,11 +123,11 @@ def run(layer, xs, record, training=False):
         if not record:
             out = layer.call(arguments)
             return np.asarray(getattr(out, "data", out)), None, None
-        with GradientTape(persistent=True) as tape:
+        with tape:
             tape.watch(inputs + weights)
             out = layer.call(arguments)
     finally:
-        for name, array in zip(layer.param_names, layer.params):
+        for name, array in zip(layer.param_names[:own], layer.params):
             setattr(layer, name, array)
     out = out if isinstance(out, Tensor) else Tensor(out)
     return out.data, tape, (out, inputs, weights)
@@ -87,12 +138,12 @@ def penalty(layer, m):
     ``add_loss`` terms of the last call."""
     return sum(regularizer(getattr(layer, name), m)
                for name, regularizer in getattr(layer, "_weight_regularizers", {}).items()) + \
-        sum(float(np.sum(getattr(t, "data", t))) for t in layer.__dict__.get("_added_losses", []))
+        sum(float(np.sum(getattr(t, "data", t))) for t in added_losses(layer))
 
 
 def backward(layer, grad, need_input_grad):
     out, inputs, weights = layer._recorded
-    added = [t for t in layer.__dict__.get("_added_losses", []) if isinstance(t, Tensor)]
+    added = [t for t in added_losses(layer) if isinstance(t, Tensor)]
     if added:               # J's add_loss terms: d/dtheta of (sum(y * dL/dy) + sum of the terms)
         with layer._tape:
             target = ad.sum(ad.multiply(out, Tensor(np.asarray(grad, dtype=out.dtype))))
