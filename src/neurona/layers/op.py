@@ -21,8 +21,8 @@ from .base import Layer, register
 def _constant(value):
     if value is None or isinstance(value, (numbers.Number, str)):
         return value
-    if isinstance(value, (tuple, list)):
-        return [_constant(v) for v in value]
+    if isinstance(value, (tuple, list)):       # a tuple stays one: x[:, 0]'s index is a tuple, [0, 1] picks rows
+        return type(value)(_constant(v) for v in value)
     return np.asarray(value).tolist()
 
 
