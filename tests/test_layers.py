@@ -268,7 +268,7 @@ def test_model_gradients(model_layers, input_dim, loss, y):
     x = np.random.default_rng(9).normal(size=(y.shape[0], input_dim))
     y = model.loss.prepare_targets(y, model.output_dim, model.dtype)
     y_pred = model._forward(x, training=True)
-    model._backward(y, y_pred)
+    model.loss_backward(y, y_pred)
     analytic = [g.copy() for g in model.grads]
     assert len(analytic) == len(model.params) > 0
 

@@ -56,7 +56,7 @@ class DivergenceDetector(TerminateOnNaN):
         super().on_train_batch_end(batch, logs)
         overflow = getattr(self.model.optimizer, "overflow", None)
         if overflow and not self.model.stop_training:
-            self._stop(f"{overflow} (batch {batch + 1} of epoch {self.model._epoch + 1})")
+            self._stop(f"{overflow} (batch {batch + 1} of epoch {self._epoch + 1})")
 
     def on_epoch_end(self, epoch, logs=None):
         if self.model.stop_training and self.model.stop_reason:

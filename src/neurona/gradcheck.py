@@ -22,6 +22,8 @@ import numpy as np
 from .autodiff.numerical import numerical_gradient, relative_error
 from .autodiff.tape import GradientTape
 from .autodiff.tensor import Tensor, Variable
+from .functional import run_layers
+from .model import Model
 from .validation import check_number
 
 
@@ -114,7 +116,7 @@ class _Replay:
 
     def forward(self, x):
         self.model.rng.bit_generator.state = self.state
-        return self.model._forward(x, training=True)
+        return self.model.forward(x, training=True)
 
 
 def _cost(model, replay, x, y):
@@ -127,7 +129,7 @@ def _autodiff_gradients(model, replay, x, y):
     r"""dJ/dparam for every parameter, by the tape on the autodiff form of each layer (a model
     used as a layer is expanded into its own layers)."""
     replay.forward(x)                  # each layer keeps this pass's random draws (dropout masks)
-    leaves = [layer for layer, _ in model._leaves()]
+    leaves = model.leaf_layers()
     variables = {id(layer): [Variable(p.copy()) for p in layer.params] for layer in leaves}
     with GradientTape() as tape:
         a, cost = _autodiff_chain(model, Tensor(x), variables)
@@ -137,28 +139,18 @@ def _autodiff_gradients(model, replay, x, y):
 
 
 def _autodiff_chain(model, x, variables):
-    r"""(output, penalty) of a model's autodiff form: its graph (or chain) with each layer's form."""
-    graph = getattr(model, "_graph", None)
-    total = 0.0
-    if graph is None:
-        a = x
-        for layer in model.layers:
-            a, penalty = _autodiff_layer(layer, a, variables)
-            total = total + penalty
-        return a, total
-    values = {id(graph.inputs[0]): x}
-    for node in graph.nodes:
-        args = [values[id(t)] for t in node.inputs]
-        out, penalty = _autodiff_layer(node.layer, args[0] if node.layer.n_inputs == 1 else args, variables)
-        values[id(node.output)] = out
-        total = total + penalty
-    return values[id(graph.outputs[0])], total
+    r"""(output, penalty) of a model's autodiff form: each layer's form along the model's graph (or
+    chain), a model used as a layer walked into."""
+    penalties = []
 
-
-def _autodiff_layer(layer, a, variables):
-    if id(layer) not in variables and hasattr(layer, "_leaves"):
-        return _autodiff_chain(layer, a, variables)
-    return layer.tape_forward(a, variables[id(layer)])
+    def call(layer, a):
+        if id(layer) not in variables and isinstance(layer, Model):
+            out, penalty = _autodiff_chain(layer, a, variables)
+        else:
+            out, penalty = layer.tape_forward(a, variables[id(layer)])
+        penalties.append(penalty)
+        return out
+    return run_layers(model, [x], call)[0], sum(penalties, 0.0)
 
 
 def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, seed: int = 0,
@@ -171,20 +163,17 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
     with every gradient and error as data. Use a small batch: the numerical gradient costs two
     forward passes per parameter entry.
     """
-    from .model import Model
     if not isinstance(model, Model):
         raise TypeError(f"check_gradients needs a compiled neurona model; got {type(model).__name__}.")
-    model._require_compiled("check_gradients")
-    if model._n_inputs() != 1 or model._n_outputs() != 1:
-        raise TypeError("check_gradients takes models with one input and one output.")
+    model.check_batch(x, y, "check_gradients")        # its errors, before the copy is made
     check_number("check_gradients", "delta", delta, 0, low_open=True)
     check_number("check_gradients", "tolerance", tolerance, 0, low_open=True)
     copy = _float64_copy(model)
-    x, y = copy._check_xy(x, y)
+    x, y = copy.check_batch(x, y, "check_gradients")   # in float64
     replay = _Replay(copy, seed)
     y_pred = replay.forward(x)
     copy.flat_parameters.gradients[...] = 0
-    copy._backward(y, y_pred)                   # the hand-written gradients, left in layer.grads
+    copy.loss_backward(y, y_pred)              # the hand-written gradients, left in layer.grads
     cost = _cost(copy, replay, x, y)
     notes = []
     try:
@@ -202,7 +191,7 @@ def check_gradients(model, x, y, delta: float = 1e-6, tolerance: float = 1e-6, s
 def _rows(model, replay, x, y, autodiff, delta, floor) -> list[GradientRow]:
     errors = lambda a, b: None if a is None else relative_error(a, b, floor)     # noqa: E731
     rows, k = [], 0
-    for i, layer in enumerate(layer for layer, _ in model._leaves()):
+    for i, layer in enumerate(model.leaf_layers()):
         for name, param, grad in zip(layer.param_names, layer.params, layer.grads):
             numeric = numerical_gradient(lambda p: _set_and_cost(model, replay, x, y, param, p), param,
                                          delta=delta, method="central")

@@ -30,7 +30,7 @@ from .eager import eager
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
-from .functional import Graph
+from .functional import Graph, run_layers
 from .flat_parameters import FlatParameters
 from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
@@ -114,6 +114,12 @@ class Model(Training, Steps, layers_module.Layer):
             self._resolved_for = graph
 
     @property
+    def functional_graph(self) -> Graph | None:
+        r"""The graph of layers from the inputs to the outputs (``functional.Graph``); None for a
+        chain of layers (Sequential) or a subclass that has not been traced."""
+        return self._graph
+
+    @property
     def layers(self) -> list:
         if self._graph is None:         # a subclass without call (a VAE's encoder and decoder): its attributes
             return [v for k, v in vars(self).items() if isinstance(v, layers_module.Layer) and k != "_graph"]
@@ -164,6 +170,11 @@ class Model(Training, Steps, layers_module.Layer):
 
     def _n_inputs(self) -> int:
         return 1 if self._graph is None else len(self._graph.inputs)
+
+    @property
+    def output_count(self) -> int:
+        r"""How many outputs (each with its loss) the model has."""
+        return self._n_outputs()
 
     def _output_layer(self, k):
         return self._graph.output_layer(k)
@@ -235,6 +246,10 @@ class Model(Training, Steps, layers_module.Layer):
                 yield from layer._leaves(effective)
             else:
                 yield layer, effective
+
+    def leaf_layers(self) -> list:
+        r"""Every layer that holds arrays, through nested models, in the order of ``weights``."""
+        return [layer for layer, _ in self._leaves()]
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -410,6 +425,16 @@ class Model(Training, Steps, layers_module.Layer):
             self._pack_parameters()
             self._warn_if_no_gradient()
 
+    @property
+    def metrics_given(self):
+        r"""The ``metrics`` argument of ``compile``, as it was given (None before compile)."""
+        return getattr(self, "_metrics_given", None)
+
+    @property
+    def named_metrics(self) -> list:
+        r"""(log name, metric) of each metric ``compile`` set up, in the order of the logs."""
+        return list(self._compiled_metrics)
+
     def _per_output(self, what, value, default=None):
         n, names = self._n_outputs(), self.output_names
         if isinstance(value, dict) and not ("name" in value and "name" not in names):    # not one config
@@ -570,6 +595,15 @@ class Model(Training, Steps, layers_module.Layer):
         if not self.layers and not self._is_subclassed():
             raise ValueError("The model has no layers.")
 
+    def check_batch(self, x, y, what: str):
+        r"""(x, y) checked and as arrays of the model's dtype, for a tool that takes one batch of a
+        compiled model with one input and one output (``what`` names the tool in the errors)."""
+        self._require_compiled(what)
+        if self._n_inputs() != 1 or self._n_outputs() != 1:
+            raise TypeError(f"{what} takes models with one input and one output; this one has "
+                            f"{self._n_inputs()} inputs and {self._n_outputs()} outputs.")
+        return self._check_xy(x, y)
+
     def _ensure_compiled_for(self, xs):
         if not self.built:
             self._build_for([v.shape for v in xs])
@@ -613,7 +647,7 @@ class Model(Training, Steps, layers_module.Layer):
             grads.append(grad)
         return grads, pre
 
-    def _backward(self, y, y_pred):
+    def loss_backward(self, y, y_pred):
         r"""Backward from the loss of one output (single-output models): fills every layer's grads."""
         grads, pre = self._output_gradients([y], [y_pred], None)
         self._backward_all(grads, pre)
@@ -818,20 +852,8 @@ class Model(Training, Steps, layers_module.Layer):
             return out
 
         def run(model, inputs):
-            graph = getattr(model, "_graph", None)
-            if graph is None:                                     # a Sequential: a chain
-                a = inputs[0]
-                for layer in model.layers:
-                    a = run(layer, [a])[0] if isinstance(layer, Model) else forward(layer, a)
-                return [a]
-            values = {id(t): x for t, x in zip(graph.inputs, inputs)}
-            for node in graph.nodes:
-                args = [values[id(t)] for t in node.inputs]
-                layer = node.layer
-                out = run(layer, args)[0] if isinstance(layer, Model) else forward(
-                    layer, args[0] if layer.n_inputs == 1 else args)
-                values[id(node.output)] = out
-            return [values[id(t)] for t in graph.outputs]
+            return run_layers(model, inputs, lambda layer, a: run(layer, [a])[0] if isinstance(layer, Model)
+                              else forward(layer, a))
         given = list(given) if len(given) == len(xs) else [None] * len(xs)
         outputs = run(self, [g if isinstance(g, Tensor) and g.shape == x.shape else Tensor(np.asarray(x))
                              for g, x in zip(given, xs)])
@@ -939,9 +961,8 @@ class Model(Training, Steps, layers_module.Layer):
 
 def _recording_tape():
     r"""The innermost GradientTape that is recording, or None."""
-    from .autodiff import tensor
-    active = [t for t in tensor._tapes.active if t._recording]
-    return active[-1] if active else None
+    from .autodiff.tensor import recording_tape
+    return recording_tape()
 
 
 def layer_config(layer) -> dict:

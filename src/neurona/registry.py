@@ -116,6 +116,10 @@ class Registry:
     def class_names(self) -> list[str]:
         return sorted(self._class_names)
 
+    def holds(self, cls: type) -> bool:
+        r"""Is ``cls`` itself registered here (not merely a class of the same name)?"""
+        return self._class_names.get(cls.__name__) is cls
+
     def lookup(self, name: str) -> type:
         if name in self._class_names:
             return self._class_names[name]

@@ -83,9 +83,9 @@ def _compile_config(model) -> dict:
         compiled["loss_weights"] = list(model.loss_weights)
     else:
         compiled["loss"] = config_of(model.loss)
-    given = model._metrics_given
-    compiled["metrics"] = [_metric_config(name, metric) for name, metric in model._compiled_metrics] \
-        if not isinstance(given, (list, tuple, dict)) or model._n_outputs() == 1 else _metric_names(given)
+    given = model.metrics_given
+    compiled["metrics"] = [_metric_config(name, metric) for name, metric in model.named_metrics] \
+        if not isinstance(given, (list, tuple, dict)) or model.output_count == 1 else _metric_names(given)
     return compiled
 
 
@@ -93,7 +93,7 @@ def _metric_config(name, metric):
     r"""A registered metric by its config (its settings and log key, from ``get_config``); a custom
     one (a function, an unregistered class) by its name."""
     from . import metrics
-    if metrics.registry._class_names.get(type(metric).__name__) is type(metric):
+    if metrics.registry.holds(type(metric)):
         return metric.get_config()
     return name
 
@@ -575,7 +575,6 @@ def _compile_from(model, config, path, custom_objects):
                 raise ValueError(f"metrics must be names or configs; got {config.get('metrics')!r}")
         model.compile(optimizer=config["optimizer"], loss=loss, metrics=metrics,
                       loss_weights=config.get("loss_weights"))
-        model._ensure_compiled_for(None)
     except ModelFileError:
         raise
     except (ValueError, TypeError, KeyError, OverflowError) as error:

@@ -591,7 +591,7 @@ def info(model_path):
     model.summary()
     if model.compiled:
         print(f"Optimizer: {model.optimizer!r}\nLoss: {model.loss!r}\n"
-              f"Metrics: {', '.join(name for name, _ in model._compiled_metrics) or 'none'}")
+              f"Metrics: {', '.join(name for name, _ in model.named_metrics) or 'none'}")
     meta = model.metadata
     if meta.get("features"):
         target = f"classes {', '.join(meta['classes'])}" if meta.get("classes") else f"target {meta.get('target')!r}"

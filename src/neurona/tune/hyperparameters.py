@@ -242,7 +242,8 @@ class Numerical(HyperParameter):
             return math.log(value / a) / math.log(b / a)
         return 1 - math.log((b + a - value) / a) / math.log(b / a)
 
-    def _n_steps(self) -> int:
+    def step_count(self) -> int:
+        r"""How many values the grid of ``step`` holds from min_value up to max_value."""
         if self.sampling == "linear":
             return int((self.max_value - self.min_value) // self.step + 1)
         return int(math.log(self.max_value / self.min_value, self.step) + 1e-8) + 1
@@ -271,7 +272,7 @@ class Numerical(HyperParameter):
     def grid_values(self):
         if self.step is None:
             return super().grid_values()
-        return (self._typed(self._step_value(i)) for i in range(self._n_steps()))
+        return (self._typed(self._step_value(i)) for i in range(self.step_count()))
 
     def on_grid(self, value) -> bool:
         if self.step is None:
@@ -306,7 +307,7 @@ class Int(Numerical):
     def values(self):
         if self.step is None:
             return sorted({self.prob_to_value(i * 0.1 + 0.05) for i in range(10)})
-        return [int(self._step_value(i)) for i in range(self._n_steps())]
+        return [int(self._step_value(i)) for i in range(self.step_count())]
 
     def _typed(self, value):
         return int(value)
@@ -320,12 +321,12 @@ class Int(Numerical):
     def prob_to_value(self, prob):
         if self.step is None:
             return int(math.floor(self._scale(prob, self.max_value + 1)))
-        return int(self._step_value(_prob_to_index(prob, self._n_steps())))
+        return int(self._step_value(_prob_to_index(prob, self.step_count())))
 
     def value_to_prob(self, value):
         if self.step is None:
             return self._unscale(value + 0.5, self.max_value + 1)
-        return (self._step_index(value) + 0.5) / self._n_steps()
+        return (self._step_index(value) + 0.5) / self.step_count()
 
 
 class Float(Numerical):
@@ -340,17 +341,17 @@ class Float(Numerical):
     def values(self):
         if self.step is None:
             return [self.prob_to_value(i * 0.1 + 0.05) for i in range(10)]
-        return [self._step_value(i) for i in range(self._n_steps())]
+        return [self._step_value(i) for i in range(self.step_count())]
 
     def prob_to_value(self, prob):
         if self.step is None:
             return float(min(max(self._scale(prob, self.max_value), self.min_value), self.max_value))
-        return float(self._step_value(_prob_to_index(prob, self._n_steps())))
+        return float(self._step_value(_prob_to_index(prob, self.step_count())))
 
     def value_to_prob(self, value):
         if self.step is None:
             return self._unscale(value, self.max_value)
-        return (self._step_index(value) + 0.5) / self._n_steps()
+        return (self._step_index(value) + 0.5) / self.step_count()
 
 
 KINDS = {kind.__name__: kind for kind in (Fixed, Choice, Boolean, Int, Float)}
@@ -472,8 +473,7 @@ class HyperParameters:
         return True
 
     def get(self, name: str):
-        if name not in self._by_name:
-            raise KeyError(f"{name!r} is not in the search space; known: {', '.join(self._by_name) or 'none'}.")
+        self.parameter(name)            # a KeyError for a name not in the space
         return self._values.get(name) if self.is_active(name) else None
 
     def __getitem__(self, name: str):
@@ -481,6 +481,12 @@ class HyperParameters:
 
     def __contains__(self, name) -> bool:
         return name in self._by_name
+
+    def parameter(self, name: str) -> HyperParameter:
+        r"""The hyperparameter called ``name`` (its range, default and conditions)."""
+        if name not in self._by_name:
+            raise KeyError(f"{name!r} is not in the search space; known: {', '.join(self._by_name) or 'none'}.")
+        return self._by_name[name]
 
     @property
     def values(self) -> dict:

@@ -42,10 +42,10 @@ def distribution(hp):
     if hp.sampling == "reverse_log":
         return FloatDistribution(0.0, 1.0 - 1e-12), hp.value_to_prob, hp.prob_to_value
     if isinstance(hp, Int):
-        top = hp.min_value + (hp._n_steps() - 1) * hp.step if hp.step else hp.max_value
+        top = hp.min_value + (hp.step_count() - 1) * hp.step if hp.step else hp.max_value
         return IntDistribution(hp.min_value, top, log=hp.sampling == "log", step=hp.step or 1), *same
     if isinstance(hp, Float):
-        top = hp.min_value + (hp._n_steps() - 1) * hp.step if hp.step else hp.max_value
+        top = hp.min_value + (hp.step_count() - 1) * hp.step if hp.step else hp.max_value
         return FloatDistribution(hp.min_value, top, log=hp.sampling == "log", step=hp.step), *same
     raise TypeError(f"OptunaSearch cannot search {hp!r}.")
 

@@ -325,9 +325,9 @@ def project_path(directory: str, project_name) -> str:
 
 def _activate(hps: HyperParameters, name: str) -> None:
     r"""Give the ancestors of ``name`` values under which it is active."""
-    for condition in hps._by_name[name].conditions:
-        _activate(hps, condition.parent_name)
-        if not condition.holds(hps._values):
+    for condition in hps.parameter(name).conditions:
+        _activate(hps, condition.parent_name)       # the parent active, its value is the one it holds
+        if not condition.holds(hps.values):
             hps.set(condition.parent_name, condition.values[0])
 
 
