@@ -63,14 +63,25 @@ class Graph:
         node = self.outputs[k].node
         return None if node is None else node.layer
 
-    def forward(self, xs, training: bool):
-        values = {id(t): x for t, x in zip(self.inputs, xs)}
+    def run(self, inputs, call) -> list:
+        r"""The outputs computed from ``inputs`` node by node, in topological order: ``call(j, layer,
+        args)`` gives node j's output from its arguments (its one input, or the list of them).
+
+            value[input k] = inputs[k];   value[output of node j] = call(j, layer_j, value[inputs of node j])
+        """
+        values = {id(t): x for t, x in zip(self.inputs, inputs)}
         for j, node in enumerate(self.nodes):
             args = [values[id(t)] for t in node.inputs]
-            values[id(node.output)] = node.layer.forward(args[0] if node.layer.n_inputs == 1 else args, training)
-            if training and self._layer_of[j] in self._shared:
-                self._records[j] = node.layer.forward_record()
+            values[id(node.output)] = call(j, node.layer, args[0] if node.layer.n_inputs == 1 else args)
         return [values[id(t)] for t in self.outputs]
+
+    def forward(self, xs, training: bool):
+        def call(j, layer, args):
+            out = layer.forward(args, training)
+            if training and self._layer_of[j] in self._shared:
+                self._records[j] = layer.forward_record()
+            return out
+        return self.run(xs, call)
 
     def backward(self, output_grads, pre_activation, need_input_grads: bool = False):
         r"""Backward through every node; returns dL/d(input) for each model input (None when
@@ -124,6 +135,21 @@ class Graph:
             refs[id(node.output)] = ["node", len(nodes) - 1]
         return {"inputs": [{"shape": list(t.sample_shape), "name": t.name} for t in self.inputs],
                 "nodes": nodes, "outputs": [refs[id(t)] for t in self.outputs]}
+
+
+def run_layers(model, inputs: list, call) -> list:
+    r"""``model``'s outputs on ``inputs``, layer by layer: ``call(layer, args)`` gives each layer's
+    output from its arguments (its one input, or the list of them), in topological order. A model
+    without a graph (a Sequential) is the chain of its layers. The one walk of a model's layers
+    outside its own forward and backward (the tape, the gradient check); ``call`` decides whether
+    a model used as a layer is walked into."""
+    graph = model.functional_graph
+    if graph is None:
+        a = inputs[0]
+        for layer in model.layers:
+            a = call(layer, a)
+        return [a]
+    return graph.run(inputs, lambda j, layer, args: call(layer, args))
 
 
 def rebuild(config: dict, layers: list):
