@@ -83,6 +83,14 @@ CASES = {
                                  lambda: keras.metrics.TrueNegatives(thresholds=0.8), "binary", 1e-5),
     "FalseNegatives_thresholds": (lambda: M.FalseNegatives(thresholds=[0.1, 0.4]),
                                   lambda: keras.metrics.FalseNegatives(thresholds=[0.1, 0.4]), "multilabel", 1e-5),
+    "F1Score_per_class": (lambda: M.F1Score(), lambda: keras.metrics.F1Score(), "onehot", 1e-5),
+    "F1Score_micro": (lambda: M.F1Score(average="micro"), lambda: keras.metrics.F1Score(average="micro"), "onehot", 1e-5),
+    "F1Score_macro_threshold": (lambda: M.F1Score(average="macro", threshold=0.3),
+                                lambda: keras.metrics.F1Score(average="macro", threshold=0.3), "onehot", 1e-5),
+    "F1Score_weighted_multilabel": (lambda: M.F1Score(average="weighted", threshold=0.6),
+                                    lambda: keras.metrics.F1Score(average="weighted", threshold=0.6), "multilabel", 1e-5),
+    "F1Score_macro_multilabel_argmax": (lambda: M.F1Score(average="macro"), lambda: keras.metrics.F1Score(average="macro"),
+                                        "multilabel", 1e-5),
     "R2Score_variance_weighted": (lambda: M.R2Score(class_aggregation="variance_weighted_average", num_regressors=1),
                                   lambda: keras.metrics.R2Score(class_aggregation="variance_weighted_average",
                                                                 num_regressors=1), "regression", 1e-5),
@@ -124,9 +132,9 @@ def _sklearn(name, **options):
 
 
 SKLEARN_CASES = {
-    "F1Score_macro": (lambda: M.F1Score(average="macro"), _sklearn("f1_score", average="macro"), "onehot"),
-    "F1Score_weighted": (lambda: M.F1Score(average="weighted"), _sklearn("f1_score", average="weighted"), "onehot"),
-    "F1Score_threshold": (lambda: M.F1Score(threshold=0.3), _sklearn("f1_score"), "binary@0.3"),
+    "ClassF1Score_macro": (lambda: M.ClassF1Score(average="macro"), _sklearn("f1_score", average="macro"), "onehot"),
+    "ClassF1Score_weighted": (lambda: M.ClassF1Score(average="weighted"), _sklearn("f1_score", average="weighted"), "onehot"),
+    "ClassF1Score_threshold": (lambda: M.ClassF1Score(threshold=0.3), _sklearn("f1_score"), "binary@0.3"),
     "Precision_average_micro": (lambda: M.Precision(average="micro"), _sklearn("precision_score", average="micro"),
                                 "onehot"),
     "Precision_threshold": (lambda: M.Precision(average="binary", threshold=0.7), _sklearn("precision_score"),

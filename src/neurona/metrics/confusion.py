@@ -1,6 +1,7 @@
 r"""Streaming metrics from counts: the confusion counts at thresholds (Keras's TruePositives,
-FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall), the class-based precision /
-recall / F1 of scikit-learn's averages, and the exact ROC AUC.
+FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall), Keras's F1Score of each
+output column (FBetaScore's), the class-based precision / recall / F1 of scikit-learn's averages (``"f1"`` is
+ClassF1Score), and the area under the ROC or precision-recall curve (AUC).
 
 Keras's counts treat every output as a binary decision, p > threshold (0.5), against y != 0,
 counted over all outputs (micro): ``Precision()`` on a softmax output counts each class's
@@ -14,6 +15,7 @@ import numpy as np
 from ..losses.base import align
 from ..validation import check_number
 from .classification import _AVERAGES, _count_matrix, _scores_from_counts
+from .fbeta import FBetaScore
 from .ranking import roc_auc
 from .streaming import Metric, _broadcast_weights, register
 
@@ -217,25 +219,36 @@ class Recall(_PrecisionRecall):
     _index = 1
 
 
-@register("f1", "f1_score")
-class F1Score(Metric):
-    r"""Streaming ``f1``: 2 TP / (2 TP + FP + FN) of the predicted classes over all batches
-    (neurona's: one output is binary with p >= threshold; several, the argmax and ``average``)."""
+@register("f1")
+class ClassF1Score(Metric):
+    r"""Streaming ``f1`` (neurona's): 2 TP / (2 TP + FP + FN) of the predicted classes over all
+    batches, as scikit-learn's ``f1_score`` of all of them: one output is binary (p >= threshold),
+    several are classes (the argmax; targets one-hot rows or integer labels), ``average`` as in
+    Precision. Keras's F1Score scores each output column instead."""
     higher_is_better = True
 
     def __init__(self, average: str | None = None, threshold: float = 0.5, name=None, dtype=None):
         self.average, self.threshold = average, threshold
-        _ClassCounts("F1Score", average, threshold, 2)
+        _ClassCounts("ClassF1Score", average, threshold, 2)
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self._classes = _ClassCounts("F1Score", self.average, self.threshold, 2)
+        self._classes = _ClassCounts("ClassF1Score", self.average, self.threshold, 2)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         self._classes.update(y_true, y_pred, sample_weight)
 
     def result(self):
         return self._classes.result()
+
+
+@register("f1_score")
+class F1Score(FBetaScore):
+    r"""Keras's F1Score: FBetaScore with beta = 1, the harmonic mean of each output column's
+    precision and recall (one-hot or multi-hot targets; ``average`` and ``threshold`` as there)."""
+
+    def __init__(self, average=None, threshold=None, name=None, dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
 
 #: Keras's end thresholds lie this far outside [0, 1] (every output positive below, none above)
