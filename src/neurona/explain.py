@@ -89,22 +89,27 @@ def _backward(record, taped, grad):
 
 
 def _jacobian(activation, z):
-    r"""da/dz of a = activation(z) by the tape, one unit's row at a time: [..., i, j] = da_i/dz_j
-    (softmax: one matrix per sample), or its diagonal [..., i] = da_i/dz_i when each a_i depends on
-    z_i alone."""
-    zt = Tensor(z)
-    with GradientTape(persistent=True) as tape:
+    r"""da/dz of a = activation(z) by the tape. An activation of each unit alone has a diagonal
+    Jacobian, so dL/dz = dL/da * da/dz for any dL/da (checked with a random one): its diagonal
+    [..., i] = da_i/dz_i is dL/dz for dL/da = 1. One that mixes the units (softmax) gives a matrix
+    per sample [..., i, j] = da_i/dz_j, row i from copy i of z with dL/da = unit vector i."""
+    slopes = _vjp(activation, z, np.ones_like(z))
+    probe = np.random.default_rng(0).uniform(0.5, 1.5, size=z.shape).astype(z.dtype)
+    if np.allclose(_vjp(activation, z, probe), probe * slopes, rtol=1e-4, atol=0):
+        return slopes
+    k = z.shape[-1]
+    copies = np.broadcast_to(z, (k, *z.shape))
+    units = np.broadcast_to(np.eye(k, dtype=z.dtype).reshape(k, *[1] * (z.ndim - 1), k), copies.shape)
+    return np.moveaxis(_vjp(activation, copies, units), 0, -2)
+
+
+def _vjp(activation, z, seed):
+    r"""dL/dz of a = activation(z) for dL/da = ``seed``, by the tape."""
+    zt = Tensor(np.array(z))
+    with GradientTape() as tape:
         tape.watch(zt)
         a = activation.call(zt)
-    k = z.shape[-1]
-    rows = []
-    for i in range(k):
-        seed = np.zeros_like(a.data)
-        seed[..., i] = 1
-        rows.append(tape.gradient(a, zt, output_gradients=seed, unconnected_gradients="zero"))
-    jacobian = np.stack(rows, axis=-2)
-    diagonal = np.diagonal(jacobian, axis1=-2, axis2=-1)
-    return diagonal.copy() if not (jacobian - diagonal[..., None] * np.eye(k)).any() else jacobian
+    return tape.gradient(a, zt, output_gradients=seed, unconnected_gradients="zero")
 
 
 def _own_backward(record, grad):
