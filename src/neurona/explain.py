@@ -66,7 +66,7 @@ def _forward(layer, record):
             return None
     record.update({name: np.array(getattr(value, "data", value)) for name, value in named.items()})
     record["a"] = a.data
-    sources = {"a_prev": x, **{f"{layer.symbols.get(n, n)}": p for n, p in zip(layer.param_names, params)}}
+    sources = {"a_prev": x, **dict(zip(layer.weight_symbols(), params))}
     if isinstance(named.get("z"), Tensor):
         sources["z"] = named["z"]
     return tape, a, penalty, sources
@@ -122,8 +122,8 @@ def _own_backward(record, grad):
     for name, array in state.items():
         getattr(layer, name)[...] = array
     record["dL/da_prev"] = layer.backward(np.array(grad, copy=True))
-    for name, g in zip(layer.param_names, layer.grads):
-        record[f"dL/d{layer.symbols.get(name, name)}"] = g.copy()
+    for symbol, g in zip(layer.weight_symbols(), layer.grads):
+        record[f"dL/d{symbol}"] = g.copy()
     for g, old in zip(layer.grads, saved):
         g[...] = old
     return record["dL/da_prev"]

@@ -275,10 +275,9 @@ class Layer(Configurable):
         tape form, its weights watched), so that ``tape.gradient(loss, layer.trainable_weights)`` and
         the gradient of a Tensor input reach through it; elsewhere the array ``out``."""
         from ..autodiff import tensor as tensor_module
-        active = [t for t in tensor_module._tapes.active if t._recording]
-        if not active:
+        tape, Tensor = tensor_module.recording_tape(), tensor_module.Tensor
+        if tape is None:
             return eager(out)
-        tape, Tensor = active[-1], tensor_module.Tensor
         xs = [g if isinstance(g, Tensor) and g.shape == a.shape else Tensor(a) for g, a in zip(given, arrays)]
         vars(self)["_added_losses"] = []
         try:
@@ -377,14 +376,17 @@ class Layer(Configurable):
         r"""The type cell of this layer's summary row, e.g. "Dense, relu"."""
         return type(self).__name__
 
+    def weight_symbols(self) -> list[str]:
+        r"""The slides' letter of each weight (``symbols``), or its name, in ``param_names`` order."""
+        return [self.symbols.get(name, name) for name in self.param_names]
+
     def explain_lines(self, record: dict, line, index: int, backward: bool) -> list[str]:
         r"""The printed lines of this layer's record (``line(name, value, formula)`` formats one)."""
         l = index
         if not backward:
             return [line(f"a[{l}]", record["a"], f"{type(self).__name__}(a[{l - 1}])")]
         lines = [line(f"dL/da[{l - 1}]", record["dL/da_prev"], f"{type(self).__name__}'s backward of dL/da[{l}]")]
-        symbols = [self.symbols.get(name, name) for name in self.param_names]
-        lines += [line(f"dL/d{symbol}[{l}]", record[f"dL/d{symbol}"]) for symbol in symbols]
+        lines += [line(f"dL/d{symbol}[{l}]", record[f"dL/d{symbol}"]) for symbol in self.weight_symbols()]
         return lines
 
     @classmethod
