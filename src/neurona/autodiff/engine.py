@@ -3,8 +3,7 @@ r"""The engine's activations, losses, regularizers and layers written again with
 These are second, independent forms of the engine's forward passes: built from the primitives
 of ``ops`` (whose derivatives are the table in ``derivatives``), they give gradients that owe
 nothing to the hand-written ``derivative`` / ``gradient`` / ``backward`` methods, so the two can
-check each other (``check_gradients``). Every name in the engine's registries needs an entry here;
-``missing()`` lists those that have none.
+check each other (``check_gradients``).
 """
 from __future__ import annotations
 
