@@ -193,3 +193,17 @@ def test_explain_reads_a_custom_layers_call_and_its_sublayers_from_the_tape(cust
     layer = model.layers[1]
     for name, grad in zip(layer.param_names, layer.grads):
         np.testing.assert_allclose(record[f"dL/d{name}"], grad, rtol=1e-10, atol=1e-12)
+
+
+def test_explain_writes_out_chains_only():
+    a, b = nr.Input((3,)), nr.Input((3,))
+    two_inputs = nr.Model([a, b], Dense(1)(nr.layers.Add()([a, b])))
+    x = nr.Input((3,))
+    branches = nr.Model(x, Dense(1)(nr.layers.Concatenate()([Dense(2)(x), Dense(2)(x)])))
+    chain = nr.Model(x, Dense(1)(Dense(2)(x)))
+    for model in (two_inputs, branches, chain):
+        model.compile(optimizer="sgd", loss="mse")
+    for model in (two_inputs, branches):
+        with pytest.raises(TypeError, match="chain of layers"):
+            model.explain([X, X] if model is two_inputs else X, np.zeros((5, 1)), print_fn=None)
+    assert len(chain.explain(X, np.zeros((5, 1)), print_fn=None)["layers"]) == 2

@@ -29,7 +29,7 @@ def explain(model, x, y, print_fn=print) -> dict:
     each weight ("dL/d" and its symbol: Dense's "dL/dW", "dL/db") and the values its ``call`` names
     (Dense: "z", "dz/dW"; with z also "da/dz" and "dL/dz")."""
     model._require_compiled("explain")
-    if model._n_inputs() != 1 or model._n_outputs() != 1 or not _is_chain(model):
+    if model.output_count != 1 or not _is_chain(model):
         raise TypeError("explain writes out a chain of layers (a Sequential, or a graph without branches).")
     x, y = model._check_xy(x, y)
     records, passes, a = [], [], x
@@ -130,8 +130,8 @@ def _own_backward(record, grad):
 
 
 def _is_chain(model) -> bool:
-    graph = getattr(model, "_graph", None)
-    return graph is None or all(len(node.inputs) == 1 for node in graph.nodes) and [
+    graph = model.functional_graph
+    return graph is None or len(graph.inputs) == 1 and all(len(node.inputs) == 1 for node in graph.nodes) and [
         node.layer for node in graph.nodes] == model.layers
 
 
