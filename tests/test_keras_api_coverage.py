@@ -25,7 +25,7 @@ MODULES = ("", "layers", "ops", "initializers", "constraints", "random", "config
            "optimizers", "callbacks", "activations", "regularizers", "saving")
 
 _PREPROCESSING = (r"^Random(?!(Flip|Contrast|Rotation|Translation|Zoom)$)|AugMix|AutoContrast|CutMix|MixUp|"
-                  r"RandAugment|Solarization|Equalization|Pipeline|Hashing|HashedCrossing|"
+                  r"RandAugment|Solarization|Equalization|Pipeline|HashedCrossing|"
                   r"MelSpectrogram|STFTSpectrogram|"
                   r"MaxNumBoundingBoxes|ContrastLimitedAdaptiveHistogramEqualization|FeatureSpace")
 

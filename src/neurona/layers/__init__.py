@@ -15,6 +15,7 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     spatial         ZeroPadding, Cropping, UpSampling (1D/2D/3D)
     embedding       Embedding (mask_zero); masking: Masking and the mask carried with the values
     recurrent       SimpleRNN, LSTM, GRU (backpropagation through time by hand)
+    rnn, rnn_cells  RNN(cell): SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells or a user's cell
     wrappers        Bidirectional, TimeDistributed
     attention       Attention, MultiHeadAttention
     image_preprocessing  Rescaling, Resizing, CenterCrop, RandomFlip, RandomContrast
@@ -22,6 +23,7 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     image_augmentation   RandomRotation, RandomTranslation, RandomZoom (affine maps, fill modes)
     lookup          StringLookup, IntegerLookup (vocabulary, adapt, int / one_hot / multi_hot / count / tf_idf)
     text_vectorization   TextVectorization (standardize, split, ngrams, a StringLookup)
+    hashing         Hashing (Keras's bins: FarmHash Fingerprint64, or SipHash-2-4 under a salt)
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -36,6 +38,8 @@ from .reshaping import Flatten, Reshape
 from .embedding import Embedding
 from .masking import Masking
 from .recurrent import GRU, LSTM, SimpleRNN
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from .rnn import RNN
 from .wrappers import Bidirectional, TimeDistributed
 from .attention import Attention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv1D,
@@ -56,6 +60,7 @@ from .categorical import CategoryEncoding, Discretization
 from .image_augmentation import RandomRotation, RandomTranslation, RandomZoom
 from .lookup import IntegerLookup, StringLookup
 from .text_vectorization import TextVectorization
+from .hashing import Hashing
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -81,7 +86,7 @@ def serialize(layer) -> dict:
 def deserialize(config, custom_objects=None):
     r"""Keras's ``layers.deserialize``: the layer of a config (ours or Keras's {"class_name", "config"})."""
     if custom_objects:
-        from ..sequential import custom_object_scope
+        from ..custom_objects import custom_object_scope
         with custom_object_scope(custom_objects):
             from ..serialization import deserialize_keras_object
             return deserialize_keras_object(config)
@@ -111,7 +116,7 @@ __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNo
             "AlphaDropout", "Dot", "Minimum", "dot", "minimum", "Permute", "RepeatVector", "EinsumDense"]
 __all__ += ["Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomContrast", "CategoryEncoding",
             "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom", "StringLookup", "IntegerLookup",
-            "TextVectorization"]
+            "TextVectorization", "Hashing"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
