@@ -208,3 +208,33 @@ def test_save_best_only_with_auto_mode_keeps_the_highest_accuracy(tmp_path):
     drive(callbacks.ModelCheckpoint(tmp_path / "c.safetensors", "val_accuracy", save_best_only=True), model,
           "val_accuracy", [0.5, 0.7, 0.6, 0.8, 0.4])
     assert [epoch for _, epoch, _ in model.saved] == [0, 1, 3]
+
+
+#: the epochs' logs a CSVLogger is given: validation every other epoch (as validation_freq=2 logs it) and a
+#: value that is a list (a metric of several outputs)
+CSV_LOGS = [{"loss": 0.9, "accuracy": 0.25, "per_class": [0.5, 0.25]},
+            {"loss": 0.7, "accuracy": 0.5, "per_class": [0.75, 0.5], "val_loss": 0.8, "val_accuracy": 0.4},
+            {"loss": 0.6, "accuracy": 0.75, "per_class": [1.0, 0.5]}]
+CSV_LOGGER = {"separator": [None, ";", "\t"], "append": [None, True]}
+CASES += [("CSVLogger", {"filename", *CSV_LOGGER})]
+
+
+def csv_run(make, path, logs, runs=2):
+    r"""The bytes ``make(path)`` writes over ``runs`` trainings of the epochs of ``logs`` (the file kept between)."""
+    for _ in range(runs):
+        callback = make(path)
+        callback.on_train_begin({})
+        for epoch, epoch_logs in enumerate(logs):
+            callback.on_epoch_end(epoch, dict(epoch_logs))
+        callback.on_train_end({})
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("logs", [CSV_LOGS, CSV_LOGS[1:]], ids=["validation later", "validation first"])
+def test_csv_logger_writes_keras_s_file(tmp_path, logs):
+    for options in matrix(CSV_LOGGER):
+        ours = csv_run(lambda p: callbacks.CSVLogger(p, **options), tmp_path / "ours.csv", logs)
+        theirs = csv_run(lambda p: keras.callbacks.CSVLogger(str(p), **options), tmp_path / "theirs.csv", logs)
+        assert ours == theirs, options
+        (tmp_path / "ours.csv").unlink()
+        (tmp_path / "theirs.csv").unlink()

@@ -250,8 +250,9 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     path = tmp_path / "log.csv"
     small_classifier().fit(x, y, epochs=3, verbose=0, callbacks=[nr.callbacks.CSVLogger(path)])
     lines = path.read_text().splitlines()
-    assert lines[0] == "epoch,accuracy,loss"
+    assert lines[0] == "epoch,accuracy,loss,val_accuracy,val_loss"       # Keras's columns for a later validation
     assert [line.split(",")[0] for line in lines[1:]] == ["0", "1", "2"]
+    assert all(line.endswith(",NA,NA") for line in lines[1:])
 
 
 def test_divergence_stops_training_with_advice():

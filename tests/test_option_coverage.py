@@ -33,7 +33,6 @@ ALLOWED = {
     ("callbacks", "*", "verbose"): "only what is printed, not what is done",
     ("callbacks", "ModelCheckpoint", "save_optimizer"): "what the file holds, not when it is written: "
                                                         "checked by test_saving.py's round trips",
-    ("callbacks", "CSVLogger", "*"): "writes what it is given; compared with Keras's files in test_model.py",
     ("callbacks", "TensorBoard", "*"): "accepted and ignored (it writes nothing, and warns)",
     ("callbacks", "LambdaCallback", "*"): "calls the given functions; checked in test_model.py",
     ("callbacks", "BackupAndRestore", "path"): "the file; resuming is checked bit for bit in test_resume_kill.py",

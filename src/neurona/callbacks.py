@@ -232,7 +232,11 @@ def _constant_rate(optimizer, owner) -> float:
 
 
 class CSVLogger(Callback):
-    r"""Append one CSV row per epoch (epoch, then the logged values), flushed at each epoch end."""
+    r"""One CSV row per epoch (epoch, then the logged values in the order of their names), flushed at
+    each epoch end, as Keras writes it: the columns are the first epoch's keys, and when they hold
+    no ``val_`` value their ``val_`` twins too (validation may come later: ``validation_freq``);
+    a value missing from an epoch is "NA", a list is written "[a, b]". ``append`` continues the
+    file (its header only if it is empty)."""
 
     def __init__(self, filename, separator: str = ",", append: bool = False):
         self.filename = os.fspath(filename)
@@ -249,11 +253,19 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self._keys is None:
             self._keys = sorted(logs)
+            if not any(k.startswith("val_") for k in self._keys):
+                self._keys += [f"val_{k}" for k in self._keys]
             self._writer = csv.writer(self._file, delimiter=self.separator)
             if not self._header_written:
                 self._writer.writerow(["epoch", *self._keys])
-        self._writer.writerow([epoch, *(logs.get(k, "") for k in self._keys)])
+        self._writer.writerow([epoch, *(self._cell(logs.get(k, "NA")) for k in self._keys)])
         self._file.flush()
+
+    @staticmethod
+    def _cell(value):
+        if isinstance(value, str) or np.ndim(value) == 0:
+            return value
+        return f'"[{", ".join(map(str, value))}]"'
 
     def on_train_end(self, logs=None):
         self._file.close()
