@@ -2,7 +2,7 @@ r"""A model's trainable parameters packed into one contiguous vector, their grad
 
     values      theta = (W_1, b_1, W_2, b_2, ...) flattened one after the other
     gradients   dJ/dtheta, in the same order (each layer's backward pass writes its part)
-    sizes       the number of entries of each parameter array, in that order
+    sizes       the number of entries of each parameter array, in that order (each a Size: its shape too)
 
 Every layer holds reshaped views of its part of both vectors, so a whole-vector update by the
 optimizer (``optimizer.apply([values], [gradients], [sizes])``) changes every layer's weights at
@@ -11,6 +11,19 @@ once: a few vector operations per step instead of a few per array.
 from __future__ import annotations
 
 import numpy as np
+
+
+class Size(int):
+    r"""A parameter array's number of entries that also carries its ``shape`` (an optimizer that
+    treats matrices apart, Adafactor, reads it; everything else sees the int)."""
+
+    def __new__(cls, shape):
+        size = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        size.shape = tuple(int(n) for n in shape)
+        return size
+
+    def __reduce__(self):
+        return Size, (self.shape,)
 
 
 class FlatParameters:
@@ -44,7 +57,7 @@ class FlatParameters:
                 gradient_views.append(gradients[offset:offset + p.size].reshape(p.shape))
                 views[-1][...] = p
                 offset += p.size
-                sizes.append(p.size)
+                sizes.append(Size(p.shape))
             layer.set_param_arrays(views, gradient_views)
         return cls(values, gradients, sizes)
 

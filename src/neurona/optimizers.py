@@ -615,6 +615,6 @@ def deserialize(config) -> Optimizer:
     return get(config)
 
 
-from .optimizers_keras import Adadelta, Ftrl, Lamb, Lion  # noqa: E402,F401  (registered there)
+from .optimizers_keras import Adadelta, Adafactor, Ftrl, Lamb, Lion  # noqa: E402,F401  (registered there)
 
 __getattr__ = not_in_neurona(__name__, "optimizer", registry.class_names)

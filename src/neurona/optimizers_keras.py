@@ -1,4 +1,4 @@
-r"""The other optimizers of Keras 3: Adadelta, Ftrl, Lion and Lamb, in Keras's forms (each is
+r"""The other optimizers of Keras 3: Adadelta, Ftrl, Lion, Lamb and Adafactor, in Keras's forms (each is
 compared with Keras on the same gradients in ``tests/test_optimizers_more.py``).
 
     Adadelta   E[g^2] <- rho E[g^2] + (1 - rho) g^2
@@ -11,6 +11,12 @@ compared with Keras on the same gradients in ``tests/test_optimizers_more.py``).
                (Chen et al., 2023)
     Lamb       Adam's direction u = m^ / (sqrt(v^) + eps), scaled per variable by the trust ratio
                ||w|| / ||u|| (1 when either is 0):  w <- w - alpha ratio u      (You et al., 2020)
+    Adafactor  G = g^2 + eps_1,  beta_t = 1 - t^decay,  rho_t = min(alpha, 1 / sqrt(t));
+               a matrix (the last two axes) keeps only the means of G over its rows and columns,
+               r <- beta_t r + (1 - beta_t) mean_col(G),  c <- beta_t c + (1 - beta_t) mean_row(G),
+               v = (r / mean(r)) c^T;  a vector keeps v <- beta_t v + (1 - beta_t) G;
+               u = g / sqrt(v),  u <- u / max(1, rms(u) / d),
+               w <- w - max(eps_2, rms(w)) rho_t u                 (Shazeer & Stern, 2018)
 """
 from __future__ import annotations
 
@@ -139,3 +145,60 @@ class Lamb(Optimizer):
         ratio = np.where((w_norm > 0) & (u_norm > 0), w_norm / np.where(u_norm > 0, u_norm, 1), 1.0)
         counts = np.diff(np.append(starts, flat_w.size))
         param -= (alpha * np.repeat(ratio, counts).astype(param.dtype)).reshape(param.shape) * u
+
+
+@register("adafactor")
+class Adafactor(Optimizer):
+    r"""Adafactor: Adam's second moment without its memory for matrices (a row and a column mean in
+    place of one entry per weight), steps relative to each variable's size, updates clipped by
+    their RMS. A model's packed vector is split into its variables, each with its own shape."""
+
+    def __init__(self, learning_rate=0.001, beta_2_decay: float = -0.8, epsilon_1: float = 1e-30,
+                 epsilon_2: float = 1e-3, clip_threshold: float = 1.0, relative_step: bool = True, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_2_decay = check_number("Adafactor", "beta_2_decay", beta_2_decay, None, 0, high_open=True)
+        self.epsilon_1 = check_number("Adafactor", "epsilon_1", epsilon_1, 0)
+        self.epsilon_2 = check_number("Adafactor", "epsilon_2", epsilon_2, 0)
+        self.clip_threshold = check_number("Adafactor", "clip_threshold", clip_threshold, 0, low_open=True)
+        self.relative_step = bool(relative_step)
+
+    def slot_names(self):
+        # r and c of each matrix sit at the start of its stretch of their (parameter-sized) slots
+        return ["r", "c", "velocity"]
+
+    def apply(self, params, grads, parts=None):
+        self._parts = iter(() if parts is None else parts)         # one list of variable sizes per param
+        return super().apply(params, grads, parts)
+
+    def _prepare(self, t):
+        self._t = t
+
+    def _update(self, param, grad, slots, scratch, alpha):
+        sizes = next(self._parts, None)
+        shapes = [param.shape] if sizes is None else [getattr(s, "shape", (int(s),)) for s in sizes]
+        # Keras caps the rate at 1/sqrt(t) with relative_step, and rho_t at it again in every case
+        rho = min(alpha, 1.0 / np.sqrt(self._t))
+        flat = {name: a.reshape(-1) for name, a in (("w", param), ("g", grad), *slots.items())}
+        start = 0
+        for shape in shapes:
+            n = int(np.prod(shape, dtype=np.int64))
+            part = {name: a[start:start + n] for name, a in flat.items()}
+            self._step(shape, part, rho)
+            start += n
+
+    def _step(self, shape, part, rho):
+        w, g, v = (part[name].reshape(shape) for name in ("w", "g", "velocity"))
+        alpha_t = max(self.epsilon_2, float(np.sqrt(np.mean(w * w)))) * rho
+        squares = g * g + self.epsilon_1
+        beta = 1.0 - self._t ** self.beta_2_decay
+        if len(shape) >= 2:
+            r = part["r"][:int(np.prod(shape[:-1]))].reshape(shape[:-1])
+            c = part["c"][:int(np.prod(shape[:-2])) * shape[-1]].reshape(shape[:-2] + shape[-1:])
+            r[...] = beta * r + (1 - beta) * squares.mean(axis=-1)
+            c[...] = beta * c + (1 - beta) * squares.mean(axis=-2)
+            v[...] = (r / r.mean(axis=-1, keepdims=True))[..., None] * c[..., None, :]
+        else:
+            v[...] = beta * v + (1 - beta) * squares
+        u = g / np.sqrt(v)
+        u /= max(1.0, float(np.sqrt(np.mean(u * u))) / self.clip_threshold)
+        w -= alpha_t * u
