@@ -150,7 +150,7 @@ def test_keras_names_defaults_and_errors():
     with pytest.raises(ValueError, match="clipnorm or global_clipnorm"):
         optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
     with pytest.raises(NotImplementedError, match="It has: .*AdamW"):
-        optimizers.Adafactor
+        optimizers.Muon
     assert isinstance(optimizers.Adam(schedules.CosineDecay(0.1, 10)).learning_rate, schedules.CosineDecay)
 
 
