@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data_adapters import PyDataset
+from .eager import eager
 from .validation import check_number
 
 
@@ -77,6 +78,11 @@ class TimeseriesDataset(PyDataset):
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
+
+    def take(self, count: int) -> list:
+        r"""The first ``count`` batches, their arrays with ``.numpy()`` (as ``dataset.take(count)`` is read in
+        Keras's programs)."""
+        return [eager(self[i]) for i in range(min(int(count), len(self)))]
 
 
 def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1, sampling_rate=1,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .preprocessing.directory import image_dataset_from_directory, text_dataset_from_directory  # noqa: F401
+from .preprocessing.image import array_to_img, img_to_array, load_img, save_img  # noqa: F401  (keras.utils's names)
 from .random import new_rng, set_random_seed  # noqa: F401  (keras.utils's names)
 from .registry import not_in_neurona
 
@@ -174,6 +176,8 @@ __getattr__ = not_in_neurona(__name__, "utility", lambda: ["PyDataset", "Sequenc
                                                           "pack_x_y_sample_weight", "pad_sequences",
                                                           "plot_model (raises ImportError)", "set_random_seed",
                                                           "split_dataset", "timeseries_dataset_from_array",
+                                                          "image_dataset_from_directory", "text_dataset_from_directory",
+                                                          "load_img", "img_to_array", "array_to_img", "save_img",
                                                           "to_categorical", "unpack_x_y_sample_weight"])
 _SERIALIZATION = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
                   "get_registered_name", "get_registered_object", "register_keras_serializable",
