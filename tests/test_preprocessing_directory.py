@@ -19,7 +19,7 @@ def image_folder(root, counts=(("cats", 7), ("dogs", 5), ("owls", 4)), size=(20,
         folder = root / name
         (folder / "nested").mkdir(parents=True)
         for i in range(count):
-            pixels = rng.integers(0, 256, size=(*size, 3), dtype=np.uint8)
+            pixels = rng.integers(0, 256, size=(size[0] + i % 2, size[1], 3), dtype=np.uint8)   # two sizes
             where = folder / "nested" if i % 3 == 0 else folder
             PIL.fromarray(pixels).save(where / f"{name}_{i:02d}.png")
         (folder / "notes.md").write_text("not an image")
@@ -62,6 +62,8 @@ def test_both_subsets_are_complementary_and_batches_hold_the_images(tmp_path):
     train, val = nr.utils.image_dataset_from_directory(root, validation_split=0.25, subset="both", seed=3,
                                                        image_size=(20, 30), batch_size=5, label_mode="categorical",
                                                        shuffle=True, verbose=False)
+    while PIL.open(train.file_paths[train._order[0]]).size != (30, 20):       # a file of the target size first
+        train.on_epoch_end()
     assert sorted(train.file_paths + val.file_paths) == sorted(
         str(p) for p in root.rglob("*.png"))
     assert len(val.file_paths) == int(0.25 * 16)

@@ -189,13 +189,19 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if data_format not in (None, "channels_last"):
         raise ValueError(f"{owner}: images are channels last; got data_format={data_format!r}.")
     height, width = (int(v) for v in image_size)
-    resize = Resizing(height, width, interpolation=interpolation, crop_to_aspect_ratio=crop_to_aspect_ratio)
+    resizers = {}                       # one Resizing per source size (a layer is built for one input shape)
+
+    def resize(x):
+        if x.shape not in resizers:
+            resizers[x.shape] = Resizing(height, width, interpolation=interpolation,
+                                         crop_to_aspect_ratio=crop_to_aspect_ratio)
+        return np.asarray(resizers[x.shape](x[None]))[0]
 
     def read(paths):
         images = []
         for path in paths:
             x = img_to_array(load_img(path, color_mode=color_mode))
-            images.append(x if x.shape[:2] == (height, width) else np.asarray(resize(x[None]))[0])
+            images.append(x if x.shape[:2] == (height, width) else resize(x))
         return np.stack(images).astype("float32")
 
     return _dataset(owner, directory, labels, label_mode, class_names, batch_size, shuffle, seed, validation_split,
