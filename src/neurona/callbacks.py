@@ -396,7 +396,29 @@ class TensorBoard(Callback):
                   UserWarning)
 
 
+class _NoDisplay:
+    r"""A display that shows nothing (a ProgbarLogger of a pass run with verbose=0)."""
+
+    def __getattr__(self, name):
+        return lambda *arguments, **keywords: None
+
+
+class ProgbarLogger(ProgressLogger):
+    r"""Keras's ``ProgbarLogger()``: the progress log, drawn as the pass's ``verbose`` says (1 or
+    "auto": a bar, 2: one line an epoch, 0: nothing); given to ``fit``, it replaces the default one."""
+
+    def __init__(self):
+        super().__init__(verbose=1)
+
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose in ("auto", None, True) else int(verbose)
+        if not self.verbose:
+            self.display = _NoDisplay()
+
+
 __all__ = ["Callback", "CallbackList", "LambdaCallback", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",
-           "BackupAndRestore",
+           "BackupAndRestore", "ProgbarLogger",
            "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
            "DivergenceWarning"]

@@ -72,11 +72,12 @@ class _EpochPlan(NamedTuple):
 
 def _default_callbacks(history, extra, verbose, terminate_on_nan) -> list:
     r"""The callbacks ``fit`` adds before the user's ``extra``: History, the divergence detector
-    (unless terminate_on_nan=False or the user gives a TerminateOnNaN), the progress log (verbose)."""
+    (unless terminate_on_nan=False or the user gives a TerminateOnNaN), the progress log (verbose, unless
+    the user gives one: Keras's ProgbarLogger)."""
     defaults = [history]
     if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in extra):
         defaults.append(DivergenceDetector())       # NaN, and the divergence a clipped loss hides
-    if verbose:
+    if verbose and not any(isinstance(c, ProgressLogger) for c in extra):
         defaults.append(ProgressLogger(verbose))
     return defaults
 
