@@ -1,10 +1,11 @@
 r"""The map of docs/design.md, held by the code: every import of the package (function-level ones too),
 parsed with ``ast``, and every read of another object's private attribute.
 
-    foundations   registry, validation, atomicfile, windows    import nothing else of the package
+    foundations   registry, validation, atomicfile, windows,    import nothing else of the package (but each other)
+                  kernels, notebook, custom_objects
     autodiff/     Tensor, the tape and its operations          imports NumPy and the foundations only
     engine        the pieces and the model machinery           imports no face
-    faces         cli, playground, tune, estimators, neurons, linear, plot, notebook
+    faces         cli, playground, tune, estimators, neurons, linear, plot
 
 and no import cycle anywhere.
 """
@@ -18,9 +19,10 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "neurona"
 
-FOUNDATIONS = {"neurona.registry", "neurona.validation", "neurona.atomicfile", "neurona.windows"}
+FOUNDATIONS = {"neurona.registry", "neurona.validation", "neurona.atomicfile", "neurona.windows", "neurona.kernels",
+               "neurona.notebook", "neurona.custom_objects"}
 FACES = ("neurona.cli", "neurona.playground", "neurona.tune", "neurona.estimators", "neurona.neurons",
-         "neurona.linear", "neurona.plot", "neurona.notebook")
+         "neurona.linear", "neurona.plot")
 #: modules that gather the faces for the user, not part of the engine
 ENTRY_POINTS = {"neurona", "neurona.__main__"}
 
@@ -60,9 +62,24 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     return {m for m in out if m in known and m != name}
 
 
+#: imports that close a cycle and stay, each with its reason
+ALLOWED_CYCLE_EDGES = {
+    # The functional API's operators: `a + b` or `ops.concatenate([a, b])` on symbolic tensors records a
+    # merge or op layer (Keras's own behaviour), so symbolic tensors make layers while layers, called on
+    # symbolic tensors, record nodes. The imports sit inside the operator functions.
+    ("neurona.symbolic", "neurona.layers"), ("neurona.symbolic", "neurona.layers.op"),
+    ("neurona.symbolic", "neurona.layers.outputs"),
+}
+
+
 def import_graph() -> dict[str, set[str]]:
     found = modules()
     return {name: imports_of(name, path, set(found)) for name, path in found.items()}
+
+
+def test_each_allowed_cycle_edge_is_an_import_that_exists():
+    graph = import_graph()
+    assert {(a, b) for a, b in ALLOWED_CYCLE_EDGES if b not in graph.get(a, ())} == set()
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -116,7 +133,8 @@ def test_the_analysis_sees_imports_inside_functions_and_cycles():
 
 
 def test_no_import_cycle():
-    assert cycles(import_graph()) == []
+    graph = {m: {t for t in targets if (m, t) not in ALLOWED_CYCLE_EDGES} for m, targets in import_graph().items()}
+    assert cycles(graph) == []
 
 
 def test_autodiff_imports_only_numpy_and_the_foundations():
@@ -126,9 +144,9 @@ def test_autodiff_imports_only_numpy_and_the_foundations():
     assert outside == set()
 
 
-def test_the_foundations_import_nothing_of_the_package():
+def test_the_foundations_import_only_foundations():
     graph = import_graph()
-    assert {m: graph[m] for m in FOUNDATIONS if graph[m]} == {}
+    assert {m: graph[m] - FOUNDATIONS for m in FOUNDATIONS if graph[m] - FOUNDATIONS} == {}
 
 
 def test_no_engine_module_imports_a_face():
