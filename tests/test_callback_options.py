@@ -8,6 +8,7 @@ The epochs run, the learning rate after each epoch, the epochs saved and the wei
 must be Keras's. ``CASES`` lists the options each case sets (``test_option_coverage`` reads it)."""
 import itertools
 import os
+from collections.abc import Mapping
 import types
 
 import numpy as np
@@ -238,3 +239,50 @@ def test_csv_logger_writes_keras_s_file(tmp_path, logs):
         assert ours == theirs, options
         (tmp_path / "ours.csv").unlink()
         (tmp_path / "theirs.csv").unlink()
+
+
+#: every hook of a callback (Keras's LambdaCallback names six, the others come as keyword arguments)
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+         "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
+CASES += [("LambdaCallback", {"on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+                              "on_train_batch_begin", "on_train_batch_end"})]
+
+
+def hook_calls(library, hooks):
+    r"""The hooks a LambdaCallback of ``hooks`` sees, in order, through fit (with validation every other
+    epoch), evaluate and predict of a small classifier: (hook, epoch or batch, the logs' keys)."""
+    import neurona as nr
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(size=(20, 4)).astype("float32"), rng.integers(0, 3, 20)
+    y = np.eye(3, dtype="float32")[labels]
+    seen = []
+
+    def recorder(hook):
+        def record(*args, logs=None):         # (logs), (epoch or batch, logs), logs given by name or not
+            number = next((a for a in args if isinstance(a, int)), None)
+            logs = next((a for a in args if isinstance(a, Mapping)), logs)
+            seen.append((hook, number, sorted((logs or {}).keys())))
+        return record
+
+    hooked = {hook: recorder(hook) for hook in hooks}
+    if library == "keras":
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        callback = keras.callbacks.LambdaCallback(**hooked)
+    else:
+        model = nr.Sequential([nr.layers.Dense(3, activation="softmax")], input_dim=4)
+        callback = callbacks.LambdaCallback(**hooked)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=3, batch_size=8, validation_data=(x[:12], y[:12]), validation_freq=2, verbose=0,
+              callbacks=[callback])
+    model.evaluate(x, y, batch_size=16, verbose=0, callbacks=[callback])
+    model.predict(x, batch_size=16, verbose=0, callbacks=[callback])
+    return seen
+
+
+@pytest.mark.parametrize("hooks", [HOOKS, HOOKS[:6], ("on_epoch_end", "on_test_batch_end", "on_predict_end")],
+                         ids=["every hook", "the named six", "three"])
+def test_lambda_callback_sees_keras_s_hooks(hooks):
+    ours, theirs = hook_calls("neurona", hooks), hook_calls("keras", hooks)
+    assert [call[:2] for call in ours] == [call[:2] for call in theirs]
+    assert ours == theirs

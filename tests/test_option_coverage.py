@@ -34,7 +34,6 @@ ALLOWED = {
     ("callbacks", "ModelCheckpoint", "save_optimizer"): "what the file holds, not when it is written: "
                                                         "checked by test_saving.py's round trips",
     ("callbacks", "TensorBoard", "*"): "accepted and ignored (it writes nothing, and warns)",
-    ("callbacks", "LambdaCallback", "*"): "calls the given functions; checked in test_model.py",
     ("callbacks", "BackupAndRestore", "path"): "the file; resuming is checked bit for bit in test_resume_kill.py",
     ("callbacks", "LearningRateScheduler", "schedule"): "the user's function; checked in test_model.py",
 }

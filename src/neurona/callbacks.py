@@ -31,15 +31,20 @@ class DivergenceWarning(RuntimeWarning):
 
 class LambdaCallback(Callback):
     r"""A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch))``.
-    Each argument is one hook (on_train_begin(logs), on_epoch_end(epoch, logs), on_train_batch_end(batch,
-    logs), ...; the older on_batch_begin / on_batch_end too)."""
+    Each argument is one hook: Keras's six by name (on_train_begin(logs), on_epoch_end(epoch, logs),
+    on_train_batch_end(batch, logs), ...), the others (on_test_*, on_predict_*, the older
+    on_batch_begin / on_batch_end) as further keyword arguments."""
 
     _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin",
               "on_batch_end", "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
               "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
               "on_predict_batch_begin", "on_predict_batch_end")
 
-    def __init__(self, **hooks):
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **hooks):
+        hooks.update(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end, on_train_begin=on_train_begin,
+                     on_train_end=on_train_end, on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end)
         unknown = sorted(set(hooks) - set(self._HOOKS))
         if unknown:
             raise TypeError(f"LambdaCallback got unknown hook(s) {unknown}; the hooks are {list(self._HOOKS)}.")
@@ -418,7 +423,58 @@ class ProgbarLogger(ProgressLogger):
             self.display = _NoDisplay()
 
 
+class SwapEMAWeights(Callback):
+    r"""Keras's ``SwapEMAWeights``: with an optimizer made with ``use_ema=True``, the model holds the
+    moving averages of its weights during each evaluation and prediction (the trained weights come
+    back after); ``swap_on_epoch=True`` also from each epoch's end to the next epoch's start, so that
+    the callbacks after it (a checkpoint) see the averages."""
+
+    def __init__(self, swap_on_epoch: bool = False):
+        self.swap_on_epoch = bool(swap_on_epoch)
+        self._averages_in_model = False
+
+    def _swap(self, into_model: bool):
+        if self._averages_in_model != into_model:
+            self.model.optimizer.swap_moving_averages()
+            self._averages_in_model = into_model
+
+    def on_train_begin(self, logs=None):
+        if not getattr(self.model.optimizer, "use_ema", False):
+            raise ValueError(f"SwapEMAWeights needs an optimizer made with use_ema=True; the model's "
+                             f"{type(self.model.optimizer).__name__} has use_ema=False.")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch:
+            self._swap(False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.swap_on_epoch:
+            return
+        if epoch == self.params.get("epochs", 0) - 1:
+            # the last epoch: the model keeps the averages, as fit's end gives them anyway
+            self.model.optimizer.finalize_variable_values()
+            self._averages_in_model = False
+        else:
+            self._swap(True)
+
+    def on_train_end(self, logs=None):
+        # fit's end has put the averages in the model (finalize_variable_values): nothing to swap back
+        self._averages_in_model = False
+
+    def on_test_begin(self, logs=None):
+        self._swap(True)
+
+    def on_test_end(self, logs=None):
+        self._swap(False)
+
+    def on_predict_begin(self, logs=None):
+        self._swap(True)
+
+    def on_predict_end(self, logs=None):
+        self._swap(False)
+
+
 __all__ = ["Callback", "CallbackList", "LambdaCallback", "History", "ProgressLogger", "EarlyStopping", "ModelCheckpoint",
-           "BackupAndRestore", "ProgbarLogger",
+           "BackupAndRestore", "ProgbarLogger", "SwapEMAWeights",
            "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
            "DivergenceWarning"]
