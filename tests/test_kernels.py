@@ -230,3 +230,114 @@ def test_a_small_model_never_loads_numba(tmp_path):
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+# ------------------------------------------------------------------- the loops of layers
+CONV_GEOMETRIES = [  # (input h, w, channels, filters, kernel, strides, dilation, padding)
+    (13, 13, 32, 64, (3, 3), (1, 1), (1, 1), "valid"),
+    (14, 12, 24, 16, (3, 2), (2, 1), (1, 1), "same"),
+    (15, 15, 16, 8, (3, 3), (1, 1), (2, 2), "same"),
+]
+
+
+def relu_conv(geometry, dtype=np.float32):
+    h, w, channels, filters, kernel_size, strides, dilation, padding = geometry
+    layer = neurona.layers.Conv2D(filters, kernel_size, strides, padding, dilation_rate=dilation, activation="relu",
+                                  bias_initializer="random_normal")
+    layer.build((None, h, w, channels), np.random.default_rng(0), dtype)
+    return layer
+
+
+def conv_step(layer, x, g, fast, monkeypatch):
+    r"""One forward and backward pass of a ReLU Conv2D: its output, the input gradient and both weight gradients."""
+    monkeypatch.setenv("NEURONA_FAST", "1" if fast else "0")
+    y = layer.forward(x, training=True).copy()
+    dx = layer.backward(g.copy())
+    return y, dx, layer.grads[0].copy(), layer.grads[1].copy()
+
+
+@pytest.mark.parametrize("geometry", CONV_GEOMETRIES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_relu_convolution_computes_the_numpy_numbers(geometry, dtype, monkeypatch, spy):
+    r"""bias + ReLU, ReLU's backward with the bias gradient, and the fold of the input gradient,
+    compiled, against the NumPy reference: the same forward, gradients to rounding."""
+    layer = relu_conv(geometry, dtype)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, *geometry[:3])).astype(dtype)
+    g = rng.standard_normal(layer.forward(x).shape).astype(dtype)
+    assert g.size >= N
+    spy.clear()
+    fast = conv_step(layer, x, g, True, monkeypatch)
+    assert spy == {"bias_relu_forward": 1, "relu_bias_backward": 1, "col2im_2d": 1}
+    reference = conv_step(layer, x, g, False, monkeypatch)
+    assert sum(spy.values()) == 3
+    np.testing.assert_array_equal(fast[0], reference[0])
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(fast[1:], reference[1:]):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance * np.abs(b).max())
+
+
+def test_the_plain_layer_loops_are_the_numpy_formula(monkeypatch):
+    r"""The layer loops uncompiled (plain Python, ``prange`` = ``range``) on a small convolution give NumPy's numbers."""
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0)
+    monkeypatch.setattr(kernels, "compiled", kernels.LAYER_LOOPS.get)
+    geometry = (6, 5, 3, 4, (3, 2), (2, 1), (1, 1), "same")
+    layer = relu_conv(geometry)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, *geometry[:3])).astype(np.float32)
+    g = rng.standard_normal((2, 3, 5, 4)).astype(np.float32)
+    looped, reference = conv_step(layer, x, g, True, monkeypatch), conv_step(layer, x, g, False, monkeypatch)
+    for a, b in zip(looped, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_relu_and_bias_passes_keep_nan_and_zero_the_rest_as_numpy():
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((3000, 32)).astype(np.float32)
+    z[5, 3], z[7, 0] = np.nan, -0.0
+    bias = rng.standard_normal(32).astype(np.float32)
+    a = z.copy()
+    kernels.compiled("bias_relu_forward")(a, bias)
+    np.testing.assert_array_equal(a, np.maximum(z + bias, 0))
+    grad = rng.standard_normal(z.shape).astype(np.float32)
+    delta, bias_grad = grad.copy(), np.empty(32, np.float32)
+    kernels.compiled("relu_bias_backward")(delta, a, bias_grad, np.empty((kernels.row_blocks(3000), 32), np.float32))
+    np.testing.assert_array_equal(delta, grad * (a > 0))
+    np.testing.assert_allclose(bias_grad, (grad * (a > 0)).astype(np.float64).sum(axis=0), rtol=1e-5, atol=1e-4)
+
+
+def test_the_bias_gradient_does_not_depend_on_the_number_of_threads():
+    r"""Fixed blocks of rows, summed in order: the same bits on one thread as on all of them."""
+    rng = np.random.default_rng(4)
+    a = np.maximum(rng.standard_normal((20_000, 16)), 0).astype(np.float32)
+    grad = rng.standard_normal(a.shape).astype(np.float32)
+    backward, sums = kernels.compiled("relu_bias_backward"), []
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            bias_grad = np.empty(16, np.float32)
+            backward(grad.copy(), a, bias_grad, np.empty((kernels.row_blocks(len(a)), 16), np.float32))
+            sums.append(bias_grad)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(sums[0], sums[-1])
+
+
+@pytest.mark.parametrize("pool, strides, padding", [(2, 2, "valid"), (3, 2, "same")])
+def test_the_compiled_max_pooling_zeroes_and_fills_the_input_gradient_as_numpy(pool, strides, padding, monkeypatch,
+                                                                             spy):
+    rng = np.random.default_rng(5)
+    x = np.maximum(rng.normal(size=(16, 26, 26, 32)).astype(np.float32), 0)      # ties at 0
+    results = []
+    for fast in (True, False):
+        monkeypatch.setenv("NEURONA_FAST", "1" if fast else "0")
+        layer = neurona.layers.MaxPooling2D(pool, strides, padding)
+        layer.build((None, 26, 26, 32))
+        y = layer.forward(x, training=True)
+        g = np.random.default_rng(6).normal(size=y.shape).astype(np.float32)
+        results.append((y, layer.backward(g)))
+    assert spy == {"max_pool2d_forward": 1, "max_pool2d_backward": 1}
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-6)       # overlaps: sums in another order

@@ -4,16 +4,19 @@ An optimizer update written in NumPy is a chain of whole-array operations (Adam'
 one streams the parameters, the gradients and the slots through memory again. The functions below
 are the same update written as the lecture writes it, one parameter at a time, in a plain loop;
 numba compiles each loop to machine code, so the optimizer's state is read and written once per
-step. The NumPy code in ``optimizers.py`` stays the reference: it runs whenever numba is not
-installed, when the environment sets ``NEURONA_FAST=0``, and for parameter vectors too small for a
+step. The loops of the convolutional and pooling layers are written the same way: a bias and ReLU
+in one pass over z, ReLU's backward with the bias gradient, the fold of the input gradient (col2im),
+max pooling. The NumPy code (``optimizers.py``, the layers, ``windows.py``) stays the reference: it
+runs whenever numba is not installed, when the environment sets ``NEURONA_FAST=0``, and for parameter vectors too small for a
 kernel to pay (below ``MIN_SIZE``; importing numba alone costs about half a second).
 
     pip install ".[fast]"      # in neurona's checkout ("neurona[fast]" from an index): adds numba
 
 Each kernel is compiled with ``error_model="numpy"`` (a division by zero gives inf or NaN, as in
-NumPy, instead of raising), single-threaded (beside OpenBLAS's threads a parallel loop only
-competes for the same cores), and cached on disk (``cache=True``): a later process loads the
-machine code instead of compiling it. numba keeps that cache in the package's ``__pycache__``
+NumPy, instead of raising) and cached on disk (``cache=True``): a later process loads the
+machine code instead of compiling it. An optimizer rule runs on one thread (beside OpenBLAS's
+threads a parallel loop only competes for the same cores); a layer's loop runs between its matrix
+products, when those threads are idle, and splits the batch over numba's threads. numba keeps that cache in the package's ``__pycache__``
 when it is writable; for a read-only install this module points numba at
 ``<user cache>/neurona/numba`` (``NUMBA_CACHE_DIR``), unless the user has chosen a directory.
 
@@ -26,6 +29,7 @@ import math
 import os
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +138,76 @@ RULES = {rule.__name__: rule for rule in (sgd_update, sgd_velocity_update, sgd_d
                                           adam_update, nadam_update, adagrad_update, adamax_update)}
 
 
-# ------------------------------------------------------------- max pooling of images (layers.pooling)
+# ------------------------------------------------------------------- the loops of layers
+# These run between a layer's matrix products, when OpenBLAS's threads are idle: each splits its
+# work over the batch (``prange``, numba's threads; a plain ``range`` when not compiled), in
+# blocks of rows fixed in advance, so that a sum adds up in the same order whatever the number
+# of threads.
+
+#: rows of a (M, F) array that one thread takes at a time
+ROW_BLOCK = 1024
+
+
+def row_blocks(rows):
+    r"""The number of blocks of ``ROW_BLOCK`` rows covering ``rows`` rows."""
+    return (rows + ROW_BLOCK - 1) // ROW_BLOCK
+
+
+def bias_relu_forward(z, bias):
+    r"""a = max(z + b, 0) in place, z (M, F), b (F,): one pass over z instead of two (NaN stays NaN)."""
+    rows, width = z.shape
+    for block in prange((rows + ROW_BLOCK - 1) // ROW_BLOCK):
+        for i in range(block * ROW_BLOCK, min(rows, (block + 1) * ROW_BLOCK)):
+            for f in range(width):
+                value = z[i, f] + bias[f]
+                z[i, f] = 0.0 if value < 0 else value
+
+
+def relu_bias_backward(grad, a, bias_grad, partial):
+    r"""ReLU's backward and the bias gradient in one pass, grad (M, F) turned into delta in place:
+
+        delta[i, f] = grad[i, f] if a[i, f] > 0 else 0,      dL/db[f] = sum over i of delta[i, f]
+
+    each block of rows summing into its row of ``partial`` (row_blocks(M), F), then the blocks in order."""
+    rows, width = grad.shape
+    for block in prange((rows + ROW_BLOCK - 1) // ROW_BLOCK):
+        for f in range(width):
+            partial[block, f] = 0.0
+        for i in range(block * ROW_BLOCK, min(rows, (block + 1) * ROW_BLOCK)):
+            for f in range(width):
+                if a[i, f] > 0:
+                    partial[block, f] += grad[i, f]
+                else:
+                    grad[i, f] = 0.0
+    for f in range(width):
+        total = partial[0, f]
+        for block in range(1, partial.shape[0]):
+            total += partial[block, f]
+        bias_grad[f] = total
+
+
+def col2im_2d(cols, stride_h, stride_w, rate_h, rate_w, dxp):
+    r"""The fold of a convolution's input gradient (``windows.fold``, col2im) for a channels-last batch of
+    images: each entry of the windows cols (m, o_h, o_w, k_h, k_w, C) added back where it was read
+    (dxp, the padded input's shape or more, is zeroed first):
+
+        dxp[b, i s_h + u r_h, j s_w + v r_w, c] += cols[b, i, j, u, v, c]
+    """
+    m, out_h, out_w, window_h, window_w, channels = cols.shape
+    for b in prange(m):
+        for p in range(dxp.shape[1]):
+            for q in range(dxp.shape[2]):
+                for c in range(channels):
+                    dxp[b, p, q, c] = 0.0
+        for i in range(out_h):
+            for j in range(out_w):
+                for u in range(window_h):
+                    for v in range(window_w):
+                        row, col = i * stride_h + u * rate_h, j * stride_w + v * rate_w
+                        for c in range(channels):
+                            dxp[b, row, col, c] += cols[b, i, j, u, v, c]
+
+
 def max_pool2d_forward(xp, pool_h, pool_w, stride_h, stride_w, y, winner):
     r"""Max pooling of a padded channels-last batch xp (m, H, W, C), one window at a time:
 
@@ -142,7 +215,7 @@ def max_pool2d_forward(xp, pool_h, pool_w, stride_h, stride_w, y, winner):
         winner[b, i, j, c] = u pool_w + v of the first largest entry (the tap that gets the gradient)
     """
     m, out_h, out_w, channels = y.shape
-    for b in range(m):
+    for b in prange(m):
         for i in range(out_h):
             for j in range(out_w):
                 row, col = i * stride_h, j * stride_w
@@ -161,9 +234,13 @@ def max_pool2d_forward(xp, pool_h, pool_w, stride_h, stride_w, y, winner):
 
 def max_pool2d_backward(grad, winner, pool_w, stride_h, stride_w, dxp):
     r"""dxp[b, i s_h + u, j s_w + v, c] += grad[b, i, j, c] for the winning tap (u, v) of each window
-    (dxp starts at zero)."""
+    (dxp is zeroed first)."""
     m, out_h, out_w, channels = grad.shape
-    for b in range(m):
+    for b in prange(m):
+        for p in range(dxp.shape[1]):
+            for q in range(dxp.shape[2]):
+                for c in range(channels):
+                    dxp[b, p, q, c] = 0.0
         for i in range(out_h):
             for j in range(out_w):
                 for c in range(channels):
@@ -171,8 +248,10 @@ def max_pool2d_backward(grad, winner, pool_w, stride_h, stride_w, dxp):
                     dxp[b, i * stride_h + k // pool_w, j * stride_w + k % pool_w, c] += grad[b, i, j, c]
 
 
-#: the loops of layers (not optimizer rules), compiled the same way
-LAYER_LOOPS = {loop.__name__: loop for loop in (max_pool2d_forward, max_pool2d_backward)}
+#: the loops of layers (not optimizer rules), compiled to run on numba's threads
+LAYER_LOOPS = {loop.__name__: loop for loop in (bias_relu_forward, relu_bias_backward, col2im_2d,
+                                                max_pool2d_forward, max_pool2d_backward)}
+prange = range          # uncompiled, the loops run in order; compiled, ``prange`` is numba's
 
 
 def for_array(name: str, x):
@@ -205,8 +284,18 @@ def compiled(name: str):
         if numba is None:
             _numba_missing = True
             return None
-        kernel = _compiled[name] = numba.njit(cache=True, error_model="numpy")(RULES.get(name) or LAYER_LOOPS[name])
+        if name in RULES:
+            kernel = numba.njit(cache=True, error_model="numpy")(RULES[name])
+        else:
+            kernel = numba.njit(cache=True, error_model="numpy", parallel=True)(_with_prange(LAYER_LOOPS[name], numba))
+        _compiled[name] = kernel
     return kernel
+
+
+def _with_prange(loop, numba):
+    r"""``loop`` reading ``prange`` as numba's parallel range (the module's own is the plain one)."""
+    names = {**loop.__globals__, "prange": numba.prange}
+    return types.FunctionType(loop.__code__, names, loop.__name__, loop.__defaults__, loop.__closure__)
 
 
 def for_arrays(name: str, param, grad, *state):

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .. import activations, constraints, initializers, ops, regularizers
+from .. import activations, constraints, initializers, kernels, ops, regularizers
 from .. import windows as win
 from ..validation import check_number
 from .base import Layer, register
@@ -38,7 +38,16 @@ class Activated(Layer):
         self._relu = isinstance(self.activation, activations.ReLU)
 
     def _activate(self, z, training):
-        r"""a = g(z + b), the bias added in place to z (the fresh product of the linear part)."""
+        r"""a = g(z + b), the bias added in place to z (the fresh product of the linear part); a ReLU
+        and its bias in one compiled pass when numba is there."""
+        fused = None
+        if self._relu and self.use_bias and not (training and self._keeps_z) and z.dtype == self.bias.dtype:
+            fused = kernels.for_array("bias_relu_forward", z)
+        if fused is not None:
+            fused(z.reshape(-1, z.shape[-1]), self.bias)
+            if training:
+                self._z, self._a = None, z
+            return z
         if self.use_bias:
             z += self.bias
         if self._relu:
@@ -50,10 +59,29 @@ class Activated(Layer):
             self._a = a
         return a
 
+    def _delta_and_bias_grad(self, grad, pre_activation):
+        r"""delta = dL/dz, and dL/db (the sum of delta over the batch and the positions) into the bias's
+        gradient; a ReLU and its bias in one compiled pass when numba is there."""
+        bias_grad = self.grads[self.param_names.index("bias")] if self.use_bias else None
+        fused = None
+        if bias_grad is not None and self._relu and not pre_activation and self.activity_regularizer is None \
+                and grad.flags.writeable and grad.dtype == self._a.dtype == bias_grad.dtype:
+            fused = kernels.for_array("relu_bias_backward", grad)
+        if fused is not None:
+            flat = grad.reshape(-1, grad.shape[-1])
+            fused(flat, self._a.reshape(flat.shape), bias_grad,
+                  np.empty((kernels.row_blocks(flat.shape[0]), flat.shape[1]), dtype=flat.dtype))
+            return grad
+        delta = self._delta(grad, pre_activation)
+        if bias_grad is not None:                 # a product with ones: faster than a sum on tall delta
+            flat = delta.reshape(-1, delta.shape[-1])
+            np.dot(np.ones(flat.shape[0], dtype=flat.dtype), flat, out=bias_grad)
+        return delta
+
     def _delta(self, grad, pre_activation):
         r"""dL/dz from dL/da (plus the activity regularizer's dR/da)."""
         if self.activity_regularizer is not None:
-            extra = self.activity_regularizer.gradient(self._a, self._a.shape[0])
+            extra = self.activity_regularizer.activity_gradient(self._a, self._a.shape[0])
             grad = grad + (self.activation.backward(extra, self._z, self._a) if pre_activation else extra)
         if pre_activation:
             return grad
@@ -77,7 +105,7 @@ class Activated(Layer):
             if regularizer is not None:
                 total += regularizer(getattr(self, name), m)
         if self.activity_regularizer is not None and getattr(self, "_a", None) is not None:
-            total += self.activity_regularizer(self._a, self._a.shape[0])
+            total += self.activity_regularizer.activity(self._a, self._a.shape[0])
         return total
 
     def _activated_call(self, z):
@@ -153,14 +181,12 @@ class Conv(Activated):
         return self._activate(z.reshape(x.shape[0], *self._out, self.filters), training)
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
-        delta = self._delta(grad, pre_activation).reshape(-1, self.filters)
+        delta = self._delta_and_bias_grad(grad, pre_activation).reshape(-1, self.filters)
         cols, m = self._cols, self._x_shape[0]
         if self.groups == 1:
             np.matmul(cols.T, delta, out=self.grads[0].reshape(-1, self.filters))
         else:
             dcols, self.grads[0][...] = win.grouped_matmul_grads(delta, cols, self.kernel, self.groups)
-        if self.use_bias:                         # sum over the rows, as a product with ones (faster on tall delta)
-            np.dot(np.ones(delta.shape[0], dtype=delta.dtype), delta, out=self.grads[1])
         self._add_regularizer_gradients(m)
         if not need_input_grad:
             return None

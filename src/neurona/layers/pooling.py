@@ -91,11 +91,12 @@ class MaxPooling(Pooling):
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
             return None
-        dxp = np.zeros(self._padded_shape, dtype=grad.dtype)
-        kernel = kernels.for_array("max_pool2d_backward", dxp) if self.rank == 2 else None
-        if kernel is not None and grad.flags.c_contiguous:
+        kernel = kernels.for_array("max_pool2d_backward", grad) if self.rank == 2 else None
+        if kernel is not None:                  # the compiled loop zeroes dxp itself
+            dxp = np.empty(self._padded_shape, dtype=grad.dtype)
             kernel(grad, self._winner, self.pool_size[1], *self.strides, dxp)
             return self._unpad(dxp, self._shape)
+        dxp = np.zeros(self._padded_shape, dtype=grad.dtype)
         apart = all(s >= k for s, k in zip(self.strides, self.pool_size))     # each entry in one window at most
         for k, index in enumerate(self._taps()):
             won = self._winner == k
