@@ -145,8 +145,8 @@ def test_keras_names_defaults_and_errors():
     assert optimizers.get("Nadam").learning_rate == 0.001
     assert isinstance(optimizers.get({"class_name": "Adam", "config": {"learning_rate": 0.01, "name": "adam"}}),
                       optimizers.Adam)
-    with pytest.raises(TypeError, match="use_ema"):
-        optimizers.Adam(use_ema=True)
+    with pytest.raises(TypeError, match="loss_scale_factor"):
+        optimizers.Adam(loss_scale_factor=128.0)
     with pytest.raises(ValueError, match="clipnorm or global_clipnorm"):
         optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
     with pytest.raises(NotImplementedError, match="It has: .*AdamW"):

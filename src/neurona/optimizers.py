@@ -68,11 +68,11 @@ class Optimizer(Configurable):
     uses_scratch = False
 
     def __init__(self, learning_rate=0.01, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **unsupported):
+                 global_clipnorm=None, name=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 **unsupported):
         owner = type(self).__name__
         if unsupported:
-            known = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
-                     "loss_scale_factor": None, "gradient_accumulation_steps": None}
+            known = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
             other = {k: v for k, v in unsupported.items() if k not in known or v != known[k]}
             if other:
                 raise TypeError(f"{owner} got arguments neurona does not implement: {sorted(other)}. It takes "
@@ -94,6 +94,12 @@ class Optimizer(Configurable):
         self.global_clipnorm = None if global_clipnorm is None else check_number(
             owner, "global_clipnorm", global_clipnorm, 0, low_open=True)
         self.name = name
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = check_number(owner, "ema_momentum", ema_momentum, 0, 1)
+        self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else check_number(
+            owner, "ema_overwrite_frequency", ema_overwrite_frequency, 1, integer=True)
+        self._averages: list[np.ndarray] | None = None     # use_ema: the moving average of each array
+        self._averaged: list[np.ndarray] = []                # the arrays they average
         self.iterations = 0
         self._slots: list[dict[str, np.ndarray]] | None = None     # per parameter array: name -> state
         self._scratch: list[np.ndarray | None] = []                 # per parameter array: a work array
@@ -106,6 +112,9 @@ class Optimizer(Configurable):
                 config[option] = getattr(self, option)
         if getattr(self, "name", None) is not None:
             config["display_name"] = self.name
+        if getattr(self, "use_ema", False):
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
         return config
 
     @property
@@ -182,6 +191,40 @@ class Optimizer(Configurable):
                 param -= (alpha * self.weight_decay) * param
             if not self._compiled_update(param, grad, slots, alpha):
                 self._update(param, grad, slots, scratch, alpha)
+        if getattr(self, "use_ema", False):        # (an optimizer pickled before use_ema existed has none)
+            self._update_moving_averages(params)
+
+    # -- moving averages of the weights (use_ema, Keras's) ----------------------------------
+    def _update_moving_averages(self, params):
+        r"""After step t: a <- m a + (1 - m) w, with m = ema_momentum (0 at t = 1: a starts at w);
+        every ``ema_overwrite_frequency`` steps the weights take their averages, w <- a."""
+        if self._averages is None or [a.shape for a in self._averages] != [p.shape for p in params]:
+            self._averages = [np.zeros_like(p) for p in params]
+        m = self.ema_momentum if self.iterations > 1 else 0.0
+        overwrite = bool(self.ema_overwrite_frequency) and self.iterations % self.ema_overwrite_frequency == 0
+        for average, param in zip(self._averages, params):
+            average *= m
+            average += (1 - m) * param
+            if overwrite:
+                param[...] = average
+        self._averaged = list(params)
+
+    def swap_moving_averages(self) -> None:
+        r"""Exchange the values of the arrays the last step updated and of their moving averages
+        (what SwapEMAWeights does around an evaluation); a second call swaps them back."""
+        if not getattr(self, "use_ema", False):
+            raise ValueError(f"Swapping in the moving averages of the weights needs an optimizer made with "
+                             f"use_ema=True; this {type(self).__name__} has use_ema=False.")
+        for average, param in zip(self._averages or [], self._averaged):
+            kept = param.copy()
+            param[...] = average
+            average[...] = kept
+
+    def finalize_variable_values(self, variables=None) -> None:
+        r"""Keras's end of fit: with use_ema, the weights the steps updated take their moving averages."""
+        if getattr(self, "use_ema", False):
+            for average, param in zip(self._averages or [], self._averaged):
+                param[...] = average
 
     def _prepare(self, t: int):
         r"""Scalars of step t = 1, 2, ... shared by every parameter (bias corrections)."""

@@ -268,6 +268,8 @@ class Training:
                 logs = self._fit_epoch(epoch, plan, callback_list, logs_rate)
                 if self.stop_training:
                     break
+        if hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values()    # use_ema: the weights take their averages, as Keras
         callback_list.on_train_end(dict(logs))
 
     def _fit_epoch(self, epoch, plan, callback_list, logs_rate) -> dict:
