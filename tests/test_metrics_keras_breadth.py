@@ -1,4 +1,5 @@
-r"""FBetaScore, the IoU family and the metrics at a constraint (PrecisionAtRecall, ...) against Keras 3
+r"""FBetaScore, the IoU family, the metrics at a constraint (PrecisionAtRecall, ...), the correlations and
+CategoricalHinge against Keras 3
 (torch backend): ``update_state`` over several batches, with and without sample weights, then
 ``result``; a reset starts again; configs round-trip."""
 import os
@@ -27,6 +28,9 @@ def batches(kind, n_batches=3, n=16):
             out.append((rng.integers(0, 2, (n, K)).astype("float32"), rng.uniform(size=(n, K)).astype("float32"), w))
         elif kind == "labels":
             out.append((rng.integers(0, K, n), rng.integers(0, K + 1, n), w))   # K: out of range, skipped
+        elif kind == "real":
+            truth = rng.normal(size=(n, K)).astype("float32")
+            out.append((truth, (0.6 * truth + rng.normal(size=(n, K))).astype("float32"), w))
         elif kind == "binary":
             truth = rng.integers(0, 2, (n, 1))
             out.append((truth.astype("float32"),
@@ -60,7 +64,18 @@ CASES = {
                                    {"sensitivity": 0.9, "class_id": 2}, "multilabel"),
     "recall_at_precision_unreachable": (metrics.RecallAtPrecision, keras.metrics.RecallAtPrecision,
                                         {"precision": 1.0, "num_thresholds": 1}, "multilabel"),
+    "pearson": (metrics.PearsonCorrelation, keras.metrics.PearsonCorrelation, {}, "real"),
+    "concordance": (metrics.ConcordanceCorrelation, keras.metrics.ConcordanceCorrelation, {}, "real"),
+    "categorical_hinge": (metrics.CategoricalHinge, keras.metrics.CategoricalHinge, {}, "one_hot"),
 }
+
+
+@pytest.mark.parametrize("name", ["pearson_correlation", "concordance_correlation", "categorical_hinge", "huber",
+                                  "binary_focal_crossentropy", "categorical_focal_crossentropy"])
+def test_function_forms_match_keras(name):
+    y, p, _ = batches("one_hot", 1)[0]
+    np.testing.assert_allclose(getattr(metrics, name)(y, p),
+                               keras.ops.convert_to_numpy(getattr(keras.metrics, name)(y, p)), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("weighted", [False, True])

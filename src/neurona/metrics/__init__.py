@@ -18,7 +18,8 @@ Streaming metrics (``compile(metrics=["accuracy", "precision", "recall", "f1", "
 exact float sum, the scores seen), so the result over all batches equals the whole-set function
 on all the data, bit for bit. Keras's FBetaScore (``fbeta``), IoU, MeanIoU, BinaryIoU, OneHotIoU,
 OneHotMeanIoU (``iou``) and PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
-SpecificityAtSensitivity (``constrained``) count as Keras counts.
+SpecificityAtSensitivity (``constrained``) count as Keras counts; PearsonCorrelation and
+ConcordanceCorrelation (``correlation``) and CategoricalHinge (``margin``) average per-sample values.
 """
 from .classification import (UndefinedMetricWarning, accuracy, balanced_accuracy, classification_report,
                              confusion_matrix, f1, log_loss, precision, precision_recall_f1_support, recall,
@@ -30,8 +31,10 @@ from .confusion import (AUC, ClassF1Score, F1Score, FalseNegatives, FalsePositiv
                         TruePositives, output_classes)
 from .constrained import (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
                           SpecificityAtSensitivity)
+from .correlation import ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation
 from .fbeta import FBetaScore
 from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from .margin import CategoricalHinge
 from .streaming import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy,
                         CosineSimilarity,
                         FunctionMetric, Hinge, KLDivergence, LogCoshError, LossMetric, Mean, MeanAbsoluteError,
@@ -39,7 +42,8 @@ from .streaming import (Accuracy, BinaryAccuracy, BinaryCrossentropy, Categorica
                         MeanSquaredLogarithmicError, Metric, Poisson, RootMeanSquaredError, SparseCategoricalAccuracy,
                         SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, SquaredHinge, Sum,
                         TopKCategoricalAccuracy, deserialize, get, register, registry, serialize)
-from ..losses import (binary_crossentropy, categorical_crossentropy, hinge, kl_divergence, log_cosh,  # noqa: E402
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,  # noqa: E402
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
                       mean_absolute_percentage_error, mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)
 
