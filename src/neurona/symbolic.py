@@ -34,13 +34,17 @@ class SymbolicTensor:
         self.node = node
         self.name = name
 
+    #: False for a value computed over the whole batch (ops.tensordot(u, v, 2) of two (m, n) tensors):
+    #: then sample_shape is its whole shape
+    batched = True
+
     @property
     def shape(self) -> tuple:
-        return (None, *self.sample_shape)
+        return (None, *self.sample_shape) if self.batched else self.sample_shape
 
     @property
     def ndim(self) -> int:
-        return 1 + len(self.sample_shape)
+        return len(self.shape)
 
     def __repr__(self) -> str:
         producer = "Input" if self.node is None else type(self.node.layer).__name__
@@ -95,7 +99,38 @@ class SymbolicTensor:
         return apply_op("matmul", self, other)
 
     def __getitem__(self, index):
-        return apply_op("getitem", self, _index_constant(index))
+        return apply_op("get_item", self, _index_constant(index))
+
+    # comparisons and logic record ops too; == stays identity, as in Keras (tensors are found in lists)
+    def __lt__(self, other):
+        return apply_op("less", self, other)
+
+    def __le__(self, other):
+        return apply_op("less_equal", self, other)
+
+    def __gt__(self, other):
+        return apply_op("greater", self, other)
+
+    def __ge__(self, other):
+        return apply_op("greater_equal", self, other)
+
+    def __ne__(self, other):
+        return apply_op("not_equal", self, other)
+
+    def __and__(self, other):
+        return apply_op("logical_and", self, other)
+
+    def __rand__(self, other):
+        return apply_op("logical_and", other, self)
+
+    def __or__(self, other):
+        return apply_op("logical_or", self, other)
+
+    def __ror__(self, other):
+        return apply_op("logical_or", other, self)
+
+    def __invert__(self):
+        return apply_op("logical_not", self)
 
     def neurona_apply_op(self, function, *arguments, **keywords):
         r"""``neurona.autodiff`` operations (and ``neurona.ops``) called on placeholders come here."""
@@ -109,9 +144,10 @@ class SymbolicTensor:
 
 
 def _index_constant(index):
-    r"""An index of ``x[...]`` as JSON-friendly numbers and slices (a batch axis first)."""
-    if not isinstance(index, tuple) or not index or index[0] != slice(None):
-        raise ValueError("Index a symbolic tensor with the batch axis first, e.g. x[:, 0] or x[:, 1:3].")
+    r"""An index of ``x[...]``: the batch axis first is kept whole (x[:, 0], x[:, 1:3], x[..., -1], x[:, None])."""
+    first = index[0] if isinstance(index, tuple) and index else index
+    if not (first is Ellipsis or isinstance(first, slice) and first == slice(None)):
+        raise ValueError("Index a symbolic tensor with the batch axis first, e.g. x[:, 0], x[:, 1:3] or x[..., -1].")
     return index
 
 
@@ -180,12 +216,7 @@ def call_layer(layer, inputs):
 
 
 def apply_op(function: str, *arguments, **keywords):
-    r"""An operation of ``neurona.autodiff`` (by name) applied to symbolic tensors and constants:
-    recorded as an ``Op`` layer, whose backward is the tape's."""
-    from .layers.op import Op
-
-    positions = [i for i, a in enumerate(arguments) if isinstance(a, SymbolicTensor)]
-    constants = [None if isinstance(a, SymbolicTensor) else a for a in arguments]
-    layer = Op(function, constants, keywords)
-    tensors = [arguments[i] for i in positions]
-    return layer(tensors) if len(tensors) > 1 else layer(tensors[0])
+    r"""A function of ``neurona.ops`` (by name) applied to symbolic tensors (anywhere among its arguments)
+    and constants: recorded as an ``Op`` layer, whose backward is the tape's."""
+    from .layers.op import record
+    return record(function, arguments, keywords, lambda v: isinstance(v, SymbolicTensor))

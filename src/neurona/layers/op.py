@@ -1,80 +1,178 @@
-r"""Op: an operation of ``neurona.autodiff`` inside a functional graph, e.g. ``2 * x``,
-``ops.mean(x, axis=-1)`` or ``x / y`` on symbolic tensors (in ``Model.call`` or the functional API).
+r"""Op: a function of ``neurona.ops`` inside a functional graph, e.g. ``2 * x``, ``x[:, 0]``,
+``ops.mean(x, axis=-1)`` or ``ops.tensordot(u, v, 2)`` on symbolic tensors (in ``Model.call`` or the
+functional API).
 
-Its forward is the operation run on autodiff Tensors while a tape records; its backward is that
+Its forward is the function run on autodiff Tensors while a tape records; its backward is that
 tape's reverse pass, whose derivatives are the table of ``autodiff.derivatives``:
 
-    dL/dx_k = tape.gradient(y, x_k, output_gradients = dL/dy)
+    dL/dx_k = sum over the outputs y_j of  tape.gradient(y_j, x_k, output_gradients = dL/dy_j)
+
+A model file names the function; it resolves only to a public function of ``neurona.ops`` (nothing
+is imported), and the call's constants are kept in the JSON form of ``op_arguments``.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..autodiff import ops as autodiff_ops
 from ..autodiff.tape import GradientTape
 from ..autodiff.tensor import Tensor
+from . import op_arguments
 from .base import Layer, register
 
+#: names of the functions of neurona.autodiff.ops that model files of earlier versions hold
+_FORMER_NAMES = {"getitem": "get_item"}
 
-def _constant(value):
-    if value is None or isinstance(value, (numbers.Number, str)):
-        return value
-    if isinstance(value, (tuple, list)):       # a tuple stays one: x[:, 0]'s index is a tuple, [0, 1] picks rows
-        return type(value)(_constant(v) for v in value)
-    return np.asarray(value).tolist()
+
+def operation(name):
+    r"""The public function of ``neurona.ops`` called ``name`` (a ValueError for any other name)."""
+    from .. import ops
+    name = _FORMER_NAMES.get(name, name) if isinstance(name, str) else name
+    if not isinstance(name, str) or name not in ops.OPERATIONS:
+        raise ValueError(f"Op: unknown operation {name!r}; it must name a public function of neurona.ops "
+                         f"(such as 'tensordot' or 'mean').")
+    return name, getattr(ops, name)
+
+
+def _outputs(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _array(value):
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 @register("op")
 class Op(Layer):
-    r"""``function`` (a name in ``neurona.autodiff.ops``) applied to the layer's inputs, placed where
-    ``constants`` holds None, with the other ``constants`` (numbers) and ``keywords`` as given."""
+    r"""``function`` (a name in ``neurona.ops``) applied to ``arguments`` and ``keywords``, where each
+    Slot (``{"class_name": "__input__", ...}`` in a file) is one of the layer's inputs. The older form
+    ``constants`` lists the positional arguments with None where the inputs go, in order.
+
+    ``unbatched`` gives, input by input, None for a batch of samples or the shape of a value of the
+    whole batch (no batch axis); an output is one when the function sums over the batch
+    (``ops.tensordot(u, v, 2)`` of two (m, n) tensors), as Keras computes it."""
 
     n_inputs = None
 
-    def __init__(self, function: str, constants=None, keywords=None, name: str | None = None, **keras_arguments):
+    def __init__(self, function: str, constants=None, keywords=None, arguments=None, unbatched=None,
+                 name: str | None = None, **keras_arguments):
         super().__init__(name, **keras_arguments)
-        if not isinstance(function, str) or function.startswith("_") or not callable(
-                getattr(autodiff_ops, function, None)):
-            raise ValueError(f"Op: unknown operation {function!r}; it must name a function of neurona.autodiff.ops.")
-        self.function = function
-        self.constants = [_constant(c) for c in (constants or [None])]
-        self.keywords = {str(k): _constant(v) for k, v in (keywords or {}).items()}
-        self.n_inputs = 1 if self.constants.count(None) == 1 else None
+        self.function, self._function = operation(function)
+        if constants is not None:
+            slots = iter(range(len(constants)))
+            arguments = [op_arguments.Slot(next(slots)) if c is None else c for c in constants]
+        self._arguments = op_arguments.from_json(list(arguments if arguments is not None else [op_arguments.Slot(0)]))
+        self._keywords = op_arguments.from_json(dict(keywords or {}))
+        self._count = _count_slots([self._arguments, self._keywords])
+        self.n_inputs = 1 if self._count == 1 else None
+        self.unbatched = None if not unbatched else [None if u is None else [int(n) for n in u] for u in unbatched]
+        self.batched_output = True
+        self._shapes = None
+        op_arguments.to_json(self._arguments)            # refused now if a file cannot hold it
+        op_arguments.to_json(self._keywords, "keyword")
+
+    @property
+    def arguments(self):
+        return op_arguments.to_json(self._arguments)
+
+    @property
+    def keywords(self):
+        return op_arguments.to_json(self._keywords, "keyword")
+
+    @property
+    def constants(self):
+        return None
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("constants", None)
+        return config
+
+    @property
+    def sample_output_shapes(self):
+        r"""The per-sample shape of each output when the function gives several (moments, top_k), else None."""
+        return self._shapes
 
     def call(self, inputs):
-        r"""The operation on Tensors: each input where ``constants`` holds None."""
-        it = iter(inputs if isinstance(inputs, list) else [inputs])
-        arguments = [next(it) if c is None else c for c in self.constants]
-        return getattr(autodiff_ops, self.function)(*arguments, **self.keywords)
+        r"""The function on Tensors, each input in its Slot."""
+        inputs = inputs if isinstance(inputs, list) else [inputs]
+        return self._function(*op_arguments.fill(self._arguments, inputs),
+                              **op_arguments.fill(self._keywords, inputs))
 
     def _run(self, xs, record: bool):
-        inputs = [Tensor(x) for x in (list(xs) if isinstance(xs, (list, tuple)) else [xs])]
+        r"""(the output arrays, whether the function gave several, the tape and its Tensors if ``record``)."""
+        arrays = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+        # index and boolean inputs (a comparison's result) carry no gradient: they stay arrays
+        inputs = [Tensor(x) if np.issubdtype(np.asarray(x).dtype, np.floating) else np.asarray(x) for x in arrays]
         if not record:
-            return self.call(inputs).data, None, None
-        with GradientTape(persistent=True) as tape:
-            tape.watch(inputs)
             out = self.call(inputs)
-        return out.data, tape, (out, inputs)
+            return [_array(v) for v in _outputs(out)], isinstance(out, (list, tuple)), None, None
+        with GradientTape(persistent=True) as tape:
+            tape.watch([x for x in inputs if isinstance(x, Tensor)])
+            out = _outputs(self.call(inputs))
+        return [_array(v) for v in out], len(out) > 1, tape, (out, inputs)
 
     def setup(self, input_shape, rng, dtype):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
-        probe = [np.ones((2, *s), dtype=dtype) for s in shapes]
-        out, _, _ = self._run(probe, record=False)
-        if out.ndim == 0 or out.shape[0] != 2:
-            raise ValueError(f"Op {self.function!r} must keep the batch axis (reduce with axis=-1, not over the "
-                             f"batch); it maps inputs {shapes} to shape {out.shape[1:] if out.ndim else ()} per 2 samples.")
-        return out.shape[1:]
+        found = []
+        for m in (2, 3):                  # two batch sizes: an axis of 2 is not mistaken for the batch
+            whole = self.unbatched or [None] * len(shapes)
+            probes = [np.ones((m, *s) if u is None else u, dtype=dtype) for s, u in zip(shapes, whole)]
+            out, many, _, _ = self._run(probes, record=False)
+            found.append(out)
+        batched = [o.ndim > 0 and o.shape[0] == 2 and p.shape[0] == 3 and o.shape[1:] == p.shape[1:]
+                   for o, p in zip(*found)]
+        over_batch = [o.shape == p.shape for o, p in zip(*found)]
+        if not (all(batched) or all(over_batch) and not any(batched)):
+            raise ValueError(f"Op {self.function!r}: inputs of shape {shapes} per sample give outputs of shape "
+                             f"{[o.shape for o in found[0]]} for 2 samples and {[o.shape for o in found[1]]} for 3; "
+                             f"each output must keep the batch axis first, or all must be values of the whole batch.")
+        self.batched_output = all(batched)
+        cut = 1 if self.batched_output else 0
+        self._shapes = [o.shape[cut:] for o in found[0]] if many else None
+        return found[0][0].shape[cut:]
 
     def forward(self, x, training=False):
-        value, self._tape, self._recorded = self._run(x, record=True)
-        return value
+        values, _, self._tape, self._recorded = self._run(x, record=True)
+        return values if self._shapes is not None else values[0]
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
-        out, inputs = self._recorded
-        grads = self._tape.gradient(out, inputs, output_gradients=grad, unconnected_gradients="zero")
-        return grads[0] if self.n_inputs == 1 else list(grads)
+        outs, inputs = self._recorded
+        grads = [np.zeros_like(np.asarray(x.data if isinstance(x, Tensor) else x), dtype=float) for x in inputs]
+        for out, g in zip(outs, grad if self._shapes is not None else [grad]):
+            if g is None or not isinstance(out, Tensor) or out.op is None or not out.is_floating:
+                continue
+            for k, x in enumerate(inputs):
+                if isinstance(x, Tensor):
+                    grads[k] = grads[k] + self._tape.gradient(out, x, output_gradients=g,
+                                                              unconnected_gradients="zero")
+        grads = [g.astype(np.asarray(x.data if isinstance(x, Tensor) else x).dtype, copy=False)
+                 if isinstance(x, Tensor) else g for g, x in zip(grads, inputs)]
+        return grads[0] if self.n_inputs == 1 else grads
 
     def describe(self):
         return f"Op, {self.function}"
+
+
+def _count_slots(value) -> int:
+    r"""The number of distinct inputs the arguments take (the largest Slot index + 1)."""
+    if isinstance(value, op_arguments.Slot):
+        return value.index + 1
+    if isinstance(value, (list, tuple)):
+        return max([_count_slots(v) for v in value] + [0])
+    if isinstance(value, dict):
+        return max([_count_slots(v) for v in value.values()] + [0])
+    return 0
+
+
+def record(function: str, arguments: tuple, keywords: dict, is_input):
+    r"""``function(*arguments, **keywords)`` on symbolic tensors (``is_input``): an Op layer called on
+    them, returning its output (a tuple of outputs when the function gives several)."""
+    inputs = []
+    arguments = op_arguments.slots_for(list(arguments), is_input, inputs)
+    keywords = op_arguments.slots_for(dict(keywords), is_input, inputs)
+    unbatched = [None if t.batched else list(t.shape) for t in inputs]
+    layer = Op(function, keywords=keywords, arguments=arguments, unbatched=unbatched if any(u is not None for u in unbatched) else None)
+    out = layer(inputs) if len(inputs) > 1 else layer(inputs[0])
+    for tensor in (out if isinstance(out, list) else [out]):
+        tensor.batched = layer.batched_output
+    return tuple(out) if isinstance(out, list) else out

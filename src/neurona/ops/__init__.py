@@ -18,6 +18,8 @@ from .core import *        # noqa: F401,F403  arithmetic, reductions, shapes, ac
 from .numpy import *       # noqa: F401,F403  the rest of keras.ops's NumPy functions
 from .nn import *          # noqa: F401,F403  its nn and linalg functions
 
-__getattr__ = not_in_neurona(__name__, "operation", lambda: sorted(
-    name for name, value in globals().items() if callable(value) and not name.startswith("_")
-    and not isinstance(value, type) and name != "not_in_neurona"))
+#: the public functions, the only ones a model file's Op layer may name
+OPERATIONS = frozenset(name for name, value in globals().items() if callable(value) and not name.startswith("_")
+                       and not isinstance(value, type) and name != "not_in_neurona")
+
+__getattr__ = not_in_neurona(__name__, "operation", lambda: sorted(OPERATIONS))

@@ -11,6 +11,10 @@ from .. import activations as _activations
 from .. import windows as _win
 from ..autodiff import ops as _ad
 from ..autodiff.tensor import Tensor
+from ..symbolic import SymbolicTensor
+from .recording import make_aware
+
+_IMPORTED = set(globals())
 
 
 def _has_tensor(values) -> bool:
@@ -173,11 +177,12 @@ def stack(x, axis=0):
 
 
 def shape(x) -> tuple:
-    return tuple(_data(x).shape)
+    r"""x's shape; a symbolic tensor's has None for its batch axis."""
+    return x.shape if isinstance(x, SymbolicTensor) else tuple(_data(x).shape)
 
 
 def ndim(x) -> int:
-    return _data(x).ndim
+    return x.ndim if isinstance(x, SymbolicTensor) else _data(x).ndim
 
 
 # -- activations: the autodiff forms of neurona.activations --------------------------------
@@ -483,3 +488,7 @@ def convert_to_numpy(x):
 def stop_gradient(x):
     r"""The value of x as a constant: no gradient flows back through it."""
     return Tensor(_data(x)) if isinstance(x, Tensor) else np.asarray(x)
+
+
+__all__ = sorted(n for n, v in globals().items() if callable(v) and not n.startswith("_") and n not in _IMPORTED)
+make_aware(globals(), __all__)

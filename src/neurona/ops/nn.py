@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autodiff import ops as _ad
+from .recording import make_aware
 from .core import _data, _dual, softplus
 
 
@@ -249,3 +250,4 @@ def cholesky_inverse(x, upper=False):
 
 
 __all__ = sorted(n for n, v in globals().items() if callable(v) and not n.startswith("_") and n not in _IMPORTED)
+make_aware(globals(), __all__)

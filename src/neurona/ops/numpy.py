@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autodiff import ops as _ad
 from ..autodiff.tensor import Tensor
+from .recording import make_aware
 from .core import _data, _dual, concatenate, expand_dims, max, min
 
 _IMPORTED = set(globals())
@@ -1012,3 +1013,4 @@ norm = _dual(norm)
 
 
 __all__ = sorted(n for n, v in globals().items() if callable(v) and not n.startswith("_") and n not in _IMPORTED)
+make_aware(globals(), __all__)
