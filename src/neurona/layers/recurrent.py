@@ -268,7 +268,7 @@ class Recurrent(Layer):
         dH = np.zeros((T, m, self.units), dtype=self._y.dtype)       # dL/dh_t from the output
         if grad is not None:
             if self.activity_regularizer is not None:
-                grad = grad + self.activity_regularizer.gradient(self._y, m)
+                grad = grad + self.activity_regularizer.activity_gradient(self._y, m)
             if self.return_sequences:
                 dH[...] = np.swapaxes(grad, 0, 1)
             else:
@@ -313,7 +313,7 @@ class Recurrent(Layer):
             if regularizer is not None:
                 total += regularizer(weight, m)
         if self.activity_regularizer is not None and getattr(self, "_y", None) is not None:
-            total += self.activity_regularizer(self._y, self._y.shape[0])
+            total += self.activity_regularizer.activity(self._y, self._y.shape[0])
         return total
 
     # -- the tape form --------------------------------------------------------------------------
@@ -344,6 +344,16 @@ class Recurrent(Layer):
         y = outputs[-1] if not self.return_sequences else \
             with_mask(ops.stack(outputs, axis=1), None if mask is None else mask_of(inputs))
         return [y, *state] if self.return_state else y
+
+    def step(self, x_t, states, dropout_mask=None, recurrent_dropout_mask=None):
+        r"""One step in ``neurona.ops`` (a cell's ``call``): the new states [h_t(, c_t)] of x_t (m, d)
+        and the states at t - 1, the dropout masks (m, d) and (m, u) applied to x_t and h_{t-1}."""
+        x_t = x_t if dropout_mask is None else x_t * dropout_mask
+        p = ops.matmul(x_t, self.kernel)
+        if self.use_bias:
+            p = p + self._input_bias()
+        h = states[0] if recurrent_dropout_mask is None else states[0] * recurrent_dropout_mask
+        return self._tape_step(p, h, list(states))
 
     def _act(self, activation, z):
         return activation.call(z)
