@@ -140,14 +140,15 @@ def test_model_losses_input_output_shape_and_gradient_tape_names():
     assert keras.layers.Input is keras.Input
 
 
-def test_tensorboard_warns_and_plot_model_raises_import_error():
+def test_tensorboard_warns_and_plot_model_without_graphviz_raises_import_error(tmp_path, monkeypatch):
     model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
     model.compile(optimizer="sgd", loss="mse")
     with pytest.warns(UserWarning, match="TensorBoard"):
         model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0,
-                  callbacks=[keras.callbacks.TensorBoard(log_dir="logs", histogram_freq=1)])
-    with pytest.raises(ImportError, match="summary"):
-        keras.utils.plot_model(model, "model.png", show_shapes=True)
+                  callbacks=[keras.callbacks.TensorBoard(log_dir=str(tmp_path / "logs"), histogram_freq=1)])
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(ImportError, match="install"):
+        keras.utils.plot_model(model, str(tmp_path / "model.png"), show_shapes=True)
 
 
 def test_register_keras_serializable_lets_load_model_find_a_custom_loss(tmp_path):

@@ -75,16 +75,7 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     return pick(order[:left]), pick(order[left:right_end])
 
 
-class PlotModelUnavailable(ImportError):
-    r"""``plot_model`` is not in neurona: an ImportError, as Keras raises when pydot is missing, so
-    programs that guard the call with ``except ImportError`` go on."""
-
-
-def plot_model(model, to_file="model.png", **keras_arguments):
-    r"""Keras's ``plot_model``: not implemented; raises ``PlotModelUnavailable`` (an ImportError)."""
-    raise PlotModelUnavailable(f"plot_model(to_file={to_file!r}): neurona draws no model diagrams; "
-                               f"model.summary() prints the layers, their output shapes and parameter counts.")
-
+from .model_plot import PlotModelUnavailable, model_to_dot, plot_model  # noqa: E402,F401  (keras.utils's names)
 
 from .data_adapters import PyDataset, Sequence, pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: E402
 from .sequences import pad_sequences, timeseries_dataset_from_array  # noqa: E402
@@ -174,7 +165,7 @@ def get_source_inputs(tensor):
 
 __getattr__ = not_in_neurona(__name__, "utility", lambda: ["PyDataset", "Sequence", "normalize",
                                                           "pack_x_y_sample_weight", "pad_sequences",
-                                                          "plot_model (raises ImportError)", "set_random_seed",
+                                                          "plot_model", "model_to_dot", "set_random_seed",
                                                           "split_dataset", "timeseries_dataset_from_array",
                                                           "image_dataset_from_directory", "text_dataset_from_directory",
                                                           "load_img", "img_to_array", "array_to_img", "save_img",

@@ -131,13 +131,13 @@ class Graph:
         if format not in ("svg", "png", "pdf"):
             raise ValueError(f"render draws svg, png or pdf; got the format {format!r} (from the "
                              f"path {os.fspath(path)!r} or the format argument).")
-        write_atomic(path, _run_dot(self.to_dot(), format))
+        write_atomic(path, run_dot(self.to_dot(), format))
         return os.fspath(path)
 
     def _repr_svg_(self):
         r"""Notebooks draw the graph inline when Graphviz is installed (and show the text otherwise)."""
         try:
-            return _run_dot(self.to_dot(), "svg").decode()
+            return run_dot(self.to_dot(), "svg").decode()
         except RuntimeError:                # no Graphviz (GraphvizNotFoundError), or dot failed
             return None
 
@@ -156,14 +156,15 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _run_dot(text: str, format: str) -> bytes:     # noqa: A002
-    r"""The drawing of DOT ``text`` by Graphviz's ``dot`` program, in ``format``."""
+def run_dot(text: str, format: str, save_hint: str = "graph.save('graph.dot')") -> bytes:     # noqa: A002
+    r"""The drawing of DOT ``text`` by Graphviz's ``dot`` program, in ``format``; ``save_hint`` is
+    the call that saves the DOT text, named in the error when Graphviz is missing."""
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFoundError(
             "Drawing the graph needs Graphviz's 'dot' program, which is not on PATH. Install "
             "Graphviz (apt install graphviz, brew install graphviz or conda install graphviz), or "
-            "save the DOT text with graph.save('graph.dot') and draw it elsewhere (e.g. an online "
+            f"save the DOT text with {save_hint} and draw it elsewhere (e.g. an online "
             "Graphviz viewer).")
     result = subprocess.run([dot, f"-T{format}"], input=text.encode(), capture_output=True, check=False)
     if result.returncode != 0:
