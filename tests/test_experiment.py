@@ -86,7 +86,8 @@ SAMPLES = {"dataset": ('"iris"', "iris"), "csv": ('"/d/a.csv"', "/d/a.csv"), "ta
            "learning_rate": ("0.05", "0.05"), "epochs": ("7", "7"), "batch_size": ("8", "8"),
            "validation_split": ("0.2", "0.2"), "seed": ("5", "5"), "verbose": ("0", "0"),
            "out": ('"/d/m.safetensors"', "/d/m.safetensors"), "checkpoint": ('"/d/c.safetensors"', "/d/c.safetensors"),
-           "resume": ("true", None), "plots": ('"/d/plots"', "/d/plots")}
+           "resume": ("true", None), "plots": ('"/d/plots"', "/d/plots"), "model": ('"convnet"', "convnet"),
+           "filters": ("[8, 16]", "8,16"), "kernel_size": ("5", "5")}
 
 
 def test_every_flag_of_train_is_a_toml_key_and_both_set_the_same_value(tmp_path):
@@ -106,7 +107,8 @@ def test_every_flag_of_train_is_a_toml_key_and_both_set_the_same_value(tmp_path)
             args = [experiment.flag(key), flag_value]
         args += ["--csv", "/d/a.csv"] if with_csv else []
         flags = cli.train.make_context("train", args).params
-        if flags["layers"] is not None:
-            flags["layers"] = experiment.parse_layers(flags["layers"])
+        for sizes in ("layers", "filters"):
+            if flags[sizes] is not None:
+                flags[sizes] = experiment.parse_layers(flags[sizes], sizes)
         from_flags = experiment.merge({}, flags)
         assert from_file[key] == from_flags[key] != experiment.defaults()[key], key

@@ -91,7 +91,8 @@ def _train_options(function):
             # the allowed values shown as click shows a Choice; checked by experiment.check, whose
             # errors suggest the closest name
             kind_type = types[kind]
-            metavar = f"[{'|'.join(choices[key])}]" if key in choices else {"layers": "SIZES", "drop": "COLUMNS"}.get(key)
+            metavar = f"[{'|'.join(choices[key])}]" if key in choices else {
+                "layers": "SIZES", "filters": "SIZES", "drop": "COLUMNS"}.get(key)
             if metavar is None and key in ("csv", "out", "checkpoint"):
                 metavar = "FILE"
             elif metavar is None and key in ("data_path", "plots"):
@@ -111,8 +112,9 @@ def train(config, **flags):
 
     CONFIG is an optional TOML experiment file; every key is also a flag, and flags win. With no
     arguments: a 64-32 ReLU MLP on the bundled digits set, saved to model.safetensors."""
-    if flags["layers"] is not None:
-        flags["layers"] = usage(lambda: experiment.parse_layers(flags["layers"]))
+    for key in ("layers", "filters"):
+        if flags[key] is not None:
+            flags[key] = usage(lambda: experiment.parse_layers(flags[key], key))
     settings = usage(lambda: experiment.merge(experiment.read_toml(config) if config else {}, flags))
     out, checkpoint = usage(lambda: _train_paths(config, settings))
     plot = _plot_module() if settings["plots"] else None

@@ -6,7 +6,8 @@ A TOML experiment file has one table per stage; every key is also a flag of ``ne
     [data]      dataset = "digits"   or   csv = "prices.csv" and target = "price"
                 task = "auto" | "classification" | "regression",  test_size = 0.2,  scale = true,
                 data_path = "dir with the IDX files"   (mnist, fashion_mnist)
-    [model]     layers = [64, 32],  activation = "relu",  dropout = 0.0
+    [model]     model = "mlp" | "convnet",  layers = [64, 32],  activation = "relu",  dropout = 0.0,
+                filters = [32, 64],  kernel_size = 3      (the convnet's blocks; see ``neurona.convnet``)
     [compile]   optimizer = "adam",  learning_rate = 0.001
     [fit]       epochs = 30,  batch_size = 32,  validation_split = 0.1,  seed = 0,  verbose = 2
     [output]    out = "model.safetensors",  checkpoint = "...",  resume = false,  plots = "dir"
@@ -38,7 +39,8 @@ SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
     "data": {"dataset": (str, "digits"), "csv": (str, None), "target": (str, None), "data_path": (str, None),
              "drop": (tuple, []), "fill": (str, None),
              "task": (str, "auto"), "test_size": (float, 0.2), "scale": (bool, None)},
-    "model": {"layers": (list, [64, 32]), "activation": (str, "relu"), "dropout": (float, 0.0)},
+    "model": {"model": (str, "mlp"), "layers": (list, [64, 32]), "activation": (str, "relu"), "dropout": (float, 0.0),
+              "filters": (list, [32, 64]), "kernel_size": (int, 3)},
     "compile": {"optimizer": (str, "adam"), "learning_rate": (float, 1e-3)},
     "fit": {"epochs": (int, 30), "batch_size": (int, 32), "validation_split": (float, 0.1), "seed": (int, 0),
             "verbose": (int, 2)},
@@ -47,6 +49,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
 }
 SECTION_OF = {key: section for section, keys in SCHEMA.items() for key in keys}
 TASKS = ("auto", "classification", "regression")
+MODELS = ("mlp", "convnet")
 FILLS = ("mean", "median", "zero")
 
 #: what each setting takes, for ``neurona train --help`` (the default and the TOML key are added)
@@ -60,9 +63,12 @@ HELP = {
     "task": "what to learn; auto: text or at most 20 distinct integers are classes, other numbers a value",
     "test_size": "fraction of the samples held out for the final test (0: test on the training samples)",
     "scale": "standardise the features, and a regression target, with the training part's mean and std",
+    "model": "mlp: Dense layers (--layers); convnet: keras.io's MNIST convnet on square images (--filters)",
     "layers": "comma-separated sizes of the hidden layers, e.g. 64,32; 'none' for a linear or logistic model",
     "activation": "activation of the hidden layers",
-    "dropout": "dropout rate after each hidden layer, in [0, 1)",
+    "dropout": "dropout rate after each hidden layer (the convnet: before its output layer), in [0, 1)",
+    "filters": "comma-separated filters of the convnet's Conv2D + MaxPooling2D blocks, e.g. 32,64",
+    "kernel_size": "the side of the convnet's convolution kernels, >= 1",
     "optimizer": "the gradient-descent optimizer",
     "learning_rate": "the optimizer's step size alpha, > 0",
     "epochs": "passes over the training data, >= 1",
@@ -79,7 +85,7 @@ HELP = {
 #: defaults that depend on other settings, in words
 DEFAULT_TEXT = {"target": "the last column", "fill": "none (an empty cell is an error)",
                 "scale": "on, off for mnist and fashion_mnist (pixels already in [0, 1])",
-                "checkpoint": "OUT with .ckpt.safetensors", "dropout": "0 (none)", "drop": "none",
+                "checkpoint": "OUT with .ckpt.safetensors", "dropout": "0 (none); 0.5 for the convnet", "drop": "none",
                 "epochs": "30 (100 for the 2-D sets circle, xor, gauss, spiral)",
                 "learning_rate": "0.001 (0.02 for the 2-D sets circle, xor, gauss, spiral)"}
 
@@ -87,7 +93,7 @@ DEFAULT_TEXT = {"target": "the last column", "fill": "none (an empty cell is an 
 #: the keys whose values are one of a list, that list
 def choices() -> dict[str, tuple[str, ...]]:
     from .. import activations, optimizers
-    return {"task": TASKS, "fill": FILLS, "activation": tuple(activations.registry.names()),
+    return {"task": TASKS, "fill": FILLS, "model": MODELS, "activation": tuple(activations.registry.names()),
             "optimizer": tuple(optimizers.registry.names())}
 
 _PATHS_IN_FILE = ("csv", "data_path")
@@ -190,11 +196,16 @@ def merge(file_settings: dict, flags: dict) -> dict:
     settings.update(flags)
     if settings["csv"] is not None:
         settings["dataset"] = None
-    for key, value in dataset_defaults(settings["dataset"]).items():
+    implied = {**dataset_defaults(settings["dataset"]), **MODEL_DEFAULTS.get(settings["model"], {})}
+    for key, value in implied.items():
         if key not in file_settings and key not in flags:
             settings[key] = value
     check(settings)
     return settings
+
+
+#: the settings a model needs beyond the general defaults: keras.io's convnet drops half before its output
+MODEL_DEFAULTS = {"convnet": {"dropout": 0.5}}
 
 
 def dataset_defaults(dataset) -> dict:
@@ -210,7 +221,7 @@ def check(settings: dict) -> None:
     if settings["target"] is not None and settings["csv"] is None:
         raise SettingsError(f"conflicting settings: {flag('target')} names a column of {flag('csv')} FILE, "
                             f"but no CSV file is given.")
-    for key, allowed in (("task", TASKS), ("fill", FILLS)):    # names of registries: build_model's lookup
+    for key, allowed in (("task", TASKS), ("fill", FILLS), ("model", MODELS)):    # names of registries: build_model's lookup
         if settings[key] is not None and settings[key] not in allowed:
             raise SettingsError(f"{_names(key)} must be one of {', '.join(allowed)}; got {settings[key]!r}.")
     if (settings["drop"] or settings["fill"]) and settings["csv"] is None:
@@ -218,7 +229,7 @@ def check(settings: dict) -> None:
                             f"but no CSV file is given.")
     ranges = {"test_size": (0, 1, False), "dropout": (0, 1, False), "validation_split": (0, 1, False),
               "learning_rate": (0, None, True), "epochs": (1, None, False), "batch_size": (1, None, False),
-              "seed": (0, None, False)}
+              "seed": (0, None, False), "kernel_size": (1, None, False)}
     for key, (low, high, low_open) in ranges.items():
         try:
             check_number(_names(key), key, settings[key], low, high, low_open=low_open, high_open=high is not None,
@@ -228,8 +239,9 @@ def check(settings: dict) -> None:
     if settings["verbose"] not in (0, 1, 2):
         raise SettingsError(f"{_names('verbose')} must be 0 (silent), 1 (progress bar) or 2 (a line per epoch); "
                             f"got {settings['verbose']!r}.")
-    if any(size < 1 for size in settings["layers"]):
-        raise SettingsError(f"{_names('layers')} sizes must be >= 1; got {settings['layers']}.")
+    for key in ("layers", "filters"):
+        if any(size < 1 for size in settings[key]):
+            raise SettingsError(f"{_names(key)} sizes must be >= 1; got {settings[key]}.")
 
 
 def check_validation_split(fraction: float, n_train: int) -> None:
@@ -245,14 +257,15 @@ def _names(key) -> str:
     return f"{flag(key)} ([{SECTION_OF[key]}] {key})"
 
 
-def parse_layers(text: str) -> list[int]:
-    r"""'64,32' -> [64, 32]; '' or 'none' -> [] (no hidden layer: a linear or logistic model)."""
+def parse_layers(text: str, key: str = "layers") -> list[int]:
+    r"""'64,32' -> [64, 32]; '' or 'none' -> [] (no hidden layer: a linear or logistic model; no
+    convolution block). ``key``: the flag it came from, for the error."""
     if text.strip().lower() in ("", "none"):
         return []
     try:
         return [int(part) for part in text.split(",")]
     except ValueError:
-        raise SettingsError(f"{flag('layers')} takes comma-separated integers such as 64,32 "
+        raise SettingsError(f"{flag(key)} takes comma-separated integers such as 64,32 "
                             f"(or 'none'); got {text!r}.") from None
 
 
@@ -331,10 +344,11 @@ def barely_moved(history, settings) -> str | None:
 
 def build_model(settings: dict, source, n_features: int):
     r"""The MLP of ``neurona.mlp.build_mlp``: hidden Dense layers (He initialisation for the ReLU
-    family, Glorot otherwise), optional dropout after each, and the output the task needs
-    (``output_for``: one sigmoid unit for two classes, softmax for more, a linear unit for a
-    value). The names are checked before anything is built."""
+    family, Glorot otherwise), optional dropout after each, or (``model = "convnet"``) the network
+    of ``neurona.convnet``; and the output the task needs (``output_for``: one sigmoid unit for two
+    classes, softmax for more, a linear unit for a value). The names are checked before anything is built."""
     from .. import activations, optimizers
+    from ..convnet import build_convnet
     from ..mlp import build_mlp, output_for
 
     activation = settings["activation"]
@@ -343,8 +357,12 @@ def build_model(settings: dict, source, n_features: int):
     classes = len(source.classes) if source.task == "classification" else None
     units, output_activation, loss = output_for(source.task, classes)
     metrics = ["accuracy"] if source.task == "classification" else ["mae"]
-    model = build_mlp(n_features, settings["layers"], units, activation=activation,
-                      output_activation=output_activation, dropout=settings["dropout"], seed=settings["seed"])
+    if settings["model"] == "convnet":
+        model = build_convnet(n_features, settings["filters"], units, kernel_size=settings["kernel_size"],
+                              output_activation=output_activation, dropout=settings["dropout"], seed=settings["seed"])
+    else:
+        model = build_mlp(n_features, settings["layers"], units, activation=activation,
+                          output_activation=output_activation, dropout=settings["dropout"], seed=settings["seed"])
     optimizer = optimizers.get({"name": settings["optimizer"], "learning_rate": settings["learning_rate"]})
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
