@@ -1,4 +1,4 @@
-r"""Dice, Tversky and CategoricalFocalCrossentropy against Keras 3 (torch backend): values of the class
+r"""Dice, Tversky, CategoricalFocalCrossentropy and CategoricalGeneralizedCrossEntropy against Keras 3 (torch backend): values of the class
 and function forms with every reduction and sample weights, the hand-written gradient against Keras's
 (torch autograd) and central differences, and the tape form ``call`` against ``values``."""
 import os
@@ -36,6 +36,10 @@ PAIRS = {
                      {"alpha": 0.6, "gamma": 1.5, "from_logits": True, "label_smoothing": 0.1}, ONE_HOT, 2 * Z),
     "focal_unnormalised": (losses.CategoricalFocalCrossentropy, keras.losses.CategoricalFocalCrossentropy,
                            {"gamma": 3.0}, ONE_HOT, 2.0 * P + 0.1),
+    "generalized": (losses.CategoricalGeneralizedCrossEntropy, keras.losses.CategoricalGeneralizedCrossEntropy,
+                    {"q": 0.7}, ONE_HOT.argmax(-1), P),
+    "generalized_small_q": (losses.CategoricalGeneralizedCrossEntropy,
+                            keras.losses.CategoricalGeneralizedCrossEntropy, {"q": 0.1}, ONE_HOT.argmax(-1), P),
 }
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight", "none"]
 
@@ -85,7 +89,8 @@ def test_function_form_and_tape_form_match_keras_function(name):
     keras_function = getattr(keras.losses, ours._registry_name)
     values = function(y, p, **arguments)
     assert values.shape == (N,)
-    expected = keras.ops.convert_to_numpy(keras_function(y, p, **arguments))
+    tensor = keras.ops.convert_to_tensor
+    expected = keras.ops.convert_to_numpy(keras_function(tensor(y), tensor(p), **arguments))
     # Keras's function keeps the unsummed axes (or gives the batch's one value); ours, one value a sample
     expected = np.broadcast_to(np.reshape(expected, (N, -1)).mean(axis=1) if np.ndim(expected) else expected, (N,))
     np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-7)

@@ -10,8 +10,8 @@ autodiff Tensors (then recorded on the tape, for custom losses and training loop
                     MeanAbsolutePercentageError (mape), MeanSquaredLogarithmicError (msle), Huber,
                     LogCosh
     probabilistic   BinaryCrossentropy (bce), BinaryFocalCrossentropy, CategoricalCrossentropy (cce),
-                    CategoricalFocalCrossentropy, SparseCategoricalCrossentropy (scce), KLDivergence (kld),
-                    Poisson
+                    CategoricalFocalCrossentropy, SparseCategoricalCrossentropy (scce),
+                    CategoricalGeneralizedCrossEntropy, KLDivergence (kld), Poisson
     overlap         Dice, Tversky (of segmentation masks)
     margin          Hinge, SquaredHinge, CategoricalHinge
     similarity      CosineSimilarity (in ``regression``)
@@ -31,7 +31,8 @@ from .function import FunctionLoss
 from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .overlap import Dice, Tversky
 from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
-                            CategoricalFocalCrossentropy, KLDivergence, Poisson, SparseCategoricalCrossentropy)
+                            CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, KLDivergence, Poisson,
+                            SparseCategoricalCrossentropy)
 from .regression import (CosineSimilarity, ElementwiseLoss, Huber, LogCosh, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError)
 
@@ -75,6 +76,7 @@ binary_crossentropy = _function_form(BinaryCrossentropy)
 binary_focal_crossentropy = _function_form(BinaryFocalCrossentropy)
 categorical_crossentropy = _function_form(CategoricalCrossentropy)
 categorical_focal_crossentropy = _function_form(CategoricalFocalCrossentropy)
+categorical_generalized_cross_entropy = _function_form(CategoricalGeneralizedCrossEntropy)
 dice = _function_form(Dice)
 tversky = _function_form(Tversky)
 sparse_categorical_crossentropy = _function_form(SparseCategoricalCrossentropy)

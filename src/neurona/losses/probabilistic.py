@@ -411,6 +411,50 @@ class CategoricalFocalCrossentropy(CategoricalCrossentropy):
         return _ad.sum(self.alpha * (1.0 - o) ** self.gamma * -y * _ad.log(o), axis=-1)
 
 
+@register("categorical_generalized_cross_entropy")
+class CategoricalGeneralizedCrossEntropy(SparseCategoricalCrossentropy):
+    r"""Generalized cross-entropy (Zhang & Sabuncu, 2018), Keras's, robust to noisy labels: with integer
+    labels y and p_y the probability given to the true class,
+
+    l = (1 - p_y^q) / q,   dl/dp_y = -p_y^{q - 1}   (0 for the other classes),   0 < q < 1
+
+    (q -> 0 is the cross-entropy -ln p_y, q = 1 the mean absolute error 1 - p_y).
+    """
+
+    def __init__(self, q: float = 0.5, reduction="sum_over_batch_size", name=None):
+        super().__init__(reduction=reduction, name=name)
+        self.q = check_number("CategoricalGeneralizedCrossEntropy", "q", q, 0, 1, low_open=True, high_open=True)
+
+    def _true_class(self, y_true, y_pred):
+        labels = self._labels(y_true)
+        return labels, np.asarray(y_pred)[np.arange(labels.size), labels]
+
+    def values(self, y_true, y_pred):
+        return (1.0 - self._true_class(y_true, y_pred)[1] ** self.q) / self.q
+
+    def _mean(self, y_true, y_pred):
+        return mean_of(self.values(y_true, y_pred))
+
+    def _mean_gradient(self, y_true, y_pred):
+        labels, p = self._true_class(y_true, y_pred)
+        gradient = np.zeros(np.shape(y_pred), dtype=np.result_type(np.asarray(y_pred).dtype, np.float32))
+        gradient[np.arange(labels.size), labels] = -p ** (self.q - 1) / labels.size
+        return gradient
+
+    def _fused_mean_gradient(self, activation, y_true, a):
+        return None
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("from_logits", "ignore_class", "log_base", "epsilon"):
+            config.pop(key, None)
+        return config
+
+    def call(self, y, p):
+        one_hot = np.eye(p.shape[-1], dtype=p.dtype)[np.asarray(y.data).reshape(-1).astype(np.intp)]
+        return (1.0 - _ad.sum(p * _ad.constant(one_hot, p), axis=-1) ** self.q) / self.q
+
+
 @register("kl_divergence", "kld", "kullback_leibler_divergence")
 class KLDivergence(Loss):
     r"""Kullback-Leibler divergence KL(y || p) (Keras's ``KLDivergence``), both clipped to [eps, 1]:
