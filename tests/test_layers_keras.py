@@ -56,6 +56,9 @@ def _case(name):
         "gru": (layers.GRU(3, return_sequences=True, bias_initializer="random_normal"), [(4, 2)]),
         "gru-reset-before": (layers.GRU(3, reset_after=False, bias_initializer="random_normal"), [(4, 2)]),
         "bidirectional": (layers.Bidirectional(layers.LSTM(2, return_sequences=True), merge_mode="mul"), [(3, 2)]),
+        "rnn": (layers.RNN([layers.GRUCell(2, bias_initializer="random_normal"), layers.LSTMCell(2)],
+                           return_sequences=True), [(4, 2)]),
+        "rnn-lstm-cell": (layers.RNN(layers.LSTMCell(3, bias_initializer="random_normal"), go_backwards=True), [(4, 2)]),
         "time_distributed": (layers.TimeDistributed(layers.Dense(2, activation="tanh")), [(3, 4)]),
         "layer_normalization": (layers.LayerNormalization(gamma_initializer="random_normal",
                                                           beta_regularizer=nr.regularizers.L2(0.3)), [(3, 4)]),
@@ -92,7 +95,7 @@ def _case(name):
 CASES = ["flatten", "reshape", "normalization", "normalization-invert", "batch_normalization",
          "batch_normalization-no-scale", "softmax", "relu", "relu-capped", "leaky_relu", "elu", "dense-activity", "dense-3d",
          "dropout", "add", "subtract", "multiply", "average", "maximum", "concatenate", "op-mean", "op-divide",
-         "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before", "bidirectional",
+         "embedding", "masking", "simple_rnn", "lstm", "gru", "gru-reset-before", "bidirectional", "rnn", "rnn-lstm-cell",
          "time_distributed", "layer_normalization", "layer_normalization-2-axes", "group_normalization",
          "attention", "attention-key", "multi_head_attention"]
 #: layers whose inputs are integer ids (no gradient flows to them)

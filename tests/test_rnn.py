@@ -234,6 +234,9 @@ def test_config_round_trip_and_save_load(tmp_path):
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
     config = model.layers[1].get_config()
     assert layers.get(config).get_config() == config
+    for cell in (layers.LSTMCell(3, dropout=0.2, unit_forget_bias=False), layers.GRUCell(2, reset_after=False),
+                 layers.StackedRNNCells([layers.SimpleRNNCell(2, activation="relu"), layers.LSTMCell(3)])):
+        assert type(cell).from_config(cell.get_config()).get_config() == cell.get_config()
     lines = []
     model.summary(print_fn=lines.append)
     assert "RNN" in "\n".join(lines)

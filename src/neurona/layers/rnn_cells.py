@@ -23,10 +23,13 @@ import inspect
 import numpy as np
 
 from .. import custom_objects, tree
-from ..registry import Configurable
-from .base import Layer, get, register
+from ..registry import Configurable, Registry
+from .base import Layer
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import Wrapper
+
+#: the cells by name (a cell is a Layer, but not one a model stacks: it lives in RNN)
+registry = Registry("cell", Layer)
 
 #: arguments of a recurrent layer about reading a whole sequence: RNN's, not a cell's
 SEQUENCE_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "use_cudnn")
@@ -133,24 +136,28 @@ class RecurrentCell(Layer):
                   if key not in SEQUENCE_ARGUMENTS and key not in ("name", "layer_name", "activity_regularizer")}
         return {"name": self._registry_name, **config, "layer_name": self.name}
 
+    @classmethod
+    def from_config(cls, config: dict):
+        return registry.get({**config, "name": cls._registry_name})
+
     def describe(self):
         return type(self).__name__
 
 
-@register("simple_rnn_cell")
+@registry.register("simple_rnn_cell")
 class SimpleRNNCell(RecurrentCell):
     r"""One step of SimpleRNN: h_t = f(x_t W + h_{t-1} U + b); ``state_size`` = units."""
     layer_class = SimpleRNN
 
 
-@register("lstm_cell")
+@registry.register("lstm_cell")
 class LSTMCell(RecurrentCell):
     r"""One step of LSTM: the gates i, f, c, o of z_t = x_t W + h_{t-1} U + b, c_t = f c_{t-1} + i g,
     h_t = o tanh(c_t); ``state_size`` = [units, units] (h, c)."""
     layer_class = LSTM
 
 
-@register("gru_cell")
+@registry.register("gru_cell")
 class GRUCell(RecurrentCell):
     r"""One step of GRU (``reset_after`` as GRU's): h_t = z h_{t-1} + (1 - z) h~; ``state_size`` = units."""
     layer_class = GRU
@@ -179,7 +186,7 @@ def cell_config(cell) -> dict:
 
 def _cell_from_config(owner, config):
     if "custom_class" not in config:
-        return get(config)
+        return registry.get(config)
     name, known = config["custom_class"], custom_objects.known()
     if name not in known:
         raise ValueError(f"{owner}: the config holds the custom cell {name!r}: pass custom_objects={{{name!r}: "
@@ -226,7 +233,7 @@ def build_cell(cell, input_shape, rng, dtype) -> tuple:
         del vars(cell)["call"]
 
 
-@register("stacked_rnn_cells")
+@registry.register("stacked_rnn_cells")
 class StackedRNNCells(Wrapper):
     r"""Cells run one after the other within each step, as one cell: cell k reads cell k - 1's output.
     Its ``state_size`` is the list of the cells' (nested), its output the last cell's; its weights
@@ -280,6 +287,10 @@ class StackedRNNCells(Wrapper):
     def get_config(self) -> dict:
         return {"name": "stacked_rnn_cells", "cells": [cell_config(cell) for cell in self.cells],
                 "layer_name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return registry.get({**config, "name": cls._registry_name})
 
     def describe(self):
         return f"StackedRNNCells, {len(self.cells)} cells"
