@@ -82,4 +82,4 @@ def test_utils_as_keras_writes_them():
     with pytest.raises(ValueError, match="integer class labels"):
         nr.utils.to_categorical([0.5, 1.0])
     with pytest.raises(NotImplementedError, match="It has: .*to_categorical"):
-        nr.utils.image_dataset_from_directory
+        nr.utils.audio_dataset_from_directory

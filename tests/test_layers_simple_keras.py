@@ -56,21 +56,48 @@ def test_output_matches_keras(name):
 
 
 def test_activity_regularization_adds_its_penalty_to_the_loss():
-    # neurona's convention for activity penalties (as Dense's activity_regularizer): l1 sum|a| + l2 sum a^2,
-    # not divided by the batch size (Keras 3 divides it by the batch size)
+    # Keras 3's activity penalty: R(a) / m, m the batch size (l1 sum|a| + l2 sum a^2 for L1L2)
     x, y = RNG.normal(size=(6, 3)).astype(np.float32), RNG.normal(size=(6, 2)).astype(np.float32)
     kernel, bias = np.full((3, 2), 0.3, np.float32), np.array([0.1, -0.2], np.float32)
     model = nr.Sequential([nr.Input((3,)), layers.Dense(2), layers.ActivityRegularization(l1=0.1, l2=0.2)])
     model.set_weights([kernel, bias])
     model.compile(optimizer="sgd", loss="mse")
     a = x @ kernel + bias
-    expected = np.mean((a - y) ** 2) + 0.1 * np.abs(a).sum() + 0.2 * (a ** 2).sum()
+    expected = np.mean((a - y) ** 2) + (0.1 * np.abs(a).sum() + 0.2 * (a ** 2).sum()) / len(x)
     assert float(np.ravel(model.train_on_batch(x, y))[0]) == pytest.approx(expected, rel=1e-5)   # the cost of the step
     dense = nr.Sequential([nr.Input((3,)), layers.Dense(2, activity_regularizer=nr.regularizers.L1L2(0.1, 0.2))])
     dense.set_weights([kernel, bias])
     dense.compile(optimizer="sgd", loss="mse")
     dense.train_on_batch(x, y)
     np.testing.assert_allclose(dense.get_weights()[0], model.get_weights()[0], rtol=1e-6)    # the same gradient
+
+
+@pytest.mark.parametrize("build", ["dense", "activity_regularization", "conv1d"])
+def test_activity_penalties_and_steps_are_keras_s(build):
+    keras = pytest.importorskip("keras")
+    x = RNG.normal(size=(5, 4, 3)).astype(np.float32)
+    y = RNG.normal(size=(5, 4, 2)).astype(np.float32)
+
+    def make(lib):
+        if build == "dense":
+            core = [lib.layers.Dense(2, activity_regularizer=lib.regularizers.L1L2(0.05, 0.1))]
+        elif build == "activity_regularization":
+            core = [lib.layers.Dense(2), lib.layers.ActivityRegularization(l1=0.05, l2=0.1)]
+        else:
+            core = [lib.layers.Conv1D(2, 3, padding="same", activation="tanh",
+                                      activity_regularizer=lib.regularizers.L2(0.3))]
+        model = lib.Sequential([lib.Input((4, 3)), *core])
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        return model
+
+    ours, theirs = make(nr), make(keras)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    for _ in range(2):
+        loss_ours = float(np.ravel(ours.train_on_batch(x, y))[0])
+        loss_theirs = float(np.ravel(theirs.train_on_batch(x, y))[0])
+        assert loss_ours == pytest.approx(loss_theirs, rel=1e-5)
+    for mine, keras_weight in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, np.asarray(keras_weight), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("layer, mean, var", [(layers.GaussianNoise(0.5, seed=1), 1.0, 0.25),

@@ -32,6 +32,7 @@ from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph, run_layers
 from .flat_parameters import FlatParameters
+from .losses.base import steps_as_rows
 from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
 from .random import new_rng
@@ -128,6 +129,18 @@ class Model(Training, Steps, layers_module.Layer):
     @property
     def inputs(self):
         return None if self._graph is None else list(self._graph.inputs)
+
+    @property
+    def input(self):
+        r"""Keras's ``model.input``: the input tensor (a list of them for several inputs) of a built model."""
+        tensors = self._require_built("input", self.inputs)
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def output(self):
+        r"""Keras's ``model.output``: the output tensor (a list of them for several outputs) of a built model."""
+        tensors = self._require_built("output", self.outputs)
+        return tensors[0] if len(tensors) == 1 else tensors
 
     @property
     def input_shape(self):
@@ -572,12 +585,15 @@ class Model(Training, Steps, layers_module.Layer):
             problem = describe_nonfinite(label, y_array)
             if problem:
                 raise ValueError(problem)
-            width = self._output_width(k)
-            ys.append(loss.prepare_targets(y_array, width, self.dtype))
+            ys.append(loss.prepare(y_array, self._output_shape(k), self.dtype, label))
         return ys
 
     def _output_width(self, k):
-        return self._graph.outputs[k].sample_shape[-1]
+        return self._output_shape(k)[-1]
+
+    def _output_shape(self, k) -> tuple:
+        r"""The sample shape of output k (its batch axis left out)."""
+        return tuple(self._graph.outputs[k].sample_shape)
 
     def _check_xy(self, x, y, names=("x", "y")):
         r"""(x, y) checked and as arrays, for a single-input single-output model (explain, the gradient check)."""
@@ -634,14 +650,16 @@ class Model(Training, Steps, layers_module.Layer):
                 continue
             layer = self._output_layer(k)
             grad = None
+            shape = out.shape
+            y, out, w = steps_as_rows(y, out, sample_weights[k] if sample_weights is not None else None)
             if layer is not None and layer.activation is not None and self._fusable(k):
                 grad = loss.fused_gradient(layer.activation, y, out)
             pre.append(grad is not None)
             if grad is None:
                 grad = loss.gradient(y, out)
-            w = sample_weights[k] if sample_weights is not None else None
             if w is not None:
                 grad = grad * w.reshape(-1, *([1] * (grad.ndim - 1))).astype(grad.dtype)
+            grad = grad.reshape(shape)
             if self.loss_weights[k] != 1.0:
                 grad = grad * grad.dtype.type(self.loss_weights[k])
             grads.append(grad)
@@ -661,6 +679,7 @@ class Model(Training, Steps, layers_module.Layer):
                 parts.append(None)
                 continue
             w = None if sample_weights is None else sample_weights[k]
+            y, out, w = steps_as_rows(y, out, w)
             value = loss(y, out) if w is None else _weighted_loss(loss, y, out, w)
             parts.append(value)
             total += self.loss_weights[k] * value
@@ -692,10 +711,11 @@ class Model(Training, Steps, layers_module.Layer):
         for (name, metric), k in zip(self._compiled_metrics, self._metric_outputs):
             if ys[k] is None:
                 continue
-            if name in self._weighted_names and weights is not None and weights[k] is not None:
-                _weighted_update(metric, ys[k], outputs[k], weights[k])
+            y, out, w = steps_as_rows(ys[k], outputs[k], None if weights is None else weights[k])
+            if name in self._weighted_names and w is not None:
+                _weighted_update(metric, y, out, w)
             else:
-                metric.update(ys[k], outputs[k])
+                metric.update(y, out)
 
     def _logs(self, loss, parts=None):
         logs = {"loss": loss}

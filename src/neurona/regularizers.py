@@ -43,6 +43,21 @@ class Regularizer(Configurable):
         ``neurona.ops`` is its own tape form."""
         return self(weights)
 
+    def activity(self, outputs, m: int) -> float:
+        r"""The penalty of a layer's outputs for a batch of m samples, as Keras 3 adds it: R(a) / m (a mean
+        over the batch; the slides' convention divides by m already)."""
+        return self(outputs, m) / self._activity_divisor(m)
+
+    def activity_gradient(self, outputs, m: int):
+        return self.gradient(outputs, m) / self._activity_divisor(m)
+
+    def activity_call(self, outputs, m: int):
+        r"""The tape form of ``activity``."""
+        return self.call(outputs, m) / self._activity_divisor(m)
+
+    def _activity_divisor(self, m) -> float:
+        return float(m) if getattr(self, "convention", "keras") == "keras" and m else 1.0
+
     def _check_convention(self, convention):
         if convention not in CONVENTIONS:
             raise ValueError(f"The 'convention' argument of {type(self).__name__} must be 'keras' (l * sum w^2) "

@@ -124,6 +124,8 @@ class Sequential(Model):
         self.sample_output_shape = shape
         self.output_dim = shape[-1]
         self.built = bool(self._layers)
+        if self.built:
+            self._symbolic_chain()          # the layers' input and output tensors, as Keras sets them
         self._resolved_for = None
         self._pack_parameters()
         if self.compiled and self.built:
@@ -152,8 +154,8 @@ class Sequential(Model):
     def _fusable(self, k):
         return True
 
-    def _output_width(self, k):
-        return self.sample_output_shape[-1]
+    def _output_shape(self, k) -> tuple:
+        return tuple(self.sample_output_shape)
 
     def _ensure_compiled_for(self, xs):
         if not self.built:
@@ -202,12 +204,13 @@ class Sequential(Model):
         return None if not self.built else [self._symbolic_chain()[1]]
 
     def _symbolic_chain(self):
-        if getattr(self, "_chain_for", None) != [id(layer) for layer in self._layers]:
+        key = [self._input_shape, self.dtype] + [id(layer) for layer in self._layers]
+        if getattr(self, "_chain_for", None) != key:
             start = symbolic.Input(shape=self._input_shape, dtype=self.dtype)
             end = start
             for layer in self._layers:
                 end = symbolic.call_layer(layer, end)
-            self._chain, self._chain_for = (start, end), [id(layer) for layer in self._layers]
+            self._chain, self._chain_for = (start, end), key
         return self._chain
 
     def get_config(self) -> dict:

@@ -147,8 +147,8 @@ class Steps:
                 if loss is None or target is None:
                     continue
                 target = np.asarray(to_numpy(target))
-                width = pred.shape[-1] if len(pred.shape) > 1 else 1
-                target = loss.prepare_targets(target, width, np.dtype(getattr(pred, "dtype", np.float32)))
+                shape = tuple(pred.shape[1:]) if len(pred.shape) > 1 else (1,)
+                target = loss.prepare(target, shape, np.dtype(getattr(pred, "dtype", np.float32)))
                 value = loss(target, pred, None if w is None else np.asarray(to_numpy(w), dtype=np.float64))
                 terms.append(value if self.loss_weights[k] == 1.0 else value * self.loss_weights[k])
         terms += list(self.losses)

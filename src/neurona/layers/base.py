@@ -308,7 +308,7 @@ class Layer(Configurable):
             if regularizer is not None:
                 total = total + regularizer.call(tensor, m)
         if getattr(self, "activity_regularizer", None) is not None:
-            total = total + self.activity_regularizer.call(out, m)
+            total = total + self.activity_regularizer.activity_call(out, m)
         return out, total
 
     def named(self, name: str, value):

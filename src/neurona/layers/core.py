@@ -16,7 +16,7 @@ class Dense(Layer):
     Backward, with delta = dL/dz = dL/da * f'(z):
         dL/dW = x^T delta,   dL/db = sum over the batch of delta,   dL/dx = delta W^T
     plus the regularizers' dJ/dW (e.g. lambda/m W for L2). An ``activity_regularizer`` R adds
-    R(a) to the cost and dR/da to dL/da. Inputs of more than two axes are multiplied on their
+    R(a) / m to the cost (m the batch size, as Keras 3) and dR/da / m to dL/da. Inputs of more than two axes are multiplied on their
     last axis, as in Keras. A ``kernel_constraint``/``bias_constraint`` c projects the weight after
     each optimizer step, W <- c(W) (``neurona.constraints``).
     """
@@ -72,7 +72,7 @@ class Dense(Layer):
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if self.activity_regularizer is not None:
-            extra = self.activity_regularizer.gradient(self._a, self._a.shape[0])
+            extra = self.activity_regularizer.activity_gradient(self._a, self._a.shape[0])
             if pre_activation:
                 grad = grad + self.activation.backward(extra, self._z, self._a)
             else:
@@ -110,7 +110,7 @@ class Dense(Layer):
         if self.use_bias and self.bias_regularizer is not None:
             total += self.bias_regularizer(self.bias, m)
         if self.activity_regularizer is not None and getattr(self, "_a", None) is not None:
-            total += self.activity_regularizer(self._a, self._a.shape[0])
+            total += self.activity_regularizer.activity(self._a, self._a.shape[0])
         return total
 
     def describe(self):

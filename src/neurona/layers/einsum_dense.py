@@ -86,7 +86,7 @@ class EinsumDense(Layer):
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         m = self._x.shape[0]
         if self.activity_regularizer is not None:
-            grad = grad + self.activity_regularizer.gradient(self._a, m)
+            grad = grad + self.activity_regularizer.activity_gradient(self._a, m)
         delta = grad if pre_activation else self.activation.backward(grad, self._z, self._a)
         dx, dw = einsum_grads(delta, [self._x, self.kernel], self._subscripts)
         self.grads[0][...] = dw
@@ -108,7 +108,7 @@ class EinsumDense(Layer):
         if self.bias_axes and self.bias_regularizer is not None:
             total += self.bias_regularizer(self.bias, m)
         if self.activity_regularizer is not None and getattr(self, "_a", None) is not None:
-            total += self.activity_regularizer(self._a, self._a.shape[0])
+            total += self.activity_regularizer.activity(self._a, self._a.shape[0])
         return total
 
     def call(self, inputs):

@@ -2,7 +2,7 @@ r"""Layers of one elementwise formula: Identity, ActivityRegularization and PReL
 
     Identity                     y = x                                  dL/dx = g
     ActivityRegularization       y = x, and l1 sum|x| + l2 sum x^2 added to the cost (as an activity
-                                 regularizer: divided by m as neurona's regularizers are)
+                                 regularizer: divided by the batch size m, as Keras 3 does)
                                  dL/dx = g + dR/dx
     PReLU                        y = x if x > 0 else alpha x, alpha learned per feature (He et al., 2015)
                                  dL/dx = g (1 if x > 0 else alpha),  dL/dalpha = sum over samples of g min(x, 0)
@@ -46,10 +46,10 @@ class ActivityRegularization(Layer):
     def backward(self, grad, pre_activation=False, need_input_grad=True):
         if not need_input_grad:
             return None
-        return grad + self.activity_regularizer.gradient(self._x, self._x.shape[0]).astype(grad.dtype)
+        return grad + self.activity_regularizer.activity_gradient(self._x, self._x.shape[0]).astype(grad.dtype)
 
     def penalty(self, m):
-        return 0.0 if self._x is None else self.activity_regularizer(self._x, self._x.shape[0])
+        return 0.0 if self._x is None else self.activity_regularizer.activity(self._x, self._x.shape[0])
 
     def call(self, inputs):
         return inputs

@@ -76,6 +76,24 @@ def _weights(sample_weight, n):
     return w
 
 
+def steps_as_rows(y_true, y_pred, sample_weight=None):
+    r"""(y_true, y_pred, sample_weight) of an output with steps, (m, T, ..., k), as rows (m T ..., k): labels
+    (m, T, ...) or targets (m, T, ..., k) alike; a sample's weight repeated over its steps. An output
+    (m, k) is given back as it is."""
+    steps = np.ndim(y_pred) - 2
+    if steps <= 0:
+        return y_true, y_pred, sample_weight
+    y_pred = np.asarray(y_pred)
+    y_true = np.asarray(y_true)
+    lead = y_pred.shape[:1 + steps]
+    if y_true.shape[:1 + steps] != lead:
+        raise ValueError(f"y_true must have the leading axes {lead} of y_pred {y_pred.shape}; got shape {y_true.shape}.")
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        sample_weight = np.repeat(w.reshape(-1), int(np.prod(lead[1:]))) if w.ndim <= 1 else w.reshape(-1)
+    return y_true.reshape(-1, *y_true.shape[1 + steps:]), y_pred.reshape(-1, y_pred.shape[-1]), sample_weight
+
+
 class Loss(Configurable):
     r"""Base class. A built-in loss defines ``values`` (one loss per sample), ``_mean`` and
     ``_mean_gradient`` (the default reduction and its gradient, written for speed) and its tape form
@@ -168,6 +186,10 @@ class Loss(Configurable):
         if self.uses_tape:
             value = self.on_tape(y_true, y_pred, sample_weight).data
             return float(value) if np.ndim(value) == 0 else value
+        if np.ndim(y_pred) > 2:                 # (m, T, ..., k): every step a row, as Keras averages them
+            lead = np.shape(y_pred)[:-1]
+            value = self(*steps_as_rows(y_true, y_pred, sample_weight))
+            return value.reshape(lead) if self.reduction in ("none", None) else value
         if sample_weight is None and self.reduction in _MEANS:
             return self._mean(y_true, y_pred)               # fit's case, once per batch
         values = self.values(y_true, y_pred)
@@ -188,6 +210,8 @@ class Loss(Configurable):
     def gradient(self, y_true, y_pred, sample_weight=None):
         if self.uses_tape:
             return self.tape_gradient(y_true, y_pred, sample_weight)
+        if np.ndim(y_pred) > 2:
+            return self.gradient(*steps_as_rows(y_true, y_pred, sample_weight)).reshape(np.shape(y_pred))
         g = self._mean_gradient(y_true, y_pred)
         if sample_weight is None and self.reduction in _AS_MEAN:
             return g
@@ -223,6 +247,22 @@ class Loss(Configurable):
         raise NotImplementedError
 
     # -- targets and config ---------------------------------------------------------------
+    def prepare(self, y, sample_shape, dtype, label="y"):
+        r"""The targets ``y`` of an output of ``sample_shape`` (its batch axis left out), checked by
+        ``prepare_targets``. An output with time (or other) axes before its last, (m, T, ..., k), takes
+        targets (m, T, ..., k) or labels (m, T, ...): each (sample, step) is one row of the loss, as Keras
+        averages over every step."""
+        y = np.asarray(y)
+        steps = len(sample_shape) - 1
+        if steps <= 0 or y.ndim <= 1:
+            return self.prepare_targets(y, sample_shape[-1], dtype)
+        if y.ndim < 1 + steps or any(n is not None and n != g for n, g in zip(sample_shape[:-1], y.shape[1:1 + steps])):
+            axes = ", ".join("None" if n is None else str(n) for n in sample_shape)
+            raise ValueError(f"{label} must have shape (samples, {axes.rsplit(', ', 1)[0]}, ...) to match the "
+                             f"model's output (None, {axes}); got shape {y.shape}.")
+        rows = self.prepare_targets(y.reshape(-1, *y.shape[1 + steps:]), sample_shape[-1], dtype)
+        return rows.reshape(*y.shape[:1 + steps], *rows.shape[1:])
+
     def prepare_targets(self, y, n_outputs: int, dtype):
         r"""Check the targets ``y`` (as given by the user) and return them as an array for this
         loss; raise a ValueError that says how to fix them otherwise."""
