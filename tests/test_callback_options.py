@@ -8,6 +8,7 @@ The epochs run, the learning rate after each epoch, the epochs saved and the wei
 must be Keras's. ``CASES`` lists the options each case sets (``test_option_coverage`` reads it)."""
 import itertools
 import os
+import pathlib
 from collections.abc import Mapping
 import types
 
@@ -286,3 +287,89 @@ def test_lambda_callback_sees_keras_s_hooks(hooks):
     ours, theirs = hook_calls("neurona", hooks), hook_calls("keras", hooks)
     assert [call[:2] for call in ours] == [call[:2] for call in theirs]
     assert ours == theirs
+
+
+class SavingStandIn(StandIn):
+    r"""A stand-in whose saves write "epoch,batch" to the file they name (Keras's backup saves weights)."""
+    built = True
+
+    def save(self, path, **_):
+        super().save(path)
+        pathlib.Path(path).write_text(f"{self.epoch},{self.batch}")
+
+    def save_weights(self, filepath, **_):
+        super().save_weights(filepath)
+        pathlib.Path(filepath).write_text(f"{self.epoch},{self.batch}")
+
+
+BACKUP = {"save_freq": [None, 1, 3, 7], "double_checkpoint": [None, True], "delete_checkpoint": [False, True]}
+CASES += [("BackupAndRestore", set(BACKUP))]
+
+
+def backup_run(make, latest, values, steps):
+    r"""The saves of ``make()`` through a run, what its latest file and the previous one (or None) held when
+    the last epoch began and after the run, and whether any backup is left."""
+    model = SavingStandIn([])
+    callback = make()
+    read = lambda path: path.read_text() if path.exists() else None     # noqa: E731
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append((read(latest), read(latest.with_name(latest.name + ".bkp"))))
+
+    run = drive(CallbackPair(callback, Watch()), model, "loss", values, steps)
+    return run["saved"], seen, latest.exists() or latest.parent.exists() and any(latest.parent.iterdir())
+
+
+class CallbackPair:
+    r"""Two callbacks driven as one (the second only watches)."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def __getattr__(self, hook):
+        def both(*args, **kwargs):
+            for callback in (self.first, self.second):
+                getattr(callback, hook)(*args, **kwargs)
+        return both
+
+
+def test_backup_and_restore_saves_as_keras(tmp_path):
+    values = [0.9, 0.8, 0.7, 0.6]
+    mismatches = []
+    for number, options in enumerate(matrix(BACKUP)):
+        ours_dir, keras_dir = tmp_path / f"ours{number}", tmp_path / f"keras{number}"
+        ours_dir.mkdir()
+        ours = backup_run(lambda: callbacks.BackupAndRestore(ours_dir / "backup", **options),
+                          ours_dir / "backup", values, steps=4)
+        theirs = backup_run(lambda: keras.callbacks.BackupAndRestore(keras_dir, **options),
+                            keras_dir / "latest.weights.h5", values, steps=4)
+        if [s[1:] for s in ours[0]] != [s[1:] for s in theirs[0]] or ours[1:] != theirs[1:]:
+            mismatches.append((options, ours, theirs))
+    assert not mismatches, mismatches[:2]
+
+
+def test_a_backup_saved_within_an_epoch_resumes_that_epoch(tmp_path):
+    import neurona as nr
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    y = x.sum(1, keepdims=True)
+
+    def model(seed):
+        m = nr.Sequential([nr.layers.Dense(1)], input_dim=3, seed=seed)
+        m.compile(optimizer="sgd", loss="mse")
+        return m
+
+    path = tmp_path / "backup.safetensors"
+    first = model(0)
+    first.fit(x, y, epochs=2, batch_size=8, verbose=0,                 # 5 batches an epoch: saved after 3, 6, 9
+              callbacks=[callbacks.BackupAndRestore(path, save_freq=3, double_checkpoint=True)])
+    assert path.exists() and pathlib.Path(f"{path}.bkp").exists()
+    path.write_bytes(b"torn")                                            # the latest save is unreadable
+    resumed = model(1)
+    history = resumed.fit(x, y, epochs=3, batch_size=8, verbose=0,
+                          callbacks=[callbacks.BackupAndRestore(path, save_freq=3, double_checkpoint=True,
+                                                                delete_checkpoint=True)])
+    assert history.epoch == [0, 1, 2] and len(history.history["loss"]) == 3   # from the save after batch 6: epoch 1
+    assert not path.exists() and not pathlib.Path(f"{path}.bkp").exists()

@@ -341,16 +341,40 @@ class ModelCheckpoint(_Monitor):
 
 class BackupAndRestore(Callback):
     r"""Fault tolerance: save the whole training state (weights, optimizer slots, epoch, RNG,
-    history) to ``path`` at every epoch end; at the start of ``fit``, if ``path`` exists, restore
-    it and skip the epochs already done. ``fit(..., resume_from=path)`` adds this callback.
-    A run killed at any moment and started again with the same call ends bit for bit where the
-    uninterrupted run would have.
+    history) to ``path``; at the start of ``fit``, if ``path`` exists, restore it and skip the
+    epochs already done. ``fit(..., resume_from=path)`` adds this callback. Saved at every epoch
+    end, a run killed at any moment and started again with the same call ends bit for bit where
+    the uninterrupted run would have.
+
+    Keras's options: ``save_freq=n`` saves after every n-th training batch instead (counted across
+    epochs, not at the epochs' ends); a state saved within an epoch resumes that epoch from its
+    start with the weights it had then, as Keras's does. ``double_checkpoint`` keeps the previous
+    save at ``path + ".bkp"`` and resumes from it when ``path`` is not a readable model file.
+    ``delete_checkpoint`` removes the file(s) when training ends (killed, it does not end).
+    Keras deletes by default; neurona keeps them by default, as the state that ``resume_from=``
+    and the command line continue from with more epochs.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, save_freq="epoch", double_checkpoint: bool = False, delete_checkpoint: bool = False):
+        if save_freq != "epoch":
+            check_number("BackupAndRestore", "save_freq", save_freq, 1, integer=True)
         self.path = os.fspath(path)
+        self.save_freq, self.double_checkpoint = save_freq, bool(double_checkpoint)
+        self.delete_checkpoint = bool(delete_checkpoint)
+        self._batches_since_save, self._last_batch = 0, 0
+
+    @property
+    def previous_path(self) -> str:
+        r"""Where ``double_checkpoint`` keeps the save before the latest."""
+        return self.path + ".bkp"
 
     def exists(self) -> bool:
+        r"""Whether there is a state to resume from; with ``double_checkpoint`` an unreadable latest
+        save is first replaced by the previous one."""
+        from .saving import is_model_file
+        if self.double_checkpoint and os.path.exists(self.previous_path) and not is_model_file(self.path):
+            import shutil
+            shutil.copyfile(self.previous_path, self.path)
         return os.path.exists(self.path)
 
     def on_train_begin(self, logs=None):
@@ -359,8 +383,32 @@ class BackupAndRestore(Callback):
         if os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
             remove_stale_temporaries(self.path)      # left by a run killed while writing
 
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        # batch numbers restart with each epoch: a number not above the last one starts a new epoch
+        self._batches_since_save += batch + 1 if batch <= self._last_batch else batch - self._last_batch
+        self._last_batch = batch
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._save()
+
     def on_epoch_end(self, epoch, logs=None):
+        self._last_batch = 0
+        if self.save_freq == "epoch":
+            self._save()
+
+    def _save(self):
+        if self.double_checkpoint and os.path.exists(self.path):
+            import shutil
+            shutil.copyfile(self.path, self.previous_path)
         self.model.save(self.path)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint:
+            for path in (self.path, self.previous_path):
+                if os.path.exists(path):
+                    os.remove(path)
 
 
 class TerminateOnNaN(Callback):
