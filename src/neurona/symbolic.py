@@ -206,13 +206,15 @@ def call_layer(layer, inputs):
         layer.build(shapes[0] if layer.n_inputs == 1 else shapes, dtype=tensors[0].dtype)
         output = layer.sample_output_shape
     node = Node(layer, tensors, output, tensors[0].dtype)
-    layer.input = tensors[0] if layer.n_inputs == 1 else tensors      # Keras' layer.input / layer.output
-    layer.output = node.output
+    result = node.output
     shapes = getattr(layer, "sample_output_shapes", None)
     if shapes is not None:                  # several outputs (return_state): one tensor for each
         from .layers.outputs import split
-        layer.output = split(node.output, shapes)
-    return layer.output
+        result = split(node.output, shapes)
+    if not isinstance(getattr(type(layer), "input", None), property):   # a model answers from its own graph
+        layer.input = tensors[0] if layer.n_inputs == 1 else tensors      # Keras' layer.input / layer.output
+        layer.output = result
+    return result
 
 
 def apply_op(function: str, *arguments, **keywords):
