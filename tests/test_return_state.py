@@ -85,7 +85,9 @@ def test_only_the_states_carry_a_gradient(kind):
     x, _, grads = _inputs(kind)
     layer = make(kind, return_state=True, bias_initializer="random_normal")
     layer(x)
-    objective = lambda: sum(float(np.sum(g * o)) for g, o in zip(grads[1:], layer.forward(x, training=True)[1:]))  # noqa: E731
+    def objective():
+        return sum(float(np.sum(g * o)) for g, o in zip(grads[1:], layer.forward(x, training=True)[1:]))
+
     objective()
     dx = layer.backward([None, *grads[1:]])
     assert relative_error(dx, central_difference(lambda _: objective(), x)) < TOLERANCE
@@ -217,3 +219,54 @@ def test_sequence_to_sequence_round_trips_through_a_file(tmp_path):
     model.save(tmp_path / "s2s.keras")
     again = nr.models.load_model(tmp_path / "s2s.keras")
     np.testing.assert_array_equal(again.predict(xs, verbose=0), model.predict(xs, verbose=0))
+
+
+def keras_io_seq2seq(module):
+    r"""keras.io's model as written: any number of steps, a softmax per step, rmsprop."""
+    L = module.layers
+    encoder_inputs = module.Input(shape=(None, 5))
+    _, state_h, state_c = L.LSTM(8, return_state=True)(encoder_inputs)
+    decoder_inputs = module.Input(shape=(None, 6))
+    decoder_outputs, _, _ = L.LSTM(8, return_sequences=True, return_state=True)(
+        decoder_inputs, initial_state=[state_h, state_c])
+    model = module.Model([encoder_inputs, decoder_inputs], L.Dense(6, activation="softmax")(decoder_outputs))
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    return model
+
+
+def test_keras_io_sequence_to_sequence_as_written(keras):
+    r"""The same model with keras.io's per-step softmax and targets (samples, steps, tokens), rmsprop."""
+    xs, y = _seq2seq_data()
+    ours, theirs = keras_io_seq2seq(nr), keras_io_seq2seq(keras)
+    weights = [np.random.default_rng(4).normal(0, 0.4, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    y = y.reshape(len(y), 4, 6)
+    ours_loss = ours.fit(xs, y, epochs=4, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    theirs_loss = theirs.fit(xs, y, epochs=4, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    assert ours_loss[-1] < ours_loss[0]
+    np.testing.assert_allclose(ours_loss, theirs_loss, rtol=2e-4)
+
+
+def test_the_inference_models_of_keras_io_decode_step_by_step(tmp_path):
+    r"""keras.io's inference part: an encoder model giving the states, a decoder model taking them as
+    inputs and giving them back (the trained layers called again); decoding one step at a time with
+    the true previous characters gives the whole model's outputs."""
+    xs, _ = _seq2seq_data(3)
+    model = keras_io_seq2seq(nr)
+    model.save(tmp_path / "s2s.keras")
+    model = nr.models.load_model(tmp_path / "s2s.keras")
+    encoder_lstm, decoder_lstm, dense = model.layers
+    _, state_h, state_c = encoder_lstm.output
+    encoder_model = nr.Model(model.input[0], [state_h, state_c])
+    h_in, c_in = nr.Input(shape=(8,)), nr.Input(shape=(8,))
+    step_inputs = model.input[1]
+    outputs, h_out, c_out = decoder_lstm(step_inputs, initial_state=[h_in, c_in])
+    decoder_model = nr.Model([step_inputs, h_in, c_in], [dense(outputs), h_out, c_out])
+    h, c = encoder_model.predict(xs[0], verbose=0)
+    steps = []
+    for t in range(4):
+        probabilities, h, c = decoder_model.predict([xs[1][:, t:t + 1], h, c], verbose=0)
+        steps.append(probabilities[:, 0])
+    whole = model.predict(xs, verbose=0)
+    np.testing.assert_allclose(np.stack(steps, axis=1), whole, atol=1e-6)
