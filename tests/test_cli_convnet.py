@@ -96,3 +96,9 @@ def test_train_a_convnet_experiment_file(tmp_path, small_mnist):
 def test_a_wrong_model_name_is_a_usage_error(tmp_path):
     result = run("train", "--model", "convnett", cwd=tmp_path)
     assert result.returncode == 2 and "must be one of mlp, convnet; got 'convnett'" in result.stderr
+
+
+def test_tune_says_it_searches_mlps_only(tmp_path):
+    (tmp_path / "cnn.toml").write_text('[model]\nmodel = "convnet"\n\n[search]\nlearning_rate = {float = [1e-4, 1e-2]}\n')
+    result = run("tune", "cnn.toml", cwd=tmp_path)
+    assert result.returncode == 2 and "neurona tune searches the MLP's settings" in result.stderr

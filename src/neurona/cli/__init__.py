@@ -291,6 +291,9 @@ def tune_command(config, tuner_name, max_trials, workers, scheduler, directory, 
     # with no file, 10 epochs a trial keep the default search of the digits under a minute
     settings = usage(lambda: experiment.merge(experiment.settings_from(document, config) if config else {"epochs": 10},
                                               {"out": out}))
+    if settings["model"] != "mlp":
+        raise click.UsageError(f"neurona tune searches the MLP's settings; [model] model = {settings['model']!r} "
+                               f"is trained by `neurona train` (its search is not there yet).")
     if workers and scheduler:
         raise click.UsageError("conflicting options: --workers and --scheduler; give one place to run the trials.")
     source = usage(lambda: sources.load_source(settings["dataset"], settings["csv"], settings["target"],
