@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizers import Optimizer, register
-from .validation import check_number
+from ..validation import check_number
+from .base import Optimizer, register
 
 
 @register("adadelta")
