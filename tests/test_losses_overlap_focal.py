@@ -87,15 +87,18 @@ def test_function_form_and_tape_form_match_keras_function(name):
     ours, _, arguments, y, p = PAIRS[name]
     function = getattr(losses, ours._registry_name)
     keras_function = getattr(keras.losses, ours._registry_name)
-    values = function(y, p, **arguments)
-    assert values.shape == (N,)
     tensor = keras.ops.convert_to_tensor
     expected = keras.ops.convert_to_numpy(keras_function(tensor(y), tensor(p), **arguments))
-    # Keras's function keeps the unsummed axes (or gives the batch's one value); ours, one value a sample
-    expected = np.broadcast_to(np.reshape(expected, (N, -1)).mean(axis=1) if np.ndim(expected) else expected, (N,))
-    np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-7)
-    on_tape = ours(**arguments).sample_losses(nr.autodiff.Tensor(y), nr.autodiff.Tensor(p))
-    np.testing.assert_allclose(on_tape.data, values, rtol=1e-10, atol=1e-12)
+    got = function(y, p, **arguments)
+    assert np.shape(got) == np.shape(expected)         # Dice's: the unsummed axes, or the batch's one value
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    # the tape form gives one value a sample: the mean of the sample's groups (the batch's value for axis=None)
+    loss = ours(**arguments)
+    on_tape = loss.sample_losses(nr.autodiff.Tensor(y), nr.autodiff.Tensor(p))
+    per_sample = np.broadcast_to(np.reshape(expected, (N, -1)).mean(axis=1) if np.ndim(expected) else expected, (N,))
+    np.testing.assert_allclose(on_tape.data, per_sample, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(on_tape.data, loss.values(y, p), rtol=1e-10, atol=1e-12)
+    assert losses.get(function).get_config()["name"] == ours._registry_name
 
 
 def test_names_configs_and_argument_checks():

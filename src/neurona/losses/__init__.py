@@ -29,7 +29,7 @@ from ..registry import not_in_neurona
 from .base import EPSILON, REDUCTIONS, Loss, register, registry, snake_case
 from .function import FunctionLoss
 from .margin import CategoricalHinge, Hinge, SquaredHinge
-from .overlap import Dice, Tversky
+from .overlap import Dice, Tversky, dice, tversky
 from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
                             CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, KLDivergence, Poisson,
                             SparseCategoricalCrossentropy)
@@ -77,8 +77,6 @@ binary_focal_crossentropy = _function_form(BinaryFocalCrossentropy)
 categorical_crossentropy = _function_form(CategoricalCrossentropy)
 categorical_focal_crossentropy = _function_form(CategoricalFocalCrossentropy)
 categorical_generalized_cross_entropy = _function_form(CategoricalGeneralizedCrossEntropy)
-dice = _function_form(Dice)
-tversky = _function_form(Tversky)
 sparse_categorical_crossentropy = _function_form(SparseCategoricalCrossentropy)
 kl_divergence = _function_form(KLDivergence)
 poisson = _function_form(Poisson)

@@ -147,3 +147,26 @@ class Tversky(_Overlap):
 
     def _coefficients(self):
         return 1.0, 1.0 - self.alpha - self.beta, self.alpha, self.beta
+
+
+def _function_form(cls):
+    r"""Keras's function of ``cls`` (``keras.losses.dice``): the losses of the groups, the summed axes
+    gone (one value for axis=None); on Tensors, one value a sample, recorded on the tape."""
+    name = cls._registry_name
+
+    def loss_function(y_true, y_pred, axis=None, **arguments):
+        loss = cls(axis=axis, **arguments)
+        if isinstance(y_pred, Tensor) or isinstance(y_true, Tensor):
+            return loss.sample_losses(y_true, y_pred)
+        y, p = align(y_true, y_pred)
+        p = p.astype(np.result_type(p, np.float32))
+        return np.squeeze(loss._group_losses(y, p), axis=loss._summed_axes(p.ndim))
+
+    loss_function.__name__ = loss_function.__qualname__ = name
+    loss_function.__doc__ = f"Keras's ``keras.losses.{name}``: the loss of each group of ``axis``.\n\n{cls.__doc__}"
+    loss_function.loss_class = cls
+    return loss_function
+
+
+dice = _function_form(Dice)
+tversky = _function_form(Tversky)
