@@ -7,9 +7,10 @@ the process works in the unit cube. For a minimised score y (a maximised one is 
     acquisition(x) = mu(x) - beta sigma(x)          (the lower confidence bound of y, minimised)
 
 beta trades exploitation (small: trust mu) against exploration (large: go where sigma is big).
-The first ``num_initial_points`` trials (default 3 per tuned parameter) are random. Trials still
-running count as if they had scored what the process predicts for them (the "kriging believer"),
-so that parallel workers are not all sent to the same point.
+The first ``num_initial_points`` trials (default 3 per parameter of the space, fixed ones
+included, as Keras Tuner counts) are random. Trials still running count as if they had scored a
+pessimistic guess, mu + sigma of the process fitted to the finished ones (Keras Tuner's), so that
+parallel workers are not all sent to the same point.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ class BayesianOptimizationOracle(Oracle):
 
     def populate_space(self, trial_id):
         tuned = self._tuned()
-        n_initial = self.num_initial_points or max(3 * len(tuned), 3)
+        n_initial = self.num_initial_points or max(3 * len(self.hyperparameters.space), 3)
         scored = [t for t in self.scored_trials()]
         if not tuned or len(scored) < n_initial or len(self.trials) < n_initial:
             values = self.random_values(trial_id)
@@ -61,8 +62,8 @@ class BayesianOptimizationOracle(Oracle):
         running = [t for t in self.trials.values() if t.status == TrialStatus.RUNNING]
         if running:
             pending = np.array([self._encode(t) for t in running])
-            believed, _ = self.gaussian_process.fit(x, y).predict(pending)
-            x, y = np.vstack([x, pending]), np.concatenate([y, believed])
+            mu, sigma = self.gaussian_process.fit(x, y).predict(pending)
+            x, y = np.vstack([x, pending]), np.concatenate([y, mu + sigma])
         self.gaussian_process.fit(x, y)
         point = self._minimise_acquisition(self.rng_for(trial_id), len(tuned))
         values = self._decode(point)
