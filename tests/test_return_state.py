@@ -260,7 +260,7 @@ def test_the_inference_models_of_keras_io_decode_step_by_step(tmp_path):
     _, state_h, state_c = encoder_lstm.output
     encoder_model = nr.Model(model.input[0], [state_h, state_c])
     h_in, c_in = nr.Input(shape=(8,)), nr.Input(shape=(8,))
-    step_inputs = model.input[1]
+    step_inputs = nr.Input(shape=(1, 6))                     # one step, the layer built for None steps
     outputs, h_out, c_out = decoder_lstm(step_inputs, initial_state=[h_in, c_in])
     decoder_model = nr.Model([step_inputs, h_in, c_in], [dense(outputs), h_out, c_out])
     h, c = encoder_model.predict(xs[0], verbose=0)
@@ -270,3 +270,15 @@ def test_the_inference_models_of_keras_io_decode_step_by_step(tmp_path):
         steps.append(probabilities[:, 0])
     whole = model.predict(xs, verbose=0)
     np.testing.assert_allclose(np.stack(steps, axis=1), whole, atol=1e-6)
+
+
+def test_a_built_layer_takes_any_length_where_it_was_built_for_none():
+    lstm = layers.LSTM(4)
+    lstm(nr.Input(shape=(None, 3)))
+    assert lstm(nr.Input(shape=(7, 3))).shape == (None, 4)
+    with pytest.raises(ValueError, match=r"built for inputs of shape \(None, 3\) and is now called on \(7, 2\)"):
+        lstm(nr.Input(shape=(7, 2)))
+    dense = layers.Dense(2)
+    dense(nr.Input(shape=(4,)))
+    with pytest.raises(ValueError, match=r"built for inputs of shape \(4,\) and is now called on \(5,\)"):
+        dense(nr.Input(shape=(5,)))

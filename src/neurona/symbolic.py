@@ -198,7 +198,8 @@ def call_layer(layer, inputs):
     if layer.built:
         expected = layer.sample_input_shape
         given = tensors[0].sample_shape if layer.n_inputs == 1 else [t.sample_shape for t in tensors]
-        if (list(expected) if layer.n_inputs != 1 else expected) != given:
+        if not (_fits(expected, given) if layer.n_inputs == 1 else
+                len(expected) == len(given) and all(map(_fits, expected, given))):
             raise ValueError(f"Layer {layer.display_name()!r} was built for inputs of shape {expected} and is "
                              f"now called on {given}.")
         output = layer.sample_output_shape
@@ -215,6 +216,12 @@ def call_layer(layer, inputs):
         layer.input = tensors[0] if layer.n_inputs == 1 else tensors      # Keras' layer.input / layer.output
         layer.output = result
     return result
+
+
+def _fits(expected, given) -> bool:
+    r"""A sample shape a layer was built for takes ``given``: the same, where None (a number of steps
+    that varies) takes any length (a decoder trained on sequences of None steps decodes one step)."""
+    return len(expected) == len(given) and all(e is None or e == g for e, g in zip(expected, given))
 
 
 def apply_op(function: str, *arguments, **keywords):
