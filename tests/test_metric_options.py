@@ -33,7 +33,8 @@ TENTHS = list(np.arange(0.05, 1, 0.1))
 #: its scores rounded to tenths (names are compared in test_metrics_keras.py)
 CASES = {
     # scores on a grid of tenths, Keras's thresholds between them: its interpolation is then exact, as neurona's
-    "AUC_PR": (lambda: M.AUC(curve="PR"), lambda: keras.metrics.AUC(curve="PR", thresholds=TENTHS), "binary+tenths", 1e-5),
+    "AUC_PR": (lambda: M.AUC(curve="PR"), lambda: keras.metrics.AUC(curve="PR", thresholds=TENTHS), "binary+tenths",
+               1e-5),
     "AUC_majoring": (lambda: M.AUC(summation_method="majoring"),
                      lambda: keras.metrics.AUC(summation_method="majoring", thresholds=TENTHS), "binary+tenths", 1e-5),
     "AUC_minoring_PR": (lambda: M.AUC(curve="PR", summation_method="minoring"),
@@ -84,13 +85,15 @@ CASES = {
     "FalseNegatives_thresholds": (lambda: M.FalseNegatives(thresholds=[0.1, 0.4]),
                                   lambda: keras.metrics.FalseNegatives(thresholds=[0.1, 0.4]), "multilabel", 1e-5),
     "F1Score_per_class": (lambda: M.F1Score(), lambda: keras.metrics.F1Score(), "onehot", 1e-5),
-    "F1Score_micro": (lambda: M.F1Score(average="micro"), lambda: keras.metrics.F1Score(average="micro"), "onehot", 1e-5),
+    "F1Score_micro": (lambda: M.F1Score(average="micro"), lambda: keras.metrics.F1Score(average="micro"), "onehot",
+                      1e-5),
     "F1Score_macro_threshold": (lambda: M.F1Score(average="macro", threshold=0.3),
                                 lambda: keras.metrics.F1Score(average="macro", threshold=0.3), "onehot", 1e-5),
     "F1Score_weighted_multilabel": (lambda: M.F1Score(average="weighted", threshold=0.6),
-                                    lambda: keras.metrics.F1Score(average="weighted", threshold=0.6), "multilabel", 1e-5),
-    "F1Score_macro_multilabel_argmax": (lambda: M.F1Score(average="macro"), lambda: keras.metrics.F1Score(average="macro"),
-                                        "multilabel", 1e-5),
+                                    lambda: keras.metrics.F1Score(average="weighted", threshold=0.6), "multilabel",
+                                    1e-5),
+    "F1Score_macro_multilabel_argmax": (lambda: M.F1Score(average="macro"),
+                                        lambda: keras.metrics.F1Score(average="macro"), "multilabel", 1e-5),
     "R2Score_variance_weighted": (lambda: M.R2Score(class_aggregation="variance_weighted_average", num_regressors=1),
                                   lambda: keras.metrics.R2Score(class_aggregation="variance_weighted_average",
                                                                 num_regressors=1), "regression", 1e-5),
@@ -133,7 +136,8 @@ def _sklearn(name, **options):
 
 SKLEARN_CASES = {
     "ClassF1Score_macro": (lambda: M.ClassF1Score(average="macro"), _sklearn("f1_score", average="macro"), "onehot"),
-    "ClassF1Score_weighted": (lambda: M.ClassF1Score(average="weighted"), _sklearn("f1_score", average="weighted"), "onehot"),
+    "ClassF1Score_weighted": (lambda: M.ClassF1Score(average="weighted"), _sklearn("f1_score", average="weighted"),
+                              "onehot"),
     "ClassF1Score_threshold": (lambda: M.ClassF1Score(threshold=0.3), _sklearn("f1_score"), "binary@0.3"),
     "Precision_average_micro": (lambda: M.Precision(average="micro"), _sklearn("precision_score", average="micro"),
                                 "onehot"),

@@ -101,7 +101,8 @@ def test_hyperband_s_schedule_is_keras_tuner_s(max_epochs, factor, iterations, d
 @pytest.mark.parametrize("workers", [2, 3])
 def test_hyperband_with_several_trials_at_once_is_keras_tuner_s(workers, tmp_path, capsys):
     options = dict(max_epochs=27, factor=3, hyperband_iterations=1)
-    ours, theirs = neurona_schedule(workers, "min", **options), keras_tuner_schedule(workers, "min", tmp_path, **options)
+    ours = neurona_schedule(workers, "min", **options)
+    theirs = keras_tuner_schedule(workers, "min", tmp_path, **options)
     assert [row[1:] for row in ours] == [row[1:] for row in theirs]
     # the bracket a promoted trial is labelled with is its parent's (Keras Tuner labels it with the newest
     # bracket opened, which differs once a later bracket has started while an earlier one still promotes)
