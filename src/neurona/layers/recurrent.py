@@ -39,6 +39,7 @@ from .. import activations, initializers, ops, regularizers
 from ..validation import check_number
 from .base import Layer, register
 from .masking import mask_of, with_mask
+from .stateful import Stateful
 
 #: below this many multiply-adds in a step's product h_{t-1} U, the layer runs on one BLAS thread
 SMALL_STEP = 1 << 22
@@ -65,7 +66,7 @@ def _blas_threads(m, units, k):
     return _controller[0].limit(limits=1, user_api="blas")
 
 
-class Recurrent(Layer):
+class Recurrent(Stateful, Layer):
     r"""What SimpleRNN, LSTM and GRU share: the arguments, the projection of all steps in one GEMM,
     the masks, dropout, go_backwards and the output. A subclass writes its steps: ``_steps``
     (forward over the projected inputs), ``_steps_back`` (backward through time) and ``_tape_step``
@@ -103,10 +104,7 @@ class Recurrent(Layer):
         self.recurrent_dropout = check_number(owner, "recurrent_dropout", recurrent_dropout, 0, 1, high_open=True)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
-        if stateful:
-            raise ValueError(f"{owner}: stateful=True (states kept between batches) is not supported; "
-                             f"use stateful=False.")
-        self.stateful = False
+        self._setup_stateful(stateful, keras_arguments)         # states carried from batch to batch
         self.go_backwards = bool(go_backwards)
         self.unroll = bool(unroll)
         self.seed = seed
@@ -124,9 +122,9 @@ class Recurrent(Layer):
         return super().__call__(inputs, training, **kwargs)
 
     def _take_states(self, count):
-        names = "h, c" if self.states == 2 else "h"
-        if count != self.states:
-            raise ValueError(f"{type(self).__name__}: initial_state takes {self.states} state(s) ({names}), each "
+        names = "h, c" if self.state_count == 2 else "h"
+        if count != self.state_count:
+            raise ValueError(f"{type(self).__name__}: initial_state takes {self.state_count} state(s) ({names}), each "
                              f"of shape (batch, {self.units}); got {count}.")
         if self.built and self.n_inputs == 1:
             raise ValueError(f"{type(self).__name__} was built without initial_state; a layer is called with "
@@ -144,7 +142,7 @@ class Recurrent(Layer):
         r"""The per-sample shape of each output when the layer has several (return_state), else None."""
         if not self.return_state:
             return None
-        return [self.sample_output_shape] + [(self.units,)] * self.states
+        return [self.sample_output_shape] + [(self.units,)] * self.state_count
 
     def _start(self, k, T, m, dtype):
         r"""State k over the steps, (T + 1, m, u): zeros, and row 0 the initial state (if one is given)."""
@@ -218,9 +216,15 @@ class Recurrent(Layer):
 
     def forward(self, x, training=False):
         x, initial = self._split_inputs(x)
+        if initial is None and self.stateful:
+            initial = self.carried_states(x.shape[0], lambda m: [np.zeros((m, self.units), np.asarray(x).dtype)]
+                                          * self.state_count)
         self._initial = None if initial is None else [np.asarray(s, dtype=np.asarray(x).dtype) for s in initial]
         with _blas_threads(x.shape[0], self.units, self.recurrent_kernel.shape[-1]):
-            return self._forward(x, training)
+            y = self._forward(x, training)
+        if self.stateful:
+            self.keep_states(self._final_states())
+        return y
 
     def _forward(self, x, training):
         xs, mask = self._prepare(x, training)
@@ -328,7 +332,9 @@ class Recurrent(Layer):
         m, T = x.shape[0], x.shape[1]
         self.named("x_1", x[:, T - 1 if self.go_backwards else 0])         # the first step read
         zeros = ops.zeros((m, self.units), dtype=x.dtype)
-        state = [zeros] * self.states if initial is None else list(initial)
+        if initial is None and self.stateful:       # the states the last forward started from
+            initial = self._initial if self._initial is not None else self.states
+        state = [zeros] * self.state_count if initial is None else list(initial)
         outputs = []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
             h = self._recurrent_input(state[0])
@@ -378,7 +384,7 @@ class SimpleRNN(Recurrent):
     b = bias_ih + bias_hh.
     """
 
-    gates, states = 1, 1
+    gates, state_count = 1, 1
 
     def _steps(self, P, mask, training):
         T, m, _ = P.shape
@@ -429,7 +435,7 @@ class LSTM(Recurrent):
     same gates in the same order, transposed: W = weight_ih^T, U = weight_hh^T, b = bias_ih + bias_hh.
     """
 
-    gates, states = 4, 2
+    gates, state_count = 4, 2
 
     def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
@@ -648,7 +654,7 @@ class GRU(Recurrent):
     blocks swapped, likewise U; b_in = bias_ih, b_rec = bias_hh (also swapped).
     """
 
-    gates, states = 3, 1
+    gates, state_count = 3, 1
 
     def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",

@@ -27,6 +27,7 @@ from ..autodiff.tape import GradientTape
 from ..autodiff.tensor import Tensor
 from .base import register
 from .masking import mask_of, with_mask
+from .stateful import Stateful
 from .rnn_cells import (RecurrentCell, StackedRNNCells, as_cell, build_cell, call_cell, cell_config, initial_states,
                         output_size)
 from .wrappers import Wrapper
@@ -56,7 +57,7 @@ def _weights_as(cell, tensors):
 
 
 @register("rnn")
-class RNN(Wrapper):
+class RNN(Stateful, Wrapper):
     r"""A recurrent layer of ``cell`` (a cell, or a list of cells: a StackedRNNCells). Weights: the
     cell's. ``initial_state=`` (or ``layer([x, *states])``) starts from given states."""
 
@@ -69,16 +70,14 @@ class RNN(Wrapper):
         self.cell = as_cell("RNN", cell)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards, self.unroll = bool(go_backwards), bool(unroll)
-        self.stateful = bool(stateful)
+        self._setup_stateful(stateful, keras_arguments)
         self._runner = None
         if isinstance(self.cell, RecurrentCell):
             self._runner = self.cell.sequence_layer(return_sequences=self.return_sequences,
                                                     return_state=self.return_state, go_backwards=self.go_backwards,
                                                     stateful=self.stateful, unroll=self.unroll)
-        elif self.stateful:
-            raise ValueError("RNN: stateful=True is not supported with this cell; use stateful=False.")
         self.zero_output_for_mask = bool(zero_output_for_mask)
-        self._recorded = None
+        self._recorded = self._initial = None
 
     @property
     def zero_output_for_mask(self) -> bool:
@@ -89,6 +88,18 @@ class RNN(Wrapper):
         self._zero_output_for_mask = bool(value)
         if self._runner is not None:
             self._runner.zero_output_for_mask = self._zero_output_for_mask
+
+    @property
+    def states(self):
+        r"""The states the next batch starts from (stateful layers; see ``Stateful``), else None."""
+        return self._runner.states if self._runner is not None else Stateful.states.fget(self)
+
+    def reset_states(self, states=None):
+        if self._runner is not None:
+            return self._runner.reset_states(states)
+        return Stateful.reset_states(self, states)
+
+    reset_state = reset_states
 
     @property
     def state_size(self):
@@ -153,10 +164,24 @@ class RNN(Wrapper):
         if self._runner is not None:
             return self._runner.forward(x, training)
         given = list(x) if self.n_inputs != 1 else [x]
+        self._initial = None
+        if self.stateful and self.n_inputs == 1:
+            self._initial = self.carried_states(given[0].shape[0], lambda m: self._zero_states(m, given[0].dtype))
+        out = self._taped_forward(x, given, training)
+        if self.stateful:
+            self.keep_states(self._finals)
+        return out
+
+    def _zero_states(self, m, dtype):
+        return tree.flatten(initial_states(self.cell, m, dtype))
+
+    def _taped_forward(self, x, given, training):
         if not training:
             out, _ = self.tape_forward(x, self.params, training=False)
             self._recorded = None
-            return [np.asarray(o) for o in out] if self.return_state else out
+            values = [with_mask(np.asarray(getattr(o, "data", o)), mask_of(o)) for o in (out if self.return_state
+                                                                                      else [out])]
+            return values if self.return_state else values[0]
         tape = GradientTape(persistent=True)
         with tape:
             inputs = [with_mask(Tensor(np.asarray(a)), mask_of(a)) for a in given]
@@ -207,6 +232,8 @@ class RNN(Wrapper):
 
     def _loop(self, inputs, training):
         x, initial = (inputs, None) if self.n_inputs == 1 else (inputs[0], list(inputs[1:]))
+        if initial is None and self.stateful:       # the states this batch started from
+            initial = self._initial if self._initial is not None else self.states
         mask = mask_of(x)
         m, T = x.shape[0], x.shape[1]
         structure = initial_states(self.cell, m, x.dtype)
@@ -225,6 +252,7 @@ class RNN(Wrapper):
                 out = ops.where(real, out, held)
             states, last = new, out
             outputs.append(out)
+        self._finals = states
         y = outputs[-1] if not self.return_sequences else with_mask(ops.stack(outputs, axis=1), mask)
         return [y, *states] if self.return_state else y
 

@@ -77,7 +77,7 @@ class RecurrentCell(Layer):
 
     @property
     def state_size(self):
-        return [self.units, self.units] if self._layer.states == 2 else self.units
+        return [self.units, self.units] if self._layer.state_count == 2 else self.units
 
     @property
     def output_size(self) -> int:

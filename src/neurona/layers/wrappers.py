@@ -166,7 +166,7 @@ class Bidirectional(Wrapper):
         states_a = states_b = []
         if self.return_state:
             grad, *states = grad
-            n = self.forward_layer.states
+            n = self.forward_layer.state_count
             states_a, states_b = states[:n], states[n:]
         if grad is None:
             ga = gb = None
