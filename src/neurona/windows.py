@@ -66,9 +66,15 @@ def geometry(spatial, window, strides, dilation, padding):
         "same":   o = ceil(n / s),  total pad p = max((o - 1) s + (k - 1) r + 1 - n, 0),
                   p // 2 before and the rest after (Keras's and TensorFlow's split)
         "causal": o = n (stride 1), (k - 1) r zeros before
+
+    An unknown size n (None, a length that varies) gives o = None and pads None: known per call.
     """
     out, pads = [], []
     for n, k, s, r in zip(spatial, window, strides, dilation):
+        if n is None:
+            out.append(None)
+            pads.append(None)
+            continue
         span = extent(k, r)
         if padding == "valid":
             o, before, after = (n - span) // s + 1, 0, 0

@@ -24,6 +24,7 @@ from .. import activations, constraints, initializers, kernels, ops, regularizer
 from .. import windows as win
 from ..validation import check_number
 from .base import Layer, register
+from .windowed import Windowed
 
 
 class Activated(Layer):
@@ -116,7 +117,7 @@ class Activated(Layer):
         return f"{type(self).__name__}, {self.activation._registry_name}"
 
 
-class Conv(Activated):
+class Conv(Windowed, Activated):
     r"""The convolution of ``rank`` spatial axes (1: sequences, 2: images, 3: volumes); see the module.
 
     ``padding``: "valid" (no padding: o = floor((n - (k - 1) r - 1) / s) + 1), "same" (o = ceil(n / s),
@@ -160,13 +161,15 @@ class Conv(Activated):
         channels = input_shape[-1]
         if channels % self.groups:
             raise ValueError(f"{type(self).__name__}: the input's {channels} channels must be a multiple of groups ({self.groups}).")
-        self._out, self._pads = win.geometry(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate,
-                                             self.padding)
+        self.size_windows(input_shape[:-1], dtype)
         shape = (*self.kernel_size, channels // self.groups, self.filters)
         self.add_param("kernel", self.kernel_initializer(shape, rng, dtype))
         if self.use_bias:
             self.add_param("bias", self.bias_initializer((self.filters,), rng, dtype))
         return (*self._out, self.filters)
+
+    def window_geometry(self, spatial):
+        return win.geometry(spatial, self.kernel_size, self.strides, self.dilation_rate, self.padding)
 
     def _columns(self, x):
         r"""X: the windows of x, one row per output position, (m o_1 ... o_d, taps C) (a copy)."""
@@ -174,6 +177,7 @@ class Conv(Activated):
         return view.reshape(-1, math.prod(view.shape[1 + self.rank:]))
 
     def forward(self, x, training=False):
+        self.follow_input(x)
         cols = self._columns(x)
         z = win.grouped_matmul(cols, self.kernel, self.groups)
         if training:
@@ -396,7 +400,7 @@ class Conv2DTranspose(ConvTranspose):
                          **keras_arguments)
 
 
-class DepthwiseConv(Activated):
+class DepthwiseConv(Windowed, Activated):
     r"""Each input channel convolved with its own ``depth_multiplier`` filters, W (*kernel_size, C, M):
 
         z[b, o, c M + j] = sum over taps u of  x_pad[b, o s + u r, c] W[u, c, j]  + b[c M + j]
@@ -437,14 +441,16 @@ class DepthwiseConv(Activated):
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        self._out, self._pads = win.geometry(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate,
-                                             self.padding)
+        self.size_windows(input_shape[:-1], dtype)
         channels = input_shape[-1]
         shape = (*self.kernel_size, channels, self.depth_multiplier)
         self.add_param("depthwise_kernel", self.depthwise_initializer(shape, rng, dtype))
         if self.use_bias:
             self.add_param("bias", self.bias_initializer((channels * self.depth_multiplier,), rng, dtype))
         return (*self._out, channels * self.depth_multiplier)
+
+    def window_geometry(self, spatial):
+        return win.geometry(spatial, self.kernel_size, self.strides, self.dilation_rate, self.padding)
 
     def _taps(self):
         return win.tap_slices(self.kernel_size, self.strides, self.dilation_rate, self._out)
@@ -471,6 +477,7 @@ class DepthwiseConv(Activated):
         return win.unpad(dxp, self._pads, self._x_shape[1:-1])
 
     def forward(self, x, training=False):
+        self.follow_input(x)
         xp = win.pad(x, self._pads)
         z = self._depthwise(xp)
         if training:
@@ -540,8 +547,7 @@ class SeparableConv(DepthwiseConv):
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        self._out, self._pads = win.geometry(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate,
-                                             self.padding)
+        self.size_windows(input_shape[:-1], dtype)
         channels = input_shape[-1]
         self.add_param("depthwise_kernel", self.depthwise_initializer(
             (*self.kernel_size, channels, self.depth_multiplier), rng, dtype))
@@ -552,6 +558,7 @@ class SeparableConv(DepthwiseConv):
         return (*self._out, self.filters)
 
     def forward(self, x, training=False):
+        self.follow_input(x)
         xp = win.pad(x, self._pads)
         h = self._depthwise(xp)
         z = h @ self.pointwise_kernel.reshape(-1, self.filters)

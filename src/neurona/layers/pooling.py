@@ -19,10 +19,11 @@ import numpy as np
 from .. import kernels, ops
 from .. import windows as win
 from .base import Layer, register
+from .windowed import Windowed
 from .masking import mask_of
 
 
-class Pooling(Layer):
+class Pooling(Windowed, Layer):
     r"""The shared part of max and average pooling of ``rank`` spatial axes (strides default to
     pool_size)."""
 
@@ -39,9 +40,10 @@ class Pooling(Layer):
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        self._out, self._pads = win.geometry(input_shape[:-1], self.pool_size, self.strides, (1,) * self.rank,
-                                             self.padding)
-        return (*self._out, input_shape[-1])
+        return (*self.size_windows(input_shape[:-1], dtype), input_shape[-1])
+
+    def window_geometry(self, spatial):
+        return win.geometry(spatial, self.pool_size, self.strides, (1,) * self.rank, self.padding)
 
     def _taps(self):
         r"""For each tap, the index of what it reads of the padded input at every output position."""
@@ -61,6 +63,7 @@ class MaxPooling(Pooling):
     windows overlap. The forward pass keeps, for each output, which tap won."""
 
     def forward(self, x, training=False):
+        self.follow_input(x)
         xp = win.pad(x, self._pads, -np.inf)
         kernel = kernels.for_array("max_pool2d_forward", xp) if training and self.rank == 2 else None
         if kernel is not None:                  # the same loop, compiled (neurona[fast])
@@ -114,13 +117,12 @@ class AveragePooling(Pooling):
     r"""y[b, o, c] = (1 / n_o) sum over the taps u of x_pad[b, o s + u, c]  (n_o: the taps inside the
     input); dL/dx[b, o s + u, c] += dL/dy[b, o, c] / n_o."""
 
-    def setup(self, input_shape, rng, dtype):
-        out = super().setup(input_shape, rng, dtype)
-        ones = win.pad(np.ones((1, *input_shape[:-1], 1), dtype=dtype), self._pads)
+    def windows_resized(self, spatial, dtype):
+        ones = win.pad(np.ones((1, *spatial, 1), dtype=dtype), self._pads)
         self._counts = sum(ones[index] for index in self._taps())        # n_o: entries inside the input
-        return out
 
     def forward(self, x, training=False):
+        self.follow_input(x)
         xp = win.pad(x, self._pads)
         y = None
         for index in self._taps():

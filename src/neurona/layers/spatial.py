@@ -42,18 +42,23 @@ class Spatial(Layer):
     rank = 2
 
 
+def _known(n, size):
+    r"""size(n) of a spatial axis, or None when n is unknown (a length that varies)."""
+    return None if n is None else size(n)
+
+
 class ZeroPadding(Spatial):
     r"""y = x with ``padding`` zeros before and after each spatial axis;  dL/dx = dL/dy without them."""
 
     def __init__(self, padding=1, data_format=None, name=None, **keras_arguments):
         super().__init__(name, **keras_arguments)
-        ops._channels_last(type(self).__name__, data_format)
+        win.check_channels_last(type(self).__name__, data_format)
         self.padding = _pairs(type(self).__name__, "padding", padding, self.rank)
         self.data_format = data_format
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        return (*(n + b + a for n, (b, a) in zip(input_shape, self.padding)), input_shape[-1])
+        return (*(_known(n, lambda n: n + b + a) for n, (b, a) in zip(input_shape, self.padding)), input_shape[-1])
 
     def forward(self, x, training=False):
         return np.pad(x, [(0, 0), *self.padding, (0, 0)])
@@ -80,14 +85,14 @@ class Cropping(Spatial):
 
     def __init__(self, cropping=1, data_format=None, name=None, **keras_arguments):
         super().__init__(name, **keras_arguments)
-        ops._channels_last(type(self).__name__, data_format)
+        win.check_channels_last(type(self).__name__, data_format)
         self.cropping = _pairs(type(self).__name__, "cropping", cropping, self.rank)
         self.data_format = data_format
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        out = tuple(n - b - a for n, (b, a) in zip(input_shape, self.cropping))
-        if min(out) < 1:
+        out = tuple(_known(n, lambda n: n - b - a) for n, (b, a) in zip(input_shape, self.cropping))
+        if min((n for n in out if n is not None), default=1) < 1:
             raise ValueError(f"{type(self).__name__}: cropping {self.cropping} leaves nothing of an input of "
                              f"spatial shape {input_shape[:-1]}.")
         return (*out, input_shape[-1])
@@ -119,7 +124,7 @@ class UpSampling(Spatial):
         super().__init__(name, **keras_arguments)
         from .. import windows as win
         owner = type(self).__name__
-        ops._channels_last(owner, data_format)
+        win.check_channels_last(owner, data_format)
         self.size = win.tuple_of(owner, "size", size, self.rank)
         if interpolation != "nearest":
             raise ValueError(f"{owner}: neurona repeats each position (interpolation='nearest'); "
@@ -128,7 +133,7 @@ class UpSampling(Spatial):
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        return (*(n * s for n, s in zip(input_shape, self.size)), input_shape[-1])
+        return (*(_known(n, lambda n: n * s) for n, s in zip(input_shape, self.size)), input_shape[-1])
 
     def forward(self, x, training=False):
         for axis, s in enumerate(self.size, start=1):
