@@ -33,6 +33,16 @@ def operation(name):
     return name, getattr(ops, name)
 
 
+def _probe(shape, m: int, dtype):
+    r"""The values an Op is first run on to find its output shape, for ``shape`` as Keras writes it (a
+    batch of m samples for a first None, 4 steps for another None): 1/2, and 1 on the diagonal of the
+    last two axes, so that a matrix is symmetric positive definite (cholesky, inv and solve accept it)."""
+    shape = tuple(m if k == 0 and n is None else 4 if n is None else n for k, n in enumerate(shape))
+    if len(shape) < 2:
+        return np.full(shape, 0.5, dtype=dtype)
+    return (0.5 + 0.5 * np.eye(shape[-2], shape[-1]) * np.ones(shape)).astype(dtype)
+
+
 def _outputs(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -47,13 +57,14 @@ class Op(Layer):
     Slot (``{"class_name": "__input__", ...}`` in a file) is one of the layer's inputs. The older form
     ``constants`` lists the positional arguments with None where the inputs go, in order.
 
-    ``unbatched`` gives, input by input, None for a batch of samples or the shape of a value of the
-    whole batch (no batch axis); an output is one when the function sums over the batch
-    (``ops.tensordot(u, v, 2)`` of two (m, n) tensors), as Keras computes it."""
+    ``input_shapes`` gives each input's shape as Keras writes it: (None, 3) for a batch of samples of
+    shape (3,), (None,) for a batch of numbers, and no None first for a value of the whole batch (an
+    output is one when the function sums over the batch, ``ops.tensordot(u, v, 2)`` of two (m, n)
+    tensors, as Keras computes it). ``input_dtypes`` names their dtypes (a comparison gives bools)."""
 
     n_inputs = None
 
-    def __init__(self, function: str, constants=None, keywords=None, arguments=None, unbatched=None,
+    def __init__(self, function: str, constants=None, keywords=None, arguments=None, input_shapes=None, input_dtypes=None,
                  name: str | None = None, **keras_arguments):
         super().__init__(name, **keras_arguments)
         self.function, self._function = operation(function)
@@ -64,8 +75,11 @@ class Op(Layer):
         self._keywords = op_arguments.from_json(dict(keywords or {}))
         self._count = _count_slots([self._arguments, self._keywords])
         self.n_inputs = 1 if self._count == 1 else None
-        self.unbatched = None if not unbatched else [None if u is None else [int(n) for n in u] for u in unbatched]
+        self.input_shapes = None if input_shapes is None else [
+            [None if n is None else int(n) for n in shape] for shape in input_shapes]
+        self.input_dtypes = None if input_dtypes is None else [np.dtype(d).name for d in input_dtypes]
         self.batched_output = True
+        self.output_dtypes = None
         self._shapes = None
         op_arguments.to_json(self._arguments)            # refused now if a file cannot hold it
         op_arguments.to_json(self._keywords, "keyword")
@@ -115,9 +129,10 @@ class Op(Layer):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         found = []
         for m in (2, 3):                  # two batch sizes: an axis of 2 is not mistaken for the batch
-            whole = self.unbatched or [None] * len(shapes)
-            probes = [np.ones((m, *s) if u is None else u, dtype=dtype) for s, u in zip(shapes, whole)]
-            out, many, _, _ = self._run(probes, record=False)
+            probes = [_probe(shape, m, kind) for shape, kind in zip(self.input_shapes or [(None, *s) for s in shapes],
+                                                                   self.input_dtypes or [dtype] * len(shapes))]
+            with np.errstate(all="ignore"):
+                out, many, _, _ = self._run(probes, record=False)
             found.append(out)
         batched = [o.ndim > 0 and o.shape[0] == 2 and p.shape[0] == 3 and o.shape[1:] == p.shape[1:]
                    for o, p in zip(*found)]
@@ -127,6 +142,7 @@ class Op(Layer):
                              f"{[o.shape for o in found[0]]} for 2 samples and {[o.shape for o in found[1]]} for 3; "
                              f"each output must keep the batch axis first, or all must be values of the whole batch.")
         self.batched_output = all(batched)
+        self.output_dtypes = [o.dtype for o in found[0]]
         cut = 1 if self.batched_output else 0
         self._shapes = [o.shape[cut:] for o in found[0]] if many else None
         return found[0][0].shape[cut:]
@@ -170,9 +186,9 @@ def record(function: str, arguments: tuple, keywords: dict, is_input):
     inputs = []
     arguments = op_arguments.slots_for(list(arguments), is_input, inputs)
     keywords = op_arguments.slots_for(dict(keywords), is_input, inputs)
-    unbatched = [None if t.batched else list(t.shape) for t in inputs]
-    layer = Op(function, keywords=keywords, arguments=arguments, unbatched=unbatched if any(u is not None for u in unbatched) else None)
+    layer = Op(function, keywords=keywords, arguments=arguments, input_shapes=[list(t.shape) for t in inputs],
+               input_dtypes=[t.dtype.name for t in inputs])
     out = layer(inputs) if len(inputs) > 1 else layer(inputs[0])
-    for tensor in (out if isinstance(out, list) else [out]):
-        tensor.batched = layer.batched_output
+    for tensor, dtype in zip(out if isinstance(out, list) else [out], layer.output_dtypes):
+        tensor.batched, tensor.dtype = layer.batched_output, dtype
     return tuple(out) if isinstance(out, list) else out
