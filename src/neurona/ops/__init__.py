@@ -14,9 +14,10 @@ their tape form (each activation's ``call``). Index-valued and boolean operation
 ``one_hot``, comparisons) have no gradient and give arrays.
 """
 from ..registry import not_in_neurona
-from .core import *        # noqa: F401,F403  arithmetic, reductions, shapes, activations, convolutions
-from .numpy import *       # noqa: F401,F403  the rest of keras.ops's NumPy functions
-from .nn import *          # noqa: F401,F403  its nn and linalg functions
+from .core import *        # noqa: F401,F403  shapes, casts, conversions, stop_gradient
+from .numpy import *       # noqa: F401,F403  keras.ops.numpy: arithmetic, reductions, shapes, gathers, ...
+from .nn import *          # noqa: F401,F403  keras.ops.nn: activations, convolutions, cross-entropies, ...
+from .linalg import *      # noqa: F401,F403  keras.ops.linalg: inverses, solutions, factorisations
 
 #: the public functions, the only ones a model file's Op layer may name
 OPERATIONS = frozenset(name for name, value in globals().items() if callable(value) and not name.startswith("_")

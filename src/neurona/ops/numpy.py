@@ -16,8 +16,9 @@ import numpy as np
 
 from ..autodiff import ops as _ad
 from ..autodiff.tensor import Tensor
+from ..symbolic import SymbolicTensor
+from .core import _data, _dual, _has_tensor
 from .recording import make_aware
-from .core import _data, _dual, concatenate, expand_dims, max, min
 
 _IMPORTED = set(globals())
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -40,6 +41,254 @@ def _constant(function, doc):
     apply.__name__ = apply.__qualname__ = getattr(function, "__name__", "op")
     apply.__doc__ = doc
     return apply
+
+
+# -- arithmetic ---------------------------------------------------------------------------
+add = _dual(_ad.add)
+
+
+subtract = _dual(_ad.subtract)
+
+
+multiply = _dual(_ad.multiply)
+
+
+divide = true_divide = _dual(_ad.divide)
+
+
+negative = _dual(_ad.negative)
+
+
+power = _dual(_ad.power)
+
+
+maximum = _dual(_ad.maximum)
+
+
+minimum = _dual(_ad.minimum)
+
+
+matmul = _dual(_ad.matmul)
+
+
+exp = _dual(_ad.exp)
+
+
+log = _dual(_ad.log)
+
+
+sqrt = _dual(_ad.sqrt)
+
+
+abs = absolute = _dual(_ad.abs)                     # noqa: A001
+
+
+sin = _dual(_ad.sin)
+
+
+cos = _dual(_ad.cos)
+
+
+tanh = _dual(_ad.tanh)
+
+
+erf = _dual(_ad.erf)
+
+
+@_dual
+def square(x):
+    r"""x^2;  d/dx = 2x."""
+    return _ad.power(x, 2)
+
+
+@_dual
+def log1p(x):
+    r"""ln(1 + x)."""
+    return _ad.log(_ad.add(1.0, x))
+
+
+@_dual
+def expm1(x):
+    r"""e^x - 1."""
+    return _ad.subtract(_ad.exp(x), 1.0)
+
+
+@_dual
+def dot(x1, x2):
+    r"""np.dot for vectors and matrices (the matrix product; a scalar times a tensor)."""
+    x1, x2 = _ad.as_tensor(x1), _ad.as_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return _ad.multiply(x1, x2)
+    if x1.ndim > 2 or x2.ndim > 2:
+        raise ValueError(f"dot takes vectors and matrices; got shapes {x1.shape} and {x2.shape}. Use matmul.")
+    return _ad.matmul(x1, x2)
+
+
+@_dual
+def clip(x, x_min, x_max):
+    r"""x limited to [x_min, x_max]; the gradient flows where x_min <= x <= x_max."""
+    return _ad.clip(x, x_min, x_max)
+
+
+@_dual
+def where(condition, x1, x2):
+    r"""x1 where ``condition`` holds, else x2 (the condition has no gradient)."""
+    return _ad.where(condition, x1, x2)
+
+
+# -- reductions ---------------------------------------------------------------------------
+@_dual
+def sum(x, axis=None, keepdims=False):              # noqa: A001
+    if isinstance(x, (list, tuple)) and _has_tensor(list(x)):     # ops.sum(model.losses): stacked first
+        x = stack(x)
+    return _ad.sum(x, axis=axis, keepdims=keepdims)
+
+
+@_dual
+def mean(x, axis=None, keepdims=False):
+    return _ad.mean(x, axis=axis, keepdims=keepdims)
+
+
+@_dual
+def max(x, axis=None, keepdims=False):              # noqa: A001
+    return _ad.max(x, axis=axis, keepdims=keepdims)
+
+
+@_dual
+def min(x, axis=None, keepdims=False):              # noqa: A001
+    r"""min x = -max(-x)."""
+    return _ad.negative(_ad.max(_ad.negative(x), axis=axis, keepdims=keepdims))
+
+
+@_dual
+def var(x, axis=None, keepdims=False):
+    r"""The population variance mean((x - mean x)^2)."""
+    centred = _ad.subtract(x, _ad.mean(x, axis=axis, keepdims=True))
+    return _ad.mean(_ad.power(centred, 2), axis=axis, keepdims=keepdims)
+
+
+@_dual
+def std(x, axis=None, keepdims=False):
+    return _ad.sqrt(var(_ad.as_tensor(x), axis=axis, keepdims=keepdims))
+
+
+@_dual
+def logsumexp(x, axis=None, keepdims=False):
+    r"""ln sum e^x = m + ln sum e^{x - m}, m = max x (no overflow)."""
+    x = _ad.as_tensor(x)
+    m = np.max(x.data, axis=axis, keepdims=True)
+    out = _ad.add(_ad.log(_ad.sum(_ad.exp(_ad.subtract(x, m)), axis=axis, keepdims=True)), m)
+    return out if keepdims else _ad.reshape(out, np.squeeze(out.data, axis=axis).shape if axis is not None else ())
+
+
+# -- shapes -------------------------------------------------------------------------------
+@_dual
+def reshape(x, newshape):
+    return _ad.reshape(x, newshape)
+
+
+@_dual
+def transpose(x, axes=None):
+    return _ad.transpose(x, axes)
+
+
+@_dual
+def expand_dims(x, axis):
+    x = _ad.as_tensor(x)
+    return _ad.reshape(x, np.expand_dims(x.data, axis).shape)
+
+
+@_dual
+def squeeze(x, axis=None):
+    x = _ad.as_tensor(x)
+    return _ad.reshape(x, np.squeeze(x.data, axis).shape)
+
+
+@_dual
+def concatenate(xs, axis=0):
+    return _ad.concatenate(list(xs), axis=axis)
+
+
+@_dual
+def stack(x, axis=0):
+    r"""The tensors joined along a new axis."""
+    return _ad.concatenate([expand_dims(_ad.as_tensor(t), axis) for t in x], axis=axis)
+
+
+def ndim(x) -> int:
+    return x.ndim if isinstance(x, SymbolicTensor) else _data(x).ndim
+
+
+# -- no gradient: indices, comparisons, constructors ----------------------------------------
+def argmax(x, axis=None, keepdims=False):
+    return np.argmax(_data(x), axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return np.argmin(_data(x), axis=axis, keepdims=keepdims)
+
+
+def sign(x):
+    return np.sign(_data(x))
+
+
+def round(x, decimals=0):                            # noqa: A001
+    return np.round(_data(x), decimals)
+
+
+def floor(x):
+    return np.floor(_data(x))
+
+
+def ceil(x):
+    return np.ceil(_data(x))
+
+
+for _name, _function in {"equal": np.equal, "not_equal": np.not_equal, "greater": np.greater,
+                         "greater_equal": np.greater_equal, "less": np.less, "less_equal": np.less_equal,
+                         "logical_and": np.logical_and, "logical_or": np.logical_or}.items():
+    globals()[_name] = (lambda f: lambda x1, x2: f(_data(x1), _data(x2)))(_function)
+    globals()[_name].__name__ = _name
+
+
+def logical_not(x):
+    return np.logical_not(_data(x))
+
+
+def all(x, axis=None, keepdims=False):              # noqa: A001
+    return np.all(_data(x), axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims=False):              # noqa: A001
+    return np.any(_data(x), axis=axis, keepdims=keepdims)
+
+
+def zeros(shape, dtype="float32"):
+    return np.zeros(shape, dtype=dtype)
+
+
+def ones(shape, dtype="float32"):
+    return np.ones(shape, dtype=dtype)
+
+
+def zeros_like(x, dtype=None):
+    return np.zeros_like(_data(x), dtype=dtype)
+
+
+def ones_like(x, dtype=None):
+    return np.ones_like(_data(x), dtype=dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, dtype=dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    return np.arange(start, stop, step, dtype=dtype)
+
+
+def eye(n, m=None, k=0, dtype="float32"):
+    return np.eye(n, m, k, dtype=dtype)
 
 
 # -- elementwise ----------------------------------------------------------------------------
