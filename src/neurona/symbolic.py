@@ -157,6 +157,37 @@ def is_symbolic(value) -> bool:
     return isinstance(value, (list, tuple)) and any(isinstance(v, SymbolicTensor) for v in value)
 
 
+#: the dtype of a string input (keras.Input(dtype="string")): arrays of Python str
+STRING = np.dtype(object)
+
+
+def is_string_dtype(dtype) -> bool:
+    r"""Keras's "string" (and str, object, NumPy's str dtypes)."""
+    if dtype is None:
+        return False
+    if dtype in ("string", "str", str, object, bytes):
+        return True
+    try:
+        return np.dtype(dtype).kind in "OUS"
+    except TypeError:
+        return False
+
+
+def as_string_array(name: str, data) -> np.ndarray:
+    r"""The texts ``data`` for a string input: an object array of str (bytes read as UTF-8), at least
+    (samples, 1); numbers are refused, as Keras refuses them for a string input."""
+    array = np.asarray(data, dtype=object)
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"{name} is a batch of texts for a string input; got {array.shape} (at least one sample "
+                         f"is needed).")
+    wrong = next((v for v in array.flat if not isinstance(v, (str, bytes))), None)
+    if wrong is not None:
+        raise TypeError(f"{name} goes to a string input (keras.Input(dtype='string')) and must hold texts; "
+                        f"got a {type(wrong).__name__} ({wrong!r:.40}).")
+    text = np.vectorize(lambda v: v.decode("utf-8") if isinstance(v, bytes) else v, otypes=[object])(array)
+    return text.reshape(-1, 1) if text.ndim == 1 else text
+
+
 def Input(shape=None, batch_size=None, dtype=None, name: str | None = None, batch_shape=None, **kwargs):
     r"""A model input: ``Input(shape=(4,))`` stands for batches of shape (m, 4)."""
     if kwargs:
@@ -171,9 +202,12 @@ def Input(shape=None, batch_size=None, dtype=None, name: str | None = None, batc
         raise ValueError(f"Input needs shape=, a tuple of positive integers per sample such as (4,) "
                          f"(the batch axis is left out; None for a number of steps that varies, as (None,) "
                          f"or (None, 8)); got shape={shape!r}.")
-    dtype = np.dtype(dtype or "float32")
-    if not np.issubdtype(dtype, np.floating):
-        dtype = np.dtype("float32")         # integer inputs (class indices, counts) are fed as floats
+    if is_string_dtype(dtype):
+        dtype = STRING                      # texts stay texts: only layers that take strings read them
+    else:
+        dtype = np.dtype(dtype or "float32")
+        if not np.issubdtype(dtype, np.floating):
+            dtype = np.dtype("float32")     # integer inputs (class indices, counts) are fed as floats
     return SymbolicTensor(tuple(None if n is None else int(n) for n in shape), dtype, name=name)
 
 
@@ -194,6 +228,13 @@ def call_layer(layer, inputs):
     if layer.n_inputs != 1 and not many:
         raise TypeError(f"{type(layer).__name__} merges several inputs: call it on a list, e.g. "
                         f"{type(layer).__name__}()([a, b]).")
+    dtype = tensors[0].dtype
+    if any(t.dtype == STRING for t in tensors):
+        if not getattr(layer, "takes_strings", False):
+            raise TypeError(f"{type(layer).__name__} {layer.display_name()!r} takes numbers and was called on a "
+                            f"string input: turn the texts into numbers first with layers.TextVectorization, "
+                            f"StringLookup or Hashing.")
+        dtype = np.dtype("float32")         # indices and counts, fed on as floats
     shapes = [(None, *t.sample_shape) for t in tensors]
     if layer.built:
         expected = layer.sample_input_shape
@@ -204,9 +245,9 @@ def call_layer(layer, inputs):
                              f"now called on {given}.")
         output = layer.sample_output_shape
     else:
-        layer.build(shapes[0] if layer.n_inputs == 1 else shapes, dtype=tensors[0].dtype)
+        layer.build(shapes[0] if layer.n_inputs == 1 else shapes, dtype=dtype)
         output = layer.sample_output_shape
-    node = Node(layer, tensors, output, tensors[0].dtype)
+    node = Node(layer, tensors, output, dtype)
     result = node.output
     shapes = getattr(layer, "sample_output_shapes", None)
     if shapes is not None:                  # several outputs (return_state): one tensor for each

@@ -35,6 +35,8 @@ def _salt(salt):
 class Hashing(_Preprocessing):
     r"""A value -> its bin, H(x) mod num_bins (see the module); Keras's arguments."""
 
+    takes_strings = True        # a string input of a model may reach it (keras.Input(dtype="string"))
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, name=None,
                  **keras_arguments):
         super().__init__(name, **keras_arguments)

@@ -201,6 +201,8 @@ class _Lookup(_Preprocessing):
 class StringLookup(_Lookup):
     r"""Strings -> indices (see the module); ``oov_token`` is "[UNK]". Bytes are read as UTF-8."""
 
+    takes_strings = True        # a string input of a model may reach it (keras.Input(dtype="string"))
+
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]", vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", pad_to_max_tokens=False, sparse=False,
                  encoding="utf-8", name=None, **keras_arguments):

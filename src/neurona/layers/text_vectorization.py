@@ -32,6 +32,8 @@ _PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
 class TextVectorization(_Preprocessing):
     r"""Texts -> token indices or one vector per text (see the module)."""
 
+    takes_strings = True        # a string input of a model may reach it (keras.Input(dtype="string"))
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None, **keras_arguments):
