@@ -283,3 +283,70 @@ def test_keras_docstring_minimal_cell_in_a_functional_model():
     model = nr.Model(x, y)
     out = model.predict(np.ones((2, 3, 5), dtype="float32"), verbose=0)
     assert out.shape == (2, 64)
+
+
+def two_state_cell(keras_like, dtype=None):
+    r"""A user's cell with two states of different sizes, its own output_size and get_initial_state."""
+    ops = keras_like.ops
+
+    class TwoStateCell(keras_like.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.state_size, self.output_size = units, [units, 2], units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel", dtype=dtype)
+            self.mix = self.add_weight(shape=(2, self.units), name="mix", dtype=dtype)
+
+        def call(self, inputs, states, training=False):
+            h, s = states
+            out = ops.tanh(ops.matmul(inputs, self.kernel) + h + ops.matmul(s, self.mix))
+            return out, [out, s * 0.5 + ops.mean(out, axis=-1, keepdims=True)]
+
+        def get_initial_state(self, batch_size=None):
+            return [ops.ones((batch_size, self.units)) * 0.1, ops.ones((batch_size, 2))]
+
+    return TwoStateCell
+
+
+def test_a_cell_with_two_states_and_its_own_initial_state():
+    three_way(layers.RNN(two_state_cell(nr, "float64")(3), return_sequences=True, return_state=True),
+              mask=padded_mask(3, 4))
+
+
+def test_a_cell_with_two_states_matches_keras(keras):
+    import torch
+    x = np.random.default_rng(7).normal(size=(3, 5, 2)).astype("float32")
+    ours = layers.RNN(two_state_cell(nr)(3), return_state=True, go_backwards=True)
+    theirs = keras.layers.RNN(two_state_cell(keras)(3), return_state=True, go_backwards=True)
+    ours(x)
+    theirs(x)
+    weights = [np.random.default_rng(8).normal(0, 0.5, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    mine = ours.forward(x, training=True)
+    other = theirs(torch.tensor(x))
+    gs = [np.random.default_rng(9).normal(size=np.shape(o)).astype("float32") for o in mine]
+    for a, b in zip(mine, other):
+        np.testing.assert_allclose(a, b.detach().numpy(), atol=1e-5)
+    ours.backward(gs)
+    total = sum((b * torch.tensor(g)).sum() for b, g in zip(other, gs))
+    grads = torch.autograd.grad(total, [w.value for w in theirs.trainable_weights])
+    for a, b in zip(ours.grads, grads):
+        np.testing.assert_allclose(a, b.numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("cell, layer", [("SimpleRNNCell", "SimpleRNN"), ("LSTMCell", "LSTM"), ("GRUCell", "GRU")])
+def test_a_cell_called_on_one_step_is_its_layer_on_a_sequence_of_one(cell, layer):
+    rng = np.random.default_rng(0)
+    x, h, c = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    step = getattr(layers, cell)(4, bias_initializer="random_normal")
+    states = [h, c] if cell == "LSTMCell" else [h]
+    output, new = step(x, states)
+    whole = getattr(layers, layer)(4, return_state=True)
+    whole(x[:, None], initial_state=states)
+    whole.set_weights(step.get_weights())
+    y, *finals = whole(x[:, None], initial_state=states)
+    np.testing.assert_allclose(output, y, rtol=1e-12)
+    for a, b in zip(new, finals):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -123,6 +123,12 @@ class RecurrentCell(Layer):
     def forward(self, x, training=False):
         raise _one_step(self)
 
+    def __call__(self, inputs, states, training=None):
+        r"""``cell(x_t, states)``: one step (the cell built for x_t's features at its first call)."""
+        if not self.built:
+            self.build((None, np.shape(inputs)[-1]), dtype=np.asarray(getattr(inputs, "data", inputs)).dtype)
+        return self.call(inputs, states, training=bool(training))
+
     def call(self, inputs, states, training=False):
         r"""(output, new states) of one step; the states a list, or one array for a single state."""
         nested = tree.is_nested(states)
