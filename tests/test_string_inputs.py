@@ -96,3 +96,16 @@ def test_only_layers_that_read_strings_take_a_string_input_and_a_string_input_ta
     model = end_to_end(vectorize_layer, text_classifier())
     with pytest.raises(TypeError, match=r"x goes to a string input.*must hold texts; got a float \(1.5\)"):
         model.predict(np.full((2, 1), 1.5), verbose=0)
+
+
+def test_a_model_with_a_string_input_is_saved_loaded_and_drawn(tmp_path):
+    vectorize_layer = layers.TextVectorization(max_tokens=30, output_mode="int", output_sequence_length=8)
+    vectorize_layer.adapt(TEXTS)
+    model = end_to_end(vectorize_layer, text_classifier())
+    model.save(tmp_path / "text.keras")
+    loaded = keras.models.load_model(tmp_path / "text.keras")
+    assert loaded.input.dtype == np.dtype(object)
+    np.testing.assert_allclose(loaded.predict(TEXTS[:, None], verbose=0), model.predict(TEXTS[:, None], verbose=0),
+                               rtol=1e-6)
+    dot = keras.utils.model_to_dot(loaded, show_dtype=True).to_string()
+    assert "(InputLayer)" in dot and "Output dtype: <b>string</b>" in dot

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layers.outputs import Part
-from .symbolic import SymbolicTensor
+from .symbolic import STRING, SymbolicTensor
 
 
 class Graph:
@@ -133,7 +133,8 @@ class Graph:
                 continue
             nodes.append({"layer": self._layer_of[j], "inputs": [refs[id(t)] for t in node.inputs]})
             refs[id(node.output)] = ["node", len(nodes) - 1]
-        return {"inputs": [{"shape": list(t.sample_shape), "name": t.name} for t in self.inputs],
+        return {"inputs": [{"shape": list(t.sample_shape), "name": t.name,
+                            **({"dtype": "string"} if t.dtype == STRING else {})} for t in self.inputs],
                 "nodes": nodes, "outputs": [refs[id(t)] for t in self.outputs]}
 
 
@@ -158,7 +159,7 @@ def rebuild(config: dict, layers: list):
 
     if not isinstance(config.get("inputs"), list) or not isinstance(config.get("nodes"), list):
         raise ValueError("a functional model config needs 'inputs' and 'nodes' lists")
-    inputs = [Input(shape=tuple(i["shape"]), name=i.get("name")) for i in config["inputs"]]
+    inputs = [Input(shape=tuple(i["shape"]), name=i.get("name"), dtype=i.get("dtype")) for i in config["inputs"]]
     made: list = []
 
     def resolve(ref):

@@ -207,8 +207,9 @@ class _Diagram:
 
     def input_box(self, tensor, k, indent, prefix):
         name = tensor.name or ("input_layer" if k == 0 else f"input_layer_{k}")
-        self.box(tensor, prefix + name, _label(name, "InputLayer", self.options, None, tensor.sample_shape,
-                                      tensor.dtype.name), indent)
+        dtype = "string" if tensor.dtype == object else tensor.dtype.name      # Keras's name for texts
+        self.box(tensor, prefix + name, _label(name, "InputLayer", self.options, None, tensor.sample_shape, dtype),
+                 indent)
 
     def add_model(self, model, indent, prefix=""):
         r"""The boxes of ``model``'s layers (and inputs) and the arrows between them; the ids of the
