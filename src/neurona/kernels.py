@@ -14,10 +14,12 @@ kernel to pay (below ``MIN_SIZE``; importing numba alone costs about half a seco
 
 Each kernel is compiled with ``error_model="numpy"`` (a division by zero gives inf or NaN, as in
 NumPy, instead of raising) and cached on disk (``cache=True``): a later process loads the
-machine code instead of compiling it. An optimizer rule runs on one thread (beside OpenBLAS's
-threads a parallel loop only competes for the same cores); a layer's loop runs between its matrix
-products, when those threads are idle, and splits the batch over numba's threads. numba keeps that cache in the package's ``__pycache__``
-when it is writable; for a read-only install this module points numba at
+machine code instead of compiling it. Each runs on one thread: beside OpenBLAS's threads a
+parallel loop only competes for the same cores. (The layers' loops split over the batch with
+``prange`` made the MNIST convnet's epoch slower on a busy two-core machine, each parallel region
+waiting for its slowest thread; on one thread they made it faster: ``benchmarks/mnist_convnet.py``.)
+numba keeps that cache in the package's ``__pycache__`` when it is writable; for a read-only
+install this module points numba at
 ``<user cache>/neurona/numba`` (``NUMBA_CACHE_DIR``), unless the user has chosen a directory.
 
 Called without numba (``kernels.adam_update(...)`` on small arrays, as the tests do), the loops
@@ -29,7 +31,6 @@ import math
 import os
 import sys
 import tempfile
-import types
 from pathlib import Path
 
 import numpy as np
@@ -91,8 +92,9 @@ def adam_update(param, grad, m_sum, v_sum, step_size, beta_1, beta_2, epsilon_ha
         m_sum <- beta_1 m_sum + dw,     v_sum <- beta_2 v_sum + dw^2
         w <- w - step_size m_sum / (sqrt(v_sum) + epsilon_hat)
 
-    with step_size = alpha c1 / sqrt(c2) and epsilon_hat = epsilon / sqrt(c2), c = (1 - beta) /
-    (1 - beta^t): the same step as w <- w - alpha m_hat / (sqrt(v_hat) + epsilon).
+    with step_size = alpha c1 / sqrt(c2), c = (1 - beta) / (1 - beta^t), and epsilon_hat =
+    epsilon / sqrt(1 - beta_2): the same step as Keras's w <- w - alpha_t m / (sqrt(v) + epsilon),
+    alpha_t = alpha sqrt(1 - beta_2^t) / (1 - beta_1^t).
     """
     for i in range(param.size):
         m_sum[i] = beta_1 * m_sum[i] + grad[i]
@@ -139,12 +141,7 @@ RULES = {rule.__name__: rule for rule in (sgd_update, sgd_velocity_update, sgd_d
 
 
 # ------------------------------------------------------------------- the loops of layers
-# These run between a layer's matrix products, when OpenBLAS's threads are idle: each splits its
-# work over the batch (``prange``, numba's threads; a plain ``range`` when not compiled), in
-# blocks of rows fixed in advance, so that a sum adds up in the same order whatever the number
-# of threads.
-
-#: rows of a (M, F) array that one thread takes at a time
+#: rows of a (M, F) array summed apart before the blocks are added up (shorter float32 sums)
 ROW_BLOCK = 1024
 
 
@@ -156,11 +153,10 @@ def row_blocks(rows):
 def bias_relu_forward(z, bias):
     r"""a = max(z + b, 0) in place, z (M, F), b (F,): one pass over z instead of two (NaN stays NaN)."""
     rows, width = z.shape
-    for block in prange((rows + ROW_BLOCK - 1) // ROW_BLOCK):
-        for i in range(block * ROW_BLOCK, min(rows, (block + 1) * ROW_BLOCK)):
-            for f in range(width):
-                value = z[i, f] + bias[f]
-                z[i, f] = 0.0 if value < 0 else value
+    for i in range(rows):
+        for f in range(width):
+            value = z[i, f] + bias[f]
+            z[i, f] = 0.0 if value < 0 else value
 
 
 def relu_bias_backward(grad, a, bias_grad, partial):
@@ -170,7 +166,7 @@ def relu_bias_backward(grad, a, bias_grad, partial):
 
     each block of rows summing into its row of ``partial`` (row_blocks(M), F), then the blocks in order."""
     rows, width = grad.shape
-    for block in prange((rows + ROW_BLOCK - 1) // ROW_BLOCK):
+    for block in range((rows + ROW_BLOCK - 1) // ROW_BLOCK):
         for f in range(width):
             partial[block, f] = 0.0
         for i in range(block * ROW_BLOCK, min(rows, (block + 1) * ROW_BLOCK)):
@@ -194,7 +190,7 @@ def col2im_2d(cols, stride_h, stride_w, rate_h, rate_w, dxp):
         dxp[b, i s_h + u r_h, j s_w + v r_w, c] += cols[b, i, j, u, v, c]
     """
     m, out_h, out_w, window_h, window_w, channels = cols.shape
-    for b in prange(m):
+    for b in range(m):
         for p in range(dxp.shape[1]):
             for q in range(dxp.shape[2]):
                 for c in range(channels):
@@ -215,7 +211,7 @@ def max_pool2d_forward(xp, pool_h, pool_w, stride_h, stride_w, y, winner):
         winner[b, i, j, c] = u pool_w + v of the first largest entry (the tap that gets the gradient)
     """
     m, out_h, out_w, channels = y.shape
-    for b in prange(m):
+    for b in range(m):
         for i in range(out_h):
             for j in range(out_w):
                 row, col = i * stride_h, j * stride_w
@@ -236,7 +232,7 @@ def max_pool2d_backward(grad, winner, pool_w, stride_h, stride_w, dxp):
     r"""dxp[b, i s_h + u, j s_w + v, c] += grad[b, i, j, c] for the winning tap (u, v) of each window
     (dxp is zeroed first)."""
     m, out_h, out_w, channels = grad.shape
-    for b in prange(m):
+    for b in range(m):
         for p in range(dxp.shape[1]):
             for q in range(dxp.shape[2]):
                 for c in range(channels):
@@ -248,12 +244,9 @@ def max_pool2d_backward(grad, winner, pool_w, stride_h, stride_w, dxp):
                     dxp[b, i * stride_h + k // pool_w, j * stride_w + k % pool_w, c] += grad[b, i, j, c]
 
 
-#: the loops of layers (not optimizer rules), compiled to run on numba's threads
+#: the loops of layers (not optimizer rules), compiled the same way
 LAYER_LOOPS = {loop.__name__: loop for loop in (bias_relu_forward, relu_bias_backward, col2im_2d,
                                                 max_pool2d_forward, max_pool2d_backward)}
-prange = range          # uncompiled, the loops run in order; compiled, ``prange`` is numba's
-
-
 def for_array(name: str, x):
     r"""The compiled kernel ``name`` for the array ``x``, or None (then the NumPy reference runs):
     numba wanted and installed, x C-contiguous, of a float dtype and of at least ``MIN_SIZE`` entries."""
@@ -284,18 +277,8 @@ def compiled(name: str):
         if numba is None:
             _numba_missing = True
             return None
-        if name in RULES:
-            kernel = numba.njit(cache=True, error_model="numpy")(RULES[name])
-        else:
-            kernel = numba.njit(cache=True, error_model="numpy", parallel=True)(_with_prange(LAYER_LOOPS[name], numba))
-        _compiled[name] = kernel
+        kernel = _compiled[name] = numba.njit(cache=True, error_model="numpy")(RULES.get(name) or LAYER_LOOPS[name])
     return kernel
-
-
-def _with_prange(loop, numba):
-    r"""``loop`` reading ``prange`` as numba's parallel range (the module's own is the plain one)."""
-    names = {**loop.__globals__, "prange": numba.prange}
-    return types.FunctionType(loop.__code__, names, loop.__name__, loop.__defaults__, loop.__closure__)
 
 
 def for_arrays(name: str, param, grad, *state):
