@@ -15,12 +15,13 @@ torch = pytest.importorskip("torch")
 from test_optimizers import N_STEPS, SHAPES, assert_close, random_gradients, random_params, run_neurona, run_torch  # noqa: E402,E501
 
 TORCH = {
-    "adamw": (lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.05),
-              lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.05, eps=1e-7)),
-    "adam_weight_decay": (lambda: optimizers.Adam(learning_rate=0.01, weight_decay=0.05),
-                          lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.05, eps=1e-7)),
-    "adam_amsgrad": (lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
-                     lambda ps: torch.optim.Adam(ps, lr=0.01, eps=1e-7, amsgrad=True)),
+    # PyTorch adds Adam's epsilon to sqrt(v_hat), Keras and neurona to sqrt(v): a tiny epsilon compares the rest
+    "adamw": (lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.05, epsilon=1e-14),
+              lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.05, eps=1e-14)),
+    "adam_weight_decay": (lambda: optimizers.Adam(learning_rate=0.01, weight_decay=0.05, epsilon=1e-14),
+                          lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.05, eps=1e-14)),
+    "adam_amsgrad": (lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True, epsilon=1e-14),
+                     lambda ps: torch.optim.Adam(ps, lr=0.01, eps=1e-14, amsgrad=True)),
     "nadam": (lambda: optimizers.Nadam(learning_rate=0.01),
               lambda ps: torch.optim.NAdam(ps, lr=0.01, eps=1e-7, momentum_decay=1.0)),
     "rmsprop_centered_momentum": (lambda: optimizers.RMSprop(learning_rate=0.01, momentum=0.8, centered=True,
@@ -63,7 +64,7 @@ KERAS = {
     "adagrad_settings": lambda m: m.Adagrad(learning_rate=0.05, initial_accumulator_value=0.3, epsilon=1e-3),
     "adamax": lambda m: m.Adamax(learning_rate=0.01),
     "nadam": lambda m: m.Nadam(learning_rate=0.01, beta_1=0.8),
-    # Keras adds Adam's epsilon to sqrt(v), PyTorch and neurona to sqrt(v_hat): a tiny epsilon compares the rest
+    # (Adam's default epsilon against Keras: test_adam_epsilon_keras.py)
     "adam_clipnorm": lambda m: m.Adam(learning_rate=0.01, clipnorm=1.5, epsilon=1e-12),
     "sgd_clipvalue": lambda m: m.SGD(learning_rate=0.05, momentum=0.9, clipvalue=0.5),
     "sgd_nesterov_schedule": lambda m: m.SGD(learning_rate=m.schedules.PiecewiseConstantDecay([20, 50], [0.1, 0.03, 0.01]),

@@ -1,7 +1,7 @@
 r"""Model files written by neurona 0.1 (format version 1, before layers declared their own state)
 still load: same predictions bit for bit, same metadata, history and optimizer state (one more
 epoch of training lands on the same weights as it did then, up to the update rules changed since:
-SGD's velocity form and RMSprop's epsilon).
+SGD's velocity form, RMSprop's and Adam's epsilon).
 
 Bit for bit holds within one machine and BLAS kernel. These files were written on another machine:
 a prediction is the same sums in the same order, but one epoch of training goes through matrix
@@ -40,6 +40,10 @@ def test_v1_file_predicts_bit_for_bit_and_resumes(name):
         # RMSprop now adds epsilon inside the root, sqrt(s + eps), as Keras: the file resumes with
         # the same state, and the new steps differ where s is about eps (here by 5e-6)
         np.testing.assert_allclose(model.predict(x), resumed, rtol=2e-5, atol=1e-6)
+    elif name == "v1_adam":
+        # Adam now adds epsilon to sqrt(v) before the bias correction, as Keras: same state, and
+        # the new steps differ where sqrt(v_hat) is near eps (here the predictions by 1.3e-6)
+        np.testing.assert_allclose(model.predict(x), resumed, rtol=1e-5, atol=5e-6)
     else:
         ulp = np.finfo(model.dtype).eps                 # another kernel rounds the products its own way
         np.testing.assert_allclose(model.predict(x), resumed, rtol=4 * ulp, atol=4 * ulp)

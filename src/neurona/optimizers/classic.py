@@ -151,7 +151,13 @@ class Adam(Optimizer):
 
     epsilon sits outside the square root, as in PyTorch and Keras; the slides (seed 002) put it
     inside, sqrt(s + epsilon), and also write the averages with a minus sign: both are typos of
-    the original algorithm.
+    the original algorithm. Keras adds epsilon before the bias correction, to sqrt(v) rather than
+    sqrt(v_hat), and neurona takes its form:
+
+        w <- w - alpha_t m / (sqrt(v) + epsilon),   alpha_t = alpha sqrt(1 - beta_2^t) / (1 - beta_1^t)
+
+    that is the line above with epsilon / sqrt(1 - beta_2^t) in epsilon's place. The two differ
+    only where sqrt(v) is near epsilon (gradients below about 1e-5), where Keras's steps are smaller.
 
     The slots hold the moments without their (1 - beta) factors, the exponentially weighted sums
 
@@ -188,6 +194,8 @@ class Adam(Optimizer):
         # m_hat = c1 m_sum and v_hat = c2 v_sum, with c = (1 - beta) / (1 - beta^t)
         self._c1 = (1.0 - self.beta_1) / (1.0 - self.beta_1 ** t)
         self._sqrt_c2 = math.sqrt((1.0 - self.beta_2) / (1.0 - self.beta_2 ** t))
+        # Keras's epsilon, added to sqrt(v) = sqrt(1 - beta_2) sqrt(v_sum), in the units of sqrt(v_sum)
+        self._epsilon_sum = self.epsilon / math.sqrt(1.0 - self.beta_2)
 
     #: why the last step was refused (squared gradients beyond the dtype's range), or None
     overflow: str | None = None
@@ -213,9 +221,9 @@ class Adam(Optimizer):
                                  f"{np.max(np.abs(grad)):.3g} have squares beyond the largest {param.dtype} "
                                  f"({np.finfo(param.dtype).max:.3g}); that step was not applied")
                 return
-        # alpha m_hat / (sqrt(v_hat) + eps) = (alpha c1 / sqrt(c2)) m_sum / (sqrt(v_sum) + eps / sqrt(c2))
+        # alpha_t m / (sqrt(v) + eps) = (alpha c1 / sqrt(c2)) m_sum / (sqrt(v_sum) + eps / sqrt(1 - beta_2))
         np.sqrt(v_sum, out=tmp)
-        tmp += self.epsilon / self._sqrt_c2
+        tmp += self._epsilon_sum
         np.divide(m_sum, tmp, out=tmp)
         tmp *= alpha * self._c1 / self._sqrt_c2
         param -= tmp
@@ -224,7 +232,7 @@ class Adam(Optimizer):
         if self.amsgrad:
             return None
         return ("adam_update", (slots["m_sum"], slots["v_sum"]),
-                (alpha * self._c1 / self._sqrt_c2, self.beta_1, self.beta_2, self.epsilon / self._sqrt_c2))
+                (alpha * self._c1 / self._sqrt_c2, self.beta_1, self.beta_2, self._epsilon_sum))
 
 
 @register("adamw")
