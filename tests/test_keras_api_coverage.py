@@ -61,7 +61,7 @@ OUT_OF_SCOPE = [
      "graph drawing needs pydot"),
     ("saving", r"^KerasFileEditor$", "editing .keras archives in place: neurona writes its own model files"),
     ("", r"^(applications|distillation|distribution|dtype_policies|export|legacy|mixed_precision|preprocessing|"
-         r"quantizers|remat|src|tree|version|visualization|wrappers|device|name_scope|backend)$",
+         r"quantizers|remat|src|version|visualization|wrappers|device|name_scope|backend)$",
      "pretrained image models, device placement, mixed precision, quantization, export and Keras internals"),
     ("", r"^(DTypePolicy|FloatDTypePolicy|Quantizer|RematScope|StatelessScope|SymbolicScope|Function|"
          r"Operation|KerasTensor|InputSpec)$",

@@ -4,9 +4,9 @@ from __future__ import annotations
 import difflib
 
 #: Keras names that exist but that neurona leaves out (the list and the reasons: docs/guide/keras-api.md):
-#: the generic RNN/cell API, the rarer augmentations, audio front ends, other frameworks' wrappers
+#: the rarer augmentations, audio front ends, other frameworks' wrappers
 OUT_OF_SCOPE = ("Adaptive", "AdditiveAttention", "GroupQueryAttention", "Conv3DTranspose", "Convolution3DTranspose",
-                "ConvLSTM", "Cell", "RNN", "Random", "AugMix", "AutoContrast", "Histogram", "CutMix", "MixUp",
+                "ConvLSTM", "Random", "AugMix", "AutoContrast", "Histogram", "CutMix", "MixUp",
                 "Equalization", "Solarization", "Spectrogram", "SpatialDropout", "SpectralNormalization",
                 "RMSNormalization", "UnitNormalization", "ReversibleEmbedding", "Hash", "BoundingBox", "Pipeline",
                 "Tfsm", "TFSM", "Torch", "Jax", "Flax", "Wrapper")
