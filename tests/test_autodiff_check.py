@@ -89,6 +89,12 @@ LOSS_SETUPS = {
         (losses.BinaryFocalCrossentropy(from_logits=True, apply_class_balancing=True), None,
          lambda r: r.integers(0, 2, (6, 1)))],
     "cosine_similarity": [(losses.CosineSimilarity(), None, lambda r: r.normal(size=(6, 2)))],
+    "categorical_focal_crossentropy": [(losses.CategoricalFocalCrossentropy(), "softmax", one_hot_targets),
+                                       (losses.CategoricalFocalCrossentropy(from_logits=True), None, one_hot_targets)],
+    "categorical_generalized_cross_entropy": [(losses.CategoricalGeneralizedCrossEntropy(), "softmax",
+                                              lambda r: r.integers(0, 3, 6))],
+    "dice": [(losses.Dice(), "sigmoid", lambda r: r.integers(0, 2, (6, 3)).astype(float))],
+    "tversky": [(losses.Tversky(alpha=0.3, beta=0.7, axis=(1,)), "sigmoid", lambda r: r.integers(0, 2, (6, 3)).astype(float))],
     "hinge": [(losses.Hinge(), "tanh", lambda r: r.choice([-1.0, 1.0], (6, 1))),
               (losses.Hinge(), None, lambda r: r.integers(0, 2, (6, 2)))],
 }
@@ -103,7 +109,7 @@ def test_every_loss_backward_autodiff_numerical_agree(name, k):
     loss, output, targets = LOSS_SETUPS[name][k]
     rng = np.random.default_rng(k)
     y = targets(rng)
-    units = 3 if name == "sparse_categorical_crossentropy" else y.shape[1]
+    units = 3 if y.ndim == 1 else y.shape[1]          # integer labels of 3 classes
     check([Dense(4, activation="tanh"), Dense(units, activation=output)], loss, data(3), y)
 
 

@@ -134,7 +134,7 @@ def categorical_hinge_cases(rng):
     for kind in ("margin-violated", "some-satisfied"):
         y = np.eye(K)[rng.integers(0, K, size=N)]
         # scores apart by >= 0.1 (no tie for the best wrong class), margins away from the kink at 0
-        p = rng.permutation(np.arange(N * K)).reshape(N, K) * 0.1 - 1.0
+        p = rng.permutation(np.arange(N * K)).reshape(N, K) * 0.1 - 0.95      # no score exactly 0 (a tie)
         if kind == "some-satisfied":
             p = p + 3.0 * y
         values = losses.CategoricalHinge().values(y, p)
@@ -158,7 +158,33 @@ def cosine_cases(rng):
         yield f"{shape[1]}d", losses.CosineSimilarity(), rng.normal(size=shape), rng.normal(size=shape)
 
 
+def categorical_focal_cases(rng):
+    for options in ({}, {"gamma": 0.5, "alpha": 0.4}, {"from_logits": True}, {"label_smoothing": 0.1}):
+        y = np.eye(K)[rng.integers(0, K, size=N)]
+        y_pred = rng.normal(size=(N, K)) if options.get("from_logits") else softmax(rng.normal(size=(N, K)))
+        name = "-".join(f"{k}={v}" for k, v in options.items()) or "defaults"
+        yield name, losses.CategoricalFocalCrossentropy(**options), y, y_pred
+
+
+def generalized_cross_entropy_cases(rng):
+    for q in (0.3, 0.7):
+        yield f"q={q}", losses.CategoricalGeneralizedCrossEntropy(q=q), rng.integers(0, K, size=N), \
+            softmax(rng.normal(size=(N, K)))
+
+
+def overlap_cases(cls, **arguments):
+    def cases(rng):
+        for axis in (None, (1,)):
+            y = rng.integers(0, 2, size=(N, K)).astype(np.float64)
+            yield f"axis={axis}", cls(axis=axis, **arguments), y, rng.uniform(0.05, 0.95, size=(N, K))
+    return cases
+
+
 CASE_MAKERS = {
+    "categorical_focal_crossentropy": categorical_focal_cases,
+    "categorical_generalized_cross_entropy": generalized_cross_entropy_cases,
+    "dice": overlap_cases(losses.Dice),
+    "tversky": overlap_cases(losses.Tversky, alpha=0.3, beta=0.7),
     "binary_focal_crossentropy": focal_cases,
     "categorical_hinge": categorical_hinge_cases,
     "cosine_similarity": cosine_cases,

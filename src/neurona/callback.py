@@ -1,5 +1,6 @@
 r"""The callback protocol: ``Callback``, whose hooks ``fit``, ``evaluate`` and ``predict`` call, and
-``CallbackList``, which calls one hook on every callback in order. The callbacks themselves are in
+``CallbackList``, which calls one hook on every callback in order; and ``History``, the one every ``fit``
+keeps (model files restore it too). The other callbacks are in
 ``neurona.callbacks`` (and the training log in ``neurona.progress``), which both build on this module.
 """
 from __future__ import annotations
@@ -76,3 +77,23 @@ class CallbackList:
 
 def _overrides(callback, hook) -> bool:
     return getattr(getattr(callback, hook), "__func__", None) is not getattr(Callback, hook)
+
+
+class History(Callback):
+    r"""Records the epoch-end logs: ``history.history["loss"]`` is the list of per-epoch losses."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        self.model.history = self
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def _repr_html_(self):
+        from .notebook import history_html
+        return history_html(self.history)

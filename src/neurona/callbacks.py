@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from .atomicfile import check_destination
-from .callback import Callback, CallbackList
+from .callback import Callback, CallbackList, History
 from .progress import ProgressLogger        # every callback is reachable here, as in keras.callbacks
 from .validation import check_number, warn_user
 
@@ -54,26 +54,6 @@ class LambdaCallback(Callback):
         self._functions = {name: f for name, f in hooks.items() if f is not None}
         for name, function in self._functions.items():
             setattr(self, name, function)
-
-
-class History(Callback):
-    r"""Records the epoch-end logs: ``history.history["loss"]`` is the list of per-epoch losses."""
-
-    def __init__(self):
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-
-    def on_train_begin(self, logs=None):
-        self.model.history = self
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
-
-    def _repr_html_(self):
-        from .notebook import history_html
-        return history_html(self.history)
 
 
 def _auto_mode(monitor: str, mode: str, compiled=()) -> str | None:

@@ -96,7 +96,7 @@ class GradientCheck:
 def _float64_copy(model):
     r"""The model rebuilt in float64 from its config with the same weights (the check then needs
     no care about float32 rounding), compiled with the same loss."""
-    from .saving import model_from_config
+    from .model_config import model_from_config
     config = {**model.get_config(), "dtype": "float64", "seed": 0}
     copy = model_from_config(config)
     copy.set_weights(model.get_weights())

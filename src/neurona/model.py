@@ -32,6 +32,7 @@ from . import layers as layers_module
 from . import losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph, run_layers
 from .flat_parameters import FlatParameters
+from .model_config import builds, model_from_config
 from .losses.base import steps_as_rows
 from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
@@ -43,6 +44,7 @@ class NoGradientWarning(UserWarning):
     r"""Some parameters cannot learn: a step or sign activation lets no gradient through."""
 
 
+@builds("functional")
 class Model(Training, Steps, layers_module.Layer):
     r"""A model: a graph of layers with the Keras training methods.
 
@@ -532,7 +534,9 @@ class Model(Training, Steps, layers_module.Layer):
         return [x]
 
     def _check_inputs(self, x, name="x") -> list[np.ndarray]:
-        xs = [as_2d_array(name, v, self.dtype, allow_more_axes=True) for v in self._input_list(x, name)]
+        texts = [] if self._graph is None else [t.dtype == symbolic.STRING for t in self._graph.inputs]
+        xs = [symbolic.as_string_array(name, v) if k < len(texts) and texts[k] else
+              as_2d_array(name, v, self.dtype, allow_more_axes=True) for k, v in enumerate(self._input_list(x, name))]
         if any(v.shape[0] != xs[0].shape[0] for v in xs):
             raise ValueError(f"{name}: every input needs the same number of samples; got {[v.shape[0] for v in xs]}.")
         if not self.built:
@@ -651,7 +655,9 @@ class Model(Training, Steps, layers_module.Layer):
             layer = self._output_layer(k)
             grad = None
             shape = out.shape
-            y, out, w = steps_as_rows(y, out, sample_weights[k] if sample_weights is not None else None)
+            w = sample_weights[k] if sample_weights is not None else None
+            if loss.by_step:
+                y, out, w = steps_as_rows(y, out, w)
             if layer is not None and layer.activation is not None and self._fusable(k):
                 grad = loss.fused_gradient(layer.activation, y, out)
             pre.append(grad is not None)
@@ -679,7 +685,8 @@ class Model(Training, Steps, layers_module.Layer):
                 parts.append(None)
                 continue
             w = None if sample_weights is None else sample_weights[k]
-            y, out, w = steps_as_rows(y, out, w)
+            if loss.by_step:
+                y, out, w = steps_as_rows(y, out, w)
             value = loss(y, out) if w is None else _weighted_loss(loss, y, out, w)
             parts.append(value)
             total += self.loss_weights[k] * value
@@ -744,7 +751,6 @@ class Model(Training, Steps, layers_module.Layer):
             wb = None if weights is None else [None if w is None else _rows(w, index) for w in weights]
             outputs = self._forward_all(xb, training=False)
             cost, parts = self._batch_cost(yb, outputs, wb, xb[0].shape[0])
-            cost -= sum(layer.penalty(xb[0].shape[0]) for layer in self.layers)
             m = xb[0].shape[0]
             total += cost * m
             parts_total = [t + (p or 0.0) * m for t, p in zip(parts_total, parts)]
@@ -762,7 +768,8 @@ class Model(Training, Steps, layers_module.Layer):
         metrics and one output, else the list [loss, *metrics] (in ``model.metrics_names`` order);
         ``return_dict=True`` gives {"loss": ..., name: value, ...}.
 
-        The loss is the data loss alone; the training log's "loss" adds the regularizers' penalty.
+        The loss adds the regularizers' penalties and ``add_loss`` terms to the data loss, as the
+        training log's "loss" and Keras 3's test step (the losses of each output leave them out).
         ``verbose`` 1 draws Keras's bar line (``2/2 ━━━━ 0s 3ms/step - accuracy: ... - loss: ...``),
         2 its line without the bar; "auto" and 0 print nothing.
         """
@@ -968,12 +975,15 @@ class Model(Training, Steps, layers_module.Layer):
             raise ValueError("An unbuilt model has no config yet: build it (or call it on data) first.")
         return {"class": "functional", "name": self.name, "seed": self.seed, "dtype": self.dtype.name,
                 "many_inputs": self._many_inputs, "many_outputs": self._many_outputs, "output_keys": self._output_keys,
-                "layers": [layer_config(layer) for layer in self.layers], **self._graph.to_config()}
+                "layers": [layer.file_config() for layer in self.layers], **self._graph.to_config()}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
-        from .saving import model_from_config
         return model_from_config(config, custom_objects)
+
+    def file_config(self) -> dict:
+        r"""A nested model's config in a file: its own config, tagged as a model."""
+        return {"name": "model", "config": self.get_config(), "trainable": self.trainable}
 
     def to_json(self, **kwargs) -> str:
         return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
@@ -983,19 +993,6 @@ def _recording_tape():
     r"""The innermost GradientTape that is recording, or None."""
     from .autodiff.tensor import recording_tape
     return recording_tape()
-
-
-def layer_config(layer) -> dict:
-    r"""A layer's config for files; a nested model's is its own config tagged with the registry form."""
-    if isinstance(layer, Model):
-        return {"name": "model", "config": layer.get_config(), "trainable": layer.trainable}
-    if layer._traced:       # a Keras-style custom layer: its class name and its own get_config
-        own = layer._user_get_config() if hasattr(type(layer), "_user_get_config") else {}
-        return {"custom_class": type(layer).__name__, "config": own, "trainable": layer.trainable}
-    config = layer.get_config()
-    if not layer.trainable:
-        config["trainable"] = False
-    return config
 
 
 def _as_list(value) -> list:
@@ -1039,4 +1036,4 @@ def _check_overwrite(filepath, overwrite):
     os.makedirs(directory, exist_ok=True)
 
 
-__all__ = ["Model", "NoGradientWarning", "BatchLogs", "layer_config"]
+__all__ = ["Model", "NoGradientWarning", "BatchLogs"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from .model import Model
-from .saving import load_model, model_from_config
+from .model_config import model_from_config
+from .saving import load_model
 from .sequential import Sequential
 
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from .atomicfile import remove_stale_temporaries, write_atomic  # noqa: F401 (re-exported)
 from .custom_objects import REGISTERED, register_keras_serializable  # noqa: F401  (keras.saving's names)
+from .model_config import model_from_config
 
 FORMAT = "neurona"
 FORMAT_VERSION = "1"
@@ -345,47 +346,6 @@ def load_model(path, compile: bool = True, custom_objects: dict | None = None):
     return model
 
 
-def model_from_config(config: dict, custom_objects: dict | None = None):
-    r"""The model a config describes (Sequential's, or a functional graph's), built, untrained;
-    ``custom_objects`` maps the class names of custom layers to the classes."""
-    from .custom_objects import custom_object_scope
-    with custom_object_scope(custom_objects):
-        return _model_from_config(config)
-
-
-def _model_from_config(config: dict):
-    from . import functional
-    from .model import Model
-    from .sequential import Sequential, layer_from_config
-
-    if isinstance(config, dict) and "class_name" in config and "config" in config:     # to_json's wrapper
-        config = config["config"]
-    if not isinstance(config, dict):
-        raise ValueError(f"a model config must be an object; got {config!r}")
-    config = dict(config)
-    layer_configs = config.pop("layers", None)
-    if not isinstance(layer_configs, list):
-        raise ValueError("'layers' must be a list of layer configs")
-    if config.pop("class", "sequential") == "functional":
-        layers = [layer_from_config(c) for c in layer_configs]
-        inputs, outputs = functional.rebuild(config, layers)
-        many_in, many_out = config.get("many_inputs", len(inputs) > 1), config.get("many_outputs", len(outputs) > 1)
-        keys = config.get("output_keys")
-        if isinstance(keys, list) and len(keys) == len(outputs) and all(isinstance(k, str) for k in keys):
-            outputs = dict(zip(keys, outputs))
-        return Model(inputs if many_in else inputs[0], outputs if many_out else outputs[0], name=config.get("name"),
-                     seed=config.get("seed"), dtype=config.get("dtype", "float32"))
-    input_shape = config.pop("input_shape", None)
-    model = Sequential(input_dim=config.pop("input_dim", None), seed=config.pop("seed", None),
-                       dtype=config.pop("dtype", "float32"), name=config.pop("name", None),
-                       input_shape=None if input_shape is None else tuple(input_shape))
-    if config:
-        raise ValueError(f"unknown model keys {sorted(config)}")
-    for layer_config in layer_configs:
-        model.add(layer_from_config(layer_config))
-    return model
-
-
 #: the layer arguments that hold a regularizer config
 _REGULARIZER_KEYS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer")
 
@@ -611,10 +571,8 @@ def restore_state(model, path, contents=None) -> None:
     r"""Load weights and training state from ``path`` into ``model``, which must have the same
     architecture. Checks everything before changing anything."""
     metadata, tensors = contents or read_file(path)
-    from .model import layer_config
-
     saved_layers = _upgrade_layers(metadata["model"]).get("layers")
-    mine = json.loads(json.dumps([layer_config(layer) for layer in model.layers]))
+    mine = json.loads(json.dumps([layer.file_config() for layer in model.layers]))
     if contents is None and saved_layers != mine:
         raise ModelFileError(f"{path} holds the training state of a different model: "
                              f"{_difference(saved_layers, mine)}. Delete the file (or choose another path) to "
@@ -729,7 +687,7 @@ def _check_slots(model, slots, path):
 
 def _training_from(training, path):
     r"""(epoch, optimizer iterations, RNG state, History) of the 'training' metadata, checked."""
-    from .callbacks import History
+    from .callback import History
 
     training = {} if training is None else training
     try:

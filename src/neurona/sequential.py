@@ -16,11 +16,12 @@ import numpy as np
 
 from . import layers as layers_module
 from . import symbolic
-from .model import Model, layer_config
-from .custom_objects import CustomObjectError, known as known_custom_objects
+from .model import Model
+from .model_config import builds, layer_from_config
 from .validation import check_number
 
 
+@builds("sequential")
 class Sequential(Model):
     r"""A linear stack of layers.
 
@@ -215,42 +216,10 @@ class Sequential(Model):
 
     def get_config(self) -> dict:
         config = {"name": self.name, "input_dim": self.input_dim, "seed": self.seed, "dtype": self.dtype.name,
-                  "layers": [layer_config(layer) for layer in self._layers]}
+                  "layers": [layer.file_config() for layer in self._layers]}
         if self._input_shape is not None and len(self._input_shape) > 1:
             config["input_shape"] = list(self._input_shape)
             config["input_dim"] = None
         return config
 
 
-def _custom_layer(config):
-    known = known_custom_objects()
-    name = config["custom_class"]
-    if name not in known:
-        raise ValueError(f"The config holds the custom layer {name!r}: pass custom_objects={{{name!r}: {name}}} "
-                         f"or decorate the class with @keras.saving.register_keras_serializable(); known custom "
-                         f"objects: {sorted(known) or 'none'}.")
-    given = known[name]
-    if not (isinstance(given, type) and issubclass(given, layers_module.Layer)):
-        got = (f"the class {given.__name__}" if isinstance(given, type) else f"{type(given).__name__} {given!r:.60}"
-               if isinstance(given, (str, int, float)) else f"a {type(given).__name__} object")
-        raise CustomObjectError(f"custom_objects[{name!r}] must be the layer class {name} (a subclass of "
-                                f"keras.layers.Layer); got {got}.")
-    layer = given.from_config(dict(config["config"]))
-    layer.trainable = bool(config.get("trainable", True))
-    return layer
-
-
-def layer_from_config(config):
-    r"""A layer from its config; a nested model's config (``{"name": "model", "config": ...}``) too."""
-    if isinstance(config, dict) and config.get("name") == "model" and "config" in config:
-        from .saving import model_from_config
-        model = model_from_config(config["config"])
-        model.trainable = bool(config.get("trainable", True))
-        return model
-    if isinstance(config, dict) and "custom_class" in config:
-        return _custom_layer(config)
-    config = dict(config)
-    trainable = config.pop("trainable", True)
-    layer = layers_module.get(config)
-    layer.trainable = bool(trainable)
-    return layer

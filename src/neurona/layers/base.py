@@ -42,7 +42,7 @@ def sample_shape(owner: str, shape) -> tuple[int, ...]:
         shape = tuple(shape)
     if not isinstance(shape, tuple) or not shape:
         raise TypeError(f"{owner}: an input shape is an int or a tuple such as (None, 4); got {shape!r}.")
-    if len(shape) >= 2:
+    if len(shape) >= 2 or shape == (None,):       # (None,): Keras's batch of numbers, e.g. x[:, 0]
         shape = shape[1:]
     for n in shape:
         if n is None:
@@ -139,7 +139,7 @@ class Layer(Configurable):
         self.grads = [np.zeros_like(p) for p in self.params]
         self.sample_input_shape, self.sample_output_shape = shape, output
         if self.n_inputs == 1:
-            self.input_dim = shape[-1]
+            self.input_dim = shape[-1] if shape else None
         self.output_dim = output[-1] if output else None
         self.built = True
         return self.output_dim if isinstance(input_shape, numbers.Integral) else output
@@ -388,6 +388,17 @@ class Layer(Configurable):
         lines = [line(f"dL/da[{l - 1}]", record["dL/da_prev"], f"{type(self).__name__}'s backward of dL/da[{l}]")]
         lines += [line(f"dL/d{symbol}[{l}]", record[f"dL/d{symbol}"]) for symbol in self.weight_symbols()]
         return lines
+
+    def file_config(self) -> dict:
+        r"""What a model file keeps of this layer: its ``get_config`` (with trainable=False when frozen); a
+        Keras-style custom layer's class name and its own ``get_config``."""
+        if self._traced:
+            own = self._user_get_config() if hasattr(type(self), "_user_get_config") else {}
+            return {"custom_class": type(self).__name__, "config": own, "trainable": self.trainable}
+        config = self.get_config()
+        if not self.trainable:
+            config["trainable"] = False
+        return config
 
     @classmethod
     def from_config(cls, config: dict):

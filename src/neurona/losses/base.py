@@ -107,6 +107,9 @@ class Loss(Configurable):
     #: J and its gradient come from the tape of ``call`` (a custom loss: set for a subclass that writes
     #: ``call`` and none of the hand-written methods)
     uses_tape = False
+    #: an output with steps, (m, T, ..., k), is a row per step (False: ``values`` reduce their own axes, as
+    #: the overlap losses do over a whole image)
+    by_step = True
     reduction = "sum_over_batch_size"
     name: str | None = None
     #: the object's own name (Keras's ``name=``) is saved as "display_name": "name" holds the type
@@ -186,7 +189,7 @@ class Loss(Configurable):
         if self.uses_tape:
             value = self.on_tape(y_true, y_pred, sample_weight).data
             return float(value) if np.ndim(value) == 0 else value
-        if np.ndim(y_pred) > 2:                 # (m, T, ..., k): every step a row, as Keras averages them
+        if np.ndim(y_pred) > 2 and self.by_step:       # (m, T, ..., k): every step a row, as Keras averages them
             lead = np.shape(y_pred)[:-1]
             value = self(*steps_as_rows(y_true, y_pred, sample_weight))
             return value.reshape(lead) if self.reduction in ("none", None) else value
@@ -210,7 +213,7 @@ class Loss(Configurable):
     def gradient(self, y_true, y_pred, sample_weight=None):
         if self.uses_tape:
             return self.tape_gradient(y_true, y_pred, sample_weight)
-        if np.ndim(y_pred) > 2:
+        if np.ndim(y_pred) > 2 and self.by_step:
             return self.gradient(*steps_as_rows(y_true, y_pred, sample_weight)).reshape(np.shape(y_pred))
         g = self._mean_gradient(y_true, y_pred)
         if sample_weight is None and self.reduction in _AS_MEAN:
@@ -253,7 +256,7 @@ class Loss(Configurable):
         targets (m, T, ..., k) or labels (m, T, ...): each (sample, step) is one row of the loss, as Keras
         averages over every step."""
         y = np.asarray(y)
-        steps = len(sample_shape) - 1
+        steps = len(sample_shape) - 1 if self.by_step else 0
         if steps <= 0 or y.ndim <= 1:
             return self.prepare_targets(y, sample_shape[-1], dtype)
         if y.ndim < 1 + steps or any(n is not None and n != g for n, g in zip(sample_shape[:-1], y.shape[1:1 + steps])):

@@ -27,6 +27,8 @@ class _Overlap(Loss):
     r"""l = 1 - a I / (b I + c Y + e P + eps) over ``axis``; a sample's value is the mean of its
     groups' l, and with ``axis=None`` every sample carries the one value of the whole batch."""
 
+    by_step = False                     # the overlap is summed over the sample's own axes
+
     def __init__(self, axis, reduction, name, dtype):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.axis = _check_axis(type(self).__name__, axis)
