@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import symbolic
 from ..eager import Weight, eager
-from . import traced
+from .traced import CustomCall
 from ..registry import Configurable, Registry
 from ..random import new_rng
 
@@ -53,7 +53,7 @@ def sample_shape(owner: str, shape) -> tuple[int, ...]:
     return tuple(None if n is None else int(n) for n in shape)
 
 
-class Layer(Configurable):
+class Layer(CustomCall, Configurable):
     r"""Base class. Subclasses write ``setup`` (create params and state, return the output shape),
     ``forward`` and ``backward``; the rest comes from here.
 
@@ -147,13 +147,13 @@ class Layer(Configurable):
     def setup(self, input_shape, rng, dtype) -> tuple:
         r"""Create params (``add_param``) and state (``add_state``); return the output shape."""
         if self._traced:
-            return traced.setup(self, input_shape, rng, dtype)
+            return self._traced_setup(input_shape, rng, dtype)
         return input_shape
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
                    **keras_arguments):
         r"""Keras's ``add_weight`` for custom layers (see ``layers.traced``)."""
-        array = traced.add_weight(self, shape, initializer, dtype, trainable, name, **keras_arguments)
+        array = self._traced_add_weight(shape, initializer, dtype, trainable, name, **keras_arguments)
         if not self.built and not getattr(self, "_building", False):
             self._init_weight_names.add(self._custom_weights[-1][0])
         return array
@@ -179,14 +179,14 @@ class Layer(Configurable):
         Models pass views of one flat parameter vector and one flat gradient vector."""
         self.params, self.grads = list(params), list(grads)
         if self._traced:
-            return traced.set_param_arrays(self, self.params, self.grads)
+            return self._traced_set_param_arrays(self.params, self.grads)
         for name, array in zip(self.param_names, self.params):
             setattr(self, name, array)
 
     # -- the pass -------------------------------------------------------------------------------
     def forward(self, x, training: bool = False):
         if self._traced:
-            value, self._tape, self._recorded = traced.run(self, x, record=training, training=training)
+            value, self._tape, self._recorded = self._traced_run(x, record=training, training=training)
             return value
         raise NotImplementedError(f"{type(self).__name__} has no forward pass.")
 
@@ -194,7 +194,7 @@ class Layer(Configurable):
         r"""``grad`` is dL/dy, or dL/dz (before this layer's activation) when ``pre_activation``.
         Returns dL/dx, or None when ``need_input_grad`` is False (the first layer)."""
         if self._traced:
-            return traced.backward(self, grad, need_input_grad)
+            return self._traced_backward(grad, need_input_grad)
         raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
 
     def forward_record(self):
@@ -252,7 +252,7 @@ class Layer(Configurable):
     def penalty(self, m: int) -> float:
         r"""The regularization term this layer adds to the cost of a batch of m samples."""
         if self._traced:
-            return traced.penalty(self, m)
+            return self._traced_penalty(m)
         return 0.0
 
     def __call__(self, inputs, training=None, **kwargs):
