@@ -201,6 +201,28 @@ def test_shape_and_ndim_answer_for_a_symbolic_tensor():
     assert ops.shape(x) == (None, 3, 4) and ops.ndim(x) == 3
 
 
+def test_comparison_and_logic_operators_record_ops():
+    x, y = nr.Input((3, 4)), nr.Input((3, 4))
+    outputs = [x > 0.5, x < y, x >= 0.6, x <= y, x != y, (x > 0.5) & (y < 0.5), (x > 0.7) | (y > 0.7), ~(x > 0.5)]
+    assert all(t.dtype == np.bool_ for t in outputs)
+    model = nr.Model([x, y], [ops.where(t, 1.0, 0.0) for t in outputs])
+    expected = [X > 0.5, X < Y, X >= 0.6, X <= Y, X != Y, (X > 0.5) & (Y < 0.5), (X > 0.7) | (Y > 0.7), ~(X > 0.5)]
+    for found, wanted in zip(model.predict([X, Y], verbose=0), expected):
+        np.testing.assert_array_equal(found, wanted.astype(np.float32))
+
+
+def test_steps_that_vary_stay_unknown_and_an_op_mixing_samples_is_refused():
+    x = nr.Input((None, 4))
+    first = x[:, :, 0]
+    assert first.shape == (None, None) and ops.sum(x, axis=1).shape == (None, 4)
+    model = nr.Model(x, ops.expand_dims(ops.sum(first * 2.0, axis=-1), -1))
+    for steps in (2, 6):
+        sequence = RNG.normal(size=(3, steps, 4)).astype(np.float32)
+        np.testing.assert_allclose(model.predict(sequence, verbose=0), 2 * sequence[:, :, :1].sum(axis=1), rtol=1e-5)
+    with pytest.raises(ValueError, match="keep the batch axis first"):
+        ops.transpose(nr.Input((3, 4)), (1, 0, 2))
+
+
 def test_the_namespaces_of_keras_ops_have_neuronas_functions():
     assert ops.nn.relu is ops.relu and ops.numpy.tensordot is ops.tensordot and ops.linalg.inv is ops.inv
     x = nr.Input((4,))

@@ -33,11 +33,11 @@ def operation(name):
     return name, getattr(ops, name)
 
 
-def _probe(shape, m: int, dtype):
+def _probe(shape, m: int, steps: int, dtype):
     r"""The values an Op is first run on to find its output shape, for ``shape`` as Keras writes it (a
-    batch of m samples for a first None, 4 steps for another None): 1/2, and 1 on the diagonal of the
+    batch of m samples for a first None, ``steps`` for another None): 1/2, and 1 on the diagonal of the
     last two axes, so that a matrix is symmetric positive definite (cholesky, inv and solve accept it)."""
-    shape = tuple(m if k == 0 and n is None else 4 if n is None else n for k, n in enumerate(shape))
+    shape = tuple(m if k == 0 and n is None else steps if n is None else n for k, n in enumerate(shape))
     if len(shape) < 2:
         return np.full(shape, 0.5, dtype=dtype)
     return (0.5 + 0.5 * np.eye(shape[-2], shape[-1]) * np.ones(shape)).astype(dtype)
@@ -127,25 +127,30 @@ class Op(Layer):
 
     def setup(self, input_shape, rng, dtype):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        keras_shapes = self.input_shapes or [(None, *s) for s in shapes]
         found = []
-        for m in (2, 3):                  # two batch sizes: an axis of 2 is not mistaken for the batch
-            probes = [_probe(shape, m, kind) for shape, kind in zip(self.input_shapes or [(None, *s) for s in shapes],
-                                                                   self.input_dtypes or [dtype] * len(shapes))]
+        # two probes, of 2 and 3 samples of 4 and 5 steps (where steps vary): an axis that follows the
+        # batch is the batch axis (first) or ties the samples to each other (an error); one that
+        # follows the steps varies
+        for m, steps in ((2, 4), (3, 5)):
+            probes = [_probe(shape, m, steps, kind) for shape, kind in
+                      zip(keras_shapes, self.input_dtypes or [dtype] * len(shapes))]
             with np.errstate(all="ignore"):
                 out, many, _, _ = self._run(probes, record=False)
             found.append(out)
-        batched = [o.ndim > 0 and o.shape[0] == 2 and p.shape[0] == 3 and o.shape[1:] == p.shape[1:]
-                   for o, p in zip(*found)]
-        over_batch = [o.shape == p.shape for o, p in zip(*found)]
-        if not (all(batched) or all(over_batch) and not any(batched)):
-            raise ValueError(f"Op {self.function!r}: inputs of shape {shapes} per sample give outputs of shape "
+        batched = [o.ndim > 0 and (o.shape[0], p.shape[0]) == (2, 3) for o, p in zip(*found)]
+        ties = [pair == (2, 3) for o, p, first in zip(*found, batched) for pair in list(zip(o.shape, p.shape))[first:]]
+        if any(ties) or len(set(batched)) > 1 or any(o.ndim != p.ndim for o, p in zip(*found)):
+            raise ValueError(f"Op {self.function!r}: inputs of shape {keras_shapes} give outputs of shape "
                              f"{[o.shape for o in found[0]]} for 2 samples and {[o.shape for o in found[1]]} for 3; "
-                             f"each output must keep the batch axis first, or all must be values of the whole batch.")
+                             f"each output must keep the batch axis first (and no other axis of the batch's "
+                             f"size), or all must be values of the whole batch.")
         self.batched_output = all(batched)
         self.output_dtypes = [o.dtype for o in found[0]]
         cut = 1 if self.batched_output else 0
-        self._shapes = [o.shape[cut:] for o in found[0]] if many else None
-        return found[0][0].shape[cut:]
+        sizes = [tuple(a if a == b else None for a, b in zip(o.shape[cut:], p.shape[cut:])) for o, p in zip(*found)]
+        self._shapes = sizes if many else None
+        return sizes[0]
 
     def forward(self, x, training=False):
         values, _, self._tape, self._recorded = self._run(x, record=True)
