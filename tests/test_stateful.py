@@ -99,7 +99,10 @@ def test_the_batch_size_is_fixed():
     declared = layers.LSTM(3, stateful=True, batch_input_shape=(5, 2, 2))
     with pytest.raises(ValueError, match="5; got a batch of 2"):
         declared(np.zeros((2, 2, 2), dtype="float32"))
-    assert layers.LSTM(3).states is None
+    declared = layers.RNN(layers.LSTMCell(3), stateful=True, batch_input_shape=(5, 2, 2))
+    with pytest.raises(ValueError, match="5; got a batch of 2"):
+        declared(np.zeros((2, 2, 2), dtype="float32"))
+    assert layers.LSTM(3).states is None and layers.RNN([layers.LSTMCell(3)]).states is None
     layer.reset_states([np.ones((4, 3))])
     np.testing.assert_array_equal(layer.states[0], 1.0)
 

@@ -8,6 +8,7 @@ The layer reads x_1 .. x_T (inputs (m, T, d)) one step at a time, the cell carry
 and returns y_T, or y_1 .. y_T (``return_sequences``), and with ``return_state`` the states s_T
 too (flat: a stacked cell's states one after the other). At a padded step (the mask) the states
 are carried, s_t = s_{t-1}, and the output is the last one's (zeros with ``zero_output_for_mask``).
+``stateful=True`` starts each batch from the states the batch before ended with (see ``stateful``).
 
 A single built-in cell (SimpleRNNCell, LSTMCell, GRUCell) runs as its layer (SimpleRNN, LSTM, GRU)
 with the same weights: the same outputs and, by hand, the same backpropagation through time. Any
@@ -73,9 +74,10 @@ class RNN(Stateful, Wrapper):
         self._setup_stateful(stateful, keras_arguments)
         self._runner = None
         if isinstance(self.cell, RecurrentCell):
+            batch = {} if self._fixed_batch is None else {"batch_size": self._fixed_batch}
             self._runner = self.cell.sequence_layer(return_sequences=self.return_sequences,
                                                     return_state=self.return_state, go_backwards=self.go_backwards,
-                                                    stateful=self.stateful, unroll=self.unroll)
+                                                    stateful=self.stateful, unroll=self.unroll, **batch)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self._recorded = self._initial = None
 
