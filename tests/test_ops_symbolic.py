@@ -196,6 +196,12 @@ def test_a_symbolic_call_records_an_op_whose_predictions_are_the_eager_values(na
         np.testing.assert_allclose(f, e, rtol=2e-5, atol=1e-6)
 
 
+def test_symbolic_tensors_given_as_keywords_are_inputs_too():
+    x, y = nr.Input((3, 4)), nr.Input((3, 4))
+    model = nr.Model([x, y], ops.where(condition=x > 0.5, x1=y, x2=ops.stack(x=[x, y], axis=1)[:, 0]))
+    np.testing.assert_array_equal(model.predict([X, Y], verbose=0), np.where(X > 0.5, Y, X))
+
+
 def test_shape_and_ndim_answer_for_a_symbolic_tensor():
     x = nr.Input((3, 4))
     assert ops.shape(x) == (None, 3, 4) and ops.ndim(x) == 3

@@ -12,6 +12,10 @@ The differentiable ones are built from the primitives of ``autodiff.ops`` (their
 the table in ``autodiff.derivatives``); the activations are those of ``neurona.activations`` in
 their tape form (each activation's ``call``). Index-valued and boolean operations (``argmax``,
 ``one_hot``, comparisons) have no gradient and give arrays.
+
+On the symbolic tensors of a model being built (``neurona.Input``, or a subclassed model's ``call``)
+every function records an ``Op`` layer instead (see ``ops.recording``), as ``keras.ops`` does.
+The namespaces of ``keras.ops`` are here too: ``ops.numpy``, ``ops.nn``, ``ops.linalg``.
 """
 from ..registry import not_in_neurona
 from .core import *        # noqa: F401,F403  shapes, casts, conversions, stop_gradient
