@@ -350,3 +350,33 @@ def test_a_cell_called_on_one_step_is_its_layer_on_a_sequence_of_one(cell, layer
     np.testing.assert_allclose(output, y, rtol=1e-12)
     for a, b in zip(new, finals):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("decoder_cell", ["LSTMCell", "stacked"])
+def test_an_encoder_states_start_a_decoder_as_keras(keras, decoder_cell):
+    r"""A functional encoder-decoder: RNN(LSTMCell, return_state) hands h, c to the decoder's initial_state."""
+    def model(module):
+        encoder_inputs, decoder_inputs = module.Input((4, 2)), module.Input((3, 2))
+        _, h, c = module.layers.RNN(module.layers.LSTMCell(3), return_state=True)(encoder_inputs)
+        cell = (module.layers.LSTMCell(3) if decoder_cell == "LSTMCell"
+                else [module.layers.LSTMCell(3), module.layers.SimpleRNNCell(2)])
+        states = [h, c] if decoder_cell == "LSTMCell" else [[h, c], module.layers.Dense(2)(h)]    # nested, as Keras
+        y = module.layers.RNN(cell, return_sequences=True)(decoder_inputs, initial_state=states)
+        return module.Model([encoder_inputs, decoder_inputs], module.layers.Dense(1)(y))
+
+    import torch
+    ours, theirs = model(nr), model(keras)
+    rng = np.random.default_rng(11)
+    weights = [rng.normal(0, 0.5, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    xs = [rng.normal(size=(2, 4, 2)).astype("float32"), rng.normal(size=(2, 3, 2)).astype("float32")]
+    y, y_k = ours.predict(xs, verbose=0), theirs([torch.tensor(x) for x in xs])
+    np.testing.assert_allclose(y, y_k.detach().numpy(), atol=1e-5)
+    with nr.GradientTape() as tape:
+        loss = nr.ops.sum(ours(xs, training=True))
+    grads = tape.gradient(loss, ours.trainable_weights)
+    grads_k = torch.autograd.grad(theirs([torch.tensor(x) for x in xs]).sum(),
+                                  [w.value for w in theirs.trainable_weights])
+    for a, b in zip(grads, grads_k):
+        np.testing.assert_allclose(a, b.numpy(), atol=1e-5)
