@@ -116,7 +116,7 @@ def fused_softmax(self, z):
 
 
 def fused_gradient(self, activation, y_true, a):
-    if activation._registry_name != "softmax" or self.from_logits:
+    if activation.registry_name != "softmax" or self.from_logits:
         return STOCK["gradient"](self, activation, y_true, a)
     out = np.empty_like(a)
     softmax_crossentropy_gradient(a, y_true, a.dtype.type(1.0 / (a.shape[0] * math.log(self.log_base))), out)

@@ -3,4 +3,4 @@ r"""What the tests that walk a registry share: its names, one per registered cla
 
 def canonical_names(registry) -> list[str]:
     r"""One name per registered class (the name it was registered under, aliases dropped), sorted."""
-    return sorted({registry.lookup(name)._registry_name for name in registry.names()})
+    return sorted({registry.lookup(name).registry_name for name in registry.names()})

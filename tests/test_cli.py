@@ -64,7 +64,7 @@ def test_the_flags_of_the_first_cli_still_work(tmp_path):
     assert float(out.split("test accuracy: ")[1].split()[0]) > 0.9 and "malignant" in out
     model = nr.load_model(tmp_path / "bc.safetensors")
     assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "Dense"]
-    assert model.layers[0].activation._registry_name == "tanh" and model.optimizer.learning_rate == 0.05
+    assert model.layers[0].activation.registry_name == "tanh" and model.optimizer.learning_rate == 0.05
 
 
 def test_chocolate_prices_example_learns_price_10_times_liking(tmp_path):

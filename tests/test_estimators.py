@@ -67,11 +67,11 @@ def test_neural_classifier_string_labels_multiclass_and_multilabel():
     model = NeuralClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=100, random_state=0).fit(x, names)
     assert model.score(x, names) > 0.95 and model.classes_.tolist() == ["setosa", "versicolor", "virginica"]
     assert model.predict_proba(x).shape == (150, 3)
-    assert model.model_.layers[-1].activation._registry_name == "softmax"
+    assert model.model_.layers[-1].activation.registry_name == "softmax"
     Y = np.column_stack([y == 0, y == 2, x[:, 0] > 0]).astype(int)         # several labels per flower
     multi = NeuralClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=100, random_state=0).fit(x, Y)
     assert multi.predict(x).shape == (150, 3) and multi.score(x, Y) > 0.9
-    assert multi.model_.loss._registry_name == "binary_crossentropy"
+    assert multi.model_.loss.registry_name == "binary_crossentropy"
 
 
 def test_neural_regressor_fits_a_curve_and_stops_on_a_plateau():

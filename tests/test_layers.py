@@ -454,7 +454,7 @@ def registry_examples():
                 continue
             params.append(pytest.param(module_name, obj, None, id=f"{module_name}.{name}"))
     for i, (module_name, obj) in enumerate(EXTRA_EXAMPLES):
-        params.append(pytest.param(module_name, obj, None, id=f"{module_name}.{obj._registry_name}-{i}"))
+        params.append(pytest.param(module_name, obj, None, id=f"{module_name}.{obj.registry_name}-{i}"))
     return params
 
 
@@ -463,7 +463,7 @@ def test_get_config_round_trip(module_name, obj, missing):
     assert missing is None, f"add example arguments to REQUIRED_ARGUMENTS for {missing[0].__name__}: {missing[1]}"
     registry = REGISTRY_MODULES[module_name].registry
     config = obj.get_config()
-    assert config["name"] == type(obj)._registry_name
+    assert config["name"] == type(obj).registry_name
     again = registry.get(config)
     assert type(again) is type(obj)
     assert again == obj

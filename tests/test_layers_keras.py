@@ -114,8 +114,8 @@ PREPROCESSING = {"rescaling", "resizing", "center_crop", "random_flip", "random_
 
 
 def test_every_registered_layer_has_a_case():
-    tested = {_case(name)[0]._registry_name for name in CASES} | {"dense", "activation", "input_layer"} | PREPROCESSING
-    names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
+    tested = {_case(name)[0].registry_name for name in CASES} | {"dense", "activation", "input_layer"} | PREPROCESSING
+    names = {layers.registry.lookup(n).registry_name for n in layers.registry.names()}
     assert names <= tested
     assert not [n for n in names if not callable(getattr(layers.registry.lookup(n), "call", None))]   # a tape form
 

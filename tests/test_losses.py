@@ -293,7 +293,7 @@ def test_fused_softmax_gradient_for_targets_the_loss_accepts():
 
 
 @pytest.mark.parametrize("loss_name", ALL_NAMES)
-@pytest.mark.parametrize("activation_name", sorted({activations.registry.lookup(n)._registry_name
+@pytest.mark.parametrize("activation_name", sorted({activations.registry.lookup(n).registry_name
                                                     for n in activations.registry.names()}))
 def test_any_fused_gradient_is_the_true_gradient(loss_name, activation_name):
     # every (loss, activation) pair: fused_gradient is None, or dJ/dz of J = loss(y, f(z))

@@ -73,8 +73,8 @@ def test_class_form_matches_keras(name, reduction):
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_function_form_matches_keras(name):
     ours, theirs, arguments, y, p = PAIRS[name]
-    function = getattr(losses, ours._registry_name)
-    keras_function = getattr(keras.losses, ours._registry_name, None)
+    function = getattr(losses, ours.registry_name)
+    keras_function = getattr(keras.losses, ours.registry_name, None)
     assert function.loss_class is ours
     values = function(y, p, **arguments)
     assert values.shape == (N,)

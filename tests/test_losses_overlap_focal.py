@@ -85,8 +85,8 @@ def test_gradient_matches_central_differences_and_the_tape(name):
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_function_form_and_tape_form_match_keras_function(name):
     ours, _, arguments, y, p = PAIRS[name]
-    function = getattr(losses, ours._registry_name)
-    keras_function = getattr(keras.losses, ours._registry_name)
+    function = getattr(losses, ours.registry_name)
+    keras_function = getattr(keras.losses, ours.registry_name)
     tensor = keras.ops.convert_to_tensor
     expected = keras.ops.convert_to_numpy(keras_function(tensor(y), tensor(p), **arguments))
     got = function(y, p, **arguments)
@@ -98,7 +98,7 @@ def test_function_form_and_tape_form_match_keras_function(name):
     per_sample = np.broadcast_to(np.reshape(expected, (N, -1)).mean(axis=1) if np.ndim(expected) else expected, (N,))
     np.testing.assert_allclose(on_tape.data, per_sample, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(on_tape.data, loss.values(y, p), rtol=1e-10, atol=1e-12)
-    assert losses.get(function).get_config()["name"] == ours._registry_name
+    assert losses.get(function).get_config()["name"] == ours.registry_name
 
 
 def test_names_configs_and_argument_checks():

@@ -58,7 +58,7 @@ def test_settings_changes_do_what_tensorflow_playground_does():
     assert e.epoch == 1 and all(np.array_equal(a, b) for a, b in zip(weights, e.model.get_weights()))
     assert e.configure({"discretize": True}) == "view"
     assert e.configure({"activation": "relu"}) == "reset" and e.epoch == 0
-    assert e.dense_layers[0].activation._registry_name == "relu"
+    assert e.dense_layers[0].activation.registry_name == "relu"
     before = e.x_train.copy()
     assert e.configure({"noise": 30}) == "data" and not np.array_equal(before, e.x_train)
     assert e.configure({"percTrainData": 80}) == "data" and len(e.y_train) == 400
@@ -71,14 +71,14 @@ def test_settings_changes_do_what_tensorflow_playground_does():
 
 def test_regression_multiclass_dropout_and_per_layer_activations():
     e = Experiment({"problem": "regression", "regDataset": "reg-gauss", "seed": "r"})
-    assert len(e.y_all) == 1200 and e.dense_layers[-1].activation._registry_name == "identity"
+    assert len(e.y_all) == 1200 and e.dense_layers[-1].activation.registry_name == "identity"
     assert e.scores() is None
     e = Experiment({"dataset": "spiral", "numClasses": 3, "loss": "crossEntropy", "optimizer": "adam",
                     "learningRate": 0.01, "networkShape": [8, 8], "layerActivations": ["relu", ""],
                     "dropout": [0, 20], "seed": "m"})
     kinds = [type(layer).__name__ for layer in e.model.layers]
     assert kinds == ["Dense", "Dense", "Dropout", "Dense"]
-    assert [d.activation._registry_name for d in e.dense_layers] == ["relu", "tanh", "softmax"]
+    assert [d.activation.registry_name for d in e.dense_layers] == ["relu", "tanh", "softmax"]
     first = e.losses["train"]
     for _ in range(30):
         e.step()

@@ -40,7 +40,7 @@ def test_gradient_matches_central_differences(regularizer, shape, m):
 
 
 def test_every_registered_regularizer_is_gradient_checked():
-    assert {type(r)._registry_name for r in REGULARIZERS} == set(canonical_names(regularizers.registry))
+    assert {type(r).registry_name for r in REGULARIZERS} == set(canonical_names(regularizers.registry))
 
 
 def test_l2_slide_formula():

@@ -69,7 +69,7 @@ PREPROCESSING = {"rescaling", "resizing", "center_crop", "random_flip", "random_
 #: the convolutional, pooling and spatial layers: round-tripped in models of images, one case each
 IMAGE_CASES = {}
 for _name, _make in conv_cases.CASES.items():
-    IMAGE_CASES.setdefault(_make()[0]._registry_name, _make)
+    IMAGE_CASES.setdefault(_make()[0].registry_name, _make)
 
 
 #: the other layers of Keras's core set, each in a model of its own (a layer, its per-sample input shape)
@@ -108,7 +108,7 @@ def test_every_other_layer_round_trips(tmp_path):
 
 
 def test_every_registered_layer_type_round_trips(tmp_path):
-    names = {layers.registry.lookup(n)._registry_name for n in layers.registry.names()}
+    names = {layers.registry.lookup(n).registry_name for n in layers.registry.names()}
     assert names - NOT_STORED <= set(LAYER_ARGUMENTS) | set(MERGES) | set(IMAGE_CASES) | set(SEQUENCE_CASES) | \
         PREPROCESSING | set(OTHER_CASES), \
         "add the new layer type to LAYER_ARGUMENTS"

@@ -149,7 +149,7 @@ def _line(name, value, formula="") -> str:
 def describe(model, result) -> list[str]:
     r"""The lines ``explain`` prints."""
     first = result["layers"][0]["a_prev"]
-    lines = [f"Forward pass ({model.loss._registry_name}, {first.shape[0]} sample(s)):", _line("a[0]", first, "x")]
+    lines = [f"Forward pass ({model.loss.registry_name}, {first.shape[0]} sample(s)):", _line("a[0]", first, "x")]
     for r in result["layers"]:
         lines.append(f"  layer {r['index']}: {r['layer'].describe()}")
         lines += r["layer"].explain_lines(r, _line, r["index"], backward=False)

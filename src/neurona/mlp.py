@@ -46,7 +46,7 @@ def class_probabilities(outputs):
 
 def default_initializer(activation) -> str:
     r"""He (uniform) for the ReLU family, Glorot (uniform) otherwise."""
-    name = activation if isinstance(activation, str) else getattr(activation, "_registry_name", None)
+    name = activation if isinstance(activation, str) else getattr(activation, "registry_name", None)
     return "he_uniform" if name in RELU_FAMILY else "glorot_uniform"
 
 

@@ -51,12 +51,12 @@ class Configurable:
     Convention: every argument of ``__init__`` is stored under an attribute of the same name.
     """
 
-    _registry_name: str | None = None
+    registry_name: str | None = None
     #: constructor arguments stored under another config key ("name" is taken by the type)
     _config_keys: dict[str, str] = {}
 
     def get_config(self) -> dict:
-        config = {"name": self._registry_name or type(self).__name__}
+        config = {"name": self.registry_name or type(self).__name__}
         for name, parameter in inspect.signature(type(self).__init__).parameters.items():
             if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
                 continue
@@ -102,7 +102,7 @@ class Registry:
 
     def register(self, name: str, *aliases: str):
         def decorate(cls):
-            cls._registry_name = name
+            cls.registry_name = name
             for key in (name, *aliases):
                 self._classes[key] = cls
             self._class_names[cls.__name__] = cls

@@ -140,11 +140,11 @@ class RecurrentCell(Layer):
     def get_config(self) -> dict:
         config = {key: value for key, value in self._layer.get_config().items()
                   if key not in SEQUENCE_ARGUMENTS and key not in ("name", "layer_name", "activity_regularizer")}
-        return {"name": self._registry_name, **config, "layer_name": self.name}
+        return {"name": self.registry_name, **config, "layer_name": self.name}
 
     @classmethod
     def from_config(cls, config: dict):
-        return registry.get({**config, "name": cls._registry_name})
+        return registry.get({**config, "name": cls.registry_name})
 
     def describe(self):
         return type(self).__name__
@@ -296,7 +296,7 @@ class StackedRNNCells(Wrapper):
 
     @classmethod
     def from_config(cls, config: dict):
-        return registry.get({**config, "name": cls._registry_name})
+        return registry.get({**config, "name": cls.registry_name})
 
     def describe(self):
         return f"StackedRNNCells, {len(self.cells)} cells"

@@ -51,7 +51,7 @@ def get(identifier) -> Loss:
 
 
 def _function_form(cls):
-    name = cls._registry_name
+    name = cls.registry_name
 
     def loss_function(y_true, y_pred, **arguments):
         loss = cls(**arguments)

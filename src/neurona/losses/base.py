@@ -127,7 +127,7 @@ class Loss(Configurable):
 
     @classmethod
     def default_name(cls) -> str:
-        return cls._registry_name if cls.__dict__.get("_registry_name") else snake_case(cls.__name__)
+        return cls.registry_name if cls.__dict__.get("registry_name") else snake_case(cls.__name__)
 
     def call(self, y_true, y_pred):
         r"""The per-sample losses l_n as a Tensor (N,), written with autodiff ops (``y_true`` and ``y_pred``
@@ -285,7 +285,7 @@ class Loss(Configurable):
         r"""{"name": type, its arguments...}; the object's own name only when it is not the
         default, and the arguments a custom subclass keeps under their own names."""
         config = super().get_config() if self._stores_arguments() else {
-            "name": self._registry_name or type(self).__name__}
+            "name": self.registry_name or type(self).__name__}
         config.pop("dtype", None) if getattr(self, "dtype", None) is None else None
         if config.get("display_name") in (None, self.default_name()):
             config.pop("display_name", None)

@@ -36,7 +36,7 @@ class _Margin(ElementwiseLoss):
         y = super().prepare_targets(y, n_outputs, dtype)
         values = set(np.unique(y).tolist())
         if not (values <= {-1.0, 1.0} or values <= {0.0, 1.0}):
-            raise ValueError(f"{self._registry_name} needs class labels in {{-1, 1}} (or {{0, 1}}); got the "
+            raise ValueError(f"{self.registry_name} needs class labels in {{-1, 1}} (or {{0, 1}}); got the "
                              f"values {sorted(values)[:10]}.")
         return y
 

@@ -154,7 +154,7 @@ class Tversky(_Overlap):
 def _function_form(cls):
     r"""Keras's function of ``cls`` (``keras.losses.dice``): the losses of the groups, the summed axes
     gone (one value for axis=None); on Tensors, one value a sample, recorded on the tape."""
-    name = cls._registry_name
+    name = cls.registry_name
 
     def loss_function(y_true, y_pred, axis=None, **arguments):
         loss = cls(axis=axis, **arguments)

@@ -115,7 +115,7 @@ class BinaryCrossentropy(_CrossEntropy):
         return (p - y) / (p * (1 - p)) * scale * inside
 
     def _fused_mean_gradient(self, activation, y_true, a):
-        if activation._registry_name == "sigmoid" and not self.from_logits:
+        if activation.registry_name == "sigmoid" and not self.from_logits:
             return (a - self._smooth(y_true, a)) * (1.0 / (a.size * math.log(self.log_base)))
         return None
 
@@ -243,7 +243,7 @@ class CategoricalCrossentropy(_CrossEntropy):
         return -y_true / p * scale * (y_pred > self.epsilon)
 
     def _fused_mean_gradient(self, activation, y_true, a):
-        if activation._registry_name == "softmax" and not self.from_logits:
+        if activation.registry_name == "softmax" and not self.from_logits:
             y_true = self._smooth(y_true, a)
             # rows of y that do not sum to 1 (soft or partial targets) weigh the softmax term
             g = a * np.add.reduce(y_true, axis=-1, keepdims=True)
@@ -321,7 +321,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return super()._mean_gradient(self._one_hot(y_true, y_pred.shape[-1], y_pred.dtype), y_pred)
 
     def _fused_mean_gradient(self, activation, y_true, a):
-        if activation._registry_name == "softmax" and not self.from_logits:
+        if activation.registry_name == "softmax" and not self.from_logits:
             labels = self._labels(y_true)
             g = a.copy()
             g[np.arange(labels.size), labels] -= 1

@@ -63,7 +63,7 @@ class Metric(Configurable):
 
     @classmethod
     def default_name(cls) -> str:
-        return cls._registry_name if cls.__dict__.get("_registry_name") else snake_case(cls.__name__)
+        return cls.registry_name if cls.__dict__.get("registry_name") else snake_case(cls.__name__)
 
     def reset_state(self):
         for array, initial in getattr(self, "_variables", []):
@@ -90,7 +90,7 @@ class Metric(Configurable):
         if all(hasattr(self, p) for p in names):
             config = super().get_config()
         else:                                   # a subclass that keeps its arguments otherwise
-            config = {"name": self._registry_name or type(self).__name__, "display_name": self.name}
+            config = {"name": self.registry_name or type(self).__name__, "display_name": self.name}
         if config.get("dtype", 0) is None:
             config.pop("dtype")
         if config.get("display_name") in (None, self.default_name()):

@@ -362,7 +362,7 @@ class Experiment:
         result = explain_pass(self.model, self.inputs_train[sample:sample + 1],
                               self.targets_train[sample:sample + 1], print_fn=None)
         record = [r for r in result["layers"] if r["layer"] is dense][0]
-        name = dense.activation._registry_name
+        name = dense.activation.registry_name
         return {"layer": layer, "unit": unit, "sample": sample, "activation": name,
                 "x": self.x_train[sample].tolist(), "target": self.targets_train[sample].tolist(),
                 "a_prev": record["a_prev"][0].tolist(), "w": dense.kernel[:, unit].tolist(),
