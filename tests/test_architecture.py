@@ -186,8 +186,9 @@ def private_reads() -> list[tuple[str, int, str]]:
             value = node.value
             if isinstance(value, ast.Name) and value.id in ("self", "cls"):
                 continue
-            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super":
-                continue
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and (value.func.id == "super" or (
+                    value.func.id == "type" and [getattr(a, "id", None) for a in value.args] == ["self"])):
+                continue            # super().x and type(self).x: the object's own class
             if node.attr in own:
                 continue
             out.append((name, node.lineno, node.attr))
@@ -196,6 +197,9 @@ def private_reads() -> list[tuple[str, int, str]]:
 
 #: reads of another module's private names that stay, each with its reason
 ALLOWED_PRIVATE_READS = {
+    # sys._getframe is CPython's way to walk the caller's frames: warn_user points a warning at the first line
+    # outside neurona (warnings.warn's stacklevel needs the count of frames inside it)
+    ("neurona.validation", "_getframe"),
 }
 
 

@@ -85,6 +85,11 @@ enable_interactive_logging, disable_interactive_logging, is_interactive_logging_
     "interactive_logging", "interactive logging (a flag: progress prints on the terminal either way)")
 
 
+def unsafe_deserialization_enabled() -> bool:
+    r"""Whether model files may name functions that loading imports (``enable_unsafe_deserialization``)."""
+    return _settings["unsafe_deserialization"]
+
+
 def enable_unsafe_deserialization() -> None:
     r"""Allow loading what could run code (Keras's lambdas in files). neurona's model files hold no
     code, so this only sets the flag that ``Lambda``'s loader reads."""

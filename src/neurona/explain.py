@@ -28,10 +28,9 @@ def explain(model, x, y, print_fn=print) -> dict:
     ``print_fn`` is None. A layer's dict holds "a_prev", "a", "dL/da", "dL/da_prev", the gradient of
     each weight ("dL/d" and its symbol: Dense's "dL/dW", "dL/db") and the values its ``call`` names
     (Dense: "z", "dz/dW"; with z also "da/dz" and "dL/dz")."""
-    model._require_compiled("explain")
-    if model.output_count != 1 or not _is_chain(model):
+    if model.compiled and (model.output_count != 1 or not _is_chain(model)):
         raise TypeError("explain writes out a chain of layers (a Sequential, or a graph without branches).")
-    x, y = model._check_xy(x, y)
+    x, y = model.check_batch(x, y, "explain")
     records, passes, a = [], [], x
     for index, layer in enumerate(model.layers, start=1):
         record = {"index": index, "layer": layer, "a_prev": a}

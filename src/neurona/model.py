@@ -29,7 +29,7 @@ import numpy as np
 from .eager import eager
 from . import callbacks as callbacks_module
 from . import layers as layers_module
-from . import losses, metrics as metrics_module, optimizers, symbolic
+from . import config, losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph, run_layers
 from .flat_parameters import FlatParameters
 from .model_config import builds, model_from_config
@@ -53,13 +53,14 @@ class Model(Training, Steps, layers_module.Layer):
     class M(Model): ...      subclassing: build layers in ``__init__``, compose them in ``call``
     seed                     seeds the initial weights, shuffling and dropout: the same seed gives the
                              same run, bit for bit
-    dtype                    "float32" (default, fast) or "float64" (exact arithmetic for gradient checks)
+    dtype                    "float32" (fast) or "float64" (exact arithmetic for gradient checks); None
+                             (default) takes ``config.floatx()``, as Keras
     """
 
     _config_keys = {"name": "layer_name"}
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None, seed: int | None = None,
-                 dtype="float32", trainable: bool = True, **keras_arguments):
+                 dtype=None, trainable: bool = True, **keras_arguments):
         if "input_shape" in keras_arguments or "input_dim" in keras_arguments:
             raise TypeError("Model takes inputs= and outputs= (or a subclass's call); give Sequential its "
                             "input shape instead.")
@@ -75,7 +76,7 @@ class Model(Training, Steps, layers_module.Layer):
             self._many_inputs = isinstance(inputs, (list, tuple, dict))
 
     def _init_model(self, seed, dtype, name):
-        self.dtype = np.dtype(dtype)
+        self.dtype = np.dtype(dtype or config.floatx())
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
         self.seed = seed
@@ -364,8 +365,8 @@ class Model(Training, Steps, layers_module.Layer):
                 found += layer.losses
                 continue
             penalty = float(layer.penalty(1))           # (a custom layer's includes its add_loss terms)
-            found += ([penalty] if penalty != 0.0 else []) + ([] if layer._traced else [
-                float(np.sum(getattr(v, "data", v))) for v in layer.__dict__.get("_added_losses", [])])
+            found += ([penalty] if penalty != 0.0 else []) + ([] if layer.is_custom else [
+                float(np.sum(getattr(v, "data", v))) for v in layer.losses])
         return found
 
     def describe(self):
@@ -511,7 +512,7 @@ class Model(Training, Steps, layers_module.Layer):
         last = blocked[-1]
         stuck = [layer.display_name(i) for i, layer in enumerate(self.layers[:last + 1]) if layer.params or not layer.built]
         if stuck:
-            name = self.layers[last].activation._registry_name
+            name = self.layers[last].activation.registry_name
             warn_user(f"No gradient flows through the {name!r} activation of layer {last}: its derivative "
                           f"is 0 everywhere, so gradient descent cannot change {', '.join(stuck)}. Use sigmoid, "
                           f"tanh or relu to learn by gradient descent (the perceptron rule of "
@@ -533,10 +534,20 @@ class Model(Training, Steps, layers_module.Layer):
             return list(x)
         return [x]
 
+    def string_inputs(self) -> list:
+        r"""For each input: True if it takes texts (``keras.Input(dtype="string")``), False if numbers,
+        None if the data decides (a first layer that reads both, before the model is built)."""
+        return [] if self._graph is None else [t.dtype == symbolic.STRING for t in self._graph.inputs]
+
     def _check_inputs(self, x, name="x") -> list[np.ndarray]:
-        texts = [] if self._graph is None else [t.dtype == symbolic.STRING for t in self._graph.inputs]
-        xs = [symbolic.as_string_array(name, v) if k < len(texts) and texts[k] else
-              as_2d_array(name, v, self.dtype, allow_more_axes=True) for k, v in enumerate(self._input_list(x, name))]
+        texts = self.string_inputs()
+        xs = []
+        for k, v in enumerate(self._input_list(x, name)):
+            text = texts[k] if k < len(texts) else False
+            if text is None:
+                text = np.asarray(v).dtype.kind in "OUS"
+            xs.append(symbolic.as_string_array(name, v) if text else
+                      as_2d_array(name, v, self.dtype, allow_more_axes=True))
         if any(v.shape[0] != xs[0].shape[0] for v in xs):
             raise ValueError(f"{name}: every input needs the same number of samples; got {[v.shape[0] for v in xs]}.")
         if not self.built:

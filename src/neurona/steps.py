@@ -54,33 +54,36 @@ class CompileMetrics(Metric):
 
     @property
     def metrics(self) -> list:
-        return [metric for _, metric in self._model._compiled_metrics]
+        return [metric for _, metric in self._model.named_metrics]
 
     @property
     def named_metrics(self) -> list:
         r"""(log name, metric) of each compiled metric."""
-        return list(self._model._compiled_metrics)
+        return self._model.named_metrics
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        model = self._model
-        n = model._n_outputs()
-        outputs = [to_numpy(o) for o in (y_pred if n > 1 and isinstance(y_pred, (list, tuple)) else
-                                          list(y_pred.values()) if isinstance(y_pred, dict) else [y_pred])]
-        m = outputs[0].shape[0]
-        ys = model._check_targets(to_numpy(y_true), m)
-        weights = None if sample_weight is None else model._sample_weights(to_numpy(sample_weight), None, ys, m)
-        model._update_metrics(ys, outputs, weights)
+        self._model.update_compiled_metrics(y_true, y_pred, sample_weight)
 
     def reset_state(self):
         for metric in self.metrics:
             metric.reset()
 
     def result(self) -> dict:
-        return {name: metric.result() for name, metric in self._model._compiled_metrics}
+        return {name: metric.result() for name, metric in self._model.named_metrics}
 
 
 class Steps:
     r"""The Keras 3 step methods of ``Model`` (see the module's docstring)."""
+
+    def update_compiled_metrics(self, y_true, y_pred, sample_weight=None) -> None:
+        r"""Update the metrics ``compile`` set up on one batch (targets checked as ``fit`` checks them)."""
+        n = self._n_outputs()
+        outputs = [to_numpy(o) for o in (y_pred if n > 1 and isinstance(y_pred, (list, tuple)) else
+                                          list(y_pred.values()) if isinstance(y_pred, dict) else [y_pred])]
+        m = outputs[0].shape[0]
+        ys = self._check_targets(to_numpy(y_true), m)
+        weights = None if sample_weight is None else self._sample_weights(to_numpy(sample_weight), None, ys, m)
+        self._update_metrics(ys, outputs, weights)
 
     # -- the metrics Keras's steps loop over ------------------------------------------------------
     @property
@@ -226,8 +229,7 @@ class Steps:
             return self.compute_metrics(x, y, self._structured(y_pred), sample_weight=w)
         ys = self._check_targets(y, m)
         weights = self._sample_weights(w, None, ys, m)
-        cost, _ = self._batch_cost(ys, y_pred, weights, m)
-        cost -= sum(layer.penalty(m) for layer in self.layers)
+        cost, _ = self._batch_cost(ys, y_pred, weights, m)             # with the penalties, as Keras
         self._loss_tracker.update_state([cost], sample_weight=[m])    # the mean per sample
         if self._custom_step("compute_metrics"):
             return self.compute_metrics(x, y, self._structured(y_pred), sample_weight=w)

@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from .. import symbolic
+from .. import config, symbolic
 from ..eager import Weight, eager
 from .traced import CustomCall
 from ..registry import Configurable, Registry
@@ -129,7 +129,7 @@ class Layer(CustomCall, Configurable):
         else:
             shape = [sample_shape(type(self).__name__, s) for s in input_shape]
         self._rng = rng if rng is not None else new_rng()
-        dtype = np.dtype(dtype or "float32")
+        dtype = np.dtype(dtype or config.floatx())
         self.params, self.param_names, self.state_names = [], [], []
         self._building = True
         try:
@@ -227,6 +227,12 @@ class Layer(CustomCall, Configurable):
         (an activity penalty, a VAE's KL term). On the tape it is a Tensor, and its gradient joins the
         layer's backward; the terms of each call replace the last call's."""
         vars(self).setdefault("_added_losses", []).append(loss)
+
+    @property
+    def is_custom(self) -> bool:
+        r"""True for a Keras-style custom layer: a subclass that writes ``call`` (its penalty then holds its
+        ``add_loss`` terms too)."""
+        return self._traced
 
     @property
     def losses(self) -> list:
@@ -404,7 +410,7 @@ class Layer(CustomCall, Configurable):
     def from_config(cls, config: dict):
         if cls._traced:
             return cls(**{k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")})
-        return registry.get({"name": cls._registry_name, **{k: v for k, v in config.items() if k != "name"}})
+        return registry.get({"name": cls.registry_name, **{k: v for k, v in config.items() if k != "name"}})
 
 
 registry = Registry("layer", Layer)

@@ -55,7 +55,7 @@ def _function_from(name):
         value = getattr(namespace, qualname, None) if "." not in qualname else None
         if _is_safe(module, qualname, value):
             return value
-    if not config._settings["unsafe_deserialization"]:
+    if not config.unsafe_deserialization_enabled():
         raise ValueError(f"Lambda: loading the function {name!r} imports its module, which can run code; call "
                          f"neurona.config.enable_unsafe_deserialization() first if you trust the file.")
     value = importlib.import_module(module)

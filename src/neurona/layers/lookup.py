@@ -137,7 +137,8 @@ class _Lookup(_Preprocessing):
                 out[position] = self._start() - 1
         return out
 
-    def _depth(self):
+    def output_depth(self) -> int:
+        r"""The width of a one_hot / multi_hot / count / tf_idf output: the vocabulary's size (or max_tokens)."""
         return self.max_tokens if self.pad_to_max_tokens and self.max_tokens else self.vocabulary_size()
 
     def transform(self, x):
@@ -152,7 +153,7 @@ class _Lookup(_Preprocessing):
         if self.output_mode == "int":
             return ids
         rows = ids.reshape(-1, 1) if ids.ndim == 1 else ids.reshape(len(ids), -1)
-        depth = self._depth()
+        depth = self.output_depth()
         out = np.zeros((len(rows), depth), np.float32)
         for r, row in enumerate(rows):
             row = row[row >= 0]                              # the mask token counts nothing
@@ -181,8 +182,8 @@ class _Lookup(_Preprocessing):
         if self.output_mode == "int":
             return input_shape
         if self.output_mode == "one_hot" and input_shape and input_shape[-1] != 1:
-            return (*input_shape, self._depth())
-        return (self._depth(),)
+            return (*input_shape, self.output_depth())
+        return (self.output_depth(),)
 
     def forward(self, x, training=False):
         out = super().forward(x, training)

@@ -126,7 +126,7 @@ class TextVectorization(_Preprocessing):
     def setup(self, input_shape, rng, dtype):
         if self.output_mode == "int":
             return (self.output_sequence_length,) if self.output_sequence_length else (None,)
-        return (self._lookup._depth(),)
+        return (self._lookup.output_depth(),)
 
     @property
     def vocabulary(self):
