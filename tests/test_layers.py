@@ -395,6 +395,15 @@ REQUIRED_ARGUMENTS = {
     ("layers", "permute"): {"dims": (2, 1)},
     ("layers", "repeat_vector"): {"n": 3},
     ("layers", "einsum_dense"): {"equation": "ab,bc->ac", "output_shape": 4},
+    ("layers", "hashing"): {"num_bins": 4},
+    ("metrics", "iou"): {"num_classes": 3, "target_class_ids": [0, 2]},
+    ("metrics", "one_hot_iou"): {"num_classes": 3, "target_class_ids": [1]},
+    ("metrics", "mean_iou"): {"num_classes": 3},
+    ("metrics", "one_hot_mean_iou"): {"num_classes": 3},
+    ("metrics", "precision_at_recall"): {"recall": 0.8},
+    ("metrics", "recall_at_precision"): {"precision": 0.7},
+    ("metrics", "sensitivity_at_specificity"): {"specificity": 0.6},
+    ("metrics", "specificity_at_sensitivity"): {"sensitivity": 0.9},
 }
 
 #: objects with arguments other than the defaults, nested configs among them
