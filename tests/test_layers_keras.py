@@ -107,10 +107,10 @@ CASES += ["lambda", "identity", "activity_regularization", "prelu", "prelu-share
 CASES += list(conv_cases.CASES)          # the convolutional, pooling and spatial layers
 #: the preprocessing layers, checked against Keras and by the three-way gradient check in their own files
 #: (test_image_preprocessing.py, test_image_augmentation.py, test_categorical.py, test_lookup.py,
-#: test_text_vectorization.py)
+#: test_text_vectorization.py, test_hashing.py)
 PREPROCESSING = {"rescaling", "resizing", "center_crop", "random_flip", "random_contrast", "random_rotation",
                  "random_translation", "random_zoom", "category_encoding", "discretization", "string_lookup",
-                 "integer_lookup", "text_vectorization"}
+                 "integer_lookup", "text_vectorization", "hashing"}
 
 
 def test_every_registered_layer_has_a_case():
