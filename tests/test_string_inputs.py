@@ -109,3 +109,24 @@ def test_a_model_with_a_string_input_is_saved_loaded_and_drawn(tmp_path):
                                rtol=1e-6)
     dot = keras.utils.model_to_dot(loaded, show_dtype=True).to_string()
     assert "(InputLayer)" in dot and "Output dtype: <b>string</b>" in dot
+
+
+def test_a_sequential_takes_texts_after_a_string_input_or_a_vectorization_first():
+    vectorize_layer = layers.TextVectorization(max_tokens=30, output_mode="int", output_sequence_length=8)
+    vectorize_layer.adapt(TEXTS)
+    model = keras.Sequential([layers.Embedding(30, 4), layers.GlobalAveragePooling1D(), layers.Dense(1)])
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    model.fit(vectorize_layer(TEXTS), LABELS, epochs=1, verbose=0)
+    # TensorFlow's "Basic text classification": export_model = Sequential([vectorize_layer, model, sigmoid])
+    export_model = keras.Sequential([vectorize_layer, model, layers.Activation("sigmoid")])
+    export_model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    examples = ["The movie was great!", "The movie was okay.", "The movie was terrible..."]
+    want = 1 / (1 + np.exp(-model.predict(vectorize_layer(np.array(examples)), verbose=0)))
+    np.testing.assert_allclose(export_model.predict(examples, verbose=0), want, rtol=1e-5)
+    assert len(export_model.evaluate(TEXTS, LABELS, verbose=0)) == 2
+    declared = keras.Sequential([keras.Input(shape=(1,), dtype="string"), vectorize_layer, model])
+    assert declared.input.dtype == np.dtype(object) and declared.layers[0].output.dtype == np.float32
+    np.testing.assert_allclose(declared.predict(TEXTS[:, None], verbose=0),
+                               model.predict(vectorize_layer(TEXTS), verbose=0), rtol=1e-6)
+    with pytest.raises(TypeError, match="must hold texts"):
+        declared.predict(np.ones((2, 1)), verbose=0)

@@ -30,15 +30,17 @@ class Sequential(Model):
                  first layer's ``input_shape=`` or from the data at the first fit
     seed         seeds the initial weights, shuffling and dropout: the same seed gives the same run,
                  bit for bit
-    dtype        "float32" (default, fast) or "float64" (exact arithmetic for gradient checks)
+    dtype        "float32" (fast) or "float64" (exact arithmetic for gradient checks); None (default)
+                 takes ``config.floatx()``, as Keras
     """
 
-    def __init__(self, layers=None, input_dim: int | None = None, seed: int | None = None, dtype="float32",
+    def __init__(self, layers=None, input_dim: int | None = None, seed: int | None = None, dtype=None,
                  name: str | None = None, trainable: bool = True, input_shape=None):
         layers_module.Layer.__init__(self, name, trainable=trainable)
         self._init_model(seed, dtype, name or "sequential")
         self._layers: list = []
         self._input_shape = None
+        self._input_dtype = None        # the dtype of an Input first: symbolic.STRING for texts
         if input_dim is not None:
             self._input_shape = (check_number("Sequential", "input_dim", input_dim, 1, integer=True),)
         if input_shape is not None:
@@ -61,6 +63,7 @@ class Sequential(Model):
             if layer.node is not None:
                 raise TypeError("Sequential.add takes layers, or neurona.Input(...) first; got the output of a layer.")
             self._set_input_shape(layer.sample_shape)
+            self._input_dtype = layer.dtype
             return
         if isinstance(layer, layers_module.InputLayer):
             self._set_input_shape(layer.shape)
@@ -207,12 +210,20 @@ class Sequential(Model):
     def _symbolic_chain(self):
         key = [self._input_shape, self.dtype] + [id(layer) for layer in self._layers]
         if getattr(self, "_chain_for", None) != key:
-            start = symbolic.Input(shape=self._input_shape, dtype=self.dtype)
+            text = self.string_inputs()[0]
+            start = symbolic.Input(shape=self._input_shape, dtype="string" if text else self.dtype)
             end = start
             for layer in self._layers:
                 end = symbolic.call_layer(layer, end)
             self._chain, self._chain_for = (start, end), key
         return self._chain
+
+    def string_inputs(self) -> list:
+        r"""[True] after an Input of strings, [None] (the data decides) before a first layer that reads
+        strings and, as TextVectorization, may be given texts without an Input, else [False]."""
+        if self._input_dtype == symbolic.STRING:
+            return [True]
+        return [None if self._layers and getattr(self._layers[0], "takes_strings", False) else False]
 
     def get_config(self) -> dict:
         config = {"name": self.name, "input_dim": self.input_dim, "seed": self.seed, "dtype": self.dtype.name,
