@@ -440,10 +440,13 @@ def test_evaluate_is_the_loss_of_predict_on_the_whole_set_for_any_batch_size():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=3, batch_size=16, verbose=0)
     probabilities = model.predict(x)
-    expected = cross_entropy_of(probabilities, y)
+    data_loss = cross_entropy_of(probabilities, y)
+    squares = np.sum(model.layers[0].kernel ** 2)
     for batch_size in (7, 32, 64, 149, 1024):
         result = model.evaluate(x, y, batch_size=batch_size, return_dict=True)
-        assert result["loss"] == pytest.approx(expected, rel=1e-12)        # the data loss alone
+        # with the penalty of each batch, lambda / (2 m_b) ||W||^2, weighted by m_b / n, as the training log
+        batches = -(-len(x) // batch_size)
+        assert result["loss"] == pytest.approx(data_loss + batches / len(x) * 0.1 / 2 * squares, rel=1e-12)
         assert result["accuracy"] == np.mean(probabilities.argmax(axis=1) == y)
 
 
@@ -462,7 +465,7 @@ def test_the_logged_epoch_loss_is_the_mean_cost_of_its_samples_with_the_penalty(
                   for m in [batch_size] * (batches - 1) + [len(x) - batch_size * (batches - 1)])
     expected = cross_entropy_of(model.predict(x), y) + penalty
     assert history.history["loss"][0] == pytest.approx(expected, rel=1e-12)
-    assert model.evaluate(x, y, return_dict=True)["loss"] == pytest.approx(expected - penalty, rel=1e-12)
+    assert model.evaluate(x, y, batch_size=batch_size, return_dict=True)["loss"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_warnings_about_the_users_mistakes_point_at_the_users_line(tmp_path):

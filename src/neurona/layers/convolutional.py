@@ -46,7 +46,7 @@ class Activated(Layer):
             fused = kernels.for_array("bias_relu_forward", z)
         if fused is not None:
             fused(z.reshape(-1, z.shape[-1]), self.bias)
-            if training:
+            if training or self.activity_regularizer is not None:     # evaluate's loss adds R(a)
                 self._z, self._a = None, z
             return z
         if self.use_bias:
@@ -57,6 +57,7 @@ class Activated(Layer):
             a = self.activation(z)
         if training:
             self._z = z if self._keeps_z else None
+        if training or self.activity_regularizer is not None:         # evaluate's loss adds R(a)
             self._a = a
         return a
 
@@ -114,7 +115,7 @@ class Activated(Layer):
         return self.activation.call(self.named("z", z + self.bias if self.use_bias else z))
 
     def describe(self):
-        return f"{type(self).__name__}, {self.activation._registry_name}"
+        return f"{type(self).__name__}, {self.activation.registry_name}"
 
 
 class Conv(Windowed, Activated):
@@ -211,13 +212,13 @@ class Conv(Windowed, Activated):
         return self._activated_call(z)
 
     def describe(self):
-        return f"{type(self).__name__} {'x'.join(map(str, self.kernel_size))}, {self.activation._registry_name}"
+        return f"{type(self).__name__} {'x'.join(map(str, self.kernel_size))}, {self.activation.registry_name}"
 
     # -- explain: one output position's arithmetic --------------------------------------------
     def explain_lines(self, record, line, l, backward):
         if backward:
             return super().explain_lines(record, line, l, backward)
-        name = self.activation._registry_name
+        name = self.activation.registry_name
         bias = f" + b[{l}]" if self.use_bias else ""
         lines = [line(f"z[{l}]", record["z"], f"a[{l - 1}] * W[{l}]{bias}  (convolution: sum over each window)"),
                  line(f"a[{l}]", record["a"], f"{name}(z[{l}])")]

@@ -66,7 +66,7 @@ class Dense(Layer):
             a = np.maximum(z, 0, out=None if self._keeps_z else z)      # in place: backward needs a only
         else:
             a = self.activation(z)
-        if training:
+        if training or self.activity_regularizer is not None:     # evaluate's loss adds R(a), as Keras's
             self._a = a
         return a if x.ndim == 2 else with_mask(a, mask_of(x))     # each step on its own: the mask holds
 
@@ -114,10 +114,10 @@ class Dense(Layer):
         return total
 
     def describe(self):
-        return f"Dense, {self.activation._registry_name}"
+        return f"Dense, {self.activation.registry_name}"
 
     def explain_lines(self, record, line, l, backward):
-        name = self.activation._registry_name
+        name = self.activation.registry_name
         if not backward:
             bias = f" + b[{l}]" if self.use_bias else ""
             return [line(f"z[{l}]", record["z"], f"a[{l - 1}] W[{l}]{bias}"), line(f"a[{l}]", record["a"], f"{name}(z[{l}])")]
@@ -134,7 +134,7 @@ class Dense(Layer):
 def _activation_lines(activation, record, line, l):
     jacobian = record["da/dz"].ndim == 3
     note = " (one Jacobian per sample)" if jacobian else ""
-    return [line(f"da[{l}]/dz[{l}]", record["da/dz"], f"{activation._registry_name}'(z[{l}]){note}"),
+    return [line(f"da[{l}]/dz[{l}]", record["da/dz"], f"{activation.registry_name}'(z[{l}]){note}"),
             line(f"dL/dz[{l}]", record["dL/dz"], f"dL/da[{l}] {'·' if jacobian else '*'} da[{l}]/dz[{l}]")]
 
 
@@ -161,11 +161,11 @@ class Activation(Layer):
         return self.activation.call(self.named("z", inputs))
 
     def describe(self):
-        return f"{type(self).__name__}, {self.activation._registry_name}"
+        return f"{type(self).__name__}, {self.activation.registry_name}"
 
     def explain_lines(self, record, line, l, backward):
         if not backward:
-            return [line(f"a[{l}]", record["a"], f"{self.activation._registry_name}(a[{l - 1}])")]
+            return [line(f"a[{l}]", record["a"], f"{self.activation.registry_name}(a[{l - 1}])")]
         return _activation_lines(self.activation, record, line, l)
 
 

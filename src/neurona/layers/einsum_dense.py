@@ -80,7 +80,9 @@ class EinsumDense(Layer):
             z = z + self.bias
         a = self.activation(z)
         if training:
-            self._x, self._z, self._a = x, z, a
+            self._x, self._z = x, z
+        if training or self.activity_regularizer is not None:         # evaluate's loss adds R(a)
+            self._a = a
         return a
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):

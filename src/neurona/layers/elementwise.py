@@ -40,7 +40,7 @@ class ActivityRegularization(Layer):
         self._x = None
 
     def forward(self, x, training=False):
-        self._x = x if training else None
+        self._x = x             # in training and inference: evaluate's loss adds R(x), as Keras's
         return x
 
     def backward(self, grad, pre_activation=False, need_input_grad=True):

@@ -239,7 +239,9 @@ class Recurrent(Stateful, Layer):
         y = np.swapaxes(H[1:], 0, 1) if self.return_sequences else H[-1]
         y = np.ascontiguousarray(y)
         if training:
-            self._xs, self._mask, self._y = xs, mask, y
+            self._xs, self._mask = xs, mask
+        if training or self.activity_regularizer is not None:         # evaluate's loss adds R(y)
+            self._y = y
         y = with_mask(y, mask_of(x)) if self.return_sequences else y
         if not self.return_state:
             return y
@@ -366,7 +368,7 @@ class Recurrent(Stateful, Layer):
 
     def describe(self):
         sequences = ", sequences" if self.return_sequences else ""
-        return f"{type(self).__name__}, {self.activation._registry_name}{sequences}"
+        return f"{type(self).__name__}, {self.activation.registry_name}{sequences}"
 
 
 @register("simple_rnn")
@@ -608,7 +610,7 @@ class LSTM(Recurrent):
         r"""The first step (named by ``call`` for every sequence) of the first sequence, gate by gate."""
         if backward:
             return super().explain_lines(record, line, l, backward)
-        s, f_act = self.recurrent_activation._registry_name, self.activation._registry_name
+        s, f_act = self.recurrent_activation.registry_name, self.activation.registry_name
         bias = f" + b[{l}]" if self.use_bias else ""
         first = {name: record[name][0] for name in ("x_1", "z_1", "i_1", "f_1", "g_1", "o_1", "c_1", "h_1")}
         return [line("x_1", first["x_1"], f"the first step of the first sequence of a[{l - 1}]"),
