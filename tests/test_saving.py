@@ -85,6 +85,7 @@ OTHER_CASES = {
     "repeat_vector": lambda: (layers.RepeatVector(2), (6,)),
     "permute": lambda: (layers.Permute((2, 1)), (3, 2)),
     "dot": lambda: (layers.Dot(axes=1), [(6,), (6,)]),
+    "hashing": lambda: (layers.Hashing(5, salt=7), (6,)),
 }
 
 
@@ -114,7 +115,8 @@ def test_every_registered_layer_type_round_trips(tmp_path):
         "add the new layer type to LAYER_ARGUMENTS"
     stack = [layers.get({"name": name, **LAYER_ARGUMENTS[name]}) for name in sorted(LAYER_ARGUMENTS)]
     stack.insert(0, layers.Dense(3, activation="tanh"))         # the Reshape needs 3 features
-    model = nr.Sequential([*stack, layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
+    # (the Reshape leaves steps (3, 1): a label per sample needs one row per sample again, as in Keras)
+    model = nr.Sequential([*stack, layers.Flatten(), layers.Dense(2, activation="softmax")], input_dim=6, seed=1)
     inputs = nr.Input(shape=(6,))
     a, b = layers.Dense(4, activation="tanh")(inputs), layers.Dense(4)(inputs)
     merged = layers.Concatenate()([layers.get({"name": name})([a, b]) for name in MERGES if name != "concatenate"])
@@ -156,6 +158,8 @@ SEQUENCE_CASES = {
     "group_normalization": lambda: layers.GroupNormalization(groups=1),
     "attention": lambda: layers.Attention(use_scale=True),
     "multi_head_attention": lambda: layers.MultiHeadAttention(2, 2),
+    "rnn": lambda: layers.RNN([layers.GRUCell(2), layers.LSTMCell(3, recurrent_dropout=0.2, seed=1)],
+                              return_sequences=True, go_backwards=True),
 }
 
 
