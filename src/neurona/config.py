@@ -1,6 +1,7 @@
 r"""``neurona.config``: the global settings of Keras 3 (``keras.config``) that have a meaning here.
 
-    config.floatx()                  'float32': the dtype of new models, weights and random draws
+    config.floatx()                  'float32': the dtype of new models, layers' weights, Inputs, random
+                                     draws and ops.zeros / ones / eye / identity / tri / empty
     config.set_floatx("float64")     exact arithmetic (gradient checks); 'float16' is refused (no gain on NumPy)
     config.epsilon()                 1e-7: the fuzz factor e that keeps log(p) and x / y finite
     config.image_data_format()       'channels_last' (samples, ..., channels), as Keras's default
@@ -25,7 +26,8 @@ def floatx() -> str:
 
 
 def set_floatx(value) -> None:
-    r"""Set the default float dtype: 'float32' (fast) or 'float64' (exact)."""
+    r"""Set the default float dtype: 'float32' (fast) or 'float64' (exact). What is made afterwards
+    takes it (models, weights, Inputs, ops constructors, random draws); what exists keeps its dtype."""
     name = np.dtype(value).name if isinstance(value, (str, type, np.dtype)) else value
     if name not in ("float32", "float64"):
         raise ValueError(f"set_floatx: value must be 'float32' or 'float64' (NumPy computes float16 no faster); "

@@ -15,6 +15,8 @@ import numbers
 
 import numpy as np
 
+from . import config
+
 
 class Node:
     r"""One call of a layer on symbolic tensors: ``outputs = layer(inputs)``."""
@@ -205,9 +207,9 @@ def Input(shape=None, batch_size=None, dtype=None, name: str | None = None, batc
     if is_string_dtype(dtype):
         dtype = STRING                      # texts stay texts: only layers that take strings read them
     else:
-        dtype = np.dtype(dtype or "float32")
+        dtype = np.dtype(dtype or config.floatx())
         if not np.issubdtype(dtype, np.floating):
-            dtype = np.dtype("float32")     # integer inputs (class indices, counts) are fed as floats
+            dtype = np.dtype(config.floatx())     # integer inputs (class indices, counts) are fed as floats
     return SymbolicTensor(tuple(None if n is None else int(n) for n in shape), dtype, name=name)
 
 

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .. import config
 from ..autodiff import ops as _ad
 from ..autodiff.tensor import Tensor
 from ..symbolic import SymbolicTensor
@@ -263,12 +264,12 @@ def any(x, axis=None, keepdims=False):              # noqa: A001
     return np.any(_data(x), axis=axis, keepdims=keepdims)
 
 
-def zeros(shape, dtype="float32"):
-    return np.zeros(shape, dtype=dtype)
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype=dtype or config.floatx())
 
 
-def ones(shape, dtype="float32"):
-    return np.ones(shape, dtype=dtype)
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype=dtype or config.floatx())
 
 
 def zeros_like(x, dtype=None):
@@ -287,8 +288,8 @@ def arange(start, stop=None, step=1, dtype=None):
     return np.arange(start, stop, step, dtype=dtype)
 
 
-def eye(n, m=None, k=0, dtype="float32"):
-    return np.eye(n, m, k, dtype=dtype)
+def eye(n, m=None, k=0, dtype=None):
+    return np.eye(n, m, k, dtype=dtype or config.floatx())
 
 
 # -- elementwise ----------------------------------------------------------------------------
@@ -1156,12 +1157,12 @@ def median(x, axis=None, keepdims=False):
 # -- constructors and whole-array facts (no gradient) ------------------------------------------
 def identity(n, dtype=None):
     r"""The n x n identity matrix."""
-    return np.identity(n, dtype=dtype or "float32")
+    return np.identity(n, dtype=dtype or config.floatx())
 
 
 def tri(N, M=None, k=0, dtype=None):               # noqa: N803  (NumPy's names)
     r"""Ones on and below the k-th diagonal, zeros above."""
-    return np.tri(N, M, k, dtype=dtype or "float32")
+    return np.tri(N, M, k, dtype=dtype or config.floatx())
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -1181,7 +1182,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 def empty(shape, dtype=None):
     r"""An array of ``shape`` (zeros here: NumPy's uninitialised memory would make runs differ)."""
-    return np.zeros(shape, dtype=dtype or "float32")
+    return np.zeros(shape, dtype=dtype or config.floatx())
 
 
 def empty_like(x, dtype=None):
