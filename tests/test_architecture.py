@@ -212,3 +212,11 @@ def test_the_private_read_scan_finds_a_reach_in(tmp_path):
 def test_no_private_state_is_read_from_outside_its_module():
     reads = [r for r in private_reads() if (r[0], r[2]) not in ALLOWED_PRIVATE_READS]
     assert reads == [], "\n".join(f"{m}:{line} reads .{attr}" for m, line, attr in reads)
+
+
+def test_fit_is_parts_under_40_lines():
+    path = next(p for name, p in modules().items() if name.endswith(".training"))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    long = {n.name: n.end_lineno - n.lineno + 1 for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 >= 40}
+    assert long == {}

@@ -345,15 +345,31 @@ class Training:
         elif verbose:
             print(f"No checkpoint at {path}: starting afresh.")
 
+    def _epoch_order(self, n, full, steps, shuffle):
+        r"""(row order, first batch, batches) of this epoch: a new permutation at the start of a pass; with
+        steps_per_epoch below a pass, Keras goes on where the last epoch stopped and ends at the pass's end
+        (fit sets ``_pass`` before the first epoch)."""
+        order, first = self._pass if steps < full else (None, 0)
+        if first == 0:
+            order = self.rng.permutation(n) if shuffle else None
+        return order, first, min(steps, full - first)
+
+    def _train_batch(self, xb, yb, wb, single):
+        r"""One step on a batch, the compiled metrics updated: (cost, outputs)."""
+        if single:
+            cost, y_pred = self.train_step(xb[0], yb[0])
+            outputs = [y_pred]
+        else:
+            cost, outputs = self.train_step(xb, yb, wb)
+        if self._compiled_metrics:
+            self._update_metrics(yb, outputs, wb)
+        return cost, outputs
+
     def _train_epoch(self, xs, ys, weights, batch_size, steps, shuffle, callback_list) -> dict:
         r"""One pass over the data in mini-batches; returns the epoch's logs (mean cost, metrics)."""
         n = xs[0].shape[0]
         full = -(-n // batch_size)
-        # steps_per_epoch below a pass: Keras goes on where the last epoch stopped and ends at the pass's end
-        order, first = self._pass if steps < full else (None, 0)          # (fit sets _pass before the first epoch)
-        if first == 0:
-            order = self.rng.permutation(n) if shuffle else None
-        steps = min(steps, full - first)
+        order, first, steps = self._epoch_order(n, full, steps, shuffle)
         total_cost, seen = 0.0, 0
         for _, metric in self._compiled_metrics:
             metric.reset()
@@ -364,23 +380,14 @@ class Training:
         for step in range(steps):
             start = (first + step) * batch_size
             callback_list.on_train_batch_begin(step, {})
-            if order is None:
-                index = slice(start, start + batch_size)
-            else:
-                index = order[start:start + batch_size]
+            index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
             xb, yb, wb = _take_rows(xs, ys, weights, index)
-            if single:
-                cost, y_pred = self.train_step(xb[0], yb[0])
-                outputs = [y_pred]
-            else:
-                cost, outputs = self.train_step(xb, yb, wb)
+            cost, outputs = self._train_batch(xb, yb, wb, single)
             m = xb[0].shape[0]
             total_cost += cost * m
             seen += m
             if many:
                 parts = [t + (p or 0.0) * m for t, p in zip(parts, self._last_parts)]
-            if self._compiled_metrics:
-                self._update_metrics(yb, outputs, wb)
             callback_list.on_train_batch_end(step, BatchLogs(total_cost / seen, cost, metric_by_name))
             if self.stop_training:
                 break
