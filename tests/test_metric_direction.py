@@ -14,6 +14,11 @@ from neurona import callbacks, cli, losses, metrics
 from neurona.tune import objective
 
 NAMES = sorted(set(metrics.registry.names()) | set(losses.registry.names()))
+#: the Keras metrics that cannot be built from their name alone: their class and a required argument
+KERAS_ARGUMENTS = {"precision_at_recall": ("PrecisionAtRecall", {"recall": 0.5}),
+                   "recall_at_precision": ("RecallAtPrecision", {"precision": 0.5}),
+                   "sensitivity_at_specificity": ("SensitivityAtSpecificity", {"specificity": 0.5}),
+                   "specificity_at_sensitivity": ("SpecificityAtSensitivity", {"sensitivity": 0.5})}
 
 
 def keras_direction(monitor, metric_name):
@@ -21,7 +26,12 @@ def keras_direction(monitor, metric_name):
     ``metrics=[metric_name]``: "min", "max", None (Keras cannot tell), or "not a metric"."""
     keras = pytest.importorskip("keras")
     from keras.src.trainers import compile_utils
-    compiled = compile_utils.CompileMetrics(metrics=[metric_name], weighted_metrics=None)
+    if metric_name in KERAS_ARGUMENTS:
+        class_name, arguments = KERAS_ARGUMENTS[metric_name]
+        metric = getattr(keras.metrics, class_name)(**arguments, name=metric_name)   # (a second default name has _1)
+    else:
+        metric = metric_name
+    compiled = compile_utils.CompileMetrics(metrics=[metric], weighted_metrics=None)
     try:
         compiled.build(np.zeros((4, 3), "float32"), np.full((4, 3), 0.3, "float32"))
     except ValueError:
