@@ -21,6 +21,8 @@ S = X / 2.5                                      # in (0.12, 0.8)
 SQ = RNG.normal(size=(4, 4))
 IDX = np.array([[2, 0, 1, 3], [1, 1, 0, 2], [3, 2, 2, 0]])
 HOLES = RNG.uniform(size=(3, 4)) < 0.25
+T01 = RNG.integers(0, 2, size=(3, 4)).astype(float)
+ONE_HOT = np.eye(4)[IDX[1, :3]]
 
 
 def _nans(o, x):
@@ -96,6 +98,41 @@ CASES = {
     "tanh_shrink": lambda o, a, b: o.tanh_shrink(b), "squareplus": lambda o, a, b: o.squareplus(b),
     "sparse_plus": lambda o, a, b: o.sparse_plus(b * 2), "sparse_sigmoid": lambda o, a, b: o.sparse_sigmoid(b * 2),
     "threshold": lambda o, a, b: o.threshold(b, 0.3, -1.0),
+    # arithmetic, reductions and shapes
+    "abs": lambda o, a, b: o.abs(b), "absolute": lambda o, a, b: o.absolute(b), "negative": lambda o, a, b: o.negative(b),
+    "add": lambda o, a, b: o.add(a, b), "subtract": lambda o, a, b: o.subtract(a, b),
+    "multiply": lambda o, a, b: o.multiply(a, b), "divide": lambda o, a, b: o.divide(b, a),
+    "true_divide": lambda o, a, b: o.true_divide(a, b[0] + 3.0), "power": lambda o, a, b: o.power(a, b),
+    "square": lambda o, a, b: o.square(b), "sqrt": lambda o, a, b: o.sqrt(a), "exp": lambda o, a, b: o.exp(b),
+    "expm1": lambda o, a, b: o.expm1(b), "log": lambda o, a, b: o.log(a), "log1p": lambda o, a, b: o.log1p(a),
+    "sin": lambda o, a, b: o.sin(b), "cos": lambda o, a, b: o.cos(b), "tanh": lambda o, a, b: o.tanh(b),
+    "erf": lambda o, a, b: o.erf(b), "clip": lambda o, a, b: o.clip(b, -0.5, 0.5),
+    "maximum": lambda o, a, b: o.maximum(a, b), "minimum": lambda o, a, b: o.minimum(a, b),
+    "where": lambda o, a, b: o.where(b > 0, a, b),
+    "sum": lambda o, a, b: o.sum(a * b, axis=0, keepdims=True), "mean": lambda o, a, b: o.mean(b, axis=1),
+    "max": lambda o, a, b: o.max(b, axis=1), "min": lambda o, a, b: o.min(b, axis=0, keepdims=True),
+    "var": lambda o, a, b: o.var(b, axis=1), "std": lambda o, a, b: o.std(b),
+    "logsumexp": lambda o, a, b: o.logsumexp(b, axis=0),
+    "matmul": lambda o, a, b: o.matmul(a, o.transpose(b)), "dot": lambda o, a, b: o.dot(b, o.transpose(a)),
+    "transpose": lambda o, a, b: o.transpose(b), "reshape": lambda o, a, b: o.reshape(b, (2, 6)),
+    "expand_dims": lambda o, a, b: o.expand_dims(b, 1), "squeeze": lambda o, a, b: o.squeeze(o.reshape(b, (3, 1, 4)), 1),
+    "concatenate": lambda o, a, b: o.concatenate([a, b], axis=1), "stack": lambda o, a, b: o.stack([a, b], axis=1),
+    # activations, convolutions, pooling and cross-entropies
+    "relu": lambda o, a, b: o.relu(b), "sigmoid": lambda o, a, b: o.sigmoid(b),
+    "softmax": lambda o, a, b: o.softmax(b, axis=0), "log_softmax": lambda o, a, b: o.log_softmax(b),
+    "conv": lambda o, a, b: o.conv(o.reshape(b, (1, 4, 3)), o.reshape(a, (2, 3, 2))),
+    "conv-same-strided": lambda o, a, b: o.conv(o.reshape(b, (1, 2, 2, 3)), o.reshape(a, (2, 1, 3, 2)), strides=2,
+                                                padding="same"),
+    "conv_transpose": lambda o, a, b: o.conv_transpose(o.reshape(b, (1, 4, 3)), o.reshape(a, (2, 2, 3)), 2),
+    "depthwise_conv": lambda o, a, b: o.depthwise_conv(o.reshape(b, (1, 4, 3)), o.reshape(a, (2, 3, 2))),
+    "separable_conv": lambda o, a, b: o.separable_conv(o.reshape(b, (1, 4, 3)), o.reshape(a[:2, :3], (2, 3, 1)),
+                                                       o.reshape(a[1:, 1:], (1, 3, 2))),
+    "max_pool": lambda o, a, b: o.max_pool(o.reshape(b, (1, 4, 3)), 2, strides=1),
+    "average_pool": lambda o, a, b: o.average_pool(o.reshape(b, (1, 2, 2, 3)), 2),
+    "binary_crossentropy": lambda o, a, b: o.binary_crossentropy(T01, o.sigmoid(b)),
+    "binary_crossentropy-logits": lambda o, a, b: o.binary_crossentropy(T01, b, from_logits=True),
+    "categorical_crossentropy": lambda o, a, b: o.categorical_crossentropy(ONE_HOT, a),
+    "sparse_categorical_crossentropy": lambda o, a, b: o.sparse_categorical_crossentropy(IDX[0, :3], b, from_logits=True),
 }
 #: what Keras's torch backend does not take as written here (NumPy arrays to unstack, matrices to vdot)
 NOT_COMPARED = {"unstack", "vdot"}
