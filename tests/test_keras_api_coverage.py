@@ -56,9 +56,8 @@ OUT_OF_SCOPE = [
      "Orbax (JAX) checkpoints and HTTP monitors: another backend's format, a server to post to"),
     ("config", r"flash_attention|is_nnx_enabled|dtype_policy|set_backend",
      "flash attention, Flax NNX, mixed-precision policies and switching backend: other backends' settings"),
-    ("utils", r"dataset_from_directory|img|_to_img|get_file|bounding_boxes|model_to_dot|^legacy$|^FeatureSpace$",
-     "images, audio, text folders, feature preprocessing and downloads: data preparation outside the network; "
-     "graph drawing needs pydot"),
+    ("utils", r"dataset_from_directory|img|_to_img|get_file|bounding_boxes|^legacy$|^FeatureSpace$",
+     "images, audio, text folders, feature preprocessing and downloads: data preparation outside the network"),
     ("saving", r"^KerasFileEditor$", "editing .keras archives in place: neurona writes its own model files"),
     ("", r"^(applications|distillation|distribution|dtype_policies|export|legacy|mixed_precision|preprocessing|"
          r"quantizers|remat|src|version|visualization|wrappers|device|name_scope|backend)$",
