@@ -161,3 +161,13 @@ def test_wrong_arguments_name_what_was_expected(tmp_path):
     with pytest.raises(ValueError, match="not built"):
         keras.utils.model_to_dot(keras.Sequential([layers.Dense(2)]))
     assert not any(tmp_path.iterdir())
+
+
+def test_operations_on_tensors_are_boxes_named_by_their_function():
+    inputs = keras.Input(shape=(4,))
+    hidden = layers.Dense(3, name="hidden")(inputs)
+    model = keras.Model(inputs, [hidden * 2.0, hidden[:, 0:2]])
+    dot = keras.utils.model_to_dot(model, show_shapes=True)
+    text = dot.to_string()
+    assert "(Op multiply)" in text and "Output shape: <b>(None, 2)</b>" in text
+    assert sorted(edges(dot)) == [("hidden", "op_1"), ("hidden", "op_2"), ("input_layer", "hidden")]

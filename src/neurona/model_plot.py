@@ -104,6 +104,12 @@ def _shape_text(shape) -> str:
     return "(" + ", ".join(["None", *map(str, shape)]) + ")" if len(shape) else "(None,)"
 
 
+def _kind(layer) -> str:
+    r"""The class shown in a box; an operation on tensors (``x * 2.0``) with its function, "Op multiply"."""
+    function = getattr(layer, "function", None)
+    return f"{type(layer).__name__} {function}" if isinstance(function, str) else type(layer).__name__
+
+
 def _activation_name(layer):
     from . import activations
     activation = getattr(layer, "activation", None)
@@ -202,7 +208,7 @@ class _Diagram:
         output = list(shapes) if shapes is not None else layer.sample_output_shape if layer.built else None
         inputs = layer.sample_input_shape if layer.built else None
         trainable = layer.trainable if layer.weights else None
-        self.box(layer, prefix + name, _label(name, type(layer).__name__, self.options, inputs, output, dtype,
+        self.box(layer, prefix + name, _label(name, _kind(layer), self.options, inputs, output, dtype,
                                      _activation_name(layer), trainable), indent)
 
     def input_box(self, tensor, k, indent, prefix):
