@@ -27,7 +27,9 @@ keras.io's ``fit(..., validation_split=0.1)`` runs it: 54,000 training images sh
   timed alone in NumPy float32 at this batch size: the seconds an epoch spends in them at best,
   shape by shape, and what fraction of each framework's epoch that is.
 
-Everything is float32 on 2 threads (``--threads``; the BLAS variables are set before NumPy loads).
+Everything is float32 on 2 threads (``--threads``; the BLAS variables are set before NumPy loads),
+OpenBLAS's idle threads sleeping after 2^16 cycles of spinning (``OPENBLAS_THREAD_TIMEOUT=16`` unless
+the environment sets it; 28 is OpenBLAS's default).
 Run it from the repository root, with the CPU's own OpenBLAS kernel:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/mnist_convnet.py
@@ -39,6 +41,12 @@ from __future__ import annotations
 
 import os
 import sys
+
+# OpenBLAS's idle threads spin 2^28 cycles (about 0.1 s) before they sleep (its THREAD_TIMEOUT): between
+# the products of a step they hold a core the layers' own work needs, and on a shared machine the
+# scheduler splits the cores among spinning threads. 2^16 cycles (tens of microseconds) still covers
+# products back to back. Set before NumPy loads (OpenBLAS reads it once); torch (MKL, OpenMP) ignores it.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
 from mnist_mlp import (MIB, RESULT_TAG, THREADS, best_time, blas_threads, numba_version, peak_kib,  # noqa: E402
                        reply, reset_peak, rss_kib)
@@ -317,6 +325,8 @@ def main(argv=None):
     print(f"\nCPU: {cpu_name()}; numba {numba_version() or 'not installed'}; NumPy {np.__version__}")
     for pool in blas_threads() or []:
         print(f"NumPy's BLAS: {pool['api']} {pool['version']}, kernel {pool['kernel']}, {pool['threads']} threads")
+    print(f"OpenBLAS's idle threads spin 2^{os.environ['OPENBLAS_THREAD_TIMEOUT']} cycles before sleeping "
+          f"(OPENBLAS_THREAD_TIMEOUT; OpenBLAS's own default: 2^28)")
     pinned = {v: os.environ[v] for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
     if pinned:
         print("  The environment pins OpenBLAS's kernel (" + ", ".join(f"{k}={v}" for k, v in pinned.items()) +
