@@ -33,6 +33,8 @@ def image_net(lib):
     x = L.AveragePooling2D(3, strides=1, padding="same")(x)
     x = L.Cropping2D(1)(x)
     x = L.SeparableConv2D(4, 2)(x)
+    x = L.Conv2DTranspose(3, 3, strides=2, padding="same")(x)
+    x = L.Conv2DTranspose(2, 2, strides=1)(x)
     return lib.Model(inputs, L.GlobalAveragePooling2D()(x))
 
 
@@ -80,6 +82,7 @@ def test_padding_pooling_upsampling_and_cropping_over_unknown_image_sizes_match_
 def test_gradients_over_an_unknown_length_agree_with_finite_differences():
     inputs = nr.Input(shape=(None, 3))
     x = nr.layers.Conv1D(2, 3, strides=2, padding="same")(inputs)
+    x = nr.layers.Conv1DTranspose(2, 3, strides=2)(x)
     x = nr.layers.AveragePooling1D(2, padding="same")(x)
     model = nr.Model(inputs, nr.layers.GlobalMaxPooling1D()(x), dtype="float64")
     model.compile(optimizer=nr.optimizers.SGD(1.0), loss="mse")

@@ -100,9 +100,15 @@ def transpose_geometry(spatial, window, strides, dilation, padding, output_paddi
 
         "valid":  out = (n - 1) s + max((k - 1) r + 1, s) + output_padding extra
         "same":   out = n s   (without output_padding)
+
+    An unknown size n (None) gives out = None and pads None, as ``geometry``.
     """
     out, pads = [], []
     for i, (n, k, s, r) in enumerate(zip(spatial, window, strides, dilation)):
+        if n is None:
+            out.append(None)
+            pads.append(None)
+            continue
         span = extent(k, r)
         extra = None if output_padding is None else output_padding[i]
         if padding == "valid":

@@ -297,7 +297,7 @@ class Conv3D(Conv):
                          activity_regularizer, kernel_constraint, bias_constraint, name, **keras_arguments)
 
 
-class ConvTranspose(Activated):
+class ConvTranspose(Windowed, Activated):
     r"""The transposed convolution (sometimes called deconvolution): the adjoint of a convolution,
     each input position spreading its channels through the kernel W (*kernel_size, filters, C) onto
     the output positions i s + u r, where the overlaps add up:
@@ -340,18 +340,22 @@ class ConvTranspose(Activated):
 
     def setup(self, input_shape, rng, dtype):
         win.check_input(self, input_shape)
-        self._out, self._pads = win.transpose_geometry(input_shape[:-1], self.kernel_size, self.strides,
-                                                       self.dilation_rate, self.padding, self.output_padding)
+        self.size_windows(input_shape[:-1], dtype)
         shape = (*self.kernel_size, self.filters, input_shape[-1])
         self.add_param("kernel", self.kernel_initializer(shape, rng, dtype))
         if self.use_bias:
             self.add_param("bias", self.bias_initializer((self.filters,), rng, dtype))
         return (*self._out, self.filters)
 
+    def window_geometry(self, spatial):
+        return win.transpose_geometry(spatial, self.kernel_size, self.strides, self.dilation_rate, self.padding,
+                                      self.output_padding)
+
     def _kernel_matrix(self):
         return self.kernel.reshape(-1, self.kernel.shape[-1])           # (taps filters, C)
 
     def forward(self, x, training=False):
+        self.follow_input(x)
         cols = np.dot(x.reshape(-1, x.shape[-1]), self._kernel_matrix().T)
         cols = cols.reshape(*x.shape[:-1], *self.kernel_size, self.filters)
         y = win.fold(cols, self._out, self.kernel_size, self.strides, self.dilation_rate, self._pads)
