@@ -86,3 +86,31 @@ def test_a_sequence_to_sequence_model_from_keras_io_trains_step_for_step_as_kera
         reference = theirs.train_on_batch([enc, dec], target, return_dict=True)
         assert mine["loss"] == pytest.approx(float(reference["loss"]), rel=1e-4)
         assert mine["accuracy"] == pytest.approx(float(reference["accuracy"]), rel=1e-5)
+
+
+def test_padded_steps_count_for_nothing_in_the_loss_and_metrics_as_keras():
+    keras = pytest.importorskip("keras")
+    ids = RNG.integers(1, 9, size=(6, 5))
+    ids[0, 3:] = 0
+    ids[1, 1:] = 0
+    ids[4, 4:] = 0
+
+    def build(lib):
+        inputs = lib.Input((5,), dtype="int32")
+        e = lib.layers.Embedding(9, 4, mask_zero=True)(inputs)
+        h = lib.layers.SimpleRNN(6, return_sequences=True)(e)
+        outputs = lib.layers.Dense(4, activation="softmax")(h)
+        model = lib.Model(inputs, outputs)
+        model.compile(optimizer=lib.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    ours, theirs = build(nr), build(keras)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    for _ in range(3):
+        mine = ours.train_on_batch(ids, LABELS, return_dict=True)
+        reference = theirs.train_on_batch(ids, LABELS, return_dict=True)
+        assert mine["loss"] == pytest.approx(float(reference["loss"]), rel=1e-4)
+        assert mine["accuracy"] == pytest.approx(float(reference["accuracy"]), rel=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)

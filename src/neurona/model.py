@@ -33,6 +33,7 @@ from . import config, losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph, run_layers
 from .flat_parameters import FlatParameters
 from .model_config import builds, model_from_config
+from .layers.masking import mask_of
 from .losses.base import steps_as_rows
 from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
@@ -666,9 +667,7 @@ class Model(Training, Steps, layers_module.Layer):
             layer = self._output_layer(k)
             grad = None
             shape = out.shape
-            w = sample_weights[k] if sample_weights is not None else None
-            if loss.by_step:
-                y, out, w = steps_as_rows(y, out, w)
+            y, out, w = _loss_rows(loss, y, out, sample_weights[k] if sample_weights is not None else None)
             if layer is not None and layer.activation is not None and self._fusable(k):
                 grad = loss.fused_gradient(layer.activation, y, out)
             pre.append(grad is not None)
@@ -695,9 +694,7 @@ class Model(Training, Steps, layers_module.Layer):
             if loss is None or y is None:
                 parts.append(None)
                 continue
-            w = None if sample_weights is None else sample_weights[k]
-            if loss.by_step:
-                y, out, w = steps_as_rows(y, out, w)
+            y, out, w = _loss_rows(loss, y, out, None if sample_weights is None else sample_weights[k])
             value = loss(y, out) if w is None else _weighted_loss(loss, y, out, w)
             parts.append(value)
             total += self.loss_weights[k] * value
@@ -729,8 +726,13 @@ class Model(Training, Steps, layers_module.Layer):
         for (name, metric), k in zip(self._compiled_metrics, self._metric_outputs):
             if ys[k] is None:
                 continue
+            mask = mask_of(outputs[k])
             y, out, w = steps_as_rows(ys[k], outputs[k], None if weights is None else weights[k])
-            if name in self._weighted_names and w is not None:
+            w = w if name in self._weighted_names else None
+            if mask is not None and mask.size == len(out):          # padded steps count for nothing
+                keep = mask.reshape(-1).astype(np.float64)
+                w = keep if w is None else w * keep
+            if w is not None:
                 _weighted_update(metric, y, out, w)
             else:
                 metric.update(y, out)
@@ -1010,6 +1012,20 @@ def _as_list(value) -> list:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _loss_rows(loss, y, out, w):
+    r"""(y, y_hat, weights) as a loss reads them: an output with steps as rows (``steps_as_rows``); when
+    the output carries a mask (padded steps), Keras's weights: 0 on a padded step and total / valid on the
+    others, so that the mean runs over the real steps."""
+    mask = mask_of(out)
+    if loss.by_step:
+        y, out, w = steps_as_rows(y, out, w)
+    if mask is None or mask.size != len(out):
+        return y, out, w
+    keep = mask.reshape(-1).astype(np.float64)
+    keep *= keep.size / (keep.sum() + 1e-7)
+    return y, out, keep if w is None else w * keep
 
 
 def _weighted_loss(loss, y, out, w) -> float:
