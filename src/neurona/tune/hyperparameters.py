@@ -42,7 +42,15 @@ class Condition:
         return values.get(self.parent_name) in self.values
 
     def get_config(self) -> dict:
-        return {"parent_name": self.parent_name, "values": list(self.values)}
+        return {"class_name": "Parent", "config": {"name": self.parent_name, "values": list(self.values)}}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Condition":
+        r"""Keras Tuner's {"class_name": "Parent", "config": {"name", "values"}} or the earlier
+        {"parent_name", "values"} of neurona's files."""
+        if "config" in config:
+            return cls(config["config"]["name"], config["config"]["values"])
+        return cls(**config)
 
     def __eq__(self, other):
         return isinstance(other, Condition) and self.get_config() == other.get_config()
@@ -58,7 +66,7 @@ class HyperParameter:
             raise TypeError(f"A hyperparameter's name must be a non-empty string; got {name!r}.")
         self.name = name
         self._default = default
-        self.conditions = [c if isinstance(c, Condition) else Condition(**c) for c in conditions or []]
+        self.conditions = [c if isinstance(c, Condition) else Condition.from_config(c) for c in conditions or []]
 
     @property
     def default(self):
@@ -90,7 +98,8 @@ class HyperParameter:
         r"""Raise ValueError if ``value`` is outside this parameter's range."""
 
     def get_config(self) -> dict:
-        return {"class_name": type(self).__name__, "name": self.name, "default": self._default,
+        # the default in effect (a Choice's first value, an Int's min_value), as Keras Tuner writes it
+        return {"class_name": type(self).__name__, "name": self.name, "default": self.default,
                 "conditions": [c.get_config() for c in self.conditions]}
 
     @classmethod
@@ -311,6 +320,9 @@ class Int(Numerical):
 
     def _typed(self, value):
         return int(value)
+
+    def get_config(self):
+        return {**super().get_config(), "default": self._default}     # None when not given, as Keras Tuner
 
     def check_value(self, value):
         super().check_value(value)

@@ -55,7 +55,7 @@ class Objective:
         return isinstance(other, Objective) and self.get_config() == other.get_config()
 
     def __repr__(self):
-        return f"Objective(name={self.name!r}, direction={self.direction!r})"
+        return f'Objective(name="{self.name}", direction="{self.direction}")'      # Keras Tuner's text
 
 
 class MultiObjective(Objective):
