@@ -12,12 +12,12 @@ r"""Hyperparameter search as Keras Tuner does it: ``from neurona import tune as 
     tuner.results_summary();  best = tuner.get_best_models(1)[0]
 
 Modules: ``hyperparameters`` (the space), ``objective``, ``trial`` (trials and their files),
-``lock`` (one search a directory), ``oracle`` (+ random), ``grid_search``, ``gaussian_process`` +
+``lock`` (one search a directory), ``oracle`` (+ random; ``oracles`` gathers them all), ``grid_search``, ``gaussian_process`` +
 ``bayesian``, ``hyperband``, ``optuna_search``, ``runner`` (one trial in a worker), ``executors``
-(local, processes, futures, Dask), ``tuner`` (the loop), ``tuners`` (the named tuners), ``compare``
+(local, processes, futures, Dask), ``tuner`` (the loop), ``tuners`` (the named tuners), ``sklearn_tuner`` (cross-validated estimators), ``compare``
 (A/B runs), ``plot``.
 """
-from . import hyperparameters, objective as objectives, oracle as oracles, plot
+from . import hyperparameters, objective as objectives, oracles, plot
 from .bayesian import BayesianOptimizationOracle
 from .compare import compare
 from .grid_search import GridSearchOracle
@@ -26,12 +26,13 @@ from .hyperparameters import Boolean, Choice, Fixed, Float, HyperParameters, Int
 from .objective import Objective
 from .oracle import Oracle, RandomSearchOracle, SearchStopped
 from .runner import HyperModel
+from .sklearn_tuner import SklearnTuner
 from .lock import SearchLocked
 from .trial import SearchDirectoryError, Trial, TrialStatus
 from .tuner import Tuner
 from .tuners import BayesianOptimization, GridSearch, Hyperband, OptunaSearch, RandomSearch
 
-__all__ = ["HyperParameters", "HyperModel", "Objective", "Tuner", "RandomSearch", "GridSearch",
+__all__ = ["HyperParameters", "HyperModel", "Objective", "Tuner", "SklearnTuner", "RandomSearch", "GridSearch",
            "BayesianOptimization", "Hyperband", "OptunaSearch", "Oracle", "RandomSearchOracle", "GridSearchOracle",
            "BayesianOptimizationOracle", "HyperbandOracle", "Trial", "TrialStatus", "SearchStopped", "SearchLocked",
            "SearchDirectoryError", "compare",
