@@ -726,8 +726,11 @@ class Model(Training, Steps, layers_module.Layer):
         for (name, metric), k in zip(self._compiled_metrics, self._metric_outputs):
             if ys[k] is None:
                 continue
-            mask = mask_of(outputs[k])
-            y, out, w = steps_as_rows(ys[k], outputs[k], None if weights is None else weights[k])
+            y, out, w = ys[k], outputs[k], None if weights is None else weights[k]
+            mask = None
+            if out.ndim > 2:
+                mask = mask_of(out)
+                y, out, w = steps_as_rows(y, out, w)
             w = w if name in self._weighted_names else None
             if mask is not None and mask.size == len(out):          # padded steps count for nothing
                 keep = mask.reshape(-1).astype(np.float64)
@@ -1018,6 +1021,8 @@ def _loss_rows(loss, y, out, w):
     r"""(y, y_hat, weights) as a loss reads them: an output with steps as rows (``steps_as_rows``); when
     the output carries a mask (padded steps), Keras's weights: 0 on a padded step and total / valid on the
     others, so that the mean runs over the real steps."""
+    if out.ndim <= 2:
+        return y, out, w
     mask = mask_of(out)
     if loss.by_step:
         y, out, w = steps_as_rows(y, out, w)

@@ -76,11 +76,15 @@ def _weights(sample_weight, n):
     return w
 
 
+def _ndim(x) -> int:
+    return x.ndim if type(x) is np.ndarray else np.ndim(x)       # np.ndim's wrapper costs more than the attribute
+
+
 def steps_as_rows(y_true, y_pred, sample_weight=None):
     r"""(y_true, y_pred, sample_weight) of an output with steps, (m, T, ..., k), as rows (m T ..., k): labels
     (m, T, ...) or targets (m, T, ..., k) alike; a sample's weight repeated over its steps. An output
     (m, k) is given back as it is."""
-    steps = np.ndim(y_pred) - 2
+    steps = _ndim(y_pred) - 2
     if steps <= 0:
         return y_true, y_pred, sample_weight
     y_pred = np.asarray(y_pred)
@@ -184,12 +188,15 @@ class Loss(Configurable):
 
     # -- J and dJ/dy_pred -----------------------------------------------------------------
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is None and type(y_pred) is np.ndarray and y_pred.ndim <= 2 and self.reduction in _MEANS \
+                and not self.uses_tape:
+            return self._mean(y_true, y_pred)               # fit's case, once per batch
         if isinstance(y_pred, Tensor):          # inside a GradientTape: the loss as a recorded Tensor
             return self.on_tape(y_true, y_pred, sample_weight)
         if self.uses_tape:
             value = self.on_tape(y_true, y_pred, sample_weight).data
             return float(value) if np.ndim(value) == 0 else value
-        if np.ndim(y_pred) > 2 and self.by_step:       # (m, T, ..., k): every step a row, as Keras averages them
+        if _ndim(y_pred) > 2 and self.by_step:         # (m, T, ..., k): every step a row, as Keras averages them
             lead = np.shape(y_pred)[:-1]
             value = self(*steps_as_rows(y_true, y_pred, sample_weight))
             return value.reshape(lead) if self.reduction in ("none", None) else value
@@ -213,7 +220,7 @@ class Loss(Configurable):
     def gradient(self, y_true, y_pred, sample_weight=None):
         if self.uses_tape:
             return self.tape_gradient(y_true, y_pred, sample_weight)
-        if np.ndim(y_pred) > 2 and self.by_step:
+        if _ndim(y_pred) > 2 and self.by_step:
             return self.gradient(*steps_as_rows(y_true, y_pred, sample_weight)).reshape(np.shape(y_pred))
         g = self._mean_gradient(y_true, y_pred)
         if sample_weight is None and self.reduction in _AS_MEAN:
