@@ -71,7 +71,8 @@ EPSILON_CASES = {"BinaryCrossentropy": "binary", "CategoricalCrossentropy": "one
                  "SparseCategoricalCrossentropy": "sparse"}
 #: options neurona refuses by name (each case checks the refusal)
 REFUSED = {"BinaryCrossentropy": {"axis": 0}, "CategoricalCrossentropy": {"axis": 0},
-           "BinaryFocalCrossentropy": {"axis": 0}, "CosineSimilarity": {"axis": 0},
+           "BinaryFocalCrossentropy": {"axis": 0}, "CategoricalFocalCrossentropy": {"axis": 0},
+           "CosineSimilarity": {"axis": 0},
            "SparseCategoricalCrossentropy": {"ignore_class": 0}}
 #: Keras divides probabilities by their sum before the logarithm: autograd of its loss is the gradient of
 #: that other function off the simplex; these gradients are checked by central differences of the value

@@ -19,6 +19,7 @@ KERAS = {
     "adafactor_rate": lambda m: m.Adafactor(learning_rate=0.5, beta_2_decay=-0.5, epsilon_2=1e-2,
                                             clip_threshold=0.5),
     "adafactor_absolute": lambda m: m.Adafactor(learning_rate=2 ** -6, relative_step=False, weight_decay=0.125),
+    "adafactor_epsilon_1": lambda m: m.Adafactor(learning_rate=2 ** -6, epsilon_1=0.25),
     "adafactor_schedule": lambda m: m.Adafactor(learning_rate=m.schedules.PiecewiseConstantDecay([5, 40],
                                                                                                   [0.5, 2 ** -3, 2 ** -8])),
 }

@@ -36,6 +36,14 @@ ALLOWED = {
     ("callbacks", "TensorBoard", "*"): "accepted and ignored (it writes nothing, and warns)",
     ("callbacks", "BackupAndRestore", "path"): "the file; resuming is checked bit for bit in test_resume_kill.py",
     ("callbacks", "LearningRateScheduler", "schedule"): "the user's function; checked in test_model.py",
+    ("callbacks", "SwapEMAWeights", "swap_on_epoch"): "compared with Keras through fit and evaluate in "
+                                                      "test_callbacks_keras_breadth.py (its swap_on_epoch case)",
+    ("losses", "*", "dtype"): "Keras's signature (Dice, Tversky), kept in the config; the loss is computed in "
+                              "the dtype of y_pred",
+    **{("optimizers", "*", option): "the moving averages are the base Optimizer's, one code for every rule: "
+                                    "compared with Keras (use_ema, ema_momentum, ema_overwrite_frequency) "
+                                    "through fit in test_callbacks_keras_breadth.py"
+       for option in ("use_ema", "ema_momentum", "ema_overwrite_frequency")},
 }
 
 
@@ -125,6 +133,13 @@ def build_cases():
     for ours, _, arguments, _, _ in fresh("test_losses_keras").PAIRS.values():
         for reduction in fresh_losses.REDUCTIONS:
             ours(reduction=reduction, **arguments)
+    overlap_focal = fresh("test_losses_overlap_focal")
+    for ours, _, arguments, _, _ in overlap_focal.PAIRS.values():
+        for reduction in overlap_focal.REDUCTIONS:
+            ours(reduction=reduction, **arguments)
+    [ours(**arguments) for ours, _, arguments, _ in fresh("test_metrics_keras_breadth").CASES.values()]
+    [ours(**arguments) for ours, _, arguments, _, _ in fresh("test_metric_options_breadth").CASES.values()]
+    [make(o) for make in fresh("test_optimizer_adafactor").KERAS.values()]
 
 
 fresh_losses = None
