@@ -104,7 +104,10 @@ def test_trace_names_other_optimizers_steps():
     lines = []
     LogisticRegression(optimizer="adam", epochs=1, batch_size=None, tol=None,
                        trace=lines.append).fit([[0.0], [1.0]], [0, 1])
-    assert lines[1] == "  dJ/dw11 = -0.25 ; w11 <- 0 -> 0.1 (Adam step)"
+    # Keras's Adam: epsilon is added to sqrt(v) before the bias correction, so the first step is
+    # lr sqrt(1 - beta_2) |g| / (sqrt(1 - beta_2) |g| + eps) = 0.1 (1 - 1.26e-5), not quite lr
+    step = 0.1 * np.sqrt(0.001) * 0.25 / (np.sqrt(0.001) * 0.25 + 1e-7)
+    assert lines[1] == f"  dJ/dw11 = -0.25 ; w11 <- 0 -> {step:.6g} (Adam step)"
 
 
 def _breast_cancer_500_69(seed=None):
