@@ -476,6 +476,6 @@ def test_warnings_about_the_users_mistakes_point_at_the_users_line(tmp_path):
     with pytest.warns(UserWarning, match="monitors 'val_loss', which is not among the logged values") as caught:
         model.fit(x, y, epochs=1, verbose=0, callbacks=[checkpoint])
     assert caught[0].filename == __file__
-    with pytest.warns(nr.model.NoGradientWarning) as caught:
+    with pytest.warns(nr.NoGradientWarning) as caught:
         nr.Sequential([nr.layers.Dense(2, activation="step")], input_dim=3).compile(optimizer="sgd", loss="mse")
     assert caught[0].filename == __file__

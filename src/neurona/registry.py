@@ -110,6 +110,13 @@ class Registry:
 
         return decorate
 
+    def unregister(self, cls: type) -> None:
+        r"""Forget ``cls`` under every name it was registered with (a class defined for a while, as a test's)."""
+        for key in [k for k, v in self._classes.items() if v is cls]:
+            del self._classes[key]
+        if self._class_names.get(cls.__name__) is cls:
+            del self._class_names[cls.__name__]
+
     def names(self) -> list[str]:
         return sorted(self._classes)
 
