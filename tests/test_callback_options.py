@@ -364,7 +364,8 @@ def test_a_backup_saved_within_an_epoch_resumes_that_epoch(tmp_path):
     path = tmp_path / "backup.safetensors"
     first = model(0)
     first.fit(x, y, epochs=2, batch_size=8, verbose=0,                 # 5 batches an epoch: saved after 3, 6, 9
-              callbacks=[callbacks.BackupAndRestore(path, save_freq=3, double_checkpoint=True)])
+              callbacks=[callbacks.BackupAndRestore(path, save_freq=3, double_checkpoint=True,
+                                                    delete_checkpoint=False)])
     assert path.exists() and pathlib.Path(f"{path}.bkp").exists()
     path.write_bytes(b"torn")                                            # the latest save is unreadable
     resumed = model(1)
@@ -373,3 +374,19 @@ def test_a_backup_saved_within_an_epoch_resumes_that_epoch(tmp_path):
                                                                 delete_checkpoint=True)])
     assert history.epoch == [0, 1, 2] and len(history.history["loss"]) == 3   # from the save after batch 6: epoch 1
     assert not path.exists() and not pathlib.Path(f"{path}.bkp").exists()
+
+
+def test_backup_and_restore_takes_keras_s_backup_dir(tmp_path):
+    import neurona as nr
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    y = x.sum(1, keepdims=True)
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    model = nr.Sequential([nr.layers.Dense(1)], input_dim=3, seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    saved = []
+    backup = callbacks.BackupAndRestore(backup_dir=folder)
+    watch = nr.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: saved.append(sorted(p.name for p in folder.iterdir())))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[backup, watch])
+    assert saved == [["backup.safetensors"], ["backup.safetensors"]]
+    assert list(folder.iterdir()) == []                    # deleted when training ends, as Keras's default

@@ -321,24 +321,30 @@ class ModelCheckpoint(_Monitor):
 
 class BackupAndRestore(Callback):
     r"""Fault tolerance: save the whole training state (weights, optimizer slots, epoch, RNG,
-    history) to ``path``; at the start of ``fit``, if ``path`` exists, restore it and skip the
-    epochs already done. ``fit(..., resume_from=path)`` adds this callback. Saved at every epoch
-    end, a run killed at any moment and started again with the same call ends bit for bit where
-    the uninterrupted run would have.
+    history) to one file; at the start of ``fit``, if it exists, restore it and skip the epochs already
+    done. ``backup_dir`` is Keras's folder (the file is ``backup.safetensors`` in it when it is a folder)
+    or the file itself. ``fit(..., resume_from=path)`` adds this callback. Saved at every epoch end, a run
+    killed at any moment and started again with the same call ends bit for bit where the uninterrupted
+    run would have.
 
     Keras's options: ``save_freq=n`` saves after every n-th training batch instead (counted across
     epochs, not at the epochs' ends); a state saved within an epoch resumes that epoch from its
     start with the weights it had then, as Keras's does. ``double_checkpoint`` keeps the previous
     save at ``path + ".bkp"`` and resumes from it when ``path`` is not a readable model file.
-    ``delete_checkpoint`` removes the file(s) when training ends (killed, it does not end).
-    Keras deletes by default; neurona keeps them by default, as the state that ``resume_from=``
-    and the command line continue from with more epochs.
+    ``delete_checkpoint`` (True, as Keras) removes the file(s) when training ends (killed, it does not
+    end); ``fit(resume_from=)`` and the command line keep theirs, the state they continue from with more
+    epochs.
     """
 
-    def __init__(self, path, save_freq="epoch", double_checkpoint: bool = False, delete_checkpoint: bool = False):
+    def __init__(self, backup_dir=None, save_freq="epoch", double_checkpoint: bool = False,
+                 delete_checkpoint: bool = True, path=None):
         if save_freq != "epoch":
             check_number("BackupAndRestore", "save_freq", save_freq, 1, integer=True)
-        self.path = os.fspath(path)
+        where = path if path is not None else backup_dir
+        if where is None:
+            raise TypeError("BackupAndRestore needs backup_dir: a folder (Keras's) or the file to keep the state in.")
+        where = os.fspath(where)
+        self.path = os.path.join(where, "backup.safetensors") if os.path.isdir(where) else where
         self.save_freq, self.double_checkpoint = save_freq, bool(double_checkpoint)
         self.delete_checkpoint = bool(delete_checkpoint)
         self._batches_since_save, self._last_batch = 0, 0

@@ -205,7 +205,7 @@ class Training:
         the user's callbacks and resume_from's BackupAndRestore) and the ``epochs`` still to run once
         a backup is restored."""
         history = History()
-        extra = _callback_list("fit", callbacks) + ([] if resume_from is None else [BackupAndRestore(resume_from)])
+        extra = _callback_list("fit", callbacks) + ([] if resume_from is None else [BackupAndRestore(resume_from, delete_checkpoint=False)])
         first_epoch = self._resume(extra, history, epochs.start, epochs.stop, resume_from, verbose)
         callback_list = CallbackList(_default_callbacks(history, extra, verbose, terminate_on_nan) + extra, self)
         callback_list.set_params({"verbose": verbose, "epochs": epochs.stop, "steps": steps})

@@ -378,7 +378,7 @@ def fit_model(model, settings: dict, x_train, y_train, checkpoint: str, resume: 
     # shuffle once so that validation_split's last samples are a random part of the training set
     order = np.random.default_rng(settings["seed"]).permutation(len(x_train))
     x_train, y_train = x_train[order], y_train[order]
-    extra = {} if resume else {"callbacks": [callbacks.BackupAndRestore(checkpoint)]}
+    extra = {} if resume else {"callbacks": [callbacks.BackupAndRestore(checkpoint, delete_checkpoint=False)]}
     if resume:
         extra["resume_from"] = checkpoint
     elif os.path.exists(checkpoint):
