@@ -65,6 +65,12 @@ GRIDS = {
     "Hinge": ("Hinge", "signs", {}),
     "SquaredHinge": ("SquaredHinge", "signs", {}),
     "CategoricalHinge": ("CategoricalHinge", "onehot", {}),
+    "CategoricalFocalCrossentropy": ("CategoricalFocalCrossentropy", "onehot",
+                                     {"alpha": [0.25, 0.6], "gamma": [2.0, 0.5], "from_logits": [False, True],
+                                      "label_smoothing": [0.0, 0.2]}),
+    "CategoricalGeneralizedCrossEntropy": ("CategoricalGeneralizedCrossEntropy", "sparse", {"q": [0.5, 0.2]}),
+    "Dice": ("Dice", "binary", {}),
+    "Tversky": ("Tversky", "binary", {"alpha": [0.5, 0.3], "beta": [0.5, 0.8]}),
 }
 #: the cross-entropies' clipping epsilon, against Keras's under keras.config.set_epsilon
 EPSILON_CASES = {"BinaryCrossentropy": "binary", "CategoricalCrossentropy": "onehot",
@@ -100,7 +106,8 @@ def reference(name, options, reduction, y, p, weights, through=None):
     x = {None: leaf, "sigmoid": torch.sigmoid(leaf), "softmax": torch.softmax(leaf, -1)}[through]
     w = None if weights is None else torch.tensor(weights, dtype=torch.float64)
     value = keras_loss(name, options, reduction)(torch.tensor(y), x, sample_weight=w) * scale
-    (value.sum() / N if reduction == "none" else value).backward()
+    # "none": fit's gradient is that of the mean of the values (one for the batch: Dice's and Tversky's axis=None)
+    (value.mean() if reduction == "none" else value).backward()
     return value.detach().numpy(), leaf.grad.numpy()
 
 
