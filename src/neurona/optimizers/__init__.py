@@ -17,6 +17,10 @@ from .base import Optimizer, get, register, registry  # noqa: F401  (the public 
 from .classic import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop  # noqa: F401
 from .others import Adadelta, Adafactor, Ftrl, Lamb, Lion  # noqa: F401
 
+#: the public names, which the API reference shows on this package's page
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Nadam", "Adagrad", "Adamax", "Adadelta", "Adafactor", "Ftrl",
+           "Lamb", "Lion", "get", "register", "registry", "serialize", "deserialize"]
+
 sys.modules[__name__ + ".schedules"] = schedules      # ``from neurona.optimizers.schedules import ...``, as Keras
 
 
