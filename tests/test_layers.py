@@ -391,6 +391,7 @@ REQUIRED_ARGUMENTS = {
     ("layers", "gaussian_noise"): {"stddev": 0.1},
     ("layers", "gaussian_dropout"): {"rate": 0.2},
     ("layers", "alpha_dropout"): {"rate": 0.2},
+    **{("layers", f"spatial_dropout{d}d"): {"rate": 0.2} for d in (1, 2, 3)},
     ("layers", "dot"): {"axes": 1},
     ("layers", "permute"): {"dims": (2, 1)},
     ("layers", "repeat_vector"): {"n": 3},

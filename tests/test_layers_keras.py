@@ -78,6 +78,14 @@ def _case(name):
         "gaussian_dropout": (layers.GaussianDropout(0.3), [(4,)]),
         "alpha_dropout": (layers.AlphaDropout(0.3), [(2, 4)]),
         "alpha_dropout-noise-shape": (layers.AlphaDropout(0.4, noise_shape=(None, 1, 4)), [(3, 4)]),
+        "spatial_dropout1d": (layers.SpatialDropout1D(0.4), [(3, 4)]),
+        "spatial_dropout2d": (layers.SpatialDropout2D(0.5), [(2, 3, 4)]),
+        "spatial_dropout3d-channels-first": (layers.SpatialDropout3D(0.3, data_format="channels_first"),
+                                             [(4, 2, 2, 3)]),
+        "unit_normalization": (layers.UnitNormalization(), [(3, 4)]),
+        "unit_normalization-2-axes": (layers.UnitNormalization(axis=[1, 2]), [(3, 4)]),
+        "rms_normalization": (layers.RMSNormalization(epsilon=0.1), [(3, 4)]),
+        "rms_normalization-middle-axis": (layers.RMSNormalization(axis=1), [(3, 4)]),
         "dot": (layers.Dot(axes=1), [(4,), (4,)]),
         "dot-normalize-3d": (layers.Dot(axes=(2, 2), normalize=True), [(2, 4), (3, 4)]),
         "minimum": (layers.Minimum(), [(3,), (3,), (3,)]),
@@ -103,6 +111,8 @@ INTEGER_INPUTS = {"embedding"}
 CASES += ["lambda", "identity", "activity_regularization", "prelu", "prelu-shared",
           "gaussian_noise", "gaussian_dropout", "alpha_dropout", "alpha_dropout-noise-shape", "dot",
           "dot-normalize-3d", "minimum", "permute", "repeat_vector", "einsum_dense", "einsum_dense-heads"]
+CASES += ["spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d-channels-first", "unit_normalization",
+          "unit_normalization-2-axes", "rms_normalization", "rms_normalization-middle-axis"]
 
 CASES += list(conv_cases.CASES)          # the convolutional, pooling and spatial layers
 #: the preprocessing layers, checked against Keras and by the three-way gradient check in their own files

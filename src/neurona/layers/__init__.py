@@ -24,6 +24,8 @@ gradients of its last backward pass (``grads``, same order and shapes) and its n
     lookup          StringLookup, IntegerLookup (vocabulary, adapt, int / one_hot / multi_hot / count / tf_idf)
     text_vectorization   TextVectorization (standardize, split, ngrams, a StringLookup)
     hashing         Hashing (Keras's bins: FarmHash Fingerprint64, or SipHash-2-4 under a salt)
+    spatial_dropout SpatialDropout1D/2D/3D (whole feature maps dropped)
+    unit_normalization   UnitNormalization (x / ||x||), RMSNormalization (x / rms(x) scale)
 
 Asking for a layer neurona does not have raises an error that says so and lists the layers that exist.
 """
@@ -61,6 +63,8 @@ from .image_augmentation import RandomRotation, RandomTranslation, RandomZoom
 from .lookup import IntegerLookup, StringLookup
 from .text_vectorization import TextVectorization
 from .hashing import Hashing
+from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from .unit_normalization import RMSNormalization, UnitNormalization
 from ..symbolic import Input
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -117,8 +121,11 @@ __all__ += ["Lambda", "Identity", "ActivityRegularization", "PReLU", "GaussianNo
 __all__ += ["Rescaling", "Resizing", "CenterCrop", "RandomFlip", "RandomContrast", "CategoryEncoding",
             "Discretization", "RandomRotation", "RandomTranslation", "RandomZoom", "StringLookup", "IntegerLookup",
             "TextVectorization", "Hashing"]
+__all__ += ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization", "RMSNormalization"]
 # Keras's short names of the same classes
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
