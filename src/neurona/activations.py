@@ -508,7 +508,24 @@ def _function_form(cls, name, **keras_defaults):
 linear = _function_form(Identity, "linear")
 sigmoid = _function_form(Sigmoid, "sigmoid")
 tanh = _function_form(Tanh, "tanh")
-relu = _function_form(ReLU, "relu")
+_plain_relu = _function_form(ReLU, "relu")
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    r"""Keras's ``activations.relu``: max(0, z), or with arguments the capped and shifted rectifier of
+    ``layers.ReLU`` (z for threshold <= z < max_value, max_value above, negative_slope (z - threshold)
+    below), on arrays or recorded on the tape for Tensors."""
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return _plain_relu(x)
+    from .layers.core import ReLU as Rectifier         # (layers import this module)
+    rectifier = Rectifier(max_value=max_value, negative_slope=negative_slope, threshold=threshold)
+    if isinstance(x, _ad.Tensor):
+        return rectifier.call(x)
+    x = np.asarray(x)
+    return rectifier.forward(x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64))
+
+
+relu.activation_class, relu.keras_defaults = ReLU, {}
 leaky_relu = _function_form(LeakyReLU, "leaky_relu", negative_slope=0.2)     # Keras's function default
 selu = _function_form(SELU, "selu")
 softplus = _function_form(Softplus, "softplus")
