@@ -185,7 +185,7 @@ class ReLU(Layer):
     r"""Keras's rectifier layer, capped and shifted:
 
         a = max_value                     if z >= max_value       da/dz = 0
-        a = z                             if threshold <= z        da/dz = 1
+        a = z                             if threshold < z         da/dz = 1
         a = negative_slope (z - threshold) otherwise               da/dz = negative_slope
     (the defaults, max_value=None, negative_slope=0, threshold=0, give a = max(0, z)).
     """
@@ -198,9 +198,9 @@ class ReLU(Layer):
         self.threshold = check_number("ReLU", "threshold", threshold, 0)
 
     def _regions(self, x):
-        r"""(below threshold, at or above the cap) masks of ``x``."""
+        r"""(at or below the threshold, at or above the cap) masks of ``x`` (Keras: a = z only where z > threshold)."""
         capped = np.zeros(x.shape, bool) if self.max_value is None else x >= self.max_value
-        return x < self.threshold, capped
+        return x <= self.threshold, capped
 
     def forward(self, x, training=False):
         below, capped = self._regions(x)
@@ -219,7 +219,7 @@ class ReLU(Layer):
         return grad * slope.astype(grad.dtype)
 
     def call(self, inputs):
-        a = ops.where(ops.less(inputs, self.threshold), self.negative_slope * (inputs - self.threshold), inputs)
+        a = ops.where(ops.less_equal(inputs, self.threshold), self.negative_slope * (inputs - self.threshold), inputs)
         return a if self.max_value is None else ops.minimum(a, float(self.max_value))
 
 
