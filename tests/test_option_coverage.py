@@ -35,6 +35,8 @@ ALLOWED = {
                                                         "checked by test_saving.py's round trips",
     ("callbacks", "TensorBoard", "*"): "accepted and ignored (it writes nothing, and warns)",
     ("callbacks", "BackupAndRestore", "path"): "the file; resuming is checked bit for bit in test_resume_kill.py",
+    ("callbacks", "BackupAndRestore", "backup_dir"): "where the state is kept (Keras's folder, or the file, as path); "
+                                                     "its folder form is checked in test_callback_options.py",
     ("callbacks", "LearningRateScheduler", "schedule"): "the user's function; checked in test_model.py",
     ("callbacks", "SwapEMAWeights", "swap_on_epoch"): "compared with Keras through fit and evaluate in "
                                                       "test_callbacks_keras_breadth.py (its swap_on_epoch case)",
