@@ -1,7 +1,6 @@
 r"""FBetaScore, the IoU family, the metrics at a constraint (PrecisionAtRecall, ...), the correlations and
-CategoricalHinge against Keras 3
-(torch backend): ``update_state`` over several batches, with and without sample weights, then
-``result``; a reset starts again; configs round-trip."""
+CategoricalHinge against Keras 3 (torch backend): ``update_state`` over several batches, with and without
+sample weights, then ``result``; a reset starts again; configs round-trip."""
 import os
 
 import numpy as np
