@@ -8,7 +8,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from neurona import cli, model as model_module
+from neurona import cli
+from neurona.models import model as model_module
 from neurona.cli import csvfile
 
 CSV = "a,b,label\n" + "".join(f"{i % 3},{(i * 7) % 5},{'yes' if i % 2 else 'no'}\n" for i in range(40))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import cli, divergence, losses
+from neurona import cli, losses
+from neurona.models import divergence
 from neurona.callbacks import DivergenceWarning
 
 X, Y = nr.datasets.load_breast_cancer()          # unscaled: features up to 4254

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona.flat_parameters import FlatParameters
+from neurona.models.flat_parameters import FlatParameters
 
 
 def small_model(frozen=False):

@@ -15,9 +15,9 @@ from . import (activations, autodiff, callbacks, config, constraints, data, data
                metrics, ops, optimizers, plot, random, regularizers, schedules, utils)
 from . import estimators, linear, neurons
 from . import models, saving
-from .model import Model, NoGradientWarning
+from .models.model import Model, NoGradientWarning
 from .saving import load_model
-from .sequential import Sequential
+from .models.sequential import Sequential
 from .symbolic import Input, SymbolicTensor
 from .autodiff import GradientTape, Variable
 from .initializers import Initializer

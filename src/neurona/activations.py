@@ -512,17 +512,22 @@ _plain_relu = _function_form(ReLU, "relu")
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    r"""Keras's ``activations.relu``: max(0, z), or with arguments the capped and shifted rectifier of
-    ``layers.ReLU`` (z for threshold <= z < max_value, max_value above, negative_slope (z - threshold)
-    below), on arrays or recorded on the tape for Tensors."""
+    r"""Keras's ``activations.relu``: max(0, z), or with arguments the shifted and capped rectifier (as
+    ``layers.ReLU``): a = z where z > threshold, negative_slope (z - threshold) elsewhere, then
+    min(a, max_value); on arrays, or recorded on the tape for Tensors."""
     if negative_slope == 0 and max_value is None and threshold == 0:
         return _plain_relu(x)
-    from .layers.core import ReLU as Rectifier         # (layers import this module)
-    rectifier = Rectifier(max_value=max_value, negative_slope=negative_slope, threshold=threshold)
+    check_number("relu", "negative_slope", negative_slope, 0)
+    check_number("relu", "threshold", threshold, 0)
+    if max_value is not None:
+        check_number("relu", "max_value", max_value, 0)
     if isinstance(x, _ad.Tensor):
-        return rectifier.call(x)
-    x = np.asarray(x)
-    return rectifier.forward(x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64))
+        a = _ad.where(x.data > threshold, x, negative_slope * (x - threshold))
+        return a if max_value is None else _ad.minimum(a, float(max_value))
+    z = np.asarray(x)
+    z = z.astype(np.result_type(z.dtype, np.float32), copy=False)
+    a = np.where(z > threshold, z, negative_slope * (z - threshold)).astype(z.dtype, copy=False)
+    return a if max_value is None else np.minimum(a, max_value).astype(z.dtype, copy=False)
 
 
 relu.activation_class, relu.keras_defaults = ReLU, {}

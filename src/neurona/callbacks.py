@@ -20,13 +20,13 @@ from .callback import Callback, CallbackList, History
 from .progress import ProgressLogger        # every callback is reachable here, as in keras.callbacks
 from .validation import check_number, warn_user
 
-#: what to do about a diverging run (TerminateOnNaN and neurona.divergence say it)
+#: what to do about a diverging run (TerminateOnNaN and neurona.models.divergence say it)
 DIVERGENCE_ADVICE = ("Diverging like this usually means unscaled inputs (standardise x: (x - mean) / std) "
                      "or a learning rate that is too high (try 10x lower).")
 
 
 class DivergenceWarning(RuntimeWarning):
-    r"""Training diverged (a NaN or infinite loss, or the signs of ``neurona.divergence``) and stopped."""
+    r"""Training diverged (a NaN or infinite loss, or the signs of ``neurona.models.divergence``) and stopped."""
 
 
 class LambdaCallback(Callback):

@@ -28,7 +28,7 @@ def image_side(n_features: int) -> int:
 def build_convnet(n_features: int, filters: Sequence[int], n_outputs: int, kernel_size: int = 3,
                   output_activation=None, dropout: float = 0.5, seed=None, dtype="float32"):
     r"""An uncompiled ``Sequential``: the network of the module for images of n_features pixels."""
-    from .sequential import Sequential
+    from .models.sequential import Sequential
 
     side = image_side(n_features)
     stack = [layers.Reshape((side, side, 1))]

@@ -19,7 +19,7 @@ from . import base, callbacks, optimizers, regularizers
 from .base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .data import one_hot, train_test_split
 from .mlp import mlp_layers
-from .sequential import Sequential
+from .models.sequential import Sequential
 from .validation import check_number
 
 

@@ -22,8 +22,8 @@ import numpy as np
 from .autodiff.numerical import numerical_gradient, relative_error
 from .autodiff.tape import GradientTape
 from .autodiff.tensor import Tensor, Variable
-from .functional import run_layers
-from .model import Model
+from .models.functional import run_layers
+from .models.model import Model
 from .validation import check_number
 
 
@@ -96,7 +96,7 @@ class GradientCheck:
 def _float64_copy(model):
     r"""The model rebuilt in float64 from its config with the same weights (the check then needs
     no care about float32 rounding), compiled with the same loss."""
-    from .model_config import model_from_config
+    from .models.model_config import model_from_config
     config = {**model.get_config(), "dtype": "float64", "seed": 0}
     copy = model_from_config(config)
     copy.set_weights(model.get_weights())

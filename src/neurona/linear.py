@@ -23,7 +23,7 @@ from . import base, optimizers
 from .base import ConvergenceWarning, check_flag
 from .callbacks import Callback
 from .estimators import EngineClassifier, EngineRegressor
-from .sequential import Sequential
+from .models.sequential import Sequential
 from .trace import MAX_TERMS, Tracer, factor, num
 from .validation import check_number
 

@@ -97,7 +97,7 @@ def build_mlp(n_inputs: int | None, hidden: Sequence[int], n_outputs: int, activ
               output_activation=None, dropout=0.0, kernel_regularizer=None, kernel_initializer=None,
               use_bias: bool = True, seed=None, dtype="float32", name: str | None = None):
     r"""An uncompiled ``Sequential`` of ``mlp_layers``."""
-    from .sequential import Sequential
+    from .models.sequential import Sequential
 
     stack = mlp_layers(hidden, n_outputs, activation, output_activation, dropout, kernel_regularizer,
                        kernel_initializer, use_bias)

@@ -87,13 +87,13 @@ def _check_format(format) -> str:      # noqa: A002
 
 
 def _is_sequential(model) -> bool:
-    from .sequential import Sequential
+    from .models.sequential import Sequential
     return isinstance(model, Sequential)
 
 
 def _is_functional(model) -> bool:
     r"""A model made from inputs and outputs (not a subclass with its own ``call``)."""
-    from .model import Model
+    from .models.model import Model
     return (isinstance(model, Model) and not _is_sequential(model) and model.functional_graph is not None
             and type(model).call is Model.call)
 

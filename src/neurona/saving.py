@@ -34,7 +34,7 @@ import numpy as np
 
 from .atomicfile import remove_stale_temporaries, write_atomic  # noqa: F401 (re-exported)
 from .custom_objects import REGISTERED, register_keras_serializable  # noqa: F401  (keras.saving's names)
-from .model_config import model_from_config
+from .models.model_config import model_from_config
 
 FORMAT = "neurona"
 FORMAT_VERSION = "1"

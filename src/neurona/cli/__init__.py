@@ -29,7 +29,7 @@ from .. import metrics, mlp, saving
 from ..atomicfile import atomic_writer
 from . import experiment, paths, sources
 from .csvfile import read_csv, read_csv_chunks
-from ..sequential import Sequential
+from ..models.sequential import Sequential
 from ..mlp import class_probabilities
 
 _debug = False

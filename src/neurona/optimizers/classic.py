@@ -205,7 +205,7 @@ class Adam(Optimizer):
         # Overflow guard: a gradient above sqrt(max float) (1.3e154 in float64, 1.8e19 in float32)
         # squares to inf, and v = inf freezes that weight for good (its step m / sqrt(v) is 0 from
         # then on). Such a step is refused, the weights as they were, and ``overflow`` says why
-        # (fit stops on it: neurona.divergence). NumPy's overflow flag costs no extra pass.
+        # (fit stops on it: neurona.models.divergence). NumPy's overflow flag costs no extra pass.
         with np.errstate(over="raise"):
             try:
                 np.multiply(grad, grad, out=tmp)        # before any slot changes

@@ -7,7 +7,7 @@ r"""Model: layers trained by mini-batch gradient descent, with Keras' compile / 
     history = model.fit(x, y, epochs=10, batch_size=128, validation_split=0.1)
 
 Three ways to make one, one engine: ``Sequential`` (a chain of layers), ``Model(inputs, outputs)``
-(a graph of layers, ``neurona.functional``) and a subclass of ``Model`` whose ``call`` is traced
+(a graph of layers, ``neurona.models.functional``) and a subclass of ``Model`` whose ``call`` is traced
 into such a graph on symbolic inputs the first time the model sees data.
 
 One training step on a batch (x, y) of m samples:
@@ -26,19 +26,19 @@ import re
 
 import numpy as np
 
-from .eager import eager
-from . import callbacks as callbacks_module
-from . import layers as layers_module
-from . import config, losses, metrics as metrics_module, optimizers, symbolic
+from ..eager import eager
+from .. import callbacks as callbacks_module
+from .. import layers as layers_module
+from .. import config, losses, metrics as metrics_module, optimizers, symbolic
 from .functional import Graph, run_layers
 from .flat_parameters import FlatParameters
 from .model_config import builds, model_from_config
-from .layers.masking import mask_of
-from .losses.base import steps_as_rows
+from ..layers.masking import mask_of
+from ..losses.base import steps_as_rows
 from .steps import Steps
 from .training import BatchLogs, Training, _callback_list, _rows, _verbosity
-from .random import new_rng
-from .validation import as_2d_array, check_number, describe_nonfinite, warn_user
+from ..random import new_rng
+from ..validation import as_2d_array, check_number, describe_nonfinite, warn_user
 
 
 class NoGradientWarning(UserWarning):
@@ -883,7 +883,7 @@ class Model(Training, Steps, layers_module.Layer):
         (``tape.watch_array``): TensorFlow's ``tape.gradient(loss, model.trainable_weights)`` loop. An
         input that is already a Tensor of the tape (another model's output: a VAE's decoder(z), a GAN's
         discriminator(generator(z))) stays one, so the gradient flows back through it."""
-        from .autodiff.tensor import Tensor
+        from ..autodiff.tensor import Tensor
         found = []          # the penalties and add_loss terms of this call, as Tensors: model.losses
 
         def forward(layer, a):
@@ -929,19 +929,19 @@ class Model(Training, Steps, layers_module.Layer):
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True, **kwargs) -> None:
         r"""Write the model to one safetensors file (see ``neurona.saving``) whatever the extension
         (``model.keras``, ``model.safetensors``); ``neurona.models.load_model`` reads it back."""
-        from . import saving
+        from .. import saving
         _check_overwrite(filepath, overwrite)
         saving.save_model(self, filepath, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         r"""Write the weights alone (safetensors); ``load_weights`` puts them into a model of the same
         architecture."""
-        from . import saving
+        from .. import saving
         _check_overwrite(filepath, overwrite)
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
-        from . import saving
+        from .. import saving
         saving.load_weights(self, filepath)
 
     # -- description --------------------------------------------------------------------------
@@ -975,7 +975,7 @@ class Model(Training, Steps, layers_module.Layer):
         (print_fn or print)(self.summary_text())
 
     def _repr_html_(self) -> str:
-        from .notebook import model_html
+        from ..notebook import model_html
         trainable = sum(p.size for p in self.trainable_weights)
         frozen = sum(w.size for w in self.non_trainable_weights)
         return model_html(self.name, self.summary_rows(), trainable + frozen, trainable)
@@ -983,7 +983,7 @@ class Model(Training, Steps, layers_module.Layer):
     def explain(self, x, y, print_fn=print) -> dict:
         r"""One forward and backward pass on (x, y), printed as the chain rule with every z, a,
         dL/da, da/dz, dz/dW and its shape (see ``neurona.explain``); returns the arrays."""
-        from .explain import explain
+        from ..explain import explain
         return explain(self, x, y, print_fn)
 
     def get_config(self) -> dict:
@@ -1007,7 +1007,7 @@ class Model(Training, Steps, layers_module.Layer):
 
 def _recording_tape():
     r"""The innermost GradientTape that is recording, or None."""
-    from .autodiff.tensor import recording_tape
+    from ..autodiff.tensor import recording_tape
     return recording_tape()
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import layers as layers_module
-from . import symbolic
+from .. import layers as layers_module
+from .. import symbolic
 from .model import Model
 from .model_config import builds, layer_from_config
-from .validation import check_number
+from ..validation import check_number
 
 
 @builds("sequential")

@@ -9,8 +9,8 @@ The model classes say which kind of config they build (``@builds("functional")``
 from __future__ import annotations
 
 from . import functional
-from . import layers as layers_module
-from .custom_objects import CustomObjectError, custom_object_scope, known as known_custom_objects
+from .. import layers as layers_module
+from ..custom_objects import CustomObjectError, custom_object_scope, known as known_custom_objects
 
 #: the model class of each kind of config: "functional" and "sequential"
 BUILDERS: dict[str, type] = {}

@@ -33,15 +33,15 @@ import math
 
 import numpy as np
 
-from . import config
-from .callback import CallbackList
-from .callbacks import History
-from .data_adapters import Batches, array_batches, is_batches, is_lazy, to_numpy, unpack_x_y_sample_weight
-from .metrics.streaming import Mean, Metric
-from .progress import lines_ended
+from .. import config
+from ..callback import CallbackList
+from ..callbacks import History
+from ..data_adapters import Batches, array_batches, is_batches, is_lazy, to_numpy, unpack_x_y_sample_weight
+from ..metrics.streaming import Mean, Metric
+from ..progress import lines_ended
 from .training import (_callback_list, _class_labels, _class_weight_table, _default_callbacks, _validation_epochs,
                        _verbosity)
-from .validation import check_number
+from ..validation import check_number
 
 
 class CompileMetrics(Metric):
@@ -196,7 +196,7 @@ class Steps:
     def _tape_train_step(self, x, y, w) -> dict:
         r"""Keras's default step on the tape, for a model with its own ``compute_loss``: forward,
         J = compute_loss(...), dJ/dW by the tape, the optimizer's update, then ``compute_metrics``."""
-        from .autodiff.tape import GradientTape
+        from ..autodiff.tape import GradientTape
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._own_compute_loss(x, y, y_pred, w, training=True)

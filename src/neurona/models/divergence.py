@@ -24,8 +24,8 @@ import math
 
 import numpy as np
 
-from .callbacks import DIVERGENCE_ADVICE, DivergenceWarning, TerminateOnNaN
-from .validation import warn_user
+from ..callbacks import DIVERGENCE_ADVICE, DivergenceWarning, TerminateOnNaN
+from ..validation import warn_user
 
 
 def clip_loss(loss) -> float | None:

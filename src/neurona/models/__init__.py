@@ -6,7 +6,7 @@ import json
 
 from .model import Model
 from .model_config import model_from_config
-from .saving import load_model
+from ..saving import load_model
 from .sequential import Sequential
 
 

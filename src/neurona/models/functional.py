@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers.outputs import Part
-from .symbolic import STRING, SymbolicTensor
+from ..layers.outputs import Part
+from ..symbolic import STRING, SymbolicTensor
 
 
 class Graph:
@@ -155,7 +155,7 @@ def run_layers(model, inputs: list, call) -> list:
 
 def rebuild(config: dict, layers: list):
     r"""(inputs, outputs) symbolic tensors of a graph config, calling the given layers again."""
-    from .symbolic import Input
+    from ..symbolic import Input
 
     if not isinstance(config.get("inputs"), list) or not isinstance(config.get("nodes"), list):
         raise ValueError("a functional model config needs 'inputs' and 'nodes' lists")

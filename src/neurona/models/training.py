@@ -18,12 +18,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import config
-from .callback import Callback, CallbackList
-from .callbacks import BackupAndRestore, History, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN
+from .. import config
+from ..callback import Callback, CallbackList
+from ..callbacks import BackupAndRestore, History, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN
 from .divergence import DivergenceDetector
-from .progress import ProgressLogger, lines_ended
-from .validation import check_number, warn_user
+from ..progress import ProgressLogger, lines_ended
+from ..validation import check_number, warn_user
 
 
 def _rows(v, index):
@@ -327,7 +327,7 @@ class Training:
                              f"{len(backups)}.")
         if not backups or not backups[0].exists():
             return initial_epoch
-        from . import saving
+        from .. import saving
         saving.restore_state(self, backups[0].path)
         if self.history is not None:
             history.epoch, history.history = self.history.epoch, self.history.history
