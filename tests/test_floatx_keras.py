@@ -89,7 +89,9 @@ def test_float64_training_matches_keras_under_the_same_setting(float64):
     keras = pytest.importorskip("keras")
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(32, 3)), rng.normal(size=(32, 2))
+    policy = keras.config.dtype_policy()        # another test may have set Keras's global policy
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(5, activation="tanh"),
                                    keras.layers.Dense(2)])
@@ -102,6 +104,7 @@ def test_float64_training_matches_keras_under_the_same_setting(float64):
         assert str(theirs.get_weights()[0].dtype) == "float64"
     finally:
         keras.config.set_floatx("float32")
+        keras.config.set_dtype_policy(policy)
     # Keras's float64 run is float64 to about 1e-8 only (its logged mean and parts of its step
     # round through float32): neurona's exactness is checked on the step below
     np.testing.assert_allclose(got, want, rtol=2e-7)
