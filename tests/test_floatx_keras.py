@@ -109,7 +109,7 @@ def test_float64_training_matches_keras_under_the_same_setting(float64):
     # round through float32): neurona's exactness is checked on the step below
     np.testing.assert_allclose(got, want, rtol=2e-7)
     for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=2e-8)
 
 
 def test_a_float64_step_is_exact(float64):
