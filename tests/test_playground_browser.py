@@ -150,11 +150,15 @@ def test_controls_change_the_model_and_the_hash_and_hide_flags_hide(page, server
     latencies = page.evaluate("window.playgroundStats.latencies")
     assert len(latencies) >= 6
     # the +/- buttons stop where TensorFlow Playground's do, 6 layers of 8, unless larger networks are asked for
-    for _ in range(6):
+    for _ in range(6):                  # each click waits for its effect: the page redraws the buttons
+        depth = page.evaluate("window.playgroundState().shape.length")
         page.click("#add-layers")
+        page.wait_for_function(f"window.playgroundState().shape.length === {min(depth + 1, 7)}")
     page.wait_for_function("window.playgroundState().shape.length === 7")
     for _ in range(5):
+        width = page.evaluate("window.playgroundState().shape[0]")
         page.click("#network .layer-header button[title='Add a neuron'] >> nth=0")
+        page.wait_for_function(f"window.playgroundState().shape[0] === {min(width + 1, 8)}")
     page.wait_for_function("window.playgroundState().shape[0] === 8")
     page.click("#network .layer-header button[title='Add a neuron'] >> nth=0")
     page.click("#add-layers")
