@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-import neurona as nr
 from neurona import optimizers
 from test_optimizers_keras import keras_run
+from test_optimizers_more import fit_alike
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -44,19 +44,7 @@ def test_matches_keras_after_100_steps(name):
 
 
 def test_fit_matches_keras_through_the_packed_parameter_vector():
-    keras = pytest.importorskip("keras")
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(64, 5)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
-    weights = [rng.normal(size=(5, 8)).astype(np.float32), rng.normal(size=8).astype(np.float32) * 0.1,
-               rng.normal(size=(8, 1)).astype(np.float32), np.zeros(1, np.float32)]
-    results = []
-    for lib in (nr, keras):
-        model = lib.Sequential([lib.Input((5,)), lib.layers.Dense(8, activation="tanh"), lib.layers.Dense(1)])
-        model.set_weights(weights)
-        model.compile(optimizer=lib.optimizers.Adafactor(learning_rate=0.05), loss="mse")
-        model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-        results.append(model.get_weights())
-    for ours, theirs in zip(*results):
+    for ours, theirs in zip(*fit_alike(lambda m: m.Adafactor(learning_rate=0.05))):
         np.testing.assert_allclose(ours, np.asarray(theirs), rtol=2e-4, atol=2e-5)
 
 

@@ -675,7 +675,8 @@ class Model(Training, Steps, layers_module.Layer):
                 grad = loss.gradient(y, out)
             if w is not None:
                 grad = grad * w.reshape(-1, *([1] * (grad.ndim - 1))).astype(grad.dtype)
-            grad = grad.reshape(shape)
+            if grad.shape != shape:            # an output with steps: its rows back to (m, T, ..., k)
+                grad = grad.reshape(shape)
             if self.loss_weights[k] != 1.0:
                 grad = grad * grad.dtype.type(self.loss_weights[k])
             grads.append(grad)
